@@ -1,0 +1,86 @@
+/**
+ * What the command files share: flag parsing with the setting flags, and
+ * loading the settings from every source.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import {
+  ConfigError,
+  resolveSettings,
+  SETTING_FLAGS,
+  type Settings,
+  type SettingSources,
+} from "../config.ts";
+import type { CommandContext } from "../context.ts";
+
+/** Exit codes from the contract. */
+export const EXIT = {
+  ok: 0,
+  exportErrors: 1,
+  config: 2,
+  unreachable: 3,
+  locked: 4,
+} as const;
+
+/** Options every command that reads settings accepts. */
+export const SETTING_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
+  ...Object.fromEntries(
+    Object.keys(SETTING_FLAGS).map((flag) => [flag, { type: "string" as const }]),
+  ),
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** Parsed flags: strings, booleans, and the positionals. */
+export interface ParsedFlags {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/**
+ * Parses a command's arguments; an unknown or malformed flag is a
+ * {@linkcode ConfigError} (exit 2) with a French message.
+ */
+export function parseFlags(
+  args: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): ParsedFlags {
+  try {
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const flag = /'(-{1,2}[^'\s]+)/.exec(message)?.[1] ?? "?";
+    throw new ConfigError(
+      flag,
+      `Option ${flag} inconnue ou mal formée : consultez l'aide avec --help.`,
+    );
+  }
+}
+
+/** The real sources of settings for a command context. */
+export function settingSources(ctx: CommandContext): SettingSources {
+  return {
+    env: ctx.env,
+    hostname: ctx.hostname,
+    buildDefaults: ctx.buildDefaults,
+    readTextFile: (path) => {
+      try {
+        return Deno.readTextFileSync(path);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/** Resolves the settings for a command from its parsed flags. */
+export function loadSettings(ctx: CommandContext, flags: ParsedFlags): Settings {
+  return resolveSettings(flags.values, settingSources(ctx));
+}

@@ -1,0 +1,518 @@
+/**
+ * Settings: where they come from, in which order, and what makes them valid.
+ *
+ * Precedence, as the contract says: command-line flag > environment variable >
+ * `agent.json` in the work folder > value baked in at build time > default.
+ * Every problem is a {@linkcode ConfigError} naming the setting and the fix,
+ * raised before anything is touched.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+
+/** Log levels, as written in the log files. */
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+
+/** The formats a Saxium export can be downloaded in. */
+export type DocumentFormat = "xml" | "csv";
+
+/** Alert settings (`notify` in `agent.json`), kept as given for the notifier. */
+export type NotifySettings = Record<string, unknown>;
+
+/** The agent's validated settings. */
+export interface Settings {
+  apiUrl: string;
+  token?: string;
+  agentId: string;
+  workDir: string;
+  batigestImportDir: string;
+  formats: DocumentFormat[];
+  pollIntervalSeconds: number;
+  batchSize: number;
+  importTimeoutSeconds: number;
+  logRetentionDays: number;
+  logLevel: LogLevel;
+  proxy?: string;
+  caFile?: string;
+  notify?: NotifySettings;
+}
+
+/** Values baked into the executable at build time (any subset of the settings). */
+export type BuildDefaults = Partial<Settings>;
+
+/** A setting that is missing or wrong; `message` is the one French line shown to the user. */
+export class ConfigError extends Error {
+  /** The setting at fault, as named in `agent.json`. */
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super(message);
+    this.name = "ConfigError";
+    this.setting = setting;
+  }
+}
+
+/** Command-line flags that set a setting, as parsed (`--api-url` → `"api-url"`). */
+export type SettingFlags = Record<string, string | boolean | undefined>;
+
+/** Where settings come from, injected so tests control every source. */
+export interface SettingSources {
+  /** Reads an environment variable (unset → undefined). */
+  env: (name: string) => string | undefined;
+  /** Reads a text file, or returns undefined when it does not exist. */
+  readTextFile: (path: string) => string | undefined;
+  /** The machine's host name, the default agent id. */
+  hostname: () => string;
+  /** Values baked in at build time. */
+  buildDefaults?: BuildDefaults;
+  /** Path flavour of the target system; the platform's by default. */
+  pathApi?: typeof nodePath.win32 | typeof nodePath.posix;
+}
+
+/** Defaults from the contract. */
+export const DEFAULTS = {
+  workDir: "C:\\SaxiumBatigest",
+  batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
+  formats: ["xml"] as DocumentFormat[],
+  pollIntervalSeconds: 300,
+  batchSize: 50,
+  importTimeoutSeconds: 30,
+  logRetentionDays: 30,
+  logLevel: "INFO" as LogLevel,
+} as const;
+
+/** The command-line flags that carry a setting, with the setting they set. */
+export const SETTING_FLAGS: Readonly<Record<string, keyof Settings>> = {
+  "api-url": "apiUrl",
+  "agent-id": "agentId",
+  "work-dir": "workDir",
+  "batigest-import-dir": "batigestImportDir",
+  "formats": "formats",
+  "poll-interval": "pollIntervalSeconds",
+  "batch-size": "batchSize",
+  "import-timeout": "importTimeoutSeconds",
+  "log-retention-days": "logRetentionDays",
+  "log-level": "logLevel",
+  "proxy": "proxy",
+  "ca-file": "caFile",
+};
+
+const ENV_VARS: Partial<Record<keyof Settings, string>> = {
+  apiUrl: "SAXIUM_API_URL",
+  token: "SAXIUM_TOKEN",
+  agentId: "SAXIUM_AGENT_ID",
+  workDir: "SAXIUM_WORK_DIR",
+  batigestImportDir: "BATIGEST_IMPORT_PATH",
+  proxy: "HTTPS_PROXY",
+};
+
+const FILE_KEYS: ReadonlySet<string> = new Set([
+  "apiUrl",
+  "token",
+  "agentId",
+  "batigestImportDir",
+  "formats",
+  "pollIntervalSeconds",
+  "batchSize",
+  "importTimeoutSeconds",
+  "logRetentionDays",
+  "logLevel",
+  "proxy",
+  "caFile",
+  "notify",
+]);
+
+const RANGES: Record<string, [number, number]> = {
+  pollIntervalSeconds: [10, 86_400],
+  batchSize: [1, 500],
+  importTimeoutSeconds: [1, 3_600],
+  logRetentionDays: [1, 3_650],
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
+
+/** The name of the configuration file in the work folder. */
+export const CONFIG_FILE_NAME = "agent.json";
+
+/** How to set a setting, for the fix half of an error message. */
+function howToSet(setting: keyof Settings): string {
+  const ways: string[] = [];
+  const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === setting)?.[0];
+  if (flag) ways.push(`--${flag}`);
+  if (ENV_VARS[setting]) ways.push(`la variable ${ENV_VARS[setting]}`);
+  if (setting !== "workDir") ways.push(`« ${setting} » dans ${CONFIG_FILE_NAME}`);
+  return ways.length > 1 ? `${ways.slice(0, -1).join(", ")} ou ${ways.at(-1)}` : ways[0];
+}
+
+/** Whether `hostname` names this machine (http:// is allowed only there). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Resolves and validates the settings from all sources.
+ *
+ * @throws {ConfigError} with a one-line French message naming the setting and the fix.
+ */
+export function resolveSettings(flags: SettingFlags, sources: SettingSources): Settings {
+  const p = sources.pathApi ?? nodePath;
+  const build = sources.buildDefaults ?? {};
+  const fromFlag = (setting: keyof Settings) => {
+    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === setting)?.[0];
+    const value = flag ? flags[flag] : undefined;
+    return typeof value === "string" ? value : undefined;
+  };
+  const fromEnv = (setting: keyof Settings) => {
+    const name = ENV_VARS[setting];
+    const value = name ? sources.env(name) : undefined;
+    return value === "" ? undefined : value;
+  };
+
+  const workDirRaw = fromFlag("workDir") ?? fromEnv("workDir") ?? build.workDir ??
+    DEFAULTS.workDir;
+  const workDir = absoluteFolder("workDir", workDirRaw, p);
+  const file = readConfigFile(p.join(workDir, CONFIG_FILE_NAME), sources);
+
+  const pick = (setting: keyof Settings): unknown =>
+    fromFlag(setting) ?? fromEnv(setting) ?? file[setting] ?? build[setting];
+
+  const batigestImportDir = absoluteFolder(
+    "batigestImportDir",
+    text("batigestImportDir", pick("batigestImportDir") ?? DEFAULTS.batigestImportDir),
+    p,
+  );
+  checkFoldersApart(workDir, batigestImportDir, p);
+
+  const verbose = flags["verbose"] === true;
+  const proxyValue = pick("proxy");
+  const caValue = pick("caFile");
+  const tokenValue = pick("token");
+  const notify = file.notify ?? build.notify;
+  if (notify !== undefined && (typeof notify !== "object" || Array.isArray(notify))) {
+    throw new ConfigError(
+      "notify",
+      `Paramètre notify invalide : un objet JSON est attendu dans ${CONFIG_FILE_NAME}.`,
+    );
+  }
+  return {
+    apiUrl: apiUrl(pick("apiUrl")),
+    token: tokenValue === undefined ? undefined : token(tokenValue),
+    agentId: agentId(pick("agentId") ?? sources.hostname()),
+    workDir,
+    batigestImportDir,
+    formats: formats(pick("formats") ?? DEFAULTS.formats),
+    pollIntervalSeconds: integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
+    batchSize: integer("batchSize", pick("batchSize")),
+    importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
+    logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
+    logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
+    proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
+    caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
+    notify: notify as NotifySettings | undefined,
+  };
+}
+
+function readConfigFile(path: string, sources: SettingSources): Record<string, unknown> {
+  let raw: string | undefined;
+  try {
+    raw = sources.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      CONFIG_FILE_NAME,
+      `Impossible de lire ${path} (${
+        errorText(error)
+      }) : vérifiez les droits sur le dossier de travail.`,
+    );
+  }
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new ConfigError(
+      CONFIG_FILE_NAME,
+      `${path} n'est pas un JSON valide (${
+        errorText(error)
+      }) : corrigez le fichier ou supprimez-le.`,
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      CONFIG_FILE_NAME,
+      `${path} doit contenir un objet JSON, par exemple { "apiUrl": "https://…" }.`,
+    );
+  }
+  for (const key of Object.keys(parsed)) {
+    if (key === "workDir") {
+      throw new ConfigError(
+        "workDir",
+        `« workDir » ne peut pas être dans ${CONFIG_FILE_NAME}, qui est lui-même dans le dossier de travail : utilisez --work-dir ou la variable SAXIUM_WORK_DIR.`,
+      );
+    }
+    if (!FILE_KEYS.has(key)) {
+      const near = [...FILE_KEYS].find((k) => k.toLowerCase() === key.toLowerCase());
+      throw new ConfigError(
+        key,
+        `Paramètre inconnu « ${printable(key)} » dans ${path} : ${
+          near
+            ? `vouliez-vous dire « ${near} » ?`
+            : `les paramètres reconnus sont ${[...FILE_KEYS].join(", ")}.`
+        }`,
+      );
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function text(setting: keyof Settings, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigError(
+      setting,
+      `Paramètre ${setting} invalide : une chaîne non vide est attendue ; indiquez-le avec ${
+        howToSet(setting)
+      }.`,
+    );
+  }
+  return value.trim();
+}
+
+function apiUrl(value: unknown): string {
+  if (value === undefined) {
+    throw new ConfigError(
+      "apiUrl",
+      `Paramètre apiUrl manquant : indiquez l'adresse de Saxium (https://…) avec ${
+        howToSet("apiUrl")
+      }.`,
+    );
+  }
+  const raw = text("apiUrl", value);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      "apiUrl",
+      `Paramètre apiUrl invalide (« ${
+        printable(raw)
+      } » n'est pas une adresse) : indiquez une adresse complète, par exemple https://saxium.example.com.`,
+    );
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw new ConfigError(
+      "apiUrl",
+      `Paramètre apiUrl refusé (${url.protocol}//${url.host}) : seul https:// est accepté (http:// uniquement pour 127.0.0.1 ou localhost).`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(
+      "apiUrl",
+      "Paramètre apiUrl refusé : retirez l'identifiant et le mot de passe de l'adresse et utilisez le jeton (SAXIUM_TOKEN ou « token » dans agent.json).",
+    );
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError(
+      "apiUrl",
+      "Paramètre apiUrl invalide : l'adresse ne doit contenir ni « ? » ni « # » ; indiquez seulement la base, par exemple https://saxium.example.com.",
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+function token(value: unknown): string {
+  const raw = text("token", value);
+  if (/[\x00-\x20\x7f]/.test(raw)) {
+    throw new ConfigError(
+      "token",
+      "Paramètre token invalide : il contient des espaces ou des caractères de contrôle ; recopiez le jeton fourni par Saxium.",
+    );
+  }
+  return raw;
+}
+
+function agentId(value: unknown): string {
+  const raw = text("agentId", value);
+  if (!/^[\x21-\x7e]{1,64}$/.test(raw)) {
+    throw new ConfigError(
+      "agentId",
+      `Paramètre agentId invalide (« ${
+        printable(raw)
+      } ») : 1 à 64 caractères imprimables sans espace ni accent ; indiquez-le avec ${
+        howToSet("agentId")
+      }.`,
+    );
+  }
+  return raw;
+}
+
+function absoluteFolder(
+  setting: "workDir" | "batigestImportDir",
+  raw: string,
+  p: typeof nodePath.win32 | typeof nodePath.posix,
+): string {
+  const value = raw.trim();
+  if (value === "") {
+    throw new ConfigError(
+      setting,
+      `Paramètre ${setting} vide : indiquez un dossier avec ${howToSet(setting)}.`,
+    );
+  }
+  if (p === nodePath.win32 || p.sep === "\\") {
+    if (/^[\\/]{2}/.test(value)) {
+      throw new ConfigError(
+        setting,
+        `Paramètre ${setting} refusé (${value}) : un partage réseau ne peut pas être couvert par les permissions de l'agent ; utilisez un dossier local (par exemple C:\\…) et, si Batigest lit un partage, faites pointer son dossier d'import vers un dossier local du serveur.`,
+      );
+    }
+  }
+  if (!p.isAbsolute(value) || (p.sep === "\\" && !/^[a-zA-Z]:[\\/]/.test(value))) {
+    throw new ConfigError(
+      setting,
+      `Paramètre ${setting} invalide (${value}) : un chemin absolu est attendu, par exemple ${
+        setting === "workDir" ? DEFAULTS.workDir : DEFAULTS.batigestImportDir
+      }.`,
+    );
+  }
+  return p.resolve(value);
+}
+
+function checkFoldersApart(
+  workDir: string,
+  importDir: string,
+  p: typeof nodePath.win32 | typeof nodePath.posix,
+): void {
+  const fold = (s: string) => (p.sep === "\\" ? s.toLowerCase() : s);
+  const a = fold(workDir);
+  const b = fold(importDir);
+  const inside = (parent: string, child: string) => {
+    const rel = p.relative(parent, child);
+    return rel === "" || (!rel.startsWith("..") && !p.isAbsolute(rel));
+  };
+  if (inside(a, b) || inside(b, a)) {
+    throw new ConfigError(
+      "batigestImportDir",
+      `Paramètre batigestImportDir invalide (${importDir}) : le dossier d'import de Batigest et le dossier de travail (${workDir}) doivent être distincts et aucun ne doit contenir l'autre.`,
+    );
+  }
+}
+
+function formats(value: unknown): DocumentFormat[] {
+  const list = typeof value === "string" ? value.split(",").map((s) => s.trim()) : value;
+  if (
+    !Array.isArray(list) || list.length === 0 || list.length > 2 ||
+    !list.every((f) => f === "xml" || f === "csv") || new Set(list).size !== list.length
+  ) {
+    throw new ConfigError(
+      "formats",
+      'Paramètre formats invalide : attendu ["xml"], ["csv"] ou ["xml", "csv"] (--formats xml,csv).',
+    );
+  }
+  return list as DocumentFormat[];
+}
+
+function integer(
+  setting: "pollIntervalSeconds" | "batchSize" | "importTimeoutSeconds" | "logRetentionDays",
+  value: unknown,
+): number {
+  if (value === undefined) return DEFAULTS[setting];
+  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  const [min, max] = RANGES[setting];
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(
+      setting,
+      `Paramètre ${setting} invalide (« ${
+        printable(String(value))
+      } ») : un nombre entier entre ${min} et ${max} est attendu.`,
+    );
+  }
+  return n;
+}
+
+function logLevel(value: unknown): LogLevel {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : value;
+  const level = upper === "WARN" ? "WARNING" : upper;
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    throw new ConfigError(
+      "logLevel",
+      `Paramètre logLevel invalide (« ${
+        printable(String(value))
+      } ») : attendu DEBUG, INFO, WARNING ou ERROR.`,
+    );
+  }
+  return level as LogLevel;
+}
+
+function proxy(value: unknown): string {
+  const raw = text("proxy", value);
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new ConfigError(
+      "proxy",
+      `Paramètre proxy invalide (« ${
+        printable(raw)
+      } ») : attendu une adresse comme http://proxy.entreprise.local:3128.`,
+    );
+  }
+  return raw;
+}
+
+function caFile(
+  value: unknown,
+  workDir: string,
+  p: typeof nodePath.win32 | typeof nodePath.posix,
+): string {
+  const raw = text("caFile", value);
+  const full = p.resolve(workDir, raw);
+  const rel = p.relative(workDir, full);
+  if (rel === "" || rel.startsWith("..") || p.isAbsolute(rel)) {
+    throw new ConfigError(
+      "caFile",
+      `Paramètre caFile refusé (${raw}) : l'agent ne lit que son dossier de travail ; copiez le certificat (PEM) dans ${workDir} et indiquez son nom.`,
+    );
+  }
+  return full;
+}
+
+/** The settings with secrets masked, for `status`, logs and support bundles. */
+export function maskedSettings(settings: Settings): Record<string, unknown> {
+  const masked: Record<string, unknown> = { ...settings };
+  if (settings.token) masked.token = mask(settings.token);
+  if (settings.proxy) masked.proxy = settings.proxy.replace(/\/\/[^@/]*@/, "//***@");
+  if (settings.notify) masked.notify = maskSecrets(settings.notify);
+  return masked;
+}
+
+function mask(_secret: string): string {
+  return "******** (défini)";
+}
+
+function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) =>
+        /pass|secret|token|key/i.test(k) && typeof v === "string" ? [k, "********"] : [
+          k,
+          maskSecrets(v),
+        ]
+      ),
+    );
+  }
+  return value;
+}
+
+/** A value safe to echo in a message: control characters shown as `?`, length capped. */
+export function printable(value: string, max = 80): string {
+  // deno-lint-ignore no-control-regex
+  const clean = value.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+function errorText(error: unknown): string {
+  return printable(error instanceof Error ? error.message : String(error), 120);
+}

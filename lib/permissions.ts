@@ -1,0 +1,68 @@
+/**
+ * The agent's permission set: the one place that decides what the executable
+ * may touch. The compile script bakes these flags into the `.exe`; the
+ * end-to-end tests run `deno run` with the very same list.
+ *
+ * @module
+ */
+
+/** Environment variables the agent reads (configuration and proxies). */
+export const AGENT_ENV_VARS: readonly string[] = [
+  "SAXIUM_API_URL",
+  "SAXIUM_TOKEN",
+  "SAXIUM_AGENT_ID",
+  "SAXIUM_WORK_DIR",
+  "BATIGEST_IMPORT_PATH",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+];
+
+/** What the permission set is built from. */
+export interface PermissionScope {
+  /** Saxium's base URL; its host and port become the only network target. */
+  apiUrl: string;
+  /** Absolute path of the work folder. */
+  workDir: string;
+  /** Absolute path of Batigest's import folder. */
+  batigestImportDir: string;
+  /** Extra `host:port` network targets (SMTP server, webhook). */
+  extraNetHosts?: readonly string[];
+  /** The scheduled-task tool: `schtasks.exe` on Windows. */
+  schtasks?: string;
+  /** Extra environment variables (test-only switches). */
+  extraEnv?: readonly string[];
+}
+
+/** `host:port` of a URL, with the scheme's default port made explicit. */
+export function netTarget(url: string): string {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === "https:" ? "443" : "80");
+  return `${u.hostname}:${port}`;
+}
+
+/**
+ * The Deno permission flags for the agent, in a stable order.
+ *
+ * @example
+ * ```ts
+ * permissionFlags({ apiUrl: "https://saxium.example", workDir: "C:\\SaxiumBatigest",
+ *   batigestImportDir: "C:\\Batigest\\Import" });
+ * // ["--allow-net=saxium.example:443", "--allow-read=C:\\SaxiumBatigest,C:\\Batigest\\Import", ...]
+ * ```
+ */
+export function permissionFlags(scope: PermissionScope): string[] {
+  const net = [netTarget(scope.apiUrl), ...(scope.extraNetHosts ?? [])];
+  const folders = [scope.workDir, scope.batigestImportDir].join(",");
+  const env = [...AGENT_ENV_VARS, ...(scope.extraEnv ?? [])].join(",");
+  return [
+    `--allow-net=${[...new Set(net)].join(",")}`,
+    `--allow-read=${folders}`,
+    `--allow-write=${folders}`,
+    `--allow-run=${scope.schtasks ?? "schtasks.exe"}`,
+    `--allow-env=${env}`,
+    "--ignore-env",
+    "--allow-sys=hostname",
+    "--no-prompt",
+  ];
+}
