@@ -1,0 +1,324 @@
+/**
+ * The journal: where each export stands, durably, across crashes and reboots.
+ *
+ * SQLite through Deno's built-in `node:sqlite`, in WAL mode with
+ * `synchronous=FULL`: a state returned by {@linkcode Journal.setState} is on
+ * disk. The states and the only moves allowed between them:
+ *
+ * ```
+ * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
+ *      │           │                    │
+ *      └───────────┴────────────────────┴─► failed ─► reported
+ * ```
+ *
+ * `archived` and `reported` are final. A state is written once the step that
+ * leads to it is complete and durable, and every step can be repeated from
+ * the state before it, looking at the folders: that is what makes a restart
+ * safe.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import type { DocumentFormat } from "./config.ts";
+
+/** Where an export stands. */
+export type ExportState =
+  | "downloading"
+  | "ready"
+  | "staged"
+  | "delivered"
+  | "consumed"
+  | "acknowledged"
+  | "archived"
+  | "failed"
+  | "reported";
+
+/** Every state, in the order of the happy path then the error path. */
+export const EXPORT_STATES: readonly ExportState[] = [
+  "downloading",
+  "ready",
+  "staged",
+  "delivered",
+  "consumed",
+  "acknowledged",
+  "archived",
+  "failed",
+  "reported",
+];
+
+const MOVES: Record<ExportState, readonly ExportState[]> = {
+  downloading: ["ready", "failed"],
+  ready: ["staged", "failed"],
+  staged: ["delivered"],
+  delivered: ["consumed", "failed"],
+  consumed: ["acknowledged"],
+  acknowledged: ["archived"],
+  archived: [],
+  failed: ["reported"],
+  reported: ["downloading"],
+};
+
+/** Whether the journal allows moving from `from` to `to`. */
+export function canMove(from: ExportState, to: ExportState): boolean {
+  return MOVES[from].includes(to);
+}
+
+/** Whether nothing is left to do for an export in this state. */
+export function isFinal(state: ExportState): boolean {
+  return state === "archived" || state === "reported";
+}
+
+/** One file of an export: its format and its name in Batigest's import folder. */
+export interface ExportFile {
+  format: DocumentFormat;
+  /** The name in the import folder, chosen when staging (empty before). */
+  importName: string;
+}
+
+/** What the journal knows of one export. */
+export interface ExportRecord {
+  id: string;
+  reference: string;
+  documentType: string;
+  /** Safe file base name derived from the reference. */
+  baseName: string;
+  state: ExportState;
+  files: ExportFile[];
+  /** Why it failed (French, for mark-error and the administrator). */
+  error?: string;
+  /** The step that failed: download, check, delivery, import, … */
+  errorStage?: string;
+  /** How many times the agent started on it. */
+  attempts: number;
+  deliveredAt?: string;
+  updatedAt: string;
+}
+
+/** A finished run of `sync`, for `status`. */
+export interface RunRecord {
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  summary: Record<string, number>;
+  message?: string;
+}
+
+/** A move the journal refuses: a bug, never a user's mistake. */
+export class JournalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JournalError";
+  }
+}
+
+interface Row {
+  id: string;
+  reference: string;
+  document_type: string;
+  base_name: string;
+  state: string;
+  files: string;
+  error: string | null;
+  error_stage: string | null;
+  attempts: number;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS exports (
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  base_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  files TEXT NOT NULL,
+  error TEXT,
+  error_stage TEXT,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  delivered_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exports_state ON exports(state);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  exit_code INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  message TEXT
+);
+`;
+
+/** The journal, opened on a SQLite file (or `:memory:` in tests). */
+export class Journal {
+  #db: DatabaseSync;
+  #now: () => Date;
+
+  /** Opens (and creates if needed) the journal at `path`. */
+  constructor(path: string, options: { now?: () => Date } = {}) {
+    this.#now = options.now ?? (() => new Date());
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    this.#db.exec("PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.#db.close();
+  }
+
+  /** The record of an export, if the journal has one. */
+  get(id: string): ExportRecord | undefined {
+    const row = this.#db.prepare("SELECT * FROM exports WHERE id = ?").get(id) as
+      | Row
+      | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Exports in any of `states`, oldest change first. */
+  inStates(states: readonly ExportState[]): ExportRecord[] {
+    const marks = states.map(() => "?").join(",");
+    const rows = this.#db.prepare(
+      `SELECT * FROM exports WHERE state IN (${marks}) ORDER BY updated_at, id`,
+    ).all(...states) as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** How many exports are in each state. */
+  countByState(): Record<ExportState, number> {
+    const counts = Object.fromEntries(EXPORT_STATES.map((s) => [s, 0])) as Record<
+      ExportState,
+      number
+    >;
+    const rows = this.#db.prepare("SELECT state, COUNT(*) AS n FROM exports GROUP BY state")
+      .all() as unknown as { state: ExportState; n: number }[];
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /** Records a new export about to be downloaded (first attempt). */
+  begin(record: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">) {
+    const now = this.#now().toISOString();
+    this.#db.prepare(
+      `INSERT INTO exports (id, reference, document_type, base_name, state, files, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?)`,
+    ).run(
+      record.id,
+      record.reference,
+      record.documentType,
+      record.baseName,
+      JSON.stringify(record.files),
+      now,
+      now,
+    );
+    return this.get(record.id)!;
+  }
+
+  /** Starts a new attempt on a reported export the server offers again. */
+  retry(id: string, files: ExportFile[]): ExportRecord {
+    const current = this.#require(id);
+    this.#check(current, "downloading");
+    this.#db.prepare(
+      `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
+       delivered_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+    ).run(JSON.stringify(files), this.#now().toISOString(), id);
+    return this.get(id)!;
+  }
+
+  /**
+   * Moves an export to `state`, durably, with optional changes to its files
+   * or error. Refuses a move the state diagram does not allow.
+   */
+  setState(
+    id: string,
+    state: ExportState,
+    changes: { files?: ExportFile[]; error?: string; errorStage?: string } = {},
+  ): ExportRecord {
+    const current = this.#require(id);
+    this.#check(current, state);
+    const now = this.#now().toISOString();
+    this.#db.prepare(
+      `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
+       delivered_at = ?, updated_at = ? WHERE id = ?`,
+    ).run(
+      state,
+      JSON.stringify(changes.files ?? current.files),
+      changes.error ?? current.error ?? null,
+      changes.errorStage ?? current.errorStage ?? null,
+      state === "delivered" ? now : current.deliveredAt ?? null,
+      now,
+      id,
+    );
+    return this.get(id)!;
+  }
+
+  /** Records a finished run. */
+  recordRun(run: RunRecord): void {
+    this.#db.prepare(
+      `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
+    ).run(
+      run.startedAt,
+      run.finishedAt,
+      run.exitCode,
+      JSON.stringify(run.summary),
+      run.message ?? null,
+    );
+  }
+
+  /** The last finished run, if any. */
+  lastRun(): RunRecord | undefined {
+    const row = this.#db.prepare(
+      "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
+    ).get() as
+      | {
+        started_at: string;
+        finished_at: string;
+        exit_code: number;
+        summary: string;
+        message: string | null;
+      }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      exitCode: row.exit_code,
+      summary: JSON.parse(row.summary),
+      message: row.message ?? undefined,
+    };
+  }
+
+  #require(id: string): ExportRecord {
+    const record = this.get(id);
+    if (!record) throw new JournalError(`export inconnu du journal : ${id}`);
+    return record;
+  }
+
+  #check(current: ExportRecord, to: ExportState): void {
+    if (!canMove(current.state, to)) {
+      throw new JournalError(
+        `passage interdit de « ${current.state} » à « ${to} » pour l'export ${current.id}`,
+      );
+    }
+  }
+}
+
+function fromRow(row: Row): ExportRecord {
+  return {
+    id: row.id,
+    reference: row.reference,
+    documentType: row.document_type,
+    baseName: row.base_name,
+    state: row.state as ExportState,
+    files: JSON.parse(row.files),
+    error: row.error ?? undefined,
+    errorStage: row.error_stage ?? undefined,
+    attempts: row.attempts,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}

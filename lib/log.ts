@@ -1,0 +1,160 @@
+/**
+ * Logs: one file a day, `Logs\sync-yyyy-MM-dd.log`, lines
+ * `[yyyy-MM-dd HH:mm:ss] [LEVEL] message` in local time (administrators
+ * already `Select-String "ERROR"` them), mirrored on the console, kept
+ * `logRetentionDays` days. Secrets are masked and CR/LF neutralised before a
+ * line is written, so nothing from the server can forge a log line.
+ *
+ * Stands in for `@std/log`: the format and rotation are the contract's, not a
+ * library's.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { LogLevel } from "./config.ts";
+
+const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };
+
+/** The levels in increasing order of importance. */
+export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
+
+/** Whether a message of `level` passes a `threshold`. */
+export function levelPasses(level: LogLevel, threshold: LogLevel): boolean {
+  return ORDER[level] >= ORDER[threshold];
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** `yyyy-MM-dd` of a date, in local time. */
+export function localDate(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** `yyyy-MM-dd HH:mm:ss` of a date, in local time. */
+export function localDateTime(date: Date): string {
+  return `${localDate(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}:${
+    pad(date.getSeconds())
+  }`;
+}
+
+/** The log file name of a day: `sync-yyyy-MM-dd.log`. */
+export function logFileName(date: Date): string {
+  return `sync-${localDate(date)}.log`;
+}
+
+/**
+ * Makes a message safe for one log line: secrets masked, CR, LF and other
+ * control characters shown as a visible `⏎` or `?`.
+ */
+export function sanitize(message: string, secrets: readonly string[] = []): string {
+  let text = message;
+  for (const secret of secrets) {
+    if (secret) text = text.split(secret).join("********");
+  }
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(
+    /[\x00-\x08\x0b-\x1f\x7f]/g,
+    "?",
+  )
+    .replace(/\t/g, " ");
+}
+
+/** One log line, without its newline. */
+export function formatLine(date: Date, level: LogLevel, message: string): string {
+  return `[${localDateTime(date)}] [${level}] ${message}`;
+}
+
+/** Where and how a {@linkcode Logger} writes. */
+export interface LoggerOptions {
+  /** The `Logs` folder; created if missing. */
+  dir: string;
+  level: LogLevel;
+  retentionDays: number;
+  now?: () => Date;
+  /** Mirrors each written line to the console; stderr for warnings and errors by default. */
+  console?: (line: string, level: LogLevel) => void;
+  /** Values never to write (the token, passwords). */
+  secrets?: readonly string[];
+}
+
+/** The agent's logger. Every call writes through to the file: a crash loses nothing. */
+export class Logger {
+  #options: Required<LoggerOptions>;
+  #encoder = new TextEncoder();
+
+  constructor(options: LoggerOptions) {
+    this.#options = {
+      now: () => new Date(),
+      console: defaultConsole,
+      secrets: [],
+      ...options,
+    };
+    Deno.mkdirSync(options.dir, { recursive: true });
+  }
+
+  /** Detailed progress, written with `--verbose` or `logLevel: DEBUG`. */
+  debug(message: string): void {
+    this.write("DEBUG", message);
+  }
+  /** Normal progress. */
+  info(message: string): void {
+    this.write("INFO", message);
+  }
+  /** Something went wrong but was handled or will be retried. */
+  warning(message: string): void {
+    this.write("WARNING", message);
+  }
+  /** Something needs a person. */
+  error(message: string): void {
+    this.write("ERROR", message);
+  }
+
+  /** Writes one line at `level` if it passes the threshold. */
+  write(level: LogLevel, message: string): void {
+    if (!levelPasses(level, this.#options.level)) return;
+    const now = this.#options.now();
+    const line = formatLine(now, level, sanitize(message, this.#options.secrets));
+    const path = nodePath.join(this.#options.dir, logFileName(now));
+    try {
+      Deno.writeFileSync(path, this.#encoder.encode(`${line}\r\n`), { append: true });
+    } catch {
+      // A log that cannot be written must not stop the sync; the console still has it.
+    }
+    this.#options.console(line, level);
+  }
+
+  /** Deletes `sync-*.log` files older than the retention; returns their names. */
+  prune(): string[] {
+    return pruneLogs(this.#options.dir, {
+      retentionDays: this.#options.retentionDays,
+      now: this.#options.now(),
+    });
+  }
+}
+
+function defaultConsole(line: string, level: LogLevel): void {
+  if (ORDER[level] >= ORDER.WARNING) console.error(line);
+  else console.log(line);
+}
+
+/** Deletes daily log files whose day is more than `retentionDays` before `now`. */
+export function pruneLogs(
+  dir: string,
+  options: { retentionDays: number; now: Date },
+): string[] {
+  const cutoff = new Date(options.now);
+  cutoff.setDate(cutoff.getDate() - options.retentionDays);
+  const limit = `sync-${localDate(cutoff)}.log`;
+  const removed: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    if (!entry.isFile || !/^sync-\d{4}-\d{2}-\d{2}\.log$/.test(entry.name)) continue;
+    if (entry.name < limit) {
+      Deno.removeSync(nodePath.join(dir, entry.name));
+      removed.push(entry.name);
+    }
+  }
+  return removed.sort();
+}

@@ -1,0 +1,589 @@
+/**
+ * One sync pass: the story of moving Saxium's pending exports into Batigest.
+ *
+ * Every export walks the journal's states (see `journal.ts`); each step below
+ * does its work, makes it durable, then records the new state. A step can be
+ * repeated from the state before it, so a pass interrupted anywhere (crash,
+ * reboot, server gone) resumes where it stopped, and a document already in
+ * Batigest is acknowledged again, never delivered again.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { DocumentFormat, Settings } from "./config.ts";
+import { checkDocument } from "./document_check.ts";
+import {
+  FolderWatcher,
+  NameTakenError,
+  publish,
+  stage,
+  waitForConsumption,
+  withdraw,
+} from "./delivery.ts";
+import { safeBaseName, uniqueFileName } from "./file_names.ts";
+import { type FileOps, type RetryOptions, withTransientRetry } from "./fs_retry.ts";
+import { type ExportRecord, isFinal, type Journal } from "./journal.ts";
+import type { Logger } from "./log.ts";
+import { type PendingExport, SaxiumError } from "./saxium_client.ts";
+import {
+  archiveStamp,
+  downloadPath,
+  exists,
+  freeName,
+  stagingPath,
+  toImportPath,
+  type WorkFolders,
+} from "./work_folders.ts";
+
+/** The part of the Saxium client a pass uses. */
+export interface SaxiumApi {
+  listPending(limit: number): Promise<PendingExport[]>;
+  downloadTo(
+    id: string,
+    options: { format: DocumentFormat; path: string },
+  ): Promise<{ bytes: number }>;
+  markSynced(id: string, body: { batigestReference: string; importedAt: string }): Promise<void>;
+  markError(
+    id: string,
+    body: { errorMessage: string; stage?: string; code?: string },
+  ): Promise<void>;
+}
+
+/** Everything a pass works with; tests pass their own. */
+export interface PassContext {
+  settings: Settings;
+  client: SaxiumApi;
+  journal: Journal;
+  log: Logger;
+  folders: WorkFolders;
+  fileOps: FileOps;
+  /** Backoff for transient file-system errors. */
+  retry?: RetryOptions;
+  /** Stop taking new exports (Ctrl-C); the one in hand is finished. */
+  signal?: AbortSignal;
+  /** Test-only crash points. */
+  failpoint?: (name: string) => void;
+  now?: () => Date;
+}
+
+/** Counts of what a pass did. */
+export interface PassSummary {
+  /** Exports imported by Batigest and acknowledged on Saxium. */
+  synced: number;
+  /** Exports that ended in error (refused, not imported in time). */
+  errors: number;
+  /** Exports already in Batigest whose acknowledgement was sent again. */
+  reacknowledged: number;
+  /** Exports left half-way, to finish on the next pass. */
+  unfinished: number;
+}
+
+/** How a pass ended. */
+export interface PassResult {
+  /** 0 all done, 1 some exports in error, 3 the server could not be reached. */
+  exitCode: 0 | 1 | 3;
+  summary: PassSummary;
+  /** Why the pass stopped early, for the administrator. */
+  message?: string;
+}
+
+/** The server cannot be used for now: stop the pass, lose nothing. */
+class ServerUnavailable extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs one pass: finish what a previous run left in flight, then take the
+ * pending exports batch after batch until the server offers nothing new.
+ */
+export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
+  const pass = new Pass(ctx);
+  const watcher = new FolderWatcher(ctx.folders.importDir);
+  try {
+    await pass.resumeInFlight(watcher);
+    await pass.drainPending(watcher);
+  } catch (error) {
+    if (!(error instanceof ServerUnavailable)) throw error;
+    pass.stoppedBy(error.message);
+  } finally {
+    await watcher.close();
+  }
+  return pass.result();
+}
+
+class Pass {
+  #ctx: PassContext;
+  #summary: PassSummary = { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 };
+  #stopMessage?: string;
+  #localTrouble = false;
+
+  constructor(ctx: PassContext) {
+    this.#ctx = ctx;
+  }
+
+  get #log(): Logger {
+    return this.#ctx.log;
+  }
+
+  #now(): Date {
+    return this.#ctx.now?.() ?? new Date();
+  }
+
+  #failpoint(name: string): void {
+    this.#ctx.failpoint?.(name);
+  }
+
+  stoppedBy(message: string): void {
+    this.#stopMessage = message;
+  }
+
+  result(): PassResult {
+    const inFlight = this.#ctx.journal.inStates([
+      "downloading",
+      "ready",
+      "staged",
+      "delivered",
+      "consumed",
+      "acknowledged",
+      "failed",
+    ]);
+    this.#summary.unfinished = inFlight.length;
+    const exitCode = this.#stopMessage !== undefined
+      ? 3
+      : this.#summary.errors > 0 || this.#localTrouble
+      ? 1
+      : 0;
+    return { exitCode, summary: this.#summary, message: this.#stopMessage };
+  }
+
+  /** Exports a previous run left between delivery and the end: finish them first. */
+  async resumeInFlight(watcher: FolderWatcher): Promise<void> {
+    const records = this.#ctx.journal.inStates([
+      "staged",
+      "delivered",
+      "consumed",
+      "acknowledged",
+      "failed",
+    ]);
+    for (const record of records) {
+      this.#log.info(
+        `Reprise de ${
+          describe(record)
+        } (état « ${record.state} » laissé par l'exécution précédente).`,
+      );
+      await this.#advance(record, watcher);
+    }
+  }
+
+  /** Takes pending exports, batch after batch, until nothing new is offered. */
+  async drainPending(watcher: FolderWatcher): Promise<void> {
+    const seen = new Set<string>();
+    while (!this.#ctx.signal?.aborted) {
+      const offered = await this.#server(
+        "liste des exports en attente",
+        () => this.#ctx.client.listPending(this.#ctx.settings.batchSize),
+      );
+      const fresh = offered.filter((e) => !seen.has(e.id));
+      if (fresh.length === 0) break;
+      this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
+      for (const item of fresh) {
+        if (this.#ctx.signal?.aborted) break;
+        seen.add(item.id);
+        await this.#take(item, watcher);
+      }
+    }
+    if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
+  }
+
+  async #listPending(): Promise<PendingExport[]> {
+    try {
+      return await this.#ctx.client.listPending(this.#ctx.settings.batchSize);
+    } catch (error) {
+      if (!(error instanceof SaxiumError)) throw error;
+      this.#log.error(`Impossible d'obtenir la liste des exports en attente : ${error.message}`);
+      throw new ServerUnavailable(error.message);
+    }
+  }
+
+  /** One offered export: new, resumed, retried or re-acknowledged. */
+  async #take(item: PendingExport, watcher: FolderWatcher): Promise<void> {
+    if (!UUID.test(item.id)) {
+      this.#log.error(
+        `Export ignoré : identifiant « ${item.id} » invalide (un UUID est attendu) ; signalez-le au support Saxium.`,
+      );
+      this.#localTrouble = true;
+      return;
+    }
+    const journal = this.#ctx.journal;
+    let record = journal.get(item.id);
+    if (record?.state === "archived") {
+      await this.#reacknowledge(record);
+      return;
+    }
+    if (record?.state === "reported") {
+      this.#log.info(
+        `L'export ${describe(record)} est de nouveau proposé par Saxium : nouvelle tentative.`,
+      );
+      record = journal.retry(record.id, this.#plannedFiles());
+    }
+    record ??= journal.begin({
+      id: item.id,
+      reference: item.documentReference,
+      documentType: item.documentType,
+      baseName: safeBaseName(item.documentReference),
+      files: this.#plannedFiles(),
+    });
+    await this.#advance(record, watcher);
+  }
+
+  #plannedFiles() {
+    return this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
+  }
+
+  /** Walks an export through its states until it is done or must wait. */
+  async #advance(start: ExportRecord, watcher: FolderWatcher): Promise<void> {
+    let record = start;
+    try {
+      while (!isFinal(record.state)) {
+        const before = record.state;
+        record = await this.#step(record, watcher);
+        if (record.state === before) return; // must wait for a later pass
+      }
+    } catch (error) {
+      if (error instanceof ServerUnavailable) throw error;
+      this.#localTrouble = true;
+      this.#log.error(`Export ${describe(record)} : ${localFailure(error)}`);
+    }
+  }
+
+  #step(record: ExportRecord, watcher: FolderWatcher): Promise<ExportRecord> {
+    switch (record.state) {
+      case "downloading":
+        return this.#download(record);
+      case "ready":
+        return this.#stage(record);
+      case "staged":
+        return this.#publish(record);
+      case "delivered":
+        return this.#awaitImport(record, watcher);
+      case "consumed":
+        return this.#acknowledge(record);
+      case "acknowledged":
+        return this.#archive(record);
+      case "failed":
+        return this.#reportError(record);
+      default:
+        return Promise.resolve(record);
+    }
+  }
+
+  /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
+  async #download(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, client } = this.#ctx;
+    for (const { format } of record.files) {
+      const part = downloadPath(folders, record.id, format);
+      try {
+        const { bytes } = await this.#server(
+          `téléchargement de l'export ${describe(record)}`,
+          () => client.downloadTo(record.id, { format, path: part }),
+        );
+        this.#log.debug(
+          `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
+        );
+      } catch (error) {
+        if (!(error instanceof SaxiumError)) throw error;
+        return this.#fail(record, {
+          stage: "download",
+          reason: `téléchargement du ${format.toUpperCase()} refusé : ${error.message}`,
+        });
+      }
+      this.#failpoint("after-download");
+      const verdict = checkDocument({
+        bytes: await Deno.readFile(part),
+        format,
+        documentType: record.documentType,
+        reference: record.reference,
+      });
+      if (!verdict.ok) {
+        await this.#keepInErrors(part, `${record.baseName}.${format}`, verdict.reason);
+        return this.#fail(record, { stage: "check", reason: verdict.reason });
+      }
+    }
+    for (const { format } of record.files) {
+      await Deno.rename(
+        downloadPath(folders, record.id, format),
+        toImportPath(folders, record.id, format),
+      );
+    }
+    this.#failpoint("after-to-import");
+    const next = this.#ctx.journal.setState(record.id, "ready");
+    this.#failpoint("after-journal-ready");
+    return next;
+  }
+
+  /** Writes each file into the import folder under a temporary name, durably. */
+  async #stage(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, fileOps } = this.#ctx;
+    const files = [];
+    const taken = new Set<string>();
+    for (const file of record.files) {
+      const temp = stagingPath(folders, record.id, file.format);
+      await Deno.remove(temp).catch(() => {}); // a leftover of an interrupted run
+      const importName = await freeImportName(folders.importDir, {
+        base: record.baseName,
+        extension: file.format,
+        taken,
+      });
+      taken.add(importName.toLowerCase());
+      await stage(toImportPath(folders, record.id, file.format), { stagingPath: temp, fileOps });
+      files.push({ format: file.format, importName });
+    }
+    this.#failpoint("after-stage");
+    const next = this.#ctx.journal.setState(record.id, "staged", { files });
+    this.#failpoint("after-journal-staged");
+    return next;
+  }
+
+  /** Renames each staged file to its final name: from here Batigest sees it. */
+  async #publish(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, fileOps, retry } = this.#ctx;
+    for (const file of record.files) {
+      const temp = stagingPath(folders, record.id, file.format);
+      if (!(await exists(temp))) continue; // renamed before a crash
+      const finalPath = nodePath.join(folders.importDir, file.importName);
+      try {
+        await publish(temp, { finalPath, fileOps, retry });
+      } catch (error) {
+        if (!(error instanceof NameTakenError)) throw error;
+        // Someone put a file of that name there since staging: keep waiting, never overwrite.
+        this.#log.warning(
+          `Export ${describe(record)} : ${error.message} ; nouvel essai à la prochaine passe.`,
+        );
+        this.#localTrouble = true;
+        return record;
+      }
+      this.#failpoint("after-rename");
+    }
+    const next = this.#ctx.journal.setState(record.id, "delivered");
+    this.#log.info(
+      `Export ${describe(record)} déposé dans Batigest : ${
+        record.files.map((f) => f.importName).join(", ")
+      }.`,
+    );
+    this.#failpoint("after-journal-delivered");
+    return next;
+  }
+
+  /** Waits for Batigest to take the files; withdraws them if it does not in time. */
+  async #awaitImport(record: ExportRecord, watcher: FolderWatcher): Promise<ExportRecord> {
+    const { folders, settings, fileOps, retry } = this.#ctx;
+    const paths = record.files.map((f) => nodePath.join(folders.importDir, f.importName));
+    const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
+    const deadline = deliveredAt + settings.importTimeoutSeconds * 1000;
+    const outcome = await waitForConsumption(paths, {
+      deadline,
+      watcher,
+      now: () => this.#now().getTime(),
+    });
+    if (outcome === "timeout") {
+      const withdrawn: string[] = [];
+      for (const path of paths) {
+        if ((await withdraw(path, { fileOps, retry })) === "withdrawn") {
+          withdrawn.push(nodePath.basename(path));
+        }
+      }
+      if (withdrawn.length > 0) {
+        this.#failpoint("after-withdraw");
+        const partial = withdrawn.length < paths.length
+          ? ` (les autres fichiers du document ont été importés)`
+          : "";
+        return this.#fail(record, {
+          stage: "import",
+          reason:
+            `Batigest n'a pas importé ${
+              withdrawn.join(", ")
+            } en ${settings.importTimeoutSeconds} s${partial} : ` +
+            `vérifiez que Batigest est ouvert et que son import automatique est actif, puis relancez l'export dans Saxium. ` +
+            `Le fichier a été retiré du dossier d'import.`,
+        });
+      }
+    }
+    const next = this.#ctx.journal.setState(record.id, "consumed");
+    this.#log.info(`Export ${describe(record)} importé par Batigest.`);
+    this.#failpoint("after-journal-consumed");
+    return next;
+  }
+
+  /** Tells Saxium the document is in Batigest. */
+  async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
+    await this.#mark(record, "accusé de réception", () =>
+      this.#ctx.client.markSynced(record.id, {
+        batigestReference: record.reference,
+        importedAt: record.updatedAt,
+      }));
+    this.#failpoint("after-mark-synced");
+    const next = this.#ctx.journal.setState(record.id, "acknowledged");
+    this.#failpoint("after-journal-acknowledged");
+    this.#summary.synced++;
+    return next;
+  }
+
+  /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
+  async #archive(record: ExportRecord): Promise<ExportRecord> {
+    const { folders } = this.#ctx;
+    const stamp = archiveStamp(this.#now());
+    for (const file of record.files) {
+      const source = toImportPath(folders, record.id, file.format);
+      if (!(await exists(source))) continue; // archived before a crash
+      const name = await freeName(folders.archive, `${stamp}-${file.importName}`);
+      await this.#moveFile(source, nodePath.join(folders.archive, name));
+    }
+    this.#failpoint("after-archive");
+    const next = this.#ctx.journal.setState(record.id, "archived");
+    this.#log.info(`Export ${describe(record)} synchronisé et archivé.`);
+    return next;
+  }
+
+  /** Tells Saxium the export is in error, with the reason. */
+  async #reportError(record: ExportRecord): Promise<ExportRecord> {
+    await this.#mark(record, "signalement d'erreur", () =>
+      this.#ctx.client.markError(record.id, {
+        errorMessage: record.error ?? "Erreur inconnue de l'agent.",
+        stage: record.errorStage,
+      }));
+    this.#failpoint("after-mark-error");
+    return this.#ctx.journal.setState(record.id, "reported");
+  }
+
+  /** A document Saxium still lists although it was imported: acknowledge it again. */
+  async #reacknowledge(record: ExportRecord): Promise<void> {
+    this.#log.warning(
+      `L'export ${
+        describe(record)
+      } est déjà importé dans Batigest mais Saxium le propose encore : accusé de réception renvoyé, document non redéposé.`,
+    );
+    await this.#mark(record, "accusé de réception", () =>
+      this.#ctx.client.markSynced(record.id, {
+        batigestReference: record.reference,
+        importedAt: record.updatedAt,
+      }));
+    this.#summary.reacknowledged++;
+  }
+
+  /**
+   * Sends a mark-synced or mark-error. An export Saxium no longer knows (404)
+   * is noted and let go; any other refusal stops the pass, to retry later.
+   */
+  async #mark(record: ExportRecord, what: string, call: () => Promise<void>): Promise<void> {
+    try {
+      await this.#server(`${what} de l'export ${describe(record)}`, call);
+    } catch (error) {
+      if (!(error instanceof SaxiumError)) throw error;
+      if (error.kind === "not_found") {
+        this.#log.warning(
+          `L'export ${
+            describe(record)
+          } n'existe plus dans Saxium (${what} sans objet) ; rien d'autre à faire.`,
+        );
+        return;
+      }
+      this.#log.error(
+        `Saxium a refusé le ${what} de l'export ${describe(record)} : ${error.message}`,
+      );
+      throw new ServerUnavailable(error.message);
+    }
+  }
+
+  /** Records an export's failure; its files go to `Errors\` with the reason. */
+  async #fail(
+    record: ExportRecord,
+    failure: { stage: string; reason: string },
+  ): Promise<ExportRecord> {
+    const { folders } = this.#ctx;
+    for (const { format } of record.files) {
+      for (
+        const path of [
+          downloadPath(folders, record.id, format),
+          toImportPath(folders, record.id, format),
+        ]
+      ) {
+        if (await exists(path)) {
+          await this.#keepInErrors(path, `${record.baseName}.${format}`, failure.reason);
+        }
+      }
+    }
+    this.#summary.errors++;
+    this.#log.error(`Export ${describe(record)} en erreur : ${failure.reason}`);
+    const next = this.#ctx.journal.setState(record.id, "failed", {
+      error: failure.reason,
+      errorStage: failure.stage,
+    });
+    this.#failpoint("after-journal-failed");
+    return next;
+  }
+
+  /** Moves a file to `Errors\` beside a `.erreur.txt` that says why. */
+  async #keepInErrors(path: string, name: string, reason: string): Promise<void> {
+    const { folders } = this.#ctx;
+    const target = await freeName(folders.errors, `${archiveStamp(this.#now())}-${name}`);
+    await this.#moveFile(path, nodePath.join(folders.errors, target));
+    await Deno.writeTextFile(
+      nodePath.join(folders.errors, `${target}.erreur.txt`),
+      `${reason}\r\n`,
+    );
+  }
+
+  #moveFile(from: string, to: string): Promise<void> {
+    return withTransientRetry(() => this.#ctx.fileOps.rename(from, to), this.#ctx.retry);
+  }
+
+  /**
+   * Runs a server call. Errors that concern the server as a whole (network,
+   * timeout, 5xx, authentication) stop the pass; others are the caller's.
+   */
+  async #server<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof SaxiumError && isServerWide(error)) {
+        this.#log.error(`Saxium injoignable pendant : ${what}. ${error.message}`);
+        throw new ServerUnavailable(error.message);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Whether a client error concerns the whole server rather than one export. */
+function isServerWide(error: SaxiumError): boolean {
+  if (error.kind === "network" || error.kind === "timeout" || error.kind === "auth") return true;
+  return (error.kind === "http" || error.kind === "protocol") &&
+    (error.status === undefined || error.status >= 500 || error.status === 429);
+}
+
+/** A name free in Batigest's folder, compared without case as NTFS does. */
+async function freeImportName(
+  dir: string,
+  options: { base: string; extension: string; taken: Set<string> },
+): Promise<string> {
+  const present = new Set<string>();
+  for await (const entry of Deno.readDir(dir)) present.add(entry.name.toLowerCase());
+  return uniqueFileName(options.base, {
+    extension: options.extension,
+    isTaken: (name) => present.has(name) || options.taken.has(name),
+  });
+}
+
+/** `DV-1730000000001 [7b599c58]`: the reference a person knows, and the id's start. */
+function describe(record: Pick<ExportRecord, "reference" | "id">): string {
+  return `${record.reference.slice(0, 80)} [${record.id.slice(0, 8)}]`;
+}
+
+function localFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/os error 28|No space left|ENOSPC|disk full/i.test(message)) {
+    return "disque plein : libérez de la place sur le disque du dossier de travail ou du dossier d'import ; rien n'a été déposé à moitié, l'export sera repris à la prochaine passe.";
+  }
+  return `erreur locale (${message}) ; l'export sera repris à la prochaine passe.`;
+}

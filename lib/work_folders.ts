@@ -1,0 +1,109 @@
+/**
+ * The work folder's layout (contract: Downloads, ToImport, Archive, Errors,
+ * Logs, agent.json) plus `State\` for the journal and the instance lock, and
+ * the moves of documents between them.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { DocumentFormat, Settings } from "./config.ts";
+import { localDate } from "./log.ts";
+
+/** Absolute paths of every folder the agent works in. */
+export interface WorkFolders {
+  root: string;
+  downloads: string;
+  toImport: string;
+  archive: string;
+  errors: string;
+  logs: string;
+  state: string;
+  /** Batigest's import folder. */
+  importDir: string;
+}
+
+/** The folders for some settings (nothing is created). */
+export function workFolders(
+  settings: Pick<Settings, "workDir" | "batigestImportDir">,
+): WorkFolders {
+  const root = settings.workDir;
+  return {
+    root,
+    downloads: nodePath.join(root, "Downloads"),
+    toImport: nodePath.join(root, "ToImport"),
+    archive: nodePath.join(root, "Archive"),
+    errors: nodePath.join(root, "Errors"),
+    logs: nodePath.join(root, "Logs"),
+    state: nodePath.join(root, "State"),
+    importDir: settings.batigestImportDir,
+  };
+}
+
+/** Creates the work folder's subfolders (never Batigest's import folder). */
+export function createWorkFolders(folders: WorkFolders): void {
+  for (
+    const dir of [
+      folders.downloads,
+      folders.toImport,
+      folders.archive,
+      folders.errors,
+      folders.logs,
+      folders.state,
+    ]
+  ) {
+    Deno.mkdirSync(dir, { recursive: true });
+  }
+}
+
+/** The journal's database file. */
+export function journalPath(folders: WorkFolders): string {
+  return nodePath.join(folders.state, "journal.db");
+}
+
+/** The instance lock file. */
+export function lockPath(folders: WorkFolders): string {
+  return nodePath.join(folders.state, "agent.lock");
+}
+
+/** Where an export's file is downloaded (never seen by Batigest). */
+export function downloadPath(folders: WorkFolders, id: string, format: DocumentFormat): string {
+  return nodePath.join(folders.downloads, `${id}.${format}.part`);
+}
+
+/** Where an export's checked file waits for delivery. */
+export function toImportPath(folders: WorkFolders, id: string, format: DocumentFormat): string {
+  return nodePath.join(folders.toImport, `${id}.${format}`);
+}
+
+/** The temporary name in Batigest's folder, which Batigest ignores (not .xml/.csv). */
+export function stagingPath(folders: WorkFolders, id: string, format: DocumentFormat): string {
+  return nodePath.join(folders.importDir, `~saxium-${id}.${format}.tmp`);
+}
+
+/** `yyyy-MM-dd-HHmmss`, local time, the archive's prefix. */
+export function archiveStamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${localDate(date)}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** Whether a path exists (without following a final link). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** A name in `dir` not taken yet: `name`, then `name (2)`, … before the extension. */
+export async function freeName(dir: string, name: string): Promise<string> {
+  const ext = nodePath.extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 1;; n++) {
+    const candidate = n === 1 ? name : `${stem} (${n})${ext}`;
+    if (!(await exists(nodePath.join(dir, candidate)))) return candidate;
+  }
+}
