@@ -23,7 +23,7 @@ import {
 } from "./delivery.ts";
 import { safeBaseName, uniqueFileName } from "./file_names.ts";
 import { type FileOps, type RetryOptions, withTransientRetry } from "./fs_retry.ts";
-import { type ExportRecord, isFinal, type Journal } from "./journal.ts";
+import { type ExportRecord, type ExportState, type Journal } from "./journal.ts";
 import type { Logger } from "./log.ts";
 import { type PendingExport, SaxiumError } from "./saxium_client.ts";
 import {
@@ -64,6 +64,8 @@ export interface PassContext {
   signal?: AbortSignal;
   /** Test-only crash points. */
   failpoint?: (name: string) => void;
+  /** How many exports are downloaded ahead while Batigest imports (default 4). */
+  prefetch?: number;
   now?: () => Date;
 }
 
@@ -90,6 +92,36 @@ export interface PassResult {
 
 /** The server cannot be used for now: stop the pass, lose nothing. */
 class ServerUnavailable extends Error {}
+
+/** Exports downloaded ahead of delivery, and acknowledgements in flight. */
+const DEFAULT_PREFETCH = 4;
+
+/** States in which an export still has a step to take. */
+const IN_FLIGHT: readonly ExportState[] = [
+  "downloading",
+  "ready",
+  "staged",
+  "delivered",
+  "consumed",
+  "acknowledged",
+  "failed",
+];
+/** From checked to imported: one document at a time. */
+const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
+/** After Batigest: telling Saxium and archiving, which may overlap. */
+const FINISH: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
+
+/** A promise's outcome, kept so that no rejection goes unobserved. */
+type Settled<T> = { value: T } | { error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ value }), (error) => ({ error }));
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if ("error" in settled) throw settled.error;
+  return settled.value;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -176,21 +208,42 @@ class Pass {
     }
   }
 
-  /** Takes pending exports, batch after batch, until nothing new is offered. */
+  /**
+   * Takes pending exports, batch after batch, until nothing new is offered.
+   *
+   * Within a batch the work overlaps where it is safe to: the next exports
+   * are downloaded and checked while Batigest imports the current one, and
+   * acknowledgements go out while the next one is delivered. Delivery itself
+   * is one document at a time, in the server's order.
+   */
   async drainPending(watcher: FolderWatcher): Promise<void> {
     const seen = new Set<string>();
+    const ahead = this.#ctx.prefetch ?? DEFAULT_PREFETCH;
     while (!this.#ctx.signal?.aborted) {
-      const offered = await this.#server(
-        "liste des exports en attente",
-        () => this.#ctx.client.listPending(this.#ctx.settings.batchSize),
-      );
-      const fresh = offered.filter((e) => !seen.has(e.id));
+      const fresh = (await this.#listPending()).filter((e) => !seen.has(e.id));
       if (fresh.length === 0) break;
       this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
-      for (const item of fresh) {
-        if (this.#ctx.signal?.aborted) break;
-        seen.add(item.id);
-        await this.#take(item, watcher);
+      for (const item of fresh) seen.add(item.id);
+      const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
+      const finishing: Promise<Settled<ExportRecord | undefined>>[] = [];
+      try {
+        for (let i = 0; i < fresh.length && !this.#ctx.signal?.aborted; i++) {
+          for (let j = prepared.length; j < Math.min(fresh.length, i + 1 + ahead); j++) {
+            prepared.push(settle(this.#prepare(fresh[j])));
+          }
+          const record = unwrap(await prepared[i]);
+          if (!record || !DELIVERY.includes(record.state)) {
+            if (record) finishing.push(settle(this.#advance(record, watcher, FINISH)));
+            continue;
+          }
+          const delivered = await this.#advance(record, watcher, DELIVERY);
+          if (delivered) finishing.push(settle(this.#advance(delivered, watcher, FINISH)));
+          if (finishing.length >= ahead) unwrap(await finishing.shift()!);
+        }
+      } finally {
+        // Nothing may still be running when the pass ends or stops.
+        const all = await Promise.all([...prepared, ...finishing]);
+        for (const outcome of all) unwrap(outcome);
       }
     }
     if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
@@ -206,20 +259,26 @@ class Pass {
     }
   }
 
-  /** One offered export: new, resumed, retried or re-acknowledged. */
-  async #take(item: PendingExport, watcher: FolderWatcher): Promise<void> {
+  /**
+   * One offered export, up to the point where it is ready for delivery: new
+   * ones are downloaded and checked, reported ones Saxium offers again start
+   * over, archived ones are acknowledged again (never delivered again).
+   */
+  async #prepare(item: PendingExport): Promise<ExportRecord | undefined> {
     if (!UUID.test(item.id)) {
       this.#log.error(
-        `Export ignoré : identifiant « ${item.id} » invalide (un UUID est attendu) ; signalez-le au support Saxium.`,
+        `Export ignoré : identifiant « ${
+          item.id.slice(0, 60)
+        } » invalide (un UUID est attendu) ; signalez-le au support Saxium.`,
       );
       this.#localTrouble = true;
-      return;
+      return undefined;
     }
     const journal = this.#ctx.journal;
     let record = journal.get(item.id);
     if (record?.state === "archived") {
       await this.#reacknowledge(record);
-      return;
+      return undefined;
     }
     if (record?.state === "reported") {
       this.#log.info(
@@ -234,26 +293,36 @@ class Pass {
       baseName: safeBaseName(item.documentReference),
       files: this.#plannedFiles(),
     });
-    await this.#advance(record, watcher);
+    return await this.#advance(record, undefined, ["downloading"]);
   }
 
   #plannedFiles() {
     return this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
   }
 
-  /** Walks an export through its states until it is done or must wait. */
-  async #advance(start: ExportRecord, watcher: FolderWatcher): Promise<void> {
+  /**
+   * Walks an export through its states while it is in one of `phase`.
+   * Returns where it stands, or undefined if a local problem stopped it (logged;
+   * the next pass resumes it). A server-wide problem stops the pass.
+   */
+  async #advance(
+    start: ExportRecord,
+    watcher: FolderWatcher | undefined,
+    phase: readonly ExportState[] = IN_FLIGHT,
+  ): Promise<ExportRecord | undefined> {
     let record = start;
     try {
-      while (!isFinal(record.state)) {
+      while (phase.includes(record.state)) {
         const before = record.state;
-        record = await this.#step(record, watcher);
-        if (record.state === before) return; // must wait for a later pass
+        record = await this.#step(record, watcher!);
+        if (record.state === before) return undefined; // must wait for a later pass
       }
+      return record;
     } catch (error) {
       if (error instanceof ServerUnavailable) throw error;
       this.#localTrouble = true;
       this.#log.error(`Export ${describe(record)} : ${localFailure(error)}`);
+      return undefined;
     }
   }
 
