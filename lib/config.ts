@@ -321,6 +321,7 @@ function apiUrl(value: unknown): string {
 
 function token(value: unknown): string {
   const raw = text("token", value);
+  // deno-lint-ignore no-control-regex
   if (/[\x00-\x20\x7f]/.test(raw)) {
     throw new ConfigError(
       "token",

@@ -19,6 +19,9 @@ const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERRO
 /** The levels in increasing order of importance. */
 export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
 
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/g;
+
 /** Whether a message of `level` passes a `threshold`. */
 export function levelPasses(level: LogLevel, threshold: LogLevel): boolean {
   return ORDER[level] >= ORDER[threshold];
@@ -54,12 +57,8 @@ export function sanitize(message: string, secrets: readonly string[] = []): stri
   for (const secret of secrets) {
     if (secret) text = text.split(secret).join("********");
   }
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(
-    /[\x00-\x08\x0b-\x1f\x7f]/g,
-    "?",
-  )
-    .replace(/\t/g, " ");
+  return text.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(/\t/g, " ")
+    .replace(CONTROL_CHARACTERS, "?");
 }
 
 /** One log line, without its newline. */

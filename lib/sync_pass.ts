@@ -66,6 +66,8 @@ export interface PassContext {
   failpoint?: (name: string) => void;
   /** How many exports are downloaded ahead while Batigest imports (default 4). */
   prefetch?: number;
+  /** How many published documents may wait in the import folder at once (default 2). */
+  window?: number;
   now?: () => Date;
 }
 
@@ -95,6 +97,8 @@ class ServerUnavailable extends Error {}
 
 /** Exports downloaded ahead of delivery, and acknowledgements in flight. */
 const DEFAULT_PREFETCH = 4;
+/** Documents waiting in Batigest's folder at once. */
+const DEFAULT_WINDOW = 2;
 
 /** States in which an export still has a step to take. */
 const IN_FLIGHT: readonly ExportState[] = [
@@ -149,6 +153,7 @@ class Pass {
   #summary: PassSummary = { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 };
   #stopMessage?: string;
   #localTrouble = false;
+  #clockStart = new Map<string, number>();
 
   constructor(ctx: PassContext) {
     this.#ctx = ctx;
@@ -212,41 +217,65 @@ class Pass {
    * Takes pending exports, batch after batch, until nothing new is offered.
    *
    * Within a batch the work overlaps where it is safe to: the next exports
-   * are downloaded and checked while Batigest imports the current one, and
-   * acknowledgements go out while the next one is delivered. Delivery itself
-   * is one document at a time, in the server's order.
+   * are downloaded and checked while Batigest imports (`prefetch`), up to
+   * `window` published documents wait in the import folder so that Batigest
+   * never waits for the agent, and acknowledgements go out meanwhile. Each
+   * export still walks its own journalled states, so overlap changes nothing
+   * to exactly-once; publication stays in the server's order.
    */
   async drainPending(watcher: FolderWatcher): Promise<void> {
     const seen = new Set<string>();
-    const ahead = this.#ctx.prefetch ?? DEFAULT_PREFETCH;
     while (!this.#ctx.signal?.aborted) {
       const fresh = (await this.#listPending()).filter((e) => !seen.has(e.id));
       if (fresh.length === 0) break;
       this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
       for (const item of fresh) seen.add(item.id);
-      const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
-      const finishing: Promise<Settled<ExportRecord | undefined>>[] = [];
-      try {
-        for (let i = 0; i < fresh.length && !this.#ctx.signal?.aborted; i++) {
-          for (let j = prepared.length; j < Math.min(fresh.length, i + 1 + ahead); j++) {
-            prepared.push(settle(this.#prepare(fresh[j])));
-          }
-          const record = unwrap(await prepared[i]);
-          if (!record || !DELIVERY.includes(record.state)) {
-            if (record) finishing.push(settle(this.#advance(record, watcher, FINISH)));
-            continue;
-          }
-          const delivered = await this.#advance(record, watcher, DELIVERY);
-          if (delivered) finishing.push(settle(this.#advance(delivered, watcher, FINISH)));
-          if (finishing.length >= ahead) unwrap(await finishing.shift()!);
-        }
-      } finally {
-        // Nothing may still be running when the pass ends or stops.
-        const all = await Promise.all([...prepared, ...finishing]);
-        for (const outcome of all) unwrap(outcome);
-      }
+      await this.#runBatch(fresh, watcher);
     }
     if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
+  }
+
+  async #runBatch(batch: PendingExport[], watcher: FolderWatcher): Promise<void> {
+    const ahead = this.#ctx.prefetch ?? DEFAULT_PREFETCH;
+    const window = this.#ctx.window ?? DEFAULT_WINDOW;
+    const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
+    const importing: Promise<Settled<number>>[] = [];
+    const finishing: Promise<Settled<ExportRecord | undefined>>[] = [];
+    // When the previous document left the import folder: the next one's
+    // timeout counts from then, so waiting in line never eats into it.
+    let previousDone: Promise<number> = Promise.resolve(0);
+    try {
+      for (let i = 0; i < batch.length && !this.#ctx.signal?.aborted; i++) {
+        for (let j = prepared.length; j < Math.min(batch.length, i + 1 + ahead); j++) {
+          prepared.push(settle(this.#prepare(batch[j])));
+        }
+        const record = unwrap(await prepared[i]);
+        if (record && !DELIVERY.includes(record.state)) {
+          finishing.push(settle(this.#advance(record, watcher, FINISH)));
+        }
+        if (!record || !DELIVERY.includes(record.state)) continue;
+        const published = await this.#advance(record, watcher, ["ready", "staged"]);
+        if (!published) continue;
+        const inLine = previousDone;
+        const done = (async () => {
+          this.#clockStart.set(published.id, await inLine);
+          const imported = await this.#advance(published, watcher, ["delivered"]);
+          if (imported) finishing.push(settle(this.#advance(imported, watcher, FINISH)));
+          return Date.now();
+        })();
+        previousDone = done.catch(() => Date.now());
+        importing.push(settle(done));
+        if (importing.length >= window) unwrap(await importing.shift()!);
+      }
+    } finally {
+      // Nothing may still be running when the batch ends or the pass stops.
+      const outcomes: Settled<unknown>[] = [
+        ...await Promise.all(prepared),
+        ...await Promise.all(importing),
+        ...await Promise.all(finishing),
+      ];
+      for (const outcome of outcomes) unwrap(outcome);
+    }
   }
 
   async #listPending(): Promise<PendingExport[]> {
@@ -449,7 +478,8 @@ class Pass {
     const { folders, settings, fileOps, retry } = this.#ctx;
     const paths = record.files.map((f) => nodePath.join(folders.importDir, f.importName));
     const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
-    const deadline = deliveredAt + settings.importTimeoutSeconds * 1000;
+    const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
+    const deadline = clockStart + settings.importTimeoutSeconds * 1000;
     const outcome = await waitForConsumption(paths, {
       deadline,
       watcher,

@@ -11,7 +11,7 @@ Deno.test("lines follow [yyyy-MM-dd HH:mm:ss] [LEVEL] message in local time", ()
 Deno.test("server text cannot forge a line, and secrets are masked", () => {
   const evil = "refusé\r\n[2026-01-01 00:00:00] [INFO] tout va bien\u2028x\x1b[31m";
   const clean = sanitize(evil, ["tok-123"]);
-  assert.ok(!/[\r\n\u2028\x1b]/.test(clean));
+  for (const c of ["\r", "\n", "\u2028", "\x1b"]) assert.ok(!clean.includes(c));
   assert.equal(sanitize("Bearer tok-123 ok", ["tok-123"]), "Bearer ******** ok");
 });
 
