@@ -130,7 +130,11 @@ export function agentEnv(world: World, options: RunOptions = {}): Record<string,
 }
 
 /** Starts the agent; the caller waits on or kills the returned process. */
-export function spawnAgent(world: World, args: string[], options: RunOptions = {}): Deno.ChildProcess {
+export function spawnAgent(
+  world: World,
+  args: string[],
+  options: RunOptions = {},
+): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: agentArgs(world, args, options),
     env: agentEnv(world, options),

@@ -1,0 +1,155 @@
+/**
+ * A simulated Sage Batigest watching its import folder: it consumes `.xml`
+ * and `.csv` files one at a time (read, import work, delete) and records
+ * what it consumed in a ledger, so tests can prove each document was
+ * imported exactly once and complete.
+ *
+ * @module
+ */
+
+/** One consumed file. */
+export interface LedgerEntry {
+  name: string;
+  /** SHA-256 of the bytes read, lowercase hex. */
+  sha256: string;
+  bytes: number;
+  at: number;
+}
+
+/** A running simulated Batigest. */
+export interface BatigestSimulator {
+  ledger: LedgerEntry[];
+  /** Batigest closed: files are left alone (the file in hand is finished). */
+  stop(): void;
+  /** Batigest open again. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** Options of `startBatigestSimulator`. */
+export interface BatigestSimulatorOptions {
+  /** The import folder to watch (must exist). */
+  dir: string;
+  /** Import work per file; the file stays in the folder meanwhile. 0 by default. */
+  consumeDelayMs?: number;
+  /** Rescan period in ms, besides file-system events; 10 by default. */
+  pollMs?: number;
+}
+
+/**
+ * Start watching `options.dir` like Batigest's import does.
+ *
+ * @example
+ * ```ts
+ * const batigest = startBatigestSimulator({ dir: importDir, consumeDelayMs: 50 });
+ * // ... deliver files ...
+ * await batigest.close();
+ * console.log(batigest.ledger.map((e) => e.name));
+ * ```
+ */
+export function startBatigestSimulator(options: BatigestSimulatorOptions): BatigestSimulator {
+  const ledger: LedgerEntry[] = [];
+  const consumeDelayMs = options.consumeDelayMs ?? 0;
+  let running = true;
+  let closed = false;
+  let busy: Promise<void> | undefined;
+  let again = false;
+  const closing = new AbortController();
+
+  const kick = () => {
+    if (closed || !running) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = drain().finally(() => {
+      busy = undefined;
+      if (again) {
+        again = false;
+        kick();
+      }
+    });
+  };
+
+  async function drain(): Promise<void> {
+    while (running && !closed) {
+      const name = await nextFile(options.dir);
+      // stop() may have been called while the folder was being listed.
+      if (name === undefined || !running || closed || !await consume(name)) return;
+    }
+  }
+
+  /** Import one file; false when it could not be read (retried on a later scan). */
+  async function consume(name: string): Promise<boolean> {
+    const path = `${options.dir}/${name}`;
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch {
+      return false; // gone or locked: try again on the next scan
+    }
+    if (consumeDelayMs > 0) await delay(consumeDelayMs, closing.signal);
+    if (closed) return false;
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    ledger.push({ name, sha256, bytes: bytes.length, at: Date.now() });
+    try {
+      await Deno.remove(path);
+    } catch {
+      // already removed
+    }
+    return true;
+  }
+
+  const watcher = Deno.watchFs(options.dir, { recursive: false });
+  const watching = (async () => {
+    for await (const _event of watcher) kick();
+  })().catch(() => {});
+  const timer = setInterval(kick, options.pollMs ?? 10);
+  kick();
+
+  return {
+    ledger,
+    stop() {
+      running = false;
+    },
+    start() {
+      running = true;
+      kick();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      closing.abort();
+      clearInterval(timer);
+      watcher.close();
+      await watching;
+      await busy;
+    },
+  };
+}
+
+/** The first file (by name) Batigest would import, if any. */
+async function nextFile(dir: string): Promise<string | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /\.(xml|csv)$/i.test(entry.name)) names.push(entry.name);
+    }
+  } catch {
+    return undefined; // folder briefly unreachable
+  }
+  return names.sort()[0];
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
