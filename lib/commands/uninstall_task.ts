@@ -1,0 +1,62 @@
+/**
+ * `uninstall-task`: removes the Windows scheduled task.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../config.ts";
+import type { CommandContext } from "../context.ts";
+import { TaskSchedulerError, uninstallTask } from "../scheduled_task.ts";
+import { DEFAULT_TASK_NAME, taskNameProblem } from "../task_scheduler.ts";
+import { EXIT, parseFlags, SETTING_OPTIONS } from "./common.ts";
+
+const HELP = [
+  "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
+  "",
+  "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+  "la configuration restent en place.",
+  "À lancer depuis une « Invite de commandes (administrateur) ».",
+  "",
+  `  --name <nom>   nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
+  "  -h, --help     cette aide",
+];
+
+const OPTIONS = { ...SETTING_OPTIONS, name: { type: "string" as const } };
+
+/**
+ * Runs `uninstall-task`; returns the exit code. Needs no settings, so a
+ * broken configuration never prevents removing the task.
+ */
+export async function uninstallTaskCommand(args: string[], ctx: CommandContext): Promise<number> {
+  try {
+    const flags = parseFlags(args, OPTIONS);
+    if (flags.values.help) {
+      HELP.forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
+    }
+    if (flags.positionals.length > 0) {
+      throw new ConfigError(
+        "uninstall-task",
+        `Argument inattendu « ${flags.positionals[0]} » : consultez l'aide avec --help.`,
+      );
+    }
+    const name = typeof flags.values.name === "string"
+      ? flags.values.name.trim()
+      : DEFAULT_TASK_NAME;
+    const nameProblem = taskNameProblem(name);
+    if (nameProblem) throw new ConfigError("name", nameProblem);
+
+    if (await uninstallTask(ctx.runCommand, name)) {
+      ctx.stdout(`Tâche planifiée « ${name} » supprimée.`);
+    } else {
+      ctx.stdout(`Aucune tâche planifiée « ${name} » : il n'y avait rien à supprimer.`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
+      ctx.stderr(error.message);
+      return EXIT.config;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Builds `dist/saxium-batigest-agent.exe` for Windows from a build
+ * configuration: `deno task compile --config build.json [--output …]
+ * [--print-args]`.
+ *
+ * `deno compile` downloads Deno's Windows runtime (denort) unless the
+ * `DENORT_BIN` variable points to a local copy.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  BuildConfigError,
+  buildDefaults,
+  buildPermissionFlags,
+  compileArgs,
+  ENTRY_FILE,
+  entrySource,
+  ENV_FILE,
+  envFileSource,
+  isRuntimeDownloadFailure,
+  parseBuildConfig,
+  TARGET,
+} from "../lib/build_config.ts";
+
+const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
+
+Usage : deno task compile --config build.json [--output dist/agent.exe] [--print-args]
+
+  --config <fichier>   configuration de build (modèle : scripts/build.example.json)
+  --output <fichier>   exécutable produit (par défaut dist/saxium-batigest-agent.exe)
+  --print-args         affiche les arguments de deno compile sans rien construire
+  -h, --help           cette aide
+
+Sans accès à Internet, indiquez le runtime Deno pour Windows déjà téléchargé
+(denort-x86_64-pc-windows-msvc) avec la variable DENORT_BIN.`;
+
+async function run(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      options: {
+        config: { type: "string" },
+        output: { type: "string" },
+        "print-args": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error} : consultez --help.`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!flags.config) {
+    console.error(
+      "Indiquez la configuration de build avec --config (modèle : scripts/build.example.json).",
+    );
+    return 2;
+  }
+
+  let parsed;
+  try {
+    parsed = parseBuildConfig(await Deno.readTextFile(flags.config), flags.config);
+  } catch (error) {
+    if (error instanceof BuildConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof Deno.errors.NotFound) {
+      console.error(`Configuration de build introuvable : ${flags.config}.`);
+      return 2;
+    }
+    throw error;
+  }
+  const { config, warnings } = parsed;
+  const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+  const denoArgs = compileArgs(config, { projectRoot, output: flags.output });
+  if (flags["print-args"]) {
+    console.log(JSON.stringify(denoArgs, null, 2));
+    return 0;
+  }
+
+  for (const warning of warnings) console.warn(warning);
+  console.log(`Permissions intégrées à l'exécutable :`);
+  for (const flag of buildPermissionFlags(config)) console.log(`  ${flag}`);
+  console.log(`Valeurs par défaut intégrées :`);
+  for (const [key, value] of Object.entries(buildDefaults(config))) {
+    console.log(`  ${key} = ${key === "token" ? "******** (intégré)" : JSON.stringify(value)}`);
+  }
+  console.log(
+    `  DENO_TLS_CA_STORE = mozilla,system (une variable déjà définie sur le poste l'emporte)`,
+  );
+
+  const buildDir = nodePath.join(projectRoot, nodePath.dirname(ENTRY_FILE));
+  await Deno.mkdir(buildDir, { recursive: true });
+  await Deno.writeTextFile(nodePath.join(projectRoot, ENTRY_FILE), entrySource(config));
+  await Deno.writeTextFile(nodePath.join(projectRoot, ENV_FILE), envFileSource());
+
+  const denort = Deno.env.get("DENORT_BIN");
+  if (denort) console.log(`Runtime Deno pour Windows : ${denort} (DENORT_BIN)`);
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: denoArgs,
+    cwd: projectRoot,
+    stdout: "inherit",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(result.stderr);
+  await Deno.stderr.write(result.stderr);
+  if (!result.success) {
+    if (denort && isRuntimeDownloadFailure(stderr)) {
+      console.error(
+        `Échec : le runtime Deno indiqué par DENORT_BIN (${denort}) est introuvable ou inutilisable ; indiquez le fichier denort.exe décompressé de denort-${TARGET}.zip pour Deno ${Deno.version.deno}.`,
+      );
+    } else if (isRuntimeDownloadFailure(stderr)) {
+      console.error(
+        `Échec : deno compile n'a pas pu obtenir le runtime Deno pour ${TARGET}. Il le télécharge depuis Internet ; sans accès, téléchargez denort-${TARGET}.zip pour Deno ${Deno.version.deno} sur une machine connectée, décompressez-le et indiquez son chemin avec la variable DENORT_BIN.`,
+      );
+    } else {
+      console.error(`Échec de deno compile (code ${result.code}) : voir les messages ci-dessus.`);
+    }
+    return 1;
+  }
+  console.log(`Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]}`);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await run(Deno.args));
