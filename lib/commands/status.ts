@@ -12,13 +12,16 @@ import { type ExportState, Journal, type RunRecord } from "../journal.ts";
 import { localDateTime } from "../log.ts";
 import { SaxiumClient, type ServerStatus } from "../saxium_client.ts";
 import { queryTask } from "../scheduled_task.ts";
-import { describeLastResult, type TaskInfo } from "../task_scheduler.ts";
+import {
+  DEFAULT_TASK_NAME,
+  describeLastResult,
+  RESULT_NEVER_RUN,
+  RESULT_RUNNING,
+  type TaskInfo,
+} from "../task_scheduler.ts";
 import { VERSION } from "../version.ts";
 import { exists, journalPath, workFolders } from "../work_folders.ts";
 import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS } from "./common.ts";
-
-/** The default name of the scheduled task. */
-export const DEFAULT_TASK_NAME = "Saxium Batigest Sync";
 
 const HELP = `Utilisation : saxium-batigest-agent status [--json] [--name NOM_DE_TACHE]
 
@@ -80,9 +83,7 @@ export async function gatherStatus(
   if (!lastRun) problems.push("L'agent n'a encore jamais terminé de passe : lancez sync --once.");
   else if (lastRun.exitCode !== 0) {
     problems.push(
-      `La dernière passe a fini avec le code ${lastRun.exitCode} : ${
-        describeLastResult(lastRun.exitCode)
-      }.`,
+      `La dernière passe a fini avec le code ${describeLastResult(lastRun.exitCode)}.`,
     );
   }
   const inFlight =
@@ -100,7 +101,16 @@ export async function gatherStatus(
   } else if ("error" in task) {
     problems.push(`Tâche planifiée illisible : ${task.error}`);
   } else if (task.status === "disabled") {
-    problems.push(`La tâche planifiée « ${options.taskName} » est désactivée.`);
+    problems.push(
+      `La tâche planifiée « ${options.taskName} » est désactivée : réactivez-la dans le Planificateur de tâches.`,
+    );
+  } else if (
+    task.lastResult !== undefined &&
+    ![0, RESULT_NEVER_RUN, RESULT_RUNNING].includes(task.lastResult)
+  ) {
+    problems.push(
+      `La dernière exécution planifiée a fini avec le code ${describeLastResult(task.lastResult)}.`,
+    );
   }
   const server = await readServer(settings);
   if ("error" in server) problems.push(`Saxium : ${server.error}`);
@@ -188,9 +198,9 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
       run
         ? `${localDateTime(new Date(run.finishedAt))} (${
           ago(new Date(run.finishedAt), now)
-        }), code ${run.exitCode} (${describeLastResult(run.exitCode)}) ; ${
-          run.summary.synced ?? 0
-        } synchronisé(s), ${run.summary.errors ?? 0} en erreur`
+        }), code ${describeLastResult(run.exitCode)} ; ${run.summary.synced ?? 0} synchronisé(s), ${
+          run.summary.errors ?? 0
+        } en erreur`
         : "aucune"
     }`,
   );
