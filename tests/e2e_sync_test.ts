@@ -326,6 +326,24 @@ Deno.test("a second instance exits 4 without touching anything", async () => {
   });
 });
 
+Deno.test("sync without --once repeats the pass and stops cleanly on Ctrl-C", async () => {
+  await withWorld({}, async (world, runs) => {
+    addQuote(world, "DV-LOOP-1");
+    const child = spawnAgent(world, ["sync", "--poll-interval", "10", "--verbose"]);
+    await waitFor(() => Promise.resolve(world.batigest.ledger.length === 1));
+    addQuote(world, "DV-LOOP-2"); // arrives after the first pass; the second pass takes it
+    await waitFor(() => Promise.resolve(world.batigest.ledger.length === 2), 30_000);
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    runs.push({ code: out.code, stdout, stderr: new TextDecoder().decode(out.stderr) });
+    assert.equal(out.code, 0);
+    assert.match(stdout, /Agent arrêté/);
+    assert.match(stdout, /\[DEBUG\]/, "--verbose writes the detailed lines");
+    assert.equal((stdout.match(/Début de la synchronisation/g) ?? []).length, 2);
+  });
+});
+
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await condition())) {
