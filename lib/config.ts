@@ -151,6 +151,20 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
+ * The work folder alone (flag > env > build > default), validated: it is
+ * where `agent.json` and the logs are, so it never comes from `agent.json`.
+ *
+ * @throws {ConfigError} when it is not an absolute local path.
+ */
+export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): string {
+  const flag = flags["work-dir"];
+  const env = sources.env(ENV_VARS.workDir!);
+  const raw = (typeof flag === "string" ? flag : undefined) || env ||
+    sources.buildDefaults?.workDir || DEFAULTS.workDir;
+  return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+}
+
+/**
  * Resolves and validates the settings from all sources.
  *
  * @throws {ConfigError} with a one-line French message naming the setting and the fix.
@@ -169,9 +183,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     return value === "" ? undefined : value;
   };
 
-  const workDirRaw = fromFlag("workDir") ?? fromEnv("workDir") ?? build.workDir ??
-    DEFAULTS.workDir;
-  const workDir = absoluteFolder("workDir", workDirRaw, p);
+  const workDir = resolveWorkDir(flags, sources);
   const file = readConfigFile(p.join(workDir, CONFIG_FILE_NAME), sources);
 
   const pick = (setting: keyof Settings): unknown =>

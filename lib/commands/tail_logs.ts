@@ -9,10 +9,17 @@
  */
 
 import nodePath from "node:path";
-import { ConfigError, DEFAULTS, type LogLevel } from "../config.ts";
+import { ConfigError, type LogLevel, resolveWorkDir } from "../config.ts";
 import type { CommandContext } from "../context.ts";
 import { levelPasses, localDate } from "../log.ts";
-import { EXIT, loadSettings, type ParsedFlags, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import {
+  EXIT,
+  loadSettings,
+  type ParsedFlags,
+  parseFlags,
+  SETTING_OPTIONS,
+  settingSources,
+} from "./common.ts";
 
 const DEFAULT_LINES = 20;
 const MAX_LINES = 100_000;
@@ -96,11 +103,9 @@ function workDir(ctx: CommandContext, flags: ParsedFlags): string {
     return loadSettings(ctx, flags).workDir;
   } catch (error) {
     if (!(error instanceof ConfigError) || error.setting === "workDir") throw error;
-    const flag = flags.values["work-dir"];
-    const dir = (typeof flag === "string" ? flag : undefined) || ctx.env("SAXIUM_WORK_DIR") ||
-      ctx.buildDefaults.workDir || DEFAULTS.workDir;
+    const dir = resolveWorkDir(flags.values, settingSources(ctx));
     ctx.stderr(`Attention : ${error.message} (journaux lus dans ${dir})`);
-    return nodePath.resolve(dir);
+    return dir;
   }
 }
 
