@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "état de l'agent en un écran (--json pour la supervision)",
     load: async () => (await import("./lib/commands/status.ts")).statusCommand,
   },
+  "doctor": {
+    summary: "vérifie l'installation (--json, --bundle FICHIER.zip pour le support)",
+    load: async () => (await import("./lib/commands/doctor.ts")).doctorCommand,
+  },
   "tail-logs": {
     summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
     load: async () => (await import("./lib/commands/tail_logs.ts")).tailLogsCommand,

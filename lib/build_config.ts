@@ -18,7 +18,8 @@ import {
   type NotifySettings,
   resolveSettings,
 } from "./config.ts";
-import { netTarget, permissionFlags } from "./permissions.ts";
+import { notifyNetHosts } from "./notify.ts";
+import { permissionFlags } from "./permissions.ts";
 
 /** The Deno target of the executable. */
 export const TARGET = "x86_64-pc-windows-msvc";
@@ -185,46 +186,10 @@ function mappedDriveWarning(key: string, path: string): string | undefined {
 }
 
 /**
- * The network targets (`host:port`) notifications need: `notify.smtpHost`
- * (`host:port`) and the host of `notify.webhookUrl`.
- *
- * @throws {ConfigError} when one is malformed.
+ * The network targets (`host:port`) notifications need, from `lib/notify.ts`
+ * (`notify.smtp` and the host of `notify.webhookUrl`).
  */
-export function notifyNetHosts(notify: NotifySettings | undefined): string[] {
-  if (!notify) return [];
-  const hosts: string[] = [];
-  const smtp = notify.smtpHost;
-  if (smtp !== undefined) {
-    if (typeof smtp !== "string" || !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(smtp)) {
-      throw new ConfigError(
-        "notify",
-        `notify.smtpHost invalide (« ${
-          String(smtp).slice(0, 80)
-        } ») : attendu "serveur:port", par exemple "smtp.entreprise.fr:587".`,
-      );
-    }
-    hosts.push(smtp.toLowerCase());
-  }
-  const webhook = notify.webhookUrl;
-  if (webhook !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = typeof webhook === "string" ? new URL(webhook) : undefined;
-    } catch {
-      url = undefined;
-    }
-    if (!url || url.protocol !== "https:") {
-      throw new ConfigError(
-        "notify",
-        `notify.webhookUrl invalide (« ${
-          String(webhook).slice(0, 80)
-        } ») : attendu une adresse https://….`,
-      );
-    }
-    hosts.push(netTarget(url.href));
-  }
-  return hosts;
-}
+export { notifyNetHosts };
 
 /** The executable's permission flags, from {@linkcode permissionFlags}. */
 export function buildPermissionFlags(config: BuildConfig): string[] {

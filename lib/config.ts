@@ -508,15 +508,23 @@ function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) =>
-        /pass|secret|token|key/i.test(k) && typeof v === "string" ? [k, "********"] : [
-          k,
-          maskSecrets(v),
-        ]
-      ),
+      Object.entries(value).map(([k, v]) => [k, maskValue(k, v)]),
     );
   }
   return value;
+}
+
+/** Secrets by key name; a webhook URL keeps its origin (its path is the secret). */
+function maskValue(key: string, value: unknown): unknown {
+  if (typeof value !== "string") return maskSecrets(value);
+  if (/webhook/i.test(key)) {
+    try {
+      return `${new URL(value).origin}/********`;
+    } catch {
+      return "********";
+    }
+  }
+  return /pass|secret|token|key/i.test(key) ? "********" : value;
 }
 
 /** A value safe to echo in a message: control characters shown as `?`, length capped. */

@@ -62,7 +62,7 @@ export function permissionFlags(scope: PermissionScope): string[] {
     `--allow-run=${scope.schtasks ?? "schtasks.exe"}`,
     `--allow-env=${env}`,
     "--ignore-env",
-    "--allow-sys=hostname",
+    "--allow-sys=hostname,statfs",
     "--no-prompt",
   ];
 }

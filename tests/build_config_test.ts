@@ -18,7 +18,10 @@ const SAMPLE = JSON.stringify({
   apiUrl: "https://saxium.entreprise.fr/",
   workDir: "C:\\SaxiumBatigest",
   batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import\\",
-  notify: { smtpHost: "smtp.entreprise.fr:587", webhookUrl: "https://hooks.entreprise.fr/x" },
+  notify: {
+    smtp: { host: "smtp.entreprise.fr", from: "agent@entreprise.fr", to: ["it@entreprise.fr"] },
+    webhookUrl: "https://hooks.entreprise.fr/x",
+  },
 });
 
 function problem(config: Record<string, unknown>): string {
@@ -48,7 +51,7 @@ Deno.test("compile arguments for a sample build configuration", () => {
     "--allow-run=schtasks.exe",
     "--allow-env=SAXIUM_API_URL,SAXIUM_TOKEN,SAXIUM_AGENT_ID,SAXIUM_WORK_DIR,BATIGEST_IMPORT_PATH,HTTPS_PROXY,HTTP_PROXY,NO_PROXY",
     "--ignore-env",
-    "--allow-sys=hostname",
+    "--allow-sys=hostname,statfs",
     "--no-prompt",
     "--env-file=dist/build/agent.env",
     "dist/build/entry.ts",
@@ -114,7 +117,10 @@ Deno.test("build configuration errors are one clear French line", () => {
     problem({ ...BASE, workDir: "C:\\Sage", batigestImportDir: "C:\\Sage\\Import" }),
     /distincts/,
   );
-  assert.match(problem({ ...BASE, notify: { smtpHost: "smtp.entreprise.fr" } }), /serveur:port/);
+  assert.match(
+    problem({ ...BASE, notify: { smtp: { host: "smtp.entreprise.fr:587" } } }),
+    /le port va dans « port »/,
+  );
   assert.match(problem({ ...BASE, notify: { webhookUrl: "http://x.fr" } }), /https/);
   assert.throws(() => parseBuildConfig("{"), /n'est pas un JSON valide/);
   assert.throws(() => parseBuildConfig("[]"), /doit contenir un objet JSON/);
@@ -140,7 +146,13 @@ Deno.exit(await main(Deno.args, { buildDefaults: {
   "workDir": "C:\\\\SaxiumBatigest",
   "batigestImportDir": "C:\\\\Program Files\\\\Sage\\\\Batigest\\\\Import",
   "notify": {
-    "smtpHost": "smtp.entreprise.fr:587",
+    "smtp": {
+      "host": "smtp.entreprise.fr",
+      "from": "agent@entreprise.fr",
+      "to": [
+        "it@entreprise.fr"
+      ]
+    },
     "webhookUrl": "https://hooks.entreprise.fr/x"
   }
 } }));
@@ -156,11 +168,19 @@ Deno.test("generated env file trusts the system's certificates by default", () =
 
 Deno.test("notification hosts", () => {
   assert.deepEqual(notifyNetHosts(undefined), []);
-  assert.deepEqual(notifyNetHosts({ smtpHost: "SMTP.Example.com:25" }), ["smtp.example.com:25"]);
+  assert.deepEqual(
+    notifyNetHosts({
+      smtp: { host: "SMTP.Example.com", port: 25, security: "none", from: "a@b.fr", to: "c@d.fr" },
+    }),
+    ["smtp.example.com:25"],
+  );
   assert.deepEqual(notifyNetHosts({ webhookUrl: "https://hooks.example.com:8443/a" }), [
     "hooks.example.com:8443",
   ]);
-  assert.deepEqual(notifyNetHosts({ other: "kept for the notifier" }), []);
+  assert.throws(
+    () => notifyNetHosts({ other: "x", webhookUrl: "https://h.example.com/" }),
+    /clé inconnue « other »/,
+  );
 });
 
 Deno.test("a runtime download failure is recognised", () => {

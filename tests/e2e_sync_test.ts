@@ -330,7 +330,7 @@ Deno.test("sync without --once repeats the pass and stops cleanly on Ctrl-C", as
   await withWorld({}, async (world, runs) => {
     addQuote(world, "DV-LOOP-1");
     const child = spawnAgent(world, ["sync", "--poll-interval", "10", "--verbose"]);
-    await waitFor(() => Promise.resolve(world.batigest.ledger.length === 1));
+    await waitFor(async () => (await logText(world)).includes("Fin de la synchronisation"));
     addQuote(world, "DV-LOOP-2"); // arrives after the first pass; the second pass takes it
     await waitFor(() => Promise.resolve(world.batigest.ledger.length === 2), 30_000);
     child.kill("SIGINT");
@@ -343,6 +343,14 @@ Deno.test("sync without --once repeats the pass and stops cleanly on Ctrl-C", as
     assert.equal((stdout.match(/Début de la synchronisation/g) ?? []).length, 2);
   });
 });
+
+async function logText(world: World): Promise<string> {
+  const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
+  const texts = await Promise.all(
+    logs.map((f) => Deno.readTextFile(nodePath.join(world.workDir, f))),
+  );
+  return texts.join("");
+}
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;

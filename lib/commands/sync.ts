@@ -12,6 +12,7 @@ import { realFileOps } from "../fs_retry.ts";
 import { Journal } from "../journal.ts";
 import { acquireInstanceLock } from "../lock.ts";
 import { Logger } from "../log.ts";
+import { notifyAfterPass, parseNotifySettings } from "../notify.ts";
 import { SaxiumClient } from "../saxium_client.ts";
 import { type PassResult, runSyncPass } from "../sync_pass.ts";
 import { VERSION } from "../version.ts";
@@ -42,6 +43,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     return EXIT.ok;
   }
   const settings = loadSettings(ctx, flags);
+  parseNotifySettings(settings.notify);
   checkImportFolder(settings);
   const folders = workFolders(settings);
   try {
@@ -130,6 +132,13 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     exitCode: result.exitCode,
     summary: { ...result.summary },
     message: result.message,
+  });
+  await notifyAfterPass(result, {
+    settings,
+    folders: workFolders(settings),
+    log,
+    now: ctx.now,
+    startedAt,
   });
   return result.exitCode;
 }
