@@ -282,6 +282,18 @@ export class SaxiumClient {
     try {
       return await this.#withRetry(async (signal) => {
         const res = await this.#send("GET", path, { accept, signal });
+        if (/^\s*(text\/html|application\/json)\b/i.test(res.headers.get("content-type") ?? "")) {
+          // A proxy's or the server's error page, not the document: never
+          // written as a file, never blamed on the document.
+          await res.body?.cancel().catch(() => {});
+          throw new Retryable(
+            "protocol",
+            `Saxium a renvoyé une page ${
+              contentType(res)
+            } au lieu du document ${options.format.toUpperCase()}`,
+            "un proxy ou le serveur est en erreur ; réessayez plus tard ou vérifiez le proxy (HTTPS_PROXY)",
+          );
+        }
         const declared = declaredLength(res);
         if (declared !== undefined && declared > this.#maxBytes) {
           await res.body?.cancel().catch(() => {});
