@@ -130,15 +130,19 @@ export async function waitForConsumption(
 export type WithdrawOutcome = "withdrawn" | "consumed";
 
 /**
- * Removes a delivered file Batigest did not take in time. If it is already
- * gone, Batigest took it at the last moment: `consumed`.
+ * Takes back a delivered file Batigest did not take in time, by renaming it
+ * to `withdrawnPath` in the same folder (atomic, and a name Batigest ignores).
+ * If it is already gone, Batigest took it at the last moment: `consumed`.
  */
 export async function withdraw(
   path: string,
-  options: { fileOps: FileOps; retry?: RetryOptions },
+  options: { withdrawnPath: string; fileOps: FileOps; retry?: RetryOptions },
 ): Promise<WithdrawOutcome> {
   try {
-    await withTransientRetry(() => options.fileOps.remove(path), options.retry);
+    await withTransientRetry(
+      () => options.fileOps.rename(path, options.withdrawnPath),
+      options.retry,
+    );
     return "withdrawn";
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "consumed";

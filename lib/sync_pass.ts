@@ -33,6 +33,7 @@ import {
   freeName,
   stagingPath,
   toImportPath,
+  withdrawnPath,
   type WorkFolders,
 } from "./work_folders.ts";
 
@@ -409,7 +410,7 @@ class Pass {
       }
     }
     for (const { format } of record.files) {
-      await Deno.rename(
+      await this.#moveFile(
         downloadPath(folders, record.id, format),
         toImportPath(folders, record.id, format),
       );
@@ -422,19 +423,20 @@ class Pass {
 
   /** Writes each file into the import folder under a temporary name, durably. */
   async #stage(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, fileOps } = this.#ctx;
+    const { folders, fileOps, retry } = this.#ctx;
     const files = [];
     const taken = new Set<string>();
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
-      await Deno.remove(temp).catch(() => {}); // a leftover of an interrupted run
+      await this.#removeIfPresent(temp); // a leftover of an interrupted run
       const importName = await freeImportName(folders.importDir, {
         base: record.baseName,
         extension: file.format,
         taken,
       });
       taken.add(importName.toLowerCase());
-      await stage(toImportPath(folders, record.id, file.format), { stagingPath: temp, fileOps });
+      const source = toImportPath(folders, record.id, file.format);
+      await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
       files.push({ format: file.format, importName });
     }
     this.#failpoint("after-stage");
@@ -476,25 +478,38 @@ class Pass {
   /** Waits for Batigest to take the files; withdraws them if it does not in time. */
   async #awaitImport(record: ExportRecord, watcher: FolderWatcher): Promise<ExportRecord> {
     const { folders, settings, fileOps, retry } = this.#ctx;
-    const paths = record.files.map((f) => nodePath.join(folders.importDir, f.importName));
-    const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
-    const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
-    const deadline = clockStart + settings.importTimeoutSeconds * 1000;
-    const outcome = await waitForConsumption(paths, {
-      deadline,
-      watcher,
-      now: () => this.#now().getTime(),
-    });
-    if (outcome === "timeout") {
+    const files = record.files.map((f) => ({
+      name: f.importName,
+      path: nodePath.join(folders.importDir, f.importName),
+      withdrawnPath: withdrawnPath(folders, record.id, f.format),
+    }));
+    // A withdrawal interrupted by a crash left its marker: not imported.
+    let timedOut = false;
+    for (const file of files) timedOut ||= await exists(file.withdrawnPath);
+    if (!timedOut) {
+      const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
+      const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
+      const outcome = await waitForConsumption(files.map((f) => f.path), {
+        deadline: clockStart + settings.importTimeoutSeconds * 1000,
+        watcher,
+        now: () => this.#now().getTime(),
+      });
+      timedOut = outcome === "timeout";
+    }
+    if (timedOut) {
       const withdrawn: string[] = [];
-      for (const path of paths) {
-        if ((await withdraw(path, { fileOps, retry })) === "withdrawn") {
-          withdrawn.push(nodePath.basename(path));
+      for (const file of files) {
+        if (
+          await exists(file.withdrawnPath) ||
+          (await withdraw(file.path, { withdrawnPath: file.withdrawnPath, fileOps, retry })) ===
+            "withdrawn"
+        ) {
+          withdrawn.push(file.name);
+          this.#failpoint("after-withdraw");
         }
       }
       if (withdrawn.length > 0) {
-        this.#failpoint("after-withdraw");
-        const partial = withdrawn.length < paths.length
+        const partial = withdrawn.length < files.length
           ? ` (les autres fichiers du document ont été importés)`
           : "";
         return this.#fail(record, {
@@ -546,6 +561,7 @@ class Pass {
 
   /** Tells Saxium the export is in error, with the reason. */
   async #reportError(record: ExportRecord): Promise<ExportRecord> {
+    await this.#removeWithdrawn(record); // left by a crash right after failing
     await this.#mark(record, "signalement d'erreur", () =>
       this.#ctx.client.markError(record.id, {
         errorMessage: record.error ?? "Erreur inconnue de l'agent.",
@@ -619,7 +635,23 @@ class Pass {
       errorStage: failure.stage,
     });
     this.#failpoint("after-journal-failed");
+    await this.#removeWithdrawn(record);
     return next;
+  }
+
+  /** Deletes withdrawal markers once their copy is safe in `Errors\`. */
+  async #removeWithdrawn(record: ExportRecord): Promise<void> {
+    for (const { format } of record.files) {
+      await this.#removeIfPresent(withdrawnPath(this.#ctx.folders, record.id, format));
+    }
+  }
+
+  async #removeIfPresent(path: string): Promise<void> {
+    try {
+      await withTransientRetry(() => this.#ctx.fileOps.remove(path), this.#ctx.retry);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
   }
 
   /** Moves a file to `Errors\` beside a `.erreur.txt` that says why. */

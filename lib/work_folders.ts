@@ -81,6 +81,15 @@ export function stagingPath(folders: WorkFolders, id: string, format: DocumentFo
   return nodePath.join(folders.importDir, `~saxium-${id}.${format}.tmp`);
 }
 
+/**
+ * Where a delivered file Batigest did not take in time is moved, inside its
+ * folder (an atomic rename Batigest ignores), before it is put in `Errors\`.
+ * Its presence after a crash says "withdrawn, not imported".
+ */
+export function withdrawnPath(folders: WorkFolders, id: string, format: DocumentFormat): string {
+  return nodePath.join(folders.importDir, `~saxium-${id}.${format}.withdrawn`);
+}
+
 /** `yyyy-MM-dd-HHmmss`, local time, the archive's prefix. */
 export function archiveStamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");

@@ -68,8 +68,17 @@ Deno.test("consumption is seen when the file disappears; a timeout when it stays
       await waitForConsumption([file], { deadline: Date.now() + 150, watcher }),
       "timeout",
     );
-    assert.equal(await withdraw(file, { fileOps: realFileOps }), "withdrawn");
-    assert.equal(await withdraw(file, { fileOps: realFileOps }), "consumed", "already gone");
+    const marker = nodePath.join(dir, "~saxium-3.xml.withdrawn");
+    assert.equal(
+      await withdraw(file, { withdrawnPath: marker, fileOps: realFileOps }),
+      "withdrawn",
+    );
+    assert.equal(await Deno.readTextFile(marker), "x", "kept, under a name Batigest ignores");
+    assert.equal(
+      await withdraw(file, { withdrawnPath: marker, fileOps: realFileOps }),
+      "consumed",
+      "already gone: Batigest took it",
+    );
   } finally {
     await watcher.close();
     await Deno.remove(dir, { recursive: true });
