@@ -69,6 +69,9 @@ export function isFinal(state: ExportState): boolean {
   return state === "archived" || state === "reported";
 }
 
+/** States in which an export still has a step to take. */
+export const UNFINISHED_STATES: readonly ExportState[] = EXPORT_STATES.filter((s) => !isFinal(s));
+
 /** One file of an export: its format and its name in Batigest's import folder. */
 export interface ExportFile {
   format: DocumentFormat;

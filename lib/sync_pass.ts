@@ -23,7 +23,7 @@ import {
 } from "./delivery.ts";
 import { safeBaseName, uniqueFileName } from "./file_names.ts";
 import { type FileOps, type RetryOptions, withTransientRetry } from "./fs_retry.ts";
-import { type ExportRecord, type ExportState, type Journal } from "./journal.ts";
+import { type ExportRecord, type ExportState, type Journal, UNFINISHED_STATES } from "./journal.ts";
 import type { Logger } from "./log.ts";
 import { type PendingExport, SaxiumError } from "./saxium_client.ts";
 import {
@@ -101,16 +101,6 @@ const DEFAULT_PREFETCH = 4;
 /** Documents waiting in Batigest's folder at once. */
 const DEFAULT_WINDOW = 2;
 
-/** States in which an export still has a step to take. */
-const IN_FLIGHT: readonly ExportState[] = [
-  "downloading",
-  "ready",
-  "staged",
-  "delivered",
-  "consumed",
-  "acknowledged",
-  "failed",
-];
 /** From checked to imported: one document at a time. */
 const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
 /** After Batigest: telling Saxium and archiving, which may overlap. */
@@ -177,16 +167,7 @@ class Pass {
   }
 
   result(): PassResult {
-    const inFlight = this.#ctx.journal.inStates([
-      "downloading",
-      "ready",
-      "staged",
-      "delivered",
-      "consumed",
-      "acknowledged",
-      "failed",
-    ]);
-    this.#summary.unfinished = inFlight.length;
+    this.#summary.unfinished = this.#ctx.journal.inStates(UNFINISHED_STATES).length;
     const exitCode = this.#stopMessage !== undefined
       ? 3
       : this.#summary.errors > 0 || this.#localTrouble
@@ -338,7 +319,7 @@ class Pass {
   async #advance(
     start: ExportRecord,
     watcher: FolderWatcher | undefined,
-    phase: readonly ExportState[] = IN_FLIGHT,
+    phase: readonly ExportState[] = UNFINISHED_STATES,
   ): Promise<ExportRecord | undefined> {
     let record = start;
     try {

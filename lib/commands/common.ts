@@ -14,6 +14,8 @@ import {
   type SettingSources,
 } from "../config.ts";
 import type { CommandContext } from "../context.ts";
+import { SaxiumClient, type SaxiumClientOptions } from "../saxium_client.ts";
+import { VERSION } from "../version.ts";
 
 /** Exit codes from the contract. */
 export const EXIT = {
@@ -40,19 +42,16 @@ export interface ParsedFlags {
 }
 
 /**
- * Parses a command's arguments; an unknown or malformed flag is a
- * {@linkcode ConfigError} (exit 2) with a French message.
+ * Parses a command's arguments; an unknown or malformed flag, or an argument
+ * no command takes, is a {@linkcode ConfigError} (exit 2) with a French message.
  */
 export function parseFlags(
   args: string[],
   options: NonNullable<ParseArgsConfig["options"]>,
 ): ParsedFlags {
+  let parsed;
   try {
-    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return {
-      values: parsed.values as Record<string, string | boolean | undefined>,
-      positionals: parsed.positionals,
-    };
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const flag = /'(-{1,2}[^'\s]+)/.exec(message)?.[1] ?? "?";
@@ -61,6 +60,17 @@ export function parseFlags(
       `Option ${flag} inconnue ou mal formée : consultez l'aide avec --help.`,
     );
   }
+  if (parsed.positionals.length > 0) {
+    const extra = parsed.positionals[0].slice(0, 60);
+    throw new ConfigError(
+      extra,
+      `Argument inattendu « ${extra} » : consultez l'aide avec --help.`,
+    );
+  }
+  return {
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+  };
 }
 
 /** The real sources of settings for a command context. */
@@ -83,4 +93,59 @@ export function settingSources(ctx: CommandContext): SettingSources {
 /** Resolves the settings for a command from its parsed flags. */
 export function loadSettings(ctx: CommandContext, flags: ParsedFlags): Settings {
   return resolveSettings(flags.values, settingSources(ctx));
+}
+
+/**
+ * A Saxium client for the settings (token, agent id, proxy, extra root
+ * certificates), with `overrides` for timeouts, retries and logging.
+ */
+export function openSaxiumClient(
+  settings: Settings,
+  overrides: Partial<SaxiumClientOptions> = {},
+): SaxiumClient {
+  return new SaxiumClient({
+    apiUrl: settings.apiUrl,
+    token: settings.token,
+    agentId: settings.agentId,
+    version: VERSION,
+    proxy: settings.proxy,
+    caCerts: overrides.caCerts ?? readCaCerts(settings),
+    ...overrides,
+  });
+}
+
+/**
+ * The extra root certificates of `caFile`, read and checked up front.
+ *
+ * @throws {ConfigError} when the file cannot be read or holds no PEM certificate.
+ */
+export function readCaCerts(settings: Pick<Settings, "caFile">): string[] | undefined {
+  if (!settings.caFile) return undefined;
+  const path = settings.caFile;
+  try {
+    const pem = Deno.readTextFileSync(path);
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("pas de certificat PEM");
+    return [pem];
+  } catch (error) {
+    throw new ConfigError(
+      "caFile",
+      `Paramètre caFile : impossible de lire le certificat ${path} (${
+        (error as Error).message
+      }) ; indiquez un fichier PEM placé dans le dossier de travail.`,
+    );
+  }
+}
+
+/** Waits `ms`, or less if `signal` aborts (Ctrl-C). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -51,12 +51,6 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
       HELP.forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    if (flags.positionals.length > 0) {
-      throw new ConfigError(
-        "install-task",
-        `Argument inattendu « ${flags.positionals[0]} » : consultez l'aide avec --help.`,
-      );
-    }
     const settings = loadSettings(ctx, flags);
     const everyMinutes = parseEvery(flags.values.every);
     const name = typeof flags.values.name === "string"

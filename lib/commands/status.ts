@@ -8,9 +8,9 @@
 import nodePath from "node:path";
 import { maskedSettings, type Settings } from "../config.ts";
 import type { CommandContext } from "../context.ts";
-import { type ExportState, Journal, type RunRecord } from "../journal.ts";
+import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../journal.ts";
 import { localDateTime } from "../log.ts";
-import { SaxiumClient, type ServerStatus } from "../saxium_client.ts";
+import type { ServerStatus } from "../saxium_client.ts";
 import { queryTask } from "../scheduled_task.ts";
 import {
   DEFAULT_TASK_NAME,
@@ -21,7 +21,7 @@ import {
 } from "../task_scheduler.ts";
 import { VERSION } from "../version.ts";
 import { exists, journalPath, workFolders } from "../work_folders.ts";
-import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { EXIT, loadSettings, openSaxiumClient, parseFlags, SETTING_OPTIONS } from "./common.ts";
 
 const HELP = `Utilisation : saxium-batigest-agent status [--json] [--name NOM_DE_TACHE]
 
@@ -86,9 +86,7 @@ export async function gatherStatus(
       `La dernière passe a fini avec le code ${describeLastResult(lastRun.exitCode)}.`,
     );
   }
-  const inFlight =
-    (["downloading", "ready", "staged", "delivered", "consumed", "acknowledged"] as const)
-      .reduce((n, s) => n + (exports[s] ?? 0), 0) + (exports.failed ?? 0);
+  const inFlight = UNFINISHED_STATES.reduce((n, s) => n + (exports[s] ?? 0), 0);
   if (inFlight > 0) {
     problems.push(`${inFlight} export(s) attendent la prochaine passe pour être terminés.`);
   }
@@ -155,16 +153,12 @@ async function readTask(
 }
 
 async function readServer(settings: Settings): Promise<ServerStatus | { error: string }> {
-  const client = new SaxiumClient({
-    apiUrl: settings.apiUrl,
-    token: settings.token,
-    agentId: settings.agentId,
-    version: VERSION,
-    proxy: settings.proxy,
-    caCerts: settings.caFile ? [Deno.readTextFileSync(settings.caFile)] : undefined,
-    timeoutMs: 10_000,
-    maxAttempts: 1,
-  });
+  let client;
+  try {
+    client = openSaxiumClient(settings, { timeoutMs: 10_000, maxAttempts: 1 });
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
   try {
     return await client.status();
   } catch (error) {

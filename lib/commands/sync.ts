@@ -13,11 +13,19 @@ import { Journal } from "../journal.ts";
 import { acquireInstanceLock } from "../lock.ts";
 import { Logger } from "../log.ts";
 import { notifyAfterPass, parseNotifySettings } from "../notify.ts";
-import { SaxiumClient } from "../saxium_client.ts";
+import type { SaxiumClient } from "../saxium_client.ts";
 import { type PassResult, runSyncPass } from "../sync_pass.ts";
 import { VERSION } from "../version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../work_folders.ts";
-import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import {
+  abortableSleep,
+  EXIT,
+  loadSettings,
+  openSaxiumClient,
+  parseFlags,
+  readCaCerts,
+  SETTING_OPTIONS,
+} from "./common.ts";
 
 const HELP = `Utilisation : saxium-batigest-agent sync [--once] [options]
 
@@ -45,6 +53,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   const settings = loadSettings(ctx, flags);
   parseNotifySettings(settings.notify);
   checkImportFolder(settings);
+  const caCerts = readCaCerts(settings);
   const folders = workFolders(settings);
   try {
     createWorkFolders(folders);
@@ -73,13 +82,8 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
       (level === "WARNING" || level === "ERROR") ? ctx.stderr(line) : ctx.stdout(line),
   });
   const journal = new Journal(journalPath(folders), { now: ctx.now });
-  const client = new SaxiumClient({
-    apiUrl: settings.apiUrl,
-    token: settings.token,
-    agentId: settings.agentId,
-    version: VERSION,
-    proxy: settings.proxy,
-    caCerts: settings.caFile ? [readCaFile(settings.caFile)] : undefined,
+  const client = openSaxiumClient(settings, {
+    caCerts,
     onRetry: ({ attempt, delayMs, reason }) =>
       log.warning(`Saxium : ${reason} ; nouvel essai n°${attempt} dans ${Math.round(delayMs)} ms.`),
   });
@@ -92,7 +96,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     );
     while (!ctx.signal.aborted) {
       code = await onePass(settings, { ctx, log, journal, client });
-      await sleepUnlessAborted(settings.pollIntervalSeconds * 1000, ctx.signal);
+      await abortableSleep(settings.pollIntervalSeconds * 1000, ctx.signal);
     }
     log.info("Agent arrêté.");
     return code;
@@ -175,31 +179,4 @@ function checkImportFolder(settings: Settings): void {
       `${settings.batigestImportDir} n'est pas un dossier : indiquez le dossier d'import de Batigest.`,
     );
   }
-}
-
-function readCaFile(path: string): string {
-  try {
-    const pem = Deno.readTextFileSync(path);
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("pas de certificat PEM");
-    return pem;
-  } catch (error) {
-    throw new ConfigError(
-      "caFile",
-      `Paramètre caFile : impossible de lire le certificat ${path} (${
-        (error as Error).message
-      }) ; indiquez un fichier PEM placé dans le dossier de travail.`,
-    );
-  }
-}
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -13,6 +13,7 @@ import { ConfigError, type LogLevel, resolveWorkDir } from "../config.ts";
 import type { CommandContext } from "../context.ts";
 import { levelPasses, localDate } from "../log.ts";
 import {
+  abortableSleep,
   EXIT,
   loadSettings,
   type ParsedFlags,
@@ -54,12 +55,6 @@ export async function tailLogsCommand(args: string[], ctx: CommandContext): Prom
     if (flags.values.help) {
       HELP.forEach((line) => ctx.stdout(line));
       return EXIT.ok;
-    }
-    if (flags.positionals.length > 0) {
-      throw new ConfigError(
-        "tail-logs",
-        `Argument inattendu « ${flags.positionals[0]} » : consultez l'aide avec --help.`,
-      );
     }
     const lines = parseLines(flags.values.lines);
     const level = parseLevel(flags.values.level);
@@ -154,19 +149,6 @@ function parseDate(value: string | boolean | undefined): string | undefined {
     );
   }
   return text;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** What {@linkcode tailLog} reads and where it writes. */

@@ -34,12 +34,6 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
       HELP.forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    if (flags.positionals.length > 0) {
-      throw new ConfigError(
-        "uninstall-task",
-        `Argument inattendu « ${flags.positionals[0]} » : consultez l'aide avec --help.`,
-      );
-    }
     const name = typeof flags.values.name === "string"
       ? flags.values.name.trim()
       : DEFAULT_TASK_NAME;
