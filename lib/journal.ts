@@ -1,9 +1,15 @@
 /**
  * The journal: where each export stands, durably, across crashes and reboots.
  *
- * SQLite through Deno's built-in `node:sqlite`, in WAL mode with
- * `synchronous=FULL`: a state returned by {@linkcode Journal.setState} is on
- * disk. The states and the only moves allowed between them:
+ * SQLite through Deno's built-in `node:sqlite`, in WAL mode. Every commit
+ * survives the process being killed. Against a power cut, the two states that
+ * precede an effect the folders cannot undo are committed with
+ * `synchronous=FULL` (which also flushes every earlier commit): `staged`,
+ * before the rename into Batigest's folder, and `failed`, before a withdrawal
+ * marker is deleted. Any other state lost to a power cut is re-derived from the
+ * folders on restart (see README, "How exactly-once holds"), so those commits
+ * use `synchronous=NORMAL` and cost no fsync. The states and the only moves
+ * allowed between them:
  *
  * ```
  * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
@@ -164,9 +170,21 @@ export class Journal {
   constructor(path: string, options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
     this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec("PRAGMA busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
+  }
+
+  #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+
+  /** A prepared statement, prepared once per journal (SQLite compiles it once). */
+  #stmt(sql: string) {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Closes the database. */
@@ -176,7 +194,7 @@ export class Journal {
 
   /** The record of an export, if the journal has one. */
   get(id: string): ExportRecord | undefined {
-    const row = this.#db.prepare("SELECT * FROM exports WHERE id = ?").get(id) as
+    const row = this.#stmt("SELECT * FROM exports WHERE id = ?").get(id) as
       | Row
       | undefined;
     return row ? fromRow(row) : undefined;
@@ -185,7 +203,7 @@ export class Journal {
   /** Exports in any of `states`, oldest change first. */
   inStates(states: readonly ExportState[]): ExportRecord[] {
     const marks = states.map(() => "?").join(",");
-    const rows = this.#db.prepare(
+    const rows = this.#stmt(
       `SELECT * FROM exports WHERE state IN (${marks}) ORDER BY updated_at, id`,
     ).all(...states) as unknown as Row[];
     return rows.map(fromRow);
@@ -197,7 +215,7 @@ export class Journal {
       ExportState,
       number
     >;
-    const rows = this.#db.prepare("SELECT state, COUNT(*) AS n FROM exports GROUP BY state")
+    const rows = this.#stmt("SELECT state, COUNT(*) AS n FROM exports GROUP BY state")
       .all() as unknown as { state: ExportState; n: number }[];
     for (const row of rows) counts[row.state] = row.n;
     return counts;
@@ -206,7 +224,7 @@ export class Journal {
   /** Records a new export about to be downloaded (first attempt). */
   begin(record: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">) {
     const now = this.#now().toISOString();
-    this.#db.prepare(
+    this.#stmt(
       `INSERT INTO exports (id, reference, document_type, base_name, state, files, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?)`,
     ).run(
@@ -225,7 +243,7 @@ export class Journal {
   retry(id: string, files: ExportFile[]): ExportRecord {
     const current = this.#require(id);
     this.#check(current, "downloading");
-    this.#db.prepare(
+    this.#stmt(
       `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
        delivered_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
     ).run(JSON.stringify(files), this.#now().toISOString(), id);
@@ -243,8 +261,10 @@ export class Journal {
   ): ExportRecord {
     const current = this.#require(id);
     this.#check(current, state);
+    const durable = state === "staged" || state === "failed"; // see the module doc
+    if (durable) this.#db.exec("PRAGMA synchronous = FULL;");
     const now = this.#now().toISOString();
-    this.#db.prepare(
+    this.#stmt(
       `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
        delivered_at = ?, updated_at = ? WHERE id = ?`,
     ).run(
@@ -256,12 +276,13 @@ export class Journal {
       now,
       id,
     );
+    if (durable) this.#db.exec("PRAGMA synchronous = NORMAL;");
     return this.get(id)!;
   }
 
   /** Records a finished run. */
   recordRun(run: RunRecord): void {
-    this.#db.prepare(
+    this.#stmt(
       `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
     ).run(
       run.startedAt,
@@ -274,7 +295,7 @@ export class Journal {
 
   /** The last finished run, if any. */
   lastRun(): RunRecord | undefined {
-    const row = this.#db.prepare(
+    const row = this.#stmt(
       "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
     ).get() as
       | {
