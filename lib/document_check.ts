@@ -13,8 +13,10 @@ export type DocumentFormat = "xml" | "csv";
 
 /** A document to check, as downloaded from Saxium. */
 export interface DocumentCheckInput {
-  /** The file's bytes, exactly as received. */
-  bytes: Uint8Array;
+  /** The file's bytes, exactly as received; or give `path`. */
+  bytes?: Uint8Array;
+  /** The file to check, read in 64 KiB chunks so a large document never sits whole in memory. */
+  path?: string;
   /** The file's format. */
   format: DocumentFormat;
   /** Saxium's document type: `devis_client` or `bon_commande`. */
@@ -38,7 +40,7 @@ export type DocumentCheckResult = { ok: true } | { ok: false; reason: string };
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 64;
-const DEFAULT_MAX_ELEMENTS = 100_000;
+const DEFAULT_MAX_ELEMENTS = 1_000_000;
 
 const FIX_IN_SAXIUM = "corrigez le document dans Saxium puis ré-exportez-le.";
 
@@ -128,9 +130,11 @@ export function checkDocument(
 
 function checkOrThrow(input: DocumentCheckInput, options: DocumentCheckOptions): void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (input.bytes.byteLength > maxBytes) {
+  if (!input.path && !input.bytes) throw new TypeError("checkDocument needs bytes or path");
+  const byteLength = input.path ? Deno.statSync(input.path).size : input.bytes!.byteLength;
+  if (byteLength > maxBytes) {
     fail(
-      `Le document fait ${input.bytes.byteLength} octets, au-delà de la limite de ${maxBytes} ` +
+      `Le document fait ${byteLength} octets, au-delà de la limite de ${maxBytes} ` +
         `octets ; vérifiez le document dans Saxium, cette taille est anormale pour ${
           KINDS.get(input.documentType)?.label ?? "un document"
         }.`,
@@ -150,32 +154,95 @@ function checkOrThrow(input: DocumentCheckInput, options: DocumentCheckOptions):
         `vérifiez l'export dans Saxium.`,
     );
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(input.bytes);
-  } catch {
+  const reference = input.reference.trim();
+  if (input.format === "xml") {
+    checkXml(decodeChunks(input), kind, reference, options);
+    return;
+  }
+  checkCsv([...decodeChunks(input)].join(""), kind, reference);
+}
+
+function* rawChunks(input: DocumentCheckInput): Generator<Uint8Array> {
+  const size = 64 * 1024;
+  if (input.path) {
+    using file = Deno.openSync(input.path, { read: true });
+    const buf = new Uint8Array(size);
+    while (true) {
+      const n = file.readSync(buf);
+      if (n === null) return;
+      yield buf.subarray(0, n);
+    }
+  }
+  const bytes = input.bytes!;
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    yield bytes.subarray(offset, offset + size);
+  }
+}
+
+function* decodeChunks(input: DocumentCheckInput): Generator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const bad: () => never = () =>
     fail(
       `Le document n'est pas un texte UTF-8 valide ; corrigez l'encodage de l'export dans ` +
         `Saxium puis ré-exportez-le.`,
     );
+  for (const chunk of rawChunks(input)) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      bad();
+    }
+    yield text;
   }
-  const reference = input.reference.trim();
-  if (input.format === "xml") {
-    checkXml(text, kind, reference, options);
-  } else {
-    checkCsv(text, kind, reference);
+  let rest: string;
+  try {
+    rest = decoder.decode();
+  } catch {
+    bad();
   }
+  yield rest;
 }
 
 // ---------------------------------------------------------------- XML
 
 function checkXml(
-  text: string,
+  text: Iterable<string>,
   kind: DocumentKind,
   reference: string,
   options: DocumentCheckOptions,
 ): void {
-  const root = parseXml(text, options);
+  const amounts: bigint[] = [];
+  let lineCount = 0;
+  let lineFailure: string | undefined;
+  const onClose = (line: XmlElement, parent: XmlElement | undefined, depth: number) => {
+    if (line.name !== "Ligne" || parent?.name !== "Lignes" || depth !== 2) return false;
+    const index = lineCount++;
+    if (lineFailure) return true;
+    try {
+      const where = `Ligne n°${index + 1} (ligne ${line.line} du fichier)`;
+      const values = Object.fromEntries(
+        LINE_FIELDS.map((field) => [field, leafText(line, field, `<${field}> de la ${where}`)]),
+      ) as Record<(typeof LINE_FIELDS)[number], string>;
+      if (!/^\d+$/.test(values.Numero)) {
+        fail(
+          `Le champ <Numero> de la ${where} n'est pas un entier (${show(values.Numero)}) ; ` +
+            FIX_IN_SAXIUM,
+        );
+      }
+      if (values.Designation === "") {
+        fail(`Le champ <Designation> de la ${where} est vide ; ${FIX_IN_SAXIUM}`);
+      }
+      checkNumber(values.Quantite, `<Quantite> de la ${where}`);
+      checkNumber(values.PrixUnitaire, `<PrixUnitaire> de la ${where}`);
+      amounts.push(toCents(values.MontantHT, `<MontantHT> de la ${where}`));
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      lineFailure = error.reason;
+    }
+    return true;
+  };
+  const root = parseXml(text, options, onClose);
   if (root.name !== kind.xmlRoot) {
     fail(
       `L'élément racine du XML est <${showName(root.name)}> alors que <${kind.xmlRoot}> est ` +
@@ -196,30 +263,11 @@ function checkXml(
     fail(`Le champ <${partyPath}> est vide ; ${FIX_IN_SAXIUM}`);
   }
 
-  const lignes = single(root, "Lignes", "<Lignes>");
-  const lines = lignes.children.filter((child) => child.name === "Ligne");
-  if (lines.length === 0) {
+  single(root, "Lignes", "<Lignes>");
+  if (lineFailure) fail(lineFailure);
+  if (lineCount === 0) {
     fail(`L'élément <Lignes> ne contient aucune <Ligne> ; ${FIX_IN_SAXIUM}`);
   }
-  const amounts = lines.map((line, index) => {
-    const where = `Ligne n°${index + 1} (ligne ${line.line} du fichier)`;
-    const values = Object.fromEntries(
-      LINE_FIELDS.map((field) => [field, leafText(line, field, `<${field}> de la ${where}`)]),
-    ) as Record<(typeof LINE_FIELDS)[number], string>;
-    if (!/^\d+$/.test(values.Numero)) {
-      fail(
-        `Le champ <Numero> de la ${where} n'est pas un entier (${show(values.Numero)}) ; ` +
-          FIX_IN_SAXIUM,
-      );
-    }
-    if (values.Designation === "") {
-      fail(`Le champ <Designation> de la ${where} est vide ; ${FIX_IN_SAXIUM}`);
-    }
-    checkNumber(values.Quantite, `<Quantite> de la ${where}`);
-    checkNumber(values.PrixUnitaire, `<PrixUnitaire> de la ${where}`);
-    return toCents(values.MontantHT, `<MontantHT> de la ${where}`);
-  });
-
   const totaux = single(root, "Totaux", "<Totaux>");
   const [totalHT, totalTVA, totalTTC] = TOTAL_FIELDS.map((field) =>
     toCents(leafText(totaux, field, `<Totaux/${field}>`), `<Totaux/${field}>`)
@@ -228,7 +276,11 @@ function checkXml(
 }
 
 /** Parses the whole text into a tree, refusing DOCTYPE, deep nesting and bad XML. */
-function parseXml(text: string, options: DocumentCheckOptions): XmlElement {
+function parseXml(
+  text: Iterable<string>,
+  options: DocumentCheckOptions,
+  onClose?: (element: XmlElement, parent: XmlElement | undefined, depth: number) => boolean,
+): XmlElement {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -280,7 +332,9 @@ function parseXml(text: string, options: DocumentCheckOptions): XmlElement {
     stack.push(element);
   });
   parser.on("closetag", () => {
-    stack.pop();
+    const element = stack.pop()!;
+    const parent = stack.at(-1);
+    if (onClose?.(element, parent, stack.length)) parent!.children.pop();
   });
   parser.on("text", (chunk) => {
     const current = stack.at(-1);
@@ -291,7 +345,8 @@ function parseXml(text: string, options: DocumentCheckOptions): XmlElement {
     if (current) current.text += chunk;
   });
 
-  parser.write(text).close();
+  for (const chunk of text) parser.write(chunk);
+  parser.close();
   if (root === undefined) fail(`Le XML ne contient aucun élément ; ${FIX_IN_SAXIUM}`);
   return root;
 }

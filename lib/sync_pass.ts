@@ -97,7 +97,7 @@ export interface PassResult {
 class ServerUnavailable extends Error {}
 
 /** Exports downloaded ahead of delivery, and acknowledgements in flight. */
-const DEFAULT_PREFETCH = 4;
+const DEFAULT_PREFETCH = 16;
 /** Documents waiting in Batigest's folder at once. */
 const DEFAULT_WINDOW = 2;
 
@@ -380,7 +380,7 @@ class Pass {
       }
       this.#failpoint("after-download");
       const verdict = checkDocument({
-        bytes: await Deno.readFile(part),
+        path: part,
         format,
         documentType: record.documentType,
         reference: record.reference,
