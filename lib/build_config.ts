@@ -19,7 +19,7 @@ import {
   resolveSettings,
 } from "./config.ts";
 import { notifyNetHosts } from "./notify.ts";
-import { permissionFlags } from "./permissions.ts";
+import { permissionFlags, V8_FLAGS } from "./permissions.ts";
 
 /** The Deno target of the executable. */
 export const TARGET = "x86_64-pc-windows-msvc";
@@ -235,6 +235,7 @@ export function compileArgs(config: BuildConfig, options: CompileArgsOptions): s
     "--output",
     projectPath(options.projectRoot, options.output ?? DEFAULT_OUTPUT),
     ...buildPermissionFlags(config),
+    V8_FLAGS,
     `--env-file=${ENV_FILE}`,
     ENTRY_FILE,
   ];

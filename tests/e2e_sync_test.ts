@@ -344,6 +344,25 @@ Deno.test("sync without --once repeats the pass and stops cleanly on Ctrl-C", as
   });
 });
 
+Deno.test("large documents are checked in streamed chunks under the executable's heap limit", async () => {
+  await withWorld({}, async (world, runs) => {
+    const ref = "DV-GROS";
+    const big = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: ref,
+      files: {
+        xml: quoteXml(ref, { targetBytes: 5 * 1024 * 1024 }),
+        csv: quoteCsv(ref, { targetBytes: 15 * 1024 * 1024 }),
+      },
+    });
+    const run = await sync(world, runs, "--formats", "xml,csv");
+    assert.equal(run.code, 0, run.stderr.slice(0, 500));
+    assert.deepEqual(ledgerNames(world), ["DV-GROS.csv", "DV-GROS.xml"]);
+    assert.ok(world.batigest.ledger.every((e) => e.bytes >= 5 * 1024 * 1024));
+    assert.equal(world.saxium.exports.get(big.id)!.status, "imported");
+  });
+});
+
 async function logText(world: World): Promise<string> {
   const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
   const texts = await Promise.all(

@@ -8,7 +8,7 @@
  */
 
 import nodePath from "node:path";
-import { permissionFlags } from "../../lib/permissions.ts";
+import { permissionFlags, V8_FLAGS } from "../../lib/permissions.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "./batigest_simulator.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "./saxium_simulator.ts";
 
@@ -99,6 +99,7 @@ export function agentArgs(world: World, args: string[], options: RunOptions = {}
     "run",
     "--quiet",
     "--no-check",
+    V8_FLAGS,
     `--config=${nodePath.join(PROJECT_ROOT, "deno.json")}`,
     ...permissionFlags({
       apiUrl: world.saxium.url,

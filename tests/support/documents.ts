@@ -96,7 +96,10 @@ function fitted(
     (size(render(linesFor(ref, 21, isOrder))) - size(render(linesFor(ref, 1, isOrder)))) / 20;
   let n = Math.max(count, Math.ceil((options.targetBytes - size(text)) / perLine) + count);
   let out = render(linesFor(ref, n, isOrder));
-  while (size(out) < options.targetBytes) out = render(linesFor(ref, n += 10, isOrder));
+  for (let got = size(out); got < options.targetBytes; got = size(out)) {
+    n = Math.ceil(n * options.targetBytes / got) + 10; // grow in proportion, not line by line
+    out = render(linesFor(ref, n, isOrder));
+  }
   return out;
 }
 
