@@ -139,6 +139,44 @@ export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   return pass.result();
 }
 
+/**
+ * The imports and acknowledgements a pass has running: at most `window`
+ * documents waiting in Batigest's folder, acknowledgements unbounded (each is
+ * one request). The first failure is kept and rethrown where the pass checks.
+ */
+class InFlight {
+  #all: Promise<unknown>[] = [];
+  #imports: Promise<unknown>[] = [];
+  #failure?: { error: unknown };
+  /** When the last published document left the import folder (epoch ms). */
+  lastImport: Promise<number> = Promise.resolve(0);
+
+  add(promise: Promise<unknown>): void {
+    this.#all.push(promise.catch((error) => {
+      this.#failure ??= { error };
+    }));
+  }
+
+  /** Tracks an import, then waits while `window` of them are running. */
+  async addImport(imported: Promise<number>, window: number): Promise<void> {
+    this.lastImport = imported.catch(() => Date.now());
+    this.add(imported);
+    this.#imports.push(this.lastImport);
+    if (this.#imports.length >= window) await this.#imports.shift();
+  }
+
+  /** Waits for everything running to end. */
+  async settled(): Promise<void> {
+    while (this.#all.length > 0) await Promise.all(this.#all.splice(0));
+    this.#imports = [];
+  }
+
+  /** Throws the first failure of anything that ran. */
+  rethrow(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+}
+
 class Pass {
   #ctx: PassContext;
   #summary: PassSummary = { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 };
@@ -206,57 +244,81 @@ class Pass {
    * to exactly-once; publication stays in the server's order.
    */
   async drainPending(watcher: FolderWatcher): Promise<void> {
+    const limit = this.#ctx.settings.batchSize;
     const seen = new Set<string>();
-    while (!this.#ctx.signal?.aborted) {
-      const fresh = (await this.#listPending()).filter((e) => !seen.has(e.id));
-      if (fresh.length === 0) break;
-      this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
-      for (const item of fresh) seen.add(item.id);
-      await this.#runBatch(fresh, watcher);
+    const work = new InFlight();
+    let next: Promise<Settled<PendingExport[]>> | undefined;
+    try {
+      let page = await this.#listPending();
+      while (!this.#ctx.signal?.aborted) {
+        let fresh = page.filter((e) => !seen.has(e.id));
+        if (fresh.length === 0 && page.length >= limit) {
+          // A full page of exports still in hand: let them finish, then ask again.
+          await work.settled();
+          page = await this.#listPending();
+          fresh = page.filter((e) => !seen.has(e.id));
+        }
+        if (fresh.length === 0) break;
+        this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
+        for (const item of fresh) seen.add(item.id);
+        // The next page is asked for while the last export of this one is delivered.
+        const askNext = () => next = settle(this.#listPending());
+        if (!(await this.#runBatch(fresh, { watcher, work, askNext }))) break;
+        page = unwrap(await next!);
+        next = undefined;
+      }
+    } finally {
+      await work.settled();
+      if (next) await next;
     }
+    work.rethrow();
     if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
   }
 
-  async #runBatch(batch: PendingExport[], watcher: FolderWatcher): Promise<void> {
+  /**
+   * Delivers one page of fresh exports. Imports and acknowledgements may still
+   * be running when it returns (they are in `work`); returns false if the pass
+   * was asked to stop before the end of the page.
+   */
+  async #runBatch(
+    batch: PendingExport[],
+    options: { watcher: FolderWatcher; work: InFlight; askNext: () => void },
+  ): Promise<boolean> {
+    const { watcher, work } = options;
     const ahead = this.#ctx.prefetch ?? DEFAULT_PREFETCH;
     const window = this.#ctx.window ?? DEFAULT_WINDOW;
     const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
-    const importing: Promise<Settled<number>>[] = [];
-    const finishing: Promise<Settled<ExportRecord | undefined>>[] = [];
-    // When the previous document left the import folder: the next one's
-    // timeout counts from then, so waiting in line never eats into it.
-    let previousDone: Promise<number> = Promise.resolve(0);
     try {
-      for (let i = 0; i < batch.length && !this.#ctx.signal?.aborted; i++) {
+      for (let i = 0; i < batch.length; i++) {
+        if (this.#ctx.signal?.aborted) return false;
+        work.rethrow();
         for (let j = prepared.length; j < Math.min(batch.length, i + 1 + ahead); j++) {
           prepared.push(settle(this.#prepare(batch[j])));
         }
+        if (i === batch.length - 1) options.askNext();
         const record = unwrap(await prepared[i]);
-        if (record && !DELIVERY.includes(record.state)) {
-          finishing.push(settle(this.#advance(record, watcher, FINISH)));
+        if (!record) continue;
+        if (!DELIVERY.includes(record.state)) {
+          work.add(this.#advance(record, watcher, FINISH));
+          continue;
         }
-        if (!record || !DELIVERY.includes(record.state)) continue;
         const published = await this.#advance(record, watcher, ["ready", "staged"]);
         if (!published) continue;
-        const inLine = previousDone;
-        const done = (async () => {
+        // The document before it must have left the folder for its timeout to
+        // start: waiting in line never eats into it.
+        const inLine = work.lastImport;
+        const imported = (async () => {
           this.#clockStart.set(published.id, await inLine);
-          const imported = await this.#advance(published, watcher, ["delivered"]);
-          if (imported) finishing.push(settle(this.#advance(imported, watcher, FINISH)));
+          const done = await this.#advance(published, watcher, ["delivered"]);
+          if (done) work.add(this.#advance(done, watcher, FINISH));
           return Date.now();
         })();
-        previousDone = done.catch(() => Date.now());
-        importing.push(settle(done));
-        if (importing.length >= window) unwrap(await importing.shift()!);
+        await work.addImport(imported, window);
       }
+      return true;
     } finally {
-      // Nothing may still be running when the batch ends or the pass stops.
-      const outcomes: Settled<unknown>[] = [
-        ...await Promise.all(prepared),
-        ...await Promise.all(importing),
-        ...await Promise.all(finishing),
-      ];
-      for (const outcome of outcomes) unwrap(outcome);
+      // Every download started is finished before the pass moves on or stops.
+      for (const outcome of await Promise.all(prepared)) unwrap(outcome);
     }
   }
 

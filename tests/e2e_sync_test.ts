@@ -363,6 +363,19 @@ Deno.test("large documents are checked in streamed chunks under the executable's
   });
 });
 
+Deno.test("one run drains a backlog page after page, each document once", async () => {
+  await withWorld({ consumeDelayMs: 5 }, async (world, runs) => {
+    for (let i = 0; i < 47; i++) addQuote(world, `DV-BACKLOG-${String(i).padStart(2, "0")}`);
+    const run = await sync(world, runs, "--batch-size", "5");
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(world.batigest.ledger.length, 47);
+    assert.equal(new Set(ledgerNames(world)).size, 47);
+    assert.ok([...world.saxium.exports.values()].every((e) => e.status === "imported"));
+    const pages = requestsTo(world, "/pending");
+    assert.ok(pages >= 10 && pages <= 25, `${pages} pages demandées`);
+  });
+});
+
 async function logText(world: World): Promise<string> {
   const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
   const texts = await Promise.all(
