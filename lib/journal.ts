@@ -277,7 +277,15 @@ export class Journal {
       id,
     );
     if (durable) this.#db.exec("PRAGMA synchronous = NORMAL;");
-    return this.get(id)!;
+    return {
+      ...current,
+      state,
+      files: changes.files ?? current.files,
+      error: changes.error ?? current.error,
+      errorStage: changes.errorStage ?? current.errorStage,
+      deliveredAt: state === "delivered" ? now : current.deliveredAt,
+      updatedAt: now,
+    };
   }
 
   /** Records a finished run. */

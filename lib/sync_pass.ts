@@ -468,16 +468,21 @@ class Pass {
   async #stage(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
     const files = [];
-    const taken = new Set<string>();
+    // Names compared without case, as NTFS does.
+    const present = new Set<string>();
+    for await (const entry of Deno.readDir(folders.importDir)) {
+      present.add(entry.name.toLowerCase());
+    }
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
-      await this.#removeIfPresent(temp); // a leftover of an interrupted run
-      const importName = await freeImportName(folders.importDir, {
-        base: record.baseName,
+      if (present.has(nodePath.basename(temp).toLowerCase())) {
+        await this.#removeIfPresent(temp); // a leftover of an interrupted run
+      }
+      const importName = uniqueFileName(record.baseName, {
         extension: file.format,
-        taken,
+        isTaken: (name) => present.has(name),
       });
-      taken.add(importName.toLowerCase());
+      present.add(importName.toLowerCase());
       const source = toImportPath(folders, record.id, file.format);
       await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
       files.push({ format: file.format, importName });
@@ -734,19 +739,6 @@ function isServerWide(error: SaxiumError): boolean {
   if (error.kind === "network" || error.kind === "timeout" || error.kind === "auth") return true;
   return (error.kind === "http" || error.kind === "protocol") &&
     (error.status === undefined || error.status >= 500 || error.status === 429);
-}
-
-/** A name free in Batigest's folder, compared without case as NTFS does. */
-async function freeImportName(
-  dir: string,
-  options: { base: string; extension: string; taken: Set<string> },
-): Promise<string> {
-  const present = new Set<string>();
-  for await (const entry of Deno.readDir(dir)) present.add(entry.name.toLowerCase());
-  return uniqueFileName(options.base, {
-    extension: options.extension,
-    isTaken: (name) => present.has(name) || options.taken.has(name),
-  });
 }
 
 /** `DV-1730000000001 [7b599c58]`: the reference a person knows, and the id's start. */
