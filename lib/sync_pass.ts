@@ -96,12 +96,12 @@ export interface PassResult {
 /** The server cannot be used for now: stop the pass, lose nothing. */
 class ServerUnavailable extends Error {}
 
-/** Exports downloaded ahead of delivery, and acknowledgements in flight. */
+/** Exports downloaded and checked ahead of delivery (hides the server's latency). */
 const DEFAULT_PREFETCH = 16;
 /** Documents waiting in Batigest's folder at once. */
 const DEFAULT_WINDOW = 2;
 
-/** From checked to imported: one document at a time. */
+/** From checked to imported: published one after the other, in the server's order. */
 const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
 /** After Batigest: telling Saxium and archiving, which may overlap. */
 const FINISH: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
