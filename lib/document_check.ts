@@ -159,7 +159,7 @@ function checkOrThrow(input: DocumentCheckInput, options: DocumentCheckOptions):
     checkXml(decodeChunks(input), kind, reference, options);
     return;
   }
-  checkCsv([...decodeChunks(input)].join(""), kind, reference);
+  checkCsv(decodeChunks(input), kind, reference);
 }
 
 function* rawChunks(input: DocumentCheckInput): Generator<Uint8Array> {
@@ -377,17 +377,33 @@ function leafText(parent: XmlElement, name: string, label: string): string {
 
 // ---------------------------------------------------------------- CSV
 
-function checkCsv(text: string, kind: DocumentKind, reference: string): void {
-  if (/\r(?!\n)/.test(text)) {
+/** The lines of a text given in chunks (`\n` or `\r\n`), without holding the whole text. */
+function* linesOf(chunks: Iterable<string>): Generator<string> {
+  let rest = "";
+  for (const chunk of chunks) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  yield rest;
+}
+
+/** A CSV line without its `\r\n` ending; a carriage return anywhere else is refused. */
+function csvLine(raw: string): string {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (line.includes("\r")) {
     fail(
       `Le CSV contient un retour chariot isolé (fins de ligne \\n ou \\r\\n attendues) ; ` +
         FIX_IN_SAXIUM,
     );
   }
-  const lines = text.split("\n").map((line) => line.replace(/\r$/, ""));
-  if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+  return line;
+}
 
-  const header = lines[0].split(";");
+function checkCsv(chunks: Iterable<string>, kind: DocumentKind, reference: string): void {
+  const lines = linesOf(chunks);
+  const first = lines.next();
+  const header = csvLine(first.done ? "" : first.value).split(";");
   for (let i = 0; i < Math.max(header.length, kind.csvHeader.length); i++) {
     if (header[i] !== kind.csvHeader[i]) {
       const expected = kind.csvHeader[i] === undefined ? "aucune" : show(kind.csvHeader[i]);
@@ -399,18 +415,21 @@ function checkCsv(text: string, kind: DocumentKind, reference: string): void {
       );
     }
   }
-  if (lines.length < 2) {
-    fail(`Le CSV ne contient aucune ligne de données après l'en-tête ; ${FIX_IN_SAXIUM}`);
-  }
-
   const partyColumn = kind.csvHeader[3];
   let firstDate = "";
   const amounts: bigint[] = [];
   let totals: bigint[] = [];
-  for (let index = 1; index < lines.length; index++) {
+  let index = 0;
+  let blank: string | undefined; // an empty line is fine only as the very last one
+  for (const raw of lines) {
+    index++;
     const where = `ligne ${index + 1} du CSV`;
-    const line = lines[index];
-    if (line.trim() === "") fail(`La ${where} est vide ; ${FIX_IN_SAXIUM}`);
+    if (blank) fail(`La ${blank} est vide ; ${FIX_IN_SAXIUM}`);
+    const line = csvLine(raw);
+    if (line.trim() === "") {
+      blank = where;
+      continue;
+    }
     if (/\p{Cc}/u.test(line.replaceAll("\t", ""))) {
       fail(`La ${where} contient un caractère de contrôle ; ${FIX_IN_SAXIUM}`);
     }
@@ -461,6 +480,9 @@ function checkCsv(text: string, kind: DocumentKind, reference: string): void {
         );
       }
     }
+  }
+  if (amounts.length === 0) {
+    fail(`Le CSV ne contient aucune ligne de données après l'en-tête ; ${FIX_IN_SAXIUM}`);
   }
   const [totalHT, totalTVA, totalTTC] = totals;
   checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });

@@ -73,4 +73,4 @@ export function permissionFlags(scope: PermissionScope): string[] {
  * the agent near 100 MB however long the backlog; documents are checked in
  * streamed chunks, so nothing it holds comes near the cap.
  */
-export const V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-space-size=128";
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-space-size=96";

@@ -53,7 +53,7 @@ Deno.test("compile arguments for a sample build configuration", () => {
     "--ignore-env",
     "--allow-sys=hostname,statfs",
     "--no-prompt",
-    "--v8-flags=--max-semi-space-size=2,--max-old-space-size=128",
+    "--v8-flags=--max-semi-space-size=2,--max-old-space-size=96",
     "--env-file=dist/build/agent.env",
     "dist/build/entry.ts",
   ]);
