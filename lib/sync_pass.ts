@@ -183,6 +183,7 @@ class Pass {
   #stopMessage?: string;
   #localTrouble = false;
   #clockStart = new Map<string, number>();
+  #publishedHere = new Set<string>();
 
   constructor(ctx: PassContext) {
     this.#ctx = ctx;
@@ -514,7 +515,8 @@ class Pass {
       this.#failpoint("after-rename");
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
-    this.#log.info(
+    this.#publishedHere.add(record.id);
+    this.#log.debug(
       `Export ${describe(record)} déposé dans Batigest : ${
         record.files.map((f) => f.importName).join(", ")
       }.`,
@@ -532,8 +534,11 @@ class Pass {
       withdrawnPath: withdrawnPath(folders, record.id, f.format),
     }));
     // A withdrawal interrupted by a crash left its marker: not imported.
+    // (Only a document published by an earlier run can have one.)
     let timedOut = false;
-    for (const file of files) timedOut ||= await exists(file.withdrawnPath);
+    if (!this.#publishedHere.has(record.id)) {
+      for (const file of files) timedOut ||= await exists(file.withdrawnPath);
+    }
     if (!timedOut) {
       const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
       const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
@@ -572,7 +577,7 @@ class Pass {
       }
     }
     const next = this.#ctx.journal.setState(record.id, "consumed");
-    this.#log.info(`Export ${describe(record)} importé par Batigest.`);
+    this.#log.debug(`Export ${describe(record)} importé par Batigest.`);
     this.#failpoint("after-journal-consumed");
     return next;
   }
@@ -597,13 +602,20 @@ class Pass {
     const stamp = archiveStamp(this.#now());
     for (const file of record.files) {
       const source = toImportPath(folders, record.id, file.format);
-      if (!(await exists(source))) continue; // archived before a crash
       const name = await freeName(folders.archive, `${stamp}-${file.importName}`);
-      await this.#moveFile(source, nodePath.join(folders.archive, name));
+      try {
+        await this.#moveFile(source, nodePath.join(folders.archive, name));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
+      }
     }
     this.#failpoint("after-archive");
     const next = this.#ctx.journal.setState(record.id, "archived");
-    this.#log.info(`Export ${describe(record)} synchronisé et archivé.`);
+    this.#log.info(
+      `Export ${describe(record)} synchronisé : importé par Batigest (${
+        record.files.map((f) => f.importName).join(", ")
+      }), confirmé à Saxium, archivé.`,
+    );
     return next;
   }
 
