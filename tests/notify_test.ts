@@ -32,14 +32,12 @@ import {
   readNotifyState,
   writeNotifyState,
 } from "../lib/notify_state.ts";
-import { permissionFlags } from "../lib/permissions.ts";
 import type { PassResult } from "../lib/sync_pass.ts";
 import { workFolders } from "../lib/work_folders.ts";
 import {
-  agentEnv,
   type AgentRun,
   makeWorld,
-  PROJECT_ROOT,
+  runAgent,
   TEST_TOKEN,
   type World,
 } from "./support/agent_process.ts";
@@ -723,37 +721,10 @@ async function runWithNotify(
   await Deno.mkdir(world.workDir, { recursive: true });
   await Deno.writeTextFile(nodePath.join(world.workDir, "agent.json"), JSON.stringify({ notify }));
   const started = performance.now();
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-check",
-      `--config=${nodePath.join(PROJECT_ROOT, "deno.json")}`,
-      ...permissionFlags({
-        apiUrl: world.saxium.url,
-        workDir: world.workDir,
-        batigestImportDir: world.importDir,
-        extraNetHosts: notifyNetHosts(notify),
-        schtasks: "schtasks",
-      }),
-      nodePath.join(PROJECT_ROOT, "main.ts"),
-      "sync",
-      "--once",
-    ],
-    env: agentEnv(world),
-    clearEnv: true,
-    cwd: world.root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-    ms: performance.now() - started,
-  };
+  const run = await runAgent(world, ["sync", "--once"], {
+    extraNetHosts: notifyNetHosts(notify),
+  });
+  return { ...run, ms: performance.now() - started };
 }
 
 Deno.test({

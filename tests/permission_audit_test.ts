@@ -13,12 +13,12 @@ import nodePath from "node:path";
 import { compileArgs, entrySource } from "../lib/build_config.ts";
 import { AGENT_ENV_VARS, netTarget, permissionFlags } from "../lib/permissions.ts";
 import {
-  agentEnv,
   type AgentRun,
   everythingWritten,
   listFiles,
   makeWorld,
   PROJECT_ROOT,
+  runAgent,
   TEST_TOKEN,
   type World,
 } from "./support/agent_process.ts";
@@ -54,39 +54,16 @@ async function auditedRun(
   args: string[],
   options: { binDir: string; auditFile: string; env?: Record<string, string> },
 ): Promise<{ run: AgentRun; audit: AuditEntry[] }> {
-  const flags = permissionFlags({
-    apiUrl: world.saxium.url,
-    workDir: world.workDir,
-    batigestImportDir: world.importDir,
+  const run = await runAgent(world, args, {
     schtasks: "schtasks.exe",
-  });
-  const env = agentEnv(world, { env: options.env });
-  env.PATH = `${options.binDir}${nodePath.delimiter}${env.PATH ?? ""}`;
-  env.DENO_AUDIT_PERMISSIONS = options.auditFile;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-check",
-      `--config=${nodePath.join(PROJECT_ROOT, "deno.json")}`,
-      ...flags,
-      nodePath.join(PROJECT_ROOT, "main.ts"),
-      ...args,
-    ],
-    env,
-    clearEnv: true,
-    cwd: world.root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    run: {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
+    env: {
+      ...options.env,
+      PATH: `${options.binDir}${nodePath.delimiter}${Deno.env.get("PATH") ?? ""}`,
+      DENO_AUDIT_PERMISSIONS: options.auditFile,
     },
+  });
+  return {
+    run,
     audit: await readAudit(options.auditFile),
   };
 }

@@ -89,6 +89,10 @@ export interface RunOptions {
   entry?: string;
   /** Extra variables allowed by the permission set (test switches). */
   extraEnv?: string[];
+  /** Extra network targets of the permission set (SMTP server, webhook). */
+  extraNetHosts?: string[];
+  /** The scheduled-task tool the permission set allows (`schtasks` by default). */
+  schtasks?: string;
   /** Kill the process after this long (ms); default 60 s. */
   timeoutMs?: number;
 }
@@ -105,8 +109,9 @@ export function agentArgs(world: World, args: string[], options: RunOptions = {}
       apiUrl: world.saxium.url,
       workDir: world.workDir,
       batigestImportDir: world.importDir,
-      schtasks: "schtasks",
+      schtasks: options.schtasks ?? "schtasks",
       extraEnv: options.extraEnv,
+      extraNetHosts: options.extraNetHosts,
     }),
     nodePath.join(PROJECT_ROOT, options.entry ?? "main.ts"),
     ...args,
