@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import type { CommandResult } from "../lib/command_runner.ts";
 import { doctorCommand } from "../lib/commands/doctor.ts";
-import { ConfigError, DEFAULTS, type Settings } from "../lib/config.ts";
+import { ConfigError, type Settings } from "../lib/config.ts";
 import type { CommandContext } from "../lib/context.ts";
 import {
   checkClock,
@@ -45,6 +45,7 @@ import { makeWorld, runAgent, TEST_TOKEN } from "./support/agent_process.ts";
 import { startBatigestSimulator } from "./support/batigest_simulator.ts";
 import { startSaxiumSimulator } from "./support/saxium_simulator.ts";
 import { closedPort, startSmtpReceiver } from "./support/smtp_receiver.ts";
+import { testSettings } from "./support/settings.ts";
 
 const TOKEN = "doctor-token-SECRET-77";
 
@@ -98,20 +99,7 @@ function schtasksAnswer(result: CommandResult) {
 }
 
 function settingsFor(root: string, extra: Partial<Settings> = {}): Settings {
-  return {
-    apiUrl: "http://127.0.0.1:1",
-    token: TOKEN,
-    agentId: "SRV-TEST",
-    workDir: nodePath.join(root, "work"),
-    batigestImportDir: nodePath.join(root, "import"),
-    formats: ["xml"],
-    pollIntervalSeconds: DEFAULTS.pollIntervalSeconds,
-    batchSize: DEFAULTS.batchSize,
-    importTimeoutSeconds: DEFAULTS.importTimeoutSeconds,
-    logRetentionDays: DEFAULTS.logRetentionDays,
-    logLevel: "INFO",
-    ...extra,
-  };
+  return testSettings(root, { apiUrl: "http://127.0.0.1:1", token: TOKEN, ...extra });
 }
 
 async function withRoot(body: (root: string) => Promise<void>): Promise<void> {

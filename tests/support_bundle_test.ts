@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { unzipSync } from "fflate";
 import { doctorCommand } from "../lib/commands/doctor.ts";
-import { ConfigError, DEFAULTS, type Settings } from "../lib/config.ts";
+import { ConfigError, type Settings } from "../lib/config.ts";
 import type { CommandContext } from "../lib/context.ts";
 import { formatLine, logFileName } from "../lib/log.ts";
 import {
@@ -21,6 +21,7 @@ import {
 import { makeWorld, runAgent, TEST_TOKEN } from "./support/agent_process.ts";
 import { quoteXml } from "./support/documents.ts";
 import { startSaxiumSimulator } from "./support/saxium_simulator.ts";
+import { testSettings } from "./support/settings.ts";
 
 const TOKEN = "bundle-token-SECRET-4242";
 const SMTP_PASSWORD = "Smtp-Bundle-P4ss";
@@ -28,20 +29,7 @@ const WEBHOOK = "https://hooks.example.com/services/T0/B0/WebhookSecretPart";
 const PROXY = "http://jean:Pr0xyPass@proxy.local:3128";
 
 function settingsFor(root: string, extra: Partial<Settings> = {}): Settings {
-  return {
-    apiUrl: "https://saxium.example.com",
-    token: TOKEN,
-    agentId: "SRV-TEST",
-    workDir: nodePath.join(root, "work"),
-    batigestImportDir: nodePath.join(root, "import"),
-    formats: ["xml"],
-    pollIntervalSeconds: DEFAULTS.pollIntervalSeconds,
-    batchSize: DEFAULTS.batchSize,
-    importTimeoutSeconds: DEFAULTS.importTimeoutSeconds,
-    logRetentionDays: DEFAULTS.logRetentionDays,
-    logLevel: "INFO",
-    ...extra,
-  };
+  return testSettings(root, { apiUrl: "https://saxium.example.com", token: TOKEN, ...extra });
 }
 
 const NOTIFY = {

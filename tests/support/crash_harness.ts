@@ -20,7 +20,7 @@
  */
 
 import nodePath from "node:path";
-import { Journal } from "../../lib/journal.ts";
+import { Journal, UNFINISHED_STATES } from "../../lib/journal.ts";
 import { AGENT_ENV_VARS, netTarget } from "../../lib/permissions.ts";
 import { journalPath, workFolders } from "../../lib/work_folders.ts";
 import {
@@ -416,15 +416,9 @@ function phasesSince(world: World, since: Date): string[] {
   }
   const journal = new Journal(journalFile(world));
   try {
-    const touched = journal.inStates([
-      "downloading",
-      "ready",
-      "staged",
-      "delivered",
-      "consumed",
-      "acknowledged",
-      "failed",
-    ]).filter((r) => Date.parse(r.updatedAt) >= since.getTime() - 5);
+    const touched = journal.inStates(UNFINISHED_STATES).filter((r) =>
+      Date.parse(r.updatedAt) >= since.getTime() - 5
+    );
     const phases = new Set<string>();
     for (const r of touched) {
       if (r.state === "downloading") phases.add("download");

@@ -1,0 +1,26 @@
+/**
+ * Complete, valid settings for in-process tests, with the contract's defaults
+ * and the two folders under a test's temporary root.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { DEFAULTS, type Settings } from "../../lib/config.ts";
+
+/** Settings rooted at `root` (`<root>/work`, `<root>/import`), with `extra` on top. */
+export function testSettings(root: string, extra: Partial<Settings> = {}): Settings {
+  return {
+    apiUrl: "https://saxium.example.com",
+    agentId: "SRV-TEST",
+    workDir: nodePath.join(root, "work"),
+    batigestImportDir: nodePath.join(root, "import"),
+    formats: ["xml"],
+    pollIntervalSeconds: DEFAULTS.pollIntervalSeconds,
+    batchSize: DEFAULTS.batchSize,
+    importTimeoutSeconds: DEFAULTS.importTimeoutSeconds,
+    logRetentionDays: DEFAULTS.logRetentionDays,
+    logLevel: "INFO",
+    ...extra,
+  };
+}
