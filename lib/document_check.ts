@@ -11,18 +11,20 @@ import { SaxesParser } from "saxes";
 /** Format of an exported document. */
 export type DocumentFormat = "xml" | "csv";
 
-/** A document to check, as downloaded from Saxium. */
-export interface DocumentCheckInput {
-  /** The file's bytes, exactly as received; or give `path`. */
-  bytes?: Uint8Array;
-  /** The file to check, read in 64 KiB chunks so a large document never sits whole in memory. */
-  path?: string;
+/** What a document claims to be: the export Saxium announced. */
+export interface DocumentDescription {
   /** The file's format. */
   format: DocumentFormat;
   /** Saxium's document type: `devis_client` or `bon_commande`. */
   documentType: string;
   /** The export's `documentReference`; the document must carry the same one. */
   reference: string;
+}
+
+/** A document to check, as downloaded from Saxium. */
+export interface DocumentCheckInput extends DocumentDescription {
+  /** The file's bytes, exactly as received. */
+  bytes: Uint8Array;
 }
 
 /** Limits applied by {@linkcode checkDocument}. */
@@ -97,6 +99,9 @@ interface Totals {
   totalTTC: bigint;
 }
 
+/** Bytes are decoded and checked this many at a time. */
+const CHUNK_BYTES = 64 * 1024;
+
 /**
  * Checks that a downloaded document is the one announced and is consistent:
  * well-formed, right type and reference, required fields present, dates and
@@ -118,100 +123,118 @@ export function checkDocument(
   options: DocumentCheckOptions = {},
 ): DocumentCheckResult {
   try {
-    checkOrThrow(input, options);
+    const check = startCheck(input, input.bytes.byteLength, options);
+    for (let offset = 0; offset < input.bytes.length; offset += CHUNK_BYTES) {
+      check.write(input.bytes.subarray(offset, offset + CHUNK_BYTES));
+    }
+    check.end();
     return { ok: true };
   } catch (error) {
-    if (error instanceof CheckFailure) {
-      return { ok: false, reason: error.reason };
-    }
-    throw error;
+    return refusal(error);
   }
 }
 
-function checkOrThrow(input: DocumentCheckInput, options: DocumentCheckOptions): void {
+/**
+ * {@linkcode checkDocument} on a file, read 64 KiB at a time so that a large
+ * document never sits whole in memory; between two chunks of a large one the
+ * agent gets on with its other work.
+ */
+export async function checkDocumentFile(
+  path: string,
+  document: DocumentDescription,
+  options: DocumentCheckOptions = {},
+): Promise<DocumentCheckResult> {
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const size = file.statSync().size;
+    const check = startCheck(document, size, options);
+    const buffer = new Uint8Array(CHUNK_BYTES);
+    while (true) {
+      // A small file is read at once; a large one lets other work run meanwhile.
+      const n = size > CHUNK_BYTES ? await file.read(buffer) : file.readSync(buffer);
+      if (n === null) break;
+      check.write(buffer.subarray(0, n));
+    }
+    check.end();
+    return { ok: true };
+  } catch (error) {
+    return refusal(error);
+  }
+}
+
+function refusal(error: unknown): DocumentCheckResult {
+  if (error instanceof CheckFailure) return { ok: false, reason: error.reason };
+  throw error;
+}
+
+/** A check fed with the text as it comes, then told the text is complete. */
+interface TextCheck {
+  write(text: string): void;
+  end(): void;
+}
+
+/** Checks what can be known before reading, then returns the check of the bytes. */
+function startCheck(
+  document: DocumentDescription,
+  byteLength: number,
+  options: DocumentCheckOptions,
+): { write(chunk: Uint8Array): void; end(): void } {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!input.path && !input.bytes) throw new TypeError("checkDocument needs bytes or path");
-  const byteLength = input.path ? Deno.statSync(input.path).size : input.bytes!.byteLength;
   if (byteLength > maxBytes) {
     fail(
       `Le document fait ${byteLength} octets, au-delà de la limite de ${maxBytes} ` +
         `octets ; vérifiez le document dans Saxium, cette taille est anormale pour ${
-          KINDS.get(input.documentType)?.label ?? "un document"
+          KINDS.get(document.documentType)?.label ?? "un document"
         }.`,
     );
   }
-  const kind = KINDS.get(input.documentType);
+  const kind = KINDS.get(document.documentType);
   if (kind === undefined) {
     fail(
-      `Le type de document ${show(input.documentType)} n'est pas pris en charge par cette ` +
+      `Le type de document ${show(document.documentType)} n'est pas pris en charge par cette ` +
         `version de l'agent (seuls devis_client et bon_commande le sont) ; importez ce document ` +
         `manuellement dans Batigest ou mettez à jour l'agent.`,
     );
   }
-  if (input.format !== "xml" && input.format !== "csv") {
+  if (document.format !== "xml" && document.format !== "csv") {
     fail(
-      `Le format ${show(String(input.format))} n'est pas pris en charge (xml ou csv attendu) ; ` +
+      `Le format ${
+        show(String(document.format))
+      } n'est pas pris en charge (xml ou csv attendu) ; ` +
         `vérifiez l'export dans Saxium.`,
     );
   }
-  const reference = input.reference.trim();
-  if (input.format === "xml") {
-    checkXml(decodeChunks(input), kind, reference, options);
-    return;
-  }
-  checkCsv(decodeChunks(input), kind, reference);
-}
-
-function* rawChunks(input: DocumentCheckInput): Generator<Uint8Array> {
-  const size = 64 * 1024;
-  if (input.path) {
-    using file = Deno.openSync(input.path, { read: true });
-    const buf = new Uint8Array(size);
-    while (true) {
-      const n = file.readSync(buf);
-      if (n === null) return;
-      yield buf.subarray(0, n);
-    }
-  }
-  const bytes = input.bytes!;
-  for (let offset = 0; offset < bytes.length; offset += size) {
-    yield bytes.subarray(offset, offset + size);
-  }
-}
-
-function* decodeChunks(input: DocumentCheckInput): Generator<string> {
+  const reference = document.reference.trim();
+  const text = document.format === "xml"
+    ? xmlCheck(kind, reference, options)
+    : csvCheck(kind, reference);
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const bad: () => never = () =>
-    fail(
-      `Le document n'est pas un texte UTF-8 valide ; corrigez l'encodage de l'export dans ` +
-        `Saxium puis ré-exportez-le.`,
-    );
-  for (const chunk of rawChunks(input)) {
-    let text: string;
+  const decode = (chunk?: Uint8Array): string => {
     try {
-      text = decoder.decode(chunk, { stream: true });
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
-      bad();
+      fail(
+        `Le document n'est pas un texte UTF-8 valide ; corrigez l'encodage de l'export dans ` +
+          `Saxium puis ré-exportez-le.`,
+      );
     }
-    yield text;
-  }
-  let rest: string;
-  try {
-    rest = decoder.decode();
-  } catch {
-    bad();
-  }
-  yield rest;
+  };
+  return {
+    write: (chunk) => text.write(decode(chunk)),
+    end() {
+      text.write(decode());
+      text.end();
+    },
+  };
 }
 
 // ---------------------------------------------------------------- XML
 
-function checkXml(
-  text: Iterable<string>,
+function xmlCheck(
   kind: DocumentKind,
   reference: string,
   options: DocumentCheckOptions,
-): void {
+): TextCheck {
   const amounts: bigint[] = [];
   let lineCount = 0;
   let lineFailure: string | undefined;
@@ -242,45 +265,54 @@ function checkXml(
     }
     return true;
   };
-  const root = parseXml(text, options, onClose);
-  if (root.name !== kind.xmlRoot) {
-    fail(
-      `L'élément racine du XML est <${showName(root.name)}> alors que <${kind.xmlRoot}> est ` +
-        `attendu pour ${kind.label} ; vérifiez le type du document dans Saxium puis ` +
-        `ré-exportez-le.`,
-    );
-  }
+  const parser = xmlParser(options, onClose);
+  return {
+    write: parser.write,
+    end() {
+      const root = parser.end();
+      if (root.name !== kind.xmlRoot) {
+        fail(
+          `L'élément racine du XML est <${showName(root.name)}> alors que <${kind.xmlRoot}> est ` +
+            `attendu pour ${kind.label} ; vérifiez le type du document dans Saxium puis ` +
+            `ré-exportez-le.`,
+        );
+      }
 
-  const documentReference = leafText(root, "Reference", "<Reference>");
-  if (documentReference === "") fail(`Le champ <Reference> est vide ; ${FIX_IN_SAXIUM}`);
-  checkReference(documentReference, reference, "<Reference>");
+      const documentReference = leafText(root, "Reference", "<Reference>");
+      if (documentReference === "") fail(`Le champ <Reference> est vide ; ${FIX_IN_SAXIUM}`);
+      checkReference(documentReference, reference, "<Reference>");
 
-  checkDate(leafText(root, "Date", "<Date>"), "<Date>");
+      checkDate(leafText(root, "Date", "<Date>"), "<Date>");
 
-  const party = single(root, kind.xmlParty, `<${kind.xmlParty}>`);
-  const partyPath = `${kind.xmlParty}/Nom`;
-  if (leafText(party, "Nom", `<${partyPath}>`) === "") {
-    fail(`Le champ <${partyPath}> est vide ; ${FIX_IN_SAXIUM}`);
-  }
+      const party = single(root, kind.xmlParty, `<${kind.xmlParty}>`);
+      const partyPath = `${kind.xmlParty}/Nom`;
+      if (leafText(party, "Nom", `<${partyPath}>`) === "") {
+        fail(`Le champ <${partyPath}> est vide ; ${FIX_IN_SAXIUM}`);
+      }
 
-  single(root, "Lignes", "<Lignes>");
-  if (lineFailure) fail(lineFailure);
-  if (lineCount === 0) {
-    fail(`L'élément <Lignes> ne contient aucune <Ligne> ; ${FIX_IN_SAXIUM}`);
-  }
-  const totaux = single(root, "Totaux", "<Totaux>");
-  const [totalHT, totalTVA, totalTTC] = TOTAL_FIELDS.map((field) =>
-    toCents(leafText(totaux, field, `<Totaux/${field}>`), `<Totaux/${field}>`)
-  );
-  checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+      single(root, "Lignes", "<Lignes>");
+      if (lineFailure) fail(lineFailure);
+      if (lineCount === 0) {
+        fail(`L'élément <Lignes> ne contient aucune <Ligne> ; ${FIX_IN_SAXIUM}`);
+      }
+      const totaux = single(root, "Totaux", "<Totaux>");
+      const [totalHT, totalTVA, totalTTC] = TOTAL_FIELDS.map((field) =>
+        toCents(leafText(totaux, field, `<Totaux/${field}>`), `<Totaux/${field}>`)
+      );
+      checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+    },
+  };
 }
 
-/** Parses the whole text into a tree, refusing DOCTYPE, deep nesting and bad XML. */
-function parseXml(
-  text: Iterable<string>,
+/**
+ * Parses the text, as it comes, into a tree, refusing DOCTYPE, deep nesting
+ * and bad XML. `onClose` may take an element out of the tree once closed
+ * (returns true), so that long lists of lines never pile up in memory.
+ */
+function xmlParser(
   options: DocumentCheckOptions,
   onClose?: (element: XmlElement, parent: XmlElement | undefined, depth: number) => boolean,
-): XmlElement {
+): { write(text: string): void; end(): XmlElement } {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -345,10 +377,16 @@ function parseXml(
     if (current) current.text += chunk;
   });
 
-  for (const chunk of text) parser.write(chunk);
-  parser.close();
-  if (root === undefined) fail(`Le XML ne contient aucun élément ; ${FIX_IN_SAXIUM}`);
-  return root;
+  return {
+    write(text) {
+      parser.write(text);
+    },
+    end() {
+      parser.close();
+      if (root === undefined) fail(`Le XML ne contient aucun élément ; ${FIX_IN_SAXIUM}`);
+      return root;
+    },
+  };
 }
 
 /** The only child named `name`; missing or repeated is an error. */
@@ -377,58 +415,39 @@ function leafText(parent: XmlElement, name: string, label: string): string {
 
 // ---------------------------------------------------------------- CSV
 
-/** The lines of a text given in chunks (`\n` or `\r\n`), without holding the whole text. */
-function* linesOf(chunks: Iterable<string>): Generator<string> {
-  let rest = "";
-  for (const chunk of chunks) {
-    const parts = (rest + chunk).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  yield rest;
-}
-
-/** A CSV line without its `\r\n` ending; a carriage return anywhere else is refused. */
-function csvLine(raw: string): string {
-  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-  if (line.includes("\r")) {
-    fail(
-      `Le CSV contient un retour chariot isolé (fins de ligne \\n ou \\r\\n attendues) ; ` +
-        FIX_IN_SAXIUM,
-    );
-  }
-  return line;
-}
-
-function checkCsv(chunks: Iterable<string>, kind: DocumentKind, reference: string): void {
-  const lines = linesOf(chunks);
-  const first = lines.next();
-  const header = csvLine(first.done ? "" : first.value).split(";");
-  for (let i = 0; i < Math.max(header.length, kind.csvHeader.length); i++) {
-    if (header[i] !== kind.csvHeader[i]) {
-      const expected = kind.csvHeader[i] === undefined ? "aucune" : show(kind.csvHeader[i]);
-      const found = header[i] === undefined ? "aucune" : show(header[i]);
-      fail(
-        `L'en-tête du CSV est incorrect pour ${kind.label} : colonne ${i + 1} ${expected} ` +
-          `attendue, ${found} trouvée ; vérifiez le type du document dans Saxium puis ` +
-          `ré-exportez-le.`,
-      );
-    }
-  }
+function csvCheck(kind: DocumentKind, reference: string): TextCheck {
   const partyColumn = kind.csvHeader[3];
+  let headerSeen = false;
   let firstDate = "";
   const amounts: bigint[] = [];
   let totals: bigint[] = [];
   let index = 0;
   let blank: string | undefined; // an empty line is fine only as the very last one
-  for (const raw of lines) {
+  let rest = ""; // the start of a line whose end has not come yet
+
+  const checkHeader = (raw: string) => {
+    const header = csvLine(raw).split(";");
+    for (let i = 0; i < Math.max(header.length, kind.csvHeader.length); i++) {
+      if (header[i] !== kind.csvHeader[i]) {
+        const expected = kind.csvHeader[i] === undefined ? "aucune" : show(kind.csvHeader[i]);
+        const found = header[i] === undefined ? "aucune" : show(header[i]);
+        fail(
+          `L'en-tête du CSV est incorrect pour ${kind.label} : colonne ${i + 1} ${expected} ` +
+            `attendue, ${found} trouvée ; vérifiez le type du document dans Saxium puis ` +
+            `ré-exportez-le.`,
+        );
+      }
+    }
+  };
+
+  const checkRow = (raw: string) => {
     index++;
     const where = `ligne ${index + 1} du CSV`;
     if (blank) fail(`La ${blank} est vide ; ${FIX_IN_SAXIUM}`);
     const line = csvLine(raw);
     if (line.trim() === "") {
       blank = where;
-      continue;
+      return;
     }
     if (/\p{Cc}/u.test(line.replaceAll("\t", ""))) {
       fail(`La ${where} contient un caractère de contrôle ; ${FIX_IN_SAXIUM}`);
@@ -480,12 +499,44 @@ function checkCsv(chunks: Iterable<string>, kind: DocumentKind, reference: strin
         );
       }
     }
+  };
+
+  // Lines end with `\n` (or `\r\n`); the first one is the header.
+  const takeLine = (raw: string) => {
+    if (headerSeen) checkRow(raw);
+    else {
+      checkHeader(raw);
+      headerSeen = true;
+    }
+  };
+
+  return {
+    write(text) {
+      const parts = (rest + text).split("\n");
+      rest = parts.pop()!;
+      for (const part of parts) takeLine(part);
+    },
+    end() {
+      takeLine(rest);
+      if (amounts.length === 0) {
+        fail(`Le CSV ne contient aucune ligne de données après l'en-tête ; ${FIX_IN_SAXIUM}`);
+      }
+      const [totalHT, totalTVA, totalTTC] = totals;
+      checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+    },
+  };
+}
+
+/** A CSV line without its `\r\n` ending; a carriage return anywhere else is refused. */
+function csvLine(raw: string): string {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (line.includes("\r")) {
+    fail(
+      `Le CSV contient un retour chariot isolé (fins de ligne \\n ou \\r\\n attendues) ; ` +
+        FIX_IN_SAXIUM,
+    );
   }
-  if (amounts.length === 0) {
-    fail(`Le CSV ne contient aucune ligne de données après l'en-tête ; ${FIX_IN_SAXIUM}`);
-  }
-  const [totalHT, totalTVA, totalTTC] = totals;
-  checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+  return line;
 }
 
 function csvHeader(partyColumn: string): readonly string[] {

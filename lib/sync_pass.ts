@@ -12,7 +12,7 @@
 
 import nodePath from "node:path";
 import type { DocumentFormat, Settings } from "./config.ts";
-import { checkDocument } from "./document_check.ts";
+import { checkDocumentFile } from "./document_check.ts";
 import {
   FolderWatcher,
   NameTakenError,
@@ -442,8 +442,7 @@ class Pass {
         });
       }
       this.#failpoint("after-download");
-      const verdict = checkDocument({
-        path: part,
+      const verdict = await checkDocumentFile(part, {
         format,
         documentType: record.documentType,
         reference: record.reference,

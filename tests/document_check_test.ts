@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
   checkDocument,
+  checkDocumentFile,
   type DocumentCheckInput,
   type DocumentCheckOptions,
   type DocumentCheckResult,
 } from "../lib/document_check.ts";
+import { quoteCsv, quoteXml } from "./support/documents.ts";
 
 const DEVIS_REF = "DV-1730000000001";
 const COMMANDE_REF = "BC-1730000000002";
@@ -103,6 +105,43 @@ Deno.test("fixtures: bytes are left untouched", () => {
   };
   assertAccepted(checkDocument(input));
   assert.deepEqual(bytes, copy);
+});
+
+Deno.test("a file is judged as its bytes are, whatever falls on the 64 KiB boundaries", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ref = "DV-1730000000077";
+    const big = quoteXml(ref, { targetBytes: 300 * 1024 });
+    const csv = quoteCsv(ref, { targetBytes: 300 * 1024 });
+    // "é" is two bytes in UTF-8: put one astride the first chunk boundary.
+    const boundary = 64 * 1024;
+    const head = encoder.encode(big.slice(0, big.indexOf("<Lignes>") + "<Lignes>".length)).length;
+    const padding = " ".repeat(boundary - 1 - head - "<!--".length);
+    const astride = big.replace("<Lignes>", `<Lignes>${padding}<!--é-->`);
+    assert.deepEqual([...encoder.encode(astride).subarray(boundary - 1, boundary + 1)], [
+      0xc3,
+      0xa9,
+    ]);
+    const cases: [string, string, "xml" | "csv"][] = [
+      ["devis.xml", big, "xml"],
+      ["astride.xml", astride, "xml"],
+      ["devis.csv", csv, "csv"],
+      // Wrong only at the very end, in the last chunk.
+      ["totaux.xml", big.replace(/<TotalTTC>[^<]*</, "<TotalTTC>0.01<"), "xml"],
+      ["tronque.xml", big.slice(0, big.length - 20), "xml"],
+      ["tronque.csv", csv.slice(0, csv.lastIndexOf(";")), "csv"],
+    ];
+    for (const [name, text, format] of cases) {
+      const path = `${dir}/${name}`;
+      await Deno.writeTextFile(path, text);
+      const document = { format, documentType: "devis_client", reference: ref };
+      const fromFile = await checkDocumentFile(path, document);
+      assert.deepEqual(fromFile, checkDocument({ ...document, bytes: encoder.encode(text) }), name);
+      assert.equal(fromFile.ok, name.startsWith("devis") || name.startsWith("astride"), name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("common: a UTF-8 BOM is accepted", () => {
