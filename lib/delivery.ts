@@ -41,7 +41,7 @@ export async function publish(
   stagingPath: string,
   options: { finalPath: string; fileOps: FileOps; retry?: RetryOptions },
 ): Promise<void> {
-  if (await exists(options.finalPath)) throw new NameTakenError(options.finalPath);
+  if (exists(options.finalPath)) throw new NameTakenError(options.finalPath);
   await withTransientRetry(
     () => options.fileOps.rename(stagingPath, options.finalPath),
     options.retry,
@@ -114,7 +114,7 @@ export async function waitForConsumption(
   while (true) {
     let present = false;
     for (const path of paths) {
-      if (await exists(path)) {
+      if (exists(path)) {
         present = true;
         break;
       }

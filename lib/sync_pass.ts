@@ -470,7 +470,7 @@ class Pass {
     const files = [];
     // Names compared without case, as NTFS does.
     const present = new Set<string>();
-    for await (const entry of Deno.readDir(folders.importDir)) {
+    for (const entry of Deno.readDirSync(folders.importDir)) {
       present.add(entry.name.toLowerCase());
     }
     for (const file of record.files) {
@@ -498,7 +498,7 @@ class Pass {
     const { folders, fileOps, retry } = this.#ctx;
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
-      if (!(await exists(temp))) continue; // renamed before a crash
+      if (!exists(temp)) continue; // renamed before a crash
       const finalPath = nodePath.join(folders.importDir, file.importName);
       try {
         await publish(temp, { finalPath, fileOps, retry });
@@ -536,7 +536,7 @@ class Pass {
     // (Only a document published by an earlier run can have one.)
     let timedOut = false;
     if (!this.#publishedHere.has(record.id)) {
-      for (const file of files) timedOut ||= await exists(file.withdrawnPath);
+      for (const file of files) timedOut ||= exists(file.withdrawnPath);
     }
     if (!timedOut) {
       const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
@@ -552,7 +552,7 @@ class Pass {
       const withdrawn: string[] = [];
       for (const file of files) {
         if (
-          await exists(file.withdrawnPath) ||
+          exists(file.withdrawnPath) ||
           (await withdraw(file.path, { withdrawnPath: file.withdrawnPath, fileOps, retry })) ===
             "withdrawn"
         ) {
@@ -601,7 +601,7 @@ class Pass {
     const stamp = archiveStamp(this.#now());
     for (const file of record.files) {
       const source = toImportPath(folders, record.id, file.format);
-      const name = await freeName(folders.archive, `${stamp}-${file.importName}`);
+      const name = freeName(folders.archive, `${stamp}-${file.importName}`);
       try {
         await this.#moveFile(source, nodePath.join(folders.archive, name));
       } catch (error) {
@@ -682,7 +682,7 @@ class Pass {
           toImportPath(folders, record.id, format),
         ]
       ) {
-        if (await exists(path)) {
+        if (exists(path)) {
           await this.#keepInErrors(path, `${record.baseName}.${format}`, failure.reason);
         }
       }
@@ -716,7 +716,7 @@ class Pass {
   /** Moves a file to `Errors\` beside a `.erreur.txt` that says why. */
   async #keepInErrors(path: string, name: string, reason: string): Promise<void> {
     const { folders } = this.#ctx;
-    const target = await freeName(folders.errors, `${archiveStamp(this.#now())}-${name}`);
+    const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${name}`);
     await this.#moveFile(path, nodePath.join(folders.errors, target));
     await Deno.writeTextFile(
       nodePath.join(folders.errors, `${target}.erreur.txt`),

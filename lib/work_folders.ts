@@ -96,10 +96,10 @@ export function archiveStamp(date: Date): string {
   return `${localDate(date)}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
-/** Whether a path exists (without following a final link). */
-export async function exists(path: string): Promise<boolean> {
+/** Whether a path exists (without following a final link); synchronous, see `realFileOps`. */
+export function exists(path: string): boolean {
   try {
-    await Deno.lstat(path);
+    Deno.lstatSync(path);
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
@@ -108,11 +108,11 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** A name in `dir` not taken yet: `name`, then `name (2)`, … before the extension. */
-export async function freeName(dir: string, name: string): Promise<string> {
+export function freeName(dir: string, name: string): string {
   const ext = nodePath.extname(name);
   const stem = name.slice(0, name.length - ext.length);
   for (let n = 1;; n++) {
     const candidate = n === 1 ? name : `${stem} (${n})${ext}`;
-    if (!(await exists(nodePath.join(dir, candidate)))) return candidate;
+    if (!exists(nodePath.join(dir, candidate))) return candidate;
   }
 }

@@ -71,7 +71,7 @@ export async function gatherStatus(
   const problems: string[] = [];
   let lastRun: RunRecord | undefined;
   let exports = {} as Record<ExportState, number>;
-  if (await exists(journalPath(folders))) {
+  if (exists(journalPath(folders))) {
     const journal = new Journal(journalPath(folders));
     try {
       lastRun = journal.lastRun();
