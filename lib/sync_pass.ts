@@ -177,6 +177,76 @@ class InFlight {
   }
 }
 
+/**
+ * Saxium's pending exports as one flow, each export once. The server's list
+ * has no pages: it offers the same exports until they are acknowledged, so
+ * asking again mostly returns exports already in hand, which are skipped.
+ */
+class PendingFeed {
+  #list: () => Promise<PendingExport[]>;
+  #limit: number;
+  #log: Logger;
+  #items: PendingExport[] = [];
+  #seen = new Set<string>();
+  #listing?: Promise<Settled<number>>;
+  #exhausted = false;
+
+  constructor(options: { list: () => Promise<PendingExport[]>; limit: number; log: Logger }) {
+    this.#list = options.list;
+    this.#limit = options.limit;
+    this.#log = options.log;
+  }
+
+  /** The exports received so far, in the server's order. */
+  get received(): readonly PendingExport[] {
+    return this.#items;
+  }
+
+  /** Asks for the list now, in the background, unless it is being asked already. */
+  askAhead(): void {
+    if (!this.#exhausted) this.#listing ??= settle(this.#fetch());
+  }
+
+  /**
+   * The `i`-th export, asking the server as needed; undefined once it offers
+   * nothing new. A full list of exports still in hand is asked for again only
+   * once `inHandDone` has let them finish, and only once: an export the pass
+   * cannot finish (waiting for an acknowledgement, say) never makes it loop.
+   */
+  async at(i: number, inHandDone: () => Promise<void>): Promise<PendingExport | undefined> {
+    let waited = false;
+    while (i >= this.#items.length && !this.#exhausted) {
+      this.askAhead();
+      const fresh = unwrap(await this.#listing!);
+      this.#listing = undefined;
+      if (fresh > 0 || this.#exhausted) continue;
+      if (waited) this.#exhausted = true;
+      else {
+        await inHandDone();
+        waited = true;
+      }
+    }
+    return this.#items[i];
+  }
+
+  /** Waits for a list still being asked for. */
+  async close(): Promise<void> {
+    await this.#listing;
+  }
+
+  async #fetch(): Promise<number> {
+    const page = await this.#list();
+    const fresh = page.filter((e) => !this.#seen.has(e.id));
+    for (const item of fresh) {
+      this.#seen.add(item.id);
+      this.#items.push(item);
+    }
+    if (fresh.length > 0) this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
+    else if (page.length < this.#limit) this.#exhausted = true;
+    return fresh.length;
+  }
+}
+
 class Pass {
   #ctx: PassContext;
   #summary: PassSummary = { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 };
@@ -235,68 +305,35 @@ class Pass {
   }
 
   /**
-   * Takes pending exports, batch after batch, until nothing new is offered.
+   * Takes pending exports, in the server's order, until nothing new is offered.
    *
-   * Within a batch the work overlaps where it is safe to: the next exports
-   * are downloaded and checked while Batigest imports (`prefetch`), up to
-   * `window` published documents wait in the import folder so that Batigest
-   * never waits for the agent, and acknowledgements go out meanwhile. Each
-   * export still walks its own journalled states, so overlap changes nothing
-   * to exactly-once; publication stays in the server's order.
+   * The work overlaps where it is safe to: the next exports are downloaded
+   * and checked while Batigest imports (`prefetch`); up to `window` published
+   * documents wait in the import folder so that Batigest never waits for the
+   * agent; acknowledgements go out meanwhile; the list is asked for again
+   * before the exports in hand run out. Each export still walks its own
+   * journalled states, so overlap changes nothing to exactly-once;
+   * publication stays in the server's order.
    */
   async drainPending(watcher: FolderWatcher): Promise<void> {
-    const limit = this.#ctx.settings.batchSize;
-    const seen = new Set<string>();
-    const work = new InFlight();
-    let next: Promise<Settled<PendingExport[]>> | undefined;
-    try {
-      let page = await this.#listPending();
-      while (!this.#ctx.signal?.aborted) {
-        let fresh = page.filter((e) => !seen.has(e.id));
-        if (fresh.length === 0 && page.length >= limit) {
-          // A full page of exports still in hand: let them finish, then ask again.
-          await work.settled();
-          page = await this.#listPending();
-          fresh = page.filter((e) => !seen.has(e.id));
-        }
-        if (fresh.length === 0) break;
-        this.#log.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
-        for (const item of fresh) seen.add(item.id);
-        // The next page is asked for while the last export of this one is delivered.
-        const askNext = () => next = settle(this.#listPending());
-        if (!(await this.#runBatch(fresh, { watcher, work, askNext }))) break;
-        page = unwrap(await next!);
-        next = undefined;
-      }
-    } finally {
-      await work.settled();
-      if (next) await next;
-    }
-    work.rethrow();
-    if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
-  }
-
-  /**
-   * Delivers one page of fresh exports. Imports and acknowledgements may still
-   * be running when it returns (they are in `work`); returns false if the pass
-   * was asked to stop before the end of the page.
-   */
-  async #runBatch(
-    batch: PendingExport[],
-    options: { watcher: FolderWatcher; work: InFlight; askNext: () => void },
-  ): Promise<boolean> {
-    const { watcher, work } = options;
+    const feed = new PendingFeed({
+      list: () => this.#listPending(),
+      limit: this.#ctx.settings.batchSize,
+      log: this.#log,
+    });
     const ahead = this.#ctx.prefetch ?? DEFAULT_PREFETCH;
     const window = this.#ctx.window ?? DEFAULT_WINDOW;
+    const work = new InFlight();
     const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
     try {
-      for (let i = 0; i < batch.length; i++) {
-        if (this.#ctx.signal?.aborted) return false;
+      for (let i = 0; !this.#ctx.signal?.aborted; i++) {
         work.rethrow();
-        for (let j = prepared.length; j < Math.min(batch.length, i + 1 + ahead); j++) {
-          prepared.push(settle(this.#prepare(batch[j])));
+        if (!(await feed.at(i, () => work.settled()))) break;
+        const received = feed.received;
+        while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
+          prepared.push(settle(this.#prepare(received[prepared.length])));
         }
-        if (i === batch.length - 1) options.askNext();
+        if (prepared.length === received.length) feed.askAhead();
         const record = unwrap(await prepared[i]);
         if (!record) continue;
         if (!DELIVERY.includes(record.state)) {
@@ -316,11 +353,15 @@ class Pass {
         })();
         await work.addImport(imported, window);
       }
-      return true;
     } finally {
-      // Every download started is finished before the pass moves on or stops.
+      // Everything started is finished before the pass ends: downloads,
+      // imports, acknowledgements, the list.
+      await work.settled();
+      await feed.close();
       for (const outcome of await Promise.all(prepared)) unwrap(outcome);
     }
+    work.rethrow();
+    if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
   }
 
   async #listPending(): Promise<PendingExport[]> {
