@@ -1,15 +1,15 @@
 /**
  * The journal: where each export stands, durably, across crashes and reboots.
  *
- * SQLite through Deno's built-in `node:sqlite`, in WAL mode. Every commit
- * survives the process being killed. Against a power cut, the two states that
- * precede an effect the folders cannot undo are committed with
- * `synchronous=FULL` (which also flushes every earlier commit): `staged`,
- * before the rename into Batigest's folder, and `failed`, before a withdrawal
- * marker is deleted. Any other state lost to a power cut is re-derived from the
- * folders on restart (see README, "How exactly-once holds"), so those commits
- * use `synchronous=NORMAL` and cost no fsync. The states and the only moves
- * allowed between them:
+ * SQLite through Deno's built-in `node:sqlite`, in WAL mode with
+ * `synchronous=NORMAL`: every commit survives the process being killed, and
+ * costs no flush to disk. Against a power cut, the two states that precede an
+ * effect the folders cannot undo are followed by {@linkcode Journal.flush},
+ * which makes them and every earlier commit durable: `staged`, before the
+ * rename into Batigest's folder, and `failed`, before a withdrawal marker is
+ * deleted. Any other state lost to a power cut is re-derived from the folders
+ * on restart (see README, "How exactly-once holds"). The states and the only
+ * moves allowed between them:
  *
  * ```
  * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
@@ -165,10 +165,20 @@ CREATE TABLE IF NOT EXISTS runs (
 export class Journal {
   #db: DatabaseSync;
   #now: () => Date;
+  #walPath?: string;
+  #wal?: Deno.FsFile;
+  /** Commits made through this journal. */
+  #commits = 0;
+  /** The commit that last changed each export. */
+  #lastChange = new Map<string, number>();
+  /** Commits known to be on disk; none at first, whatever an earlier run did. */
+  #onDisk = -1;
+  #flushing?: Promise<void>;
 
   /** Opens (and creates if needed) the journal at `path`. */
   constructor(path: string, options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
+    if (path !== ":memory:") this.#walPath = `${path}-wal`;
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec("PRAGMA busy_timeout = 5000;");
@@ -189,7 +199,36 @@ export class Journal {
 
   /** Closes the database. */
   close(): void {
+    this.#wal?.close();
+    this.#wal = undefined;
     this.#db.close();
+  }
+
+  /**
+   * Makes every commit so far (or, given an export, its changes so far)
+   * durable against a power cut, without holding up the agent meanwhile: the
+   * write-ahead log is flushed from Deno's thread pool. (A flush covers the
+   * file whoever wrote it; if SQLite moved the log into the database
+   * meanwhile, it flushed both itself, as `synchronous=NORMAL` does at every
+   * checkpoint.) The first flush of a run always happens.
+   */
+  async flush(id?: string): Promise<void> {
+    const wanted = id === undefined ? this.#commits : this.#lastChange.get(id) ?? 0;
+    // One flush covers every commit made before it started: callers meanwhile share it.
+    while (this.#onDisk < wanted) {
+      this.#flushing ??= this.#syncLog().finally(() => this.#flushing = undefined);
+      await this.#flushing;
+    }
+  }
+
+  async #syncLog(): Promise<void> {
+    const covered = this.#commits;
+    if (this.#walPath) {
+      // Write access: Windows flushes a file only through a handle that may write it.
+      this.#wal ??= await Deno.open(this.#walPath, { read: true, write: true });
+      await this.#wal.syncData();
+    }
+    this.#onDisk = Math.max(this.#onDisk, covered);
   }
 
   /** The record of an export, if the journal has one. */
@@ -236,6 +275,7 @@ export class Journal {
       now,
       now,
     );
+    this.#lastChange.set(record.id, ++this.#commits);
     return this.get(record.id)!;
   }
 
@@ -247,12 +287,14 @@ export class Journal {
       `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
        delivered_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
     ).run(JSON.stringify(files), this.#now().toISOString(), id);
+    this.#lastChange.set(id, ++this.#commits);
     return this.get(id)!;
   }
 
   /**
-   * Moves an export to `state`, durably, with optional changes to its files
-   * or error. Refuses a move the state diagram does not allow.
+   * Moves an export to `state` (committed: a killed process keeps it; see
+   * {@linkcode Journal.flush} for a power cut), with optional changes to its
+   * files or error. Refuses a move the state diagram does not allow.
    */
   setState(
     id: string,
@@ -261,8 +303,6 @@ export class Journal {
   ): ExportRecord {
     const current = this.#require(id);
     this.#check(current, state);
-    const durable = state === "staged" || state === "failed"; // see the module doc
-    if (durable) this.#db.exec("PRAGMA synchronous = FULL;");
     const now = this.#now().toISOString();
     this.#stmt(
       `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
@@ -276,7 +316,7 @@ export class Journal {
       now,
       id,
     );
-    if (durable) this.#db.exec("PRAGMA synchronous = NORMAL;");
+    this.#lastChange.set(id, ++this.#commits);
     return {
       ...current,
       state,
@@ -299,6 +339,7 @@ export class Journal {
       JSON.stringify(run.summary),
       run.message ?? null,
     );
+    this.#commits++;
   }
 
   /** The last finished run, if any. */

@@ -100,6 +100,8 @@ class ServerUnavailable extends Error {}
 const DEFAULT_PREFETCH = 16;
 /** Documents waiting in Batigest's folder at once. */
 const DEFAULT_WINDOW = 2;
+/** Exports staged (under their temporary name in the import folder) ahead of publication. */
+const EARLY_STAGES = 4;
 
 /** From checked to imported: published one after the other, in the server's order. */
 const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
@@ -254,6 +256,10 @@ class Pass {
   #localTrouble = false;
   #clockStart = new Map<string, number>();
   #publishedHere = new Set<string>();
+  /** Exports staged while the ones before them were delivered. */
+  #earlyStages = new Map<string, Promise<ExportRecord | undefined>>();
+  /** Names chosen for documents staged in this pass and not yet published (lower case). */
+  #reservedNames = new Set<string>();
 
   constructor(ctx: PassContext) {
     this.#ctx = ctx;
@@ -308,7 +314,8 @@ class Pass {
    * Takes pending exports, in the server's order, until nothing new is offered.
    *
    * The work overlaps where it is safe to: the next exports are downloaded
-   * and checked while Batigest imports (`prefetch`); up to `window` published
+   * and checked while Batigest imports (`prefetch`), and copied into the
+   * import folder under their temporary name; up to `window` published
    * documents wait in the import folder so that Batigest never waits for the
    * agent; acknowledgements go out meanwhile; the list is asked for again
    * before the exports in hand run out. Each export still walks its own
@@ -334,13 +341,17 @@ class Pass {
           prepared.push(settle(this.#prepare(received[prepared.length])));
         }
         if (prepared.length === received.length) feed.askAhead();
-        const record = unwrap(await prepared[i]);
+        for (let j = i + 1; j < Math.min(prepared.length, i + 1 + EARLY_STAGES); j++) {
+          this.#stageEarly(received[j].id, prepared[j]);
+        }
+        let record = unwrap(await prepared[i]);
+        if (record?.state === "ready") record = await this.#stageReady(record);
         if (!record) continue;
         if (!DELIVERY.includes(record.state)) {
           work.add(this.#advance(record, watcher, FINISH));
           continue;
         }
-        const published = await this.#advance(record, watcher, ["ready", "staged"]);
+        const published = await this.#advance(record, watcher, ["staged"]);
         if (!published) continue;
         // The document before it must have left the folder for its timeout to
         // start: waiting in line never eats into it.
@@ -355,13 +366,50 @@ class Pass {
       }
     } finally {
       // Everything started is finished before the pass ends: downloads,
+      // stagings (a document staged stays so, for the next pass to publish),
       // imports, acknowledgements, the list.
       await work.settled();
       await feed.close();
       for (const outcome of await Promise.all(prepared)) unwrap(outcome);
+      await Promise.all(this.#earlyStages.values());
     }
     work.rethrow();
     if (this.#ctx.signal?.aborted) this.#log.info("Arrêt demandé : la passe s'arrête ici.");
+  }
+
+  /**
+   * Stages an export as soon as it is ready, while the ones before it are
+   * delivered: the copy into the import folder, its flush to disk and the
+   * journal's then cost Batigest no waiting, and one flush of the journal
+   * covers several documents. Publication still waits for its turn.
+   */
+  #stageEarly(id: string, prepared: Promise<Settled<ExportRecord | undefined>>): void {
+    if (this.#earlyStages.has(id)) return;
+    this.#earlyStages.set(
+      id,
+      prepared.then((outcome) =>
+        "value" in outcome && outcome.value?.state === "ready"
+          ? this.#advance(outcome.value, undefined, ["ready"])
+          : undefined
+      ),
+    );
+  }
+
+  /** Stages a ready export, or waits for the staging started early for it. */
+  #stageReady(record: ExportRecord): Promise<ExportRecord | undefined> {
+    const early = this.#earlyStages.get(record.id);
+    this.#earlyStages.delete(record.id);
+    return early ?? this.#advance(record, undefined, ["ready"]);
+  }
+
+  /** Copies each file of a ready export to its temporary name in the import folder, durably. */
+  async #copyToStaging(record: ExportRecord): Promise<void> {
+    const { folders, fileOps, retry } = this.#ctx;
+    for (const { format } of record.files) {
+      const source = toImportPath(folders, record.id, format);
+      const temp = stagingPath(folders, record.id, format);
+      await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
+    }
   }
 
   async #listPending(): Promise<PendingExport[]> {
@@ -505,27 +553,28 @@ class Pass {
     return next;
   }
 
-  /** Writes each file into the import folder under a temporary name, durably. */
+  /**
+   * Writes each file into the import folder under a temporary name, durably,
+   * and chooses the name it will be published under.
+   */
   async #stage(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, fileOps, retry } = this.#ctx;
+    const { folders } = this.#ctx;
+    // A temporary file left by an interrupted run is simply overwritten.
+    await this.#copyToStaging(record);
     const files = [];
-    // Names compared without case, as NTFS does.
-    const present = new Set<string>();
+    // Names compared without case, as NTFS does; a document staged before
+    // this one but not published yet has its name kept.
+    const present = new Set(this.#reservedNames);
     for (const entry of Deno.readDirSync(folders.importDir)) {
       present.add(entry.name.toLowerCase());
     }
     for (const file of record.files) {
-      const temp = stagingPath(folders, record.id, file.format);
-      if (present.has(nodePath.basename(temp).toLowerCase())) {
-        await this.#removeIfPresent(temp); // a leftover of an interrupted run
-      }
       const importName = uniqueFileName(record.baseName, {
         extension: file.format,
         isTaken: (name) => present.has(name),
       });
       present.add(importName.toLowerCase());
-      const source = toImportPath(folders, record.id, file.format);
-      await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
+      this.#reservedNames.add(importName.toLowerCase());
       files.push({ format: file.format, importName });
     }
     this.#failpoint("after-stage");
@@ -537,6 +586,8 @@ class Pass {
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
+    // The journal must say `staged`, on disk, before a name Batigest sees.
+    await this.#ctx.journal.flush(record.id);
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
       if (!exists(temp)) continue; // renamed before a crash
@@ -553,6 +604,7 @@ class Pass {
         return record;
       }
       this.#failpoint("after-rename");
+      this.#reservedNames.delete(file.importName.toLowerCase());
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
@@ -734,6 +786,7 @@ class Pass {
       error: failure.reason,
       errorStage: failure.stage,
     });
+    await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
     this.#failpoint("after-journal-failed");
     await this.#removeWithdrawn(record);
     return next;

@@ -54,7 +54,8 @@ interface Bench {
 }
 
 async function bench(
-  options: { batigestStopped?: boolean; importTimeoutSeconds?: number } = {},
+  options: { batigestStopped?: boolean; importTimeoutSeconds?: number; consumeDelayMs?: number } =
+    {},
 ): Promise<Bench> {
   const root = await Deno.makeTempDir({ prefix: "saxium-fs-" });
   const importDir = nodePath.join(root, "import");
@@ -75,7 +76,10 @@ async function bench(
   };
   const folders = workFolders(settings);
   createWorkFolders(folders);
-  const batigest = startBatigestSimulator({ dir: importDir });
+  const batigest = startBatigestSimulator({
+    dir: importDir,
+    consumeDelayMs: options.consumeDelayMs,
+  });
   if (options.batigestStopped) batigest.stop();
   const journal = new Journal(journalPath(folders));
   const lines: string[] = [];
@@ -295,6 +299,72 @@ Deno.test("withdrawal refused for a moment (Batigest opening the file at the dea
     b.batigest.start();
     assert.equal((await b.pass()).exitCode, 0);
     assert.equal(b.batigest.ledger.length, 0, "nothing imported behind Saxium's back");
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("the journal reaches the disk before a document takes its final name and before a withdrawal marker goes", async () => {
+  const b = await bench({ importTimeoutSeconds: 1 });
+  try {
+    const quotes = ["DV-FLUSH-1", "DV-FLUSH-2", "DV-FLUSH-1", "DV-FLUSH-3"].map((ref) =>
+      b.addQuote(ref)
+    );
+    // What each flush covers: the states the journal held (for the export
+    // asked about, if one is) when the flush was asked for.
+    const onDisk = new Set<string>();
+    const flush = b.journal.flush.bind(b.journal);
+    b.journal.flush = async (id?: string) => {
+      const held = b.journal.inStates(["staged", "failed"])
+        .filter((r) => id === undefined || r.id === id)
+        .map((r) => `${r.id} ${r.state}`);
+      await flush(id);
+      for (const entry of held) onDisk.add(entry);
+    };
+    const unflushed: string[] = [];
+    const idIn = (path: string) =>
+      /^~saxium-(.+)\.xml\.(tmp|withdrawn)$/.exec(nodePath.basename(path))![1];
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        if (/\.tmp$/.test(from) && !/\.tmp$/.test(to) && !onDisk.has(`${idIn(from)} staged`)) {
+          unflushed.push(`published before its staging was on disk: ${to}`);
+        }
+        await realFileOps.rename(from, to);
+      },
+      async remove(path) {
+        if (/\.withdrawn$/.test(path) && !onDisk.has(`${idIn(path)} failed`)) {
+          unflushed.push(`marker deleted before the failure was on disk: ${path}`);
+        }
+        await realFileOps.remove(path);
+      },
+    };
+    assert.equal((await b.pass(fileOps)).exitCode, 0, b.lines.join("\n"));
+    assert.equal(quotes.filter((e) => stateOf(b, e) === "archived").length, 4);
+
+    // Batigest closed: the document is withdrawn, its marker deleted once in `Errors\`.
+    b.batigest.stop();
+    const late = b.addQuote("DV-FLUSH-4");
+    assert.equal((await b.pass(fileOps)).exitCode, 1);
+    assert.equal(stateOf(b, late), "reported");
+    assert.ok(onDisk.has(`${late.id} failed`));
+    assert.deepEqual(unflushed, []);
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("the same reference twice in one pass, Batigest slow: two names chosen ahead, both imported", async () => {
+  const b = await bench({ consumeDelayMs: 200 });
+  try {
+    const twice = [b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE")];
+    const result = await b.pass();
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.deepEqual(twice.map((e) => stateOf(b, e)), ["archived", "archived", "archived"]);
+    const names = twice.map((e) => b.journal.get(e.id)!.files[0].importName);
+    assert.equal(new Set(names).size, 3, names.join(", "));
+    // Identical bytes: Batigest's ledger tells them apart by name only.
+    assert.deepEqual(b.batigest.ledger.map((l) => l.name).sort(), [...names].sort());
   } finally {
     await b.close();
   }

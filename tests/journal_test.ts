@@ -45,7 +45,9 @@ Deno.test("states survive closing and reopening the database", async () => {
     journal.begin(start);
     journal.setState(ID, "ready");
     journal.setState(ID, "staged", { files: [{ format: "xml", importName: "DV-1.xml" }] });
+    await journal.flush();
     journal.setState(ID, "delivered");
+    await journal.flush(); // the log file is opened once, flushed as often as needed
     journal.close();
     const again = new Journal(path);
     const record = again.get(ID)!;
@@ -58,6 +60,14 @@ Deno.test("states survive closing and reopening the database", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a journal in memory has nothing to flush", async () => {
+  const journal = new Journal(":memory:");
+  journal.begin(start);
+  await journal.flush();
+  assert.equal(journal.get(ID)!.state, "downloading");
+  journal.close();
 });
 
 Deno.test("a refused move throws and leaves the state unchanged", () => {
