@@ -194,6 +194,8 @@ const Status = z.object({
 });
 
 const MAX_REDIRECTS = 3;
+/** Bytes read from a response body at a time, into one reused buffer. */
+const READ_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Talks to Saxium for the agent. Every method retries network errors,
@@ -606,7 +608,7 @@ export class SaxiumClient {
     await this.#drain(res, signal, (chunk) => {
       total += chunk.length;
       if (total > this.#maxBytes) throw this.#tooLarge(undefined);
-      chunks.push(chunk);
+      chunks.push(chunk.slice());
     });
     const all = new Uint8Array(total);
     let offset = 0;
@@ -638,8 +640,11 @@ export class SaxiumClient {
       await this.#drain(res, options.signal, async (chunk) => {
         total += chunk.length;
         if (total > this.#maxBytes) throw this.#tooLarge(options.id);
+        // Written at once: a chunk reaches the OS cache in microseconds, less
+        // than a trip to Deno's thread pool, whose threads would each keep
+        // their own buffers (the flush to disk at the end does go there).
         let offset = 0;
-        while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
+        while (offset < chunk.length) offset += file.writeSync(chunk.subarray(offset));
       });
     } catch (error) {
       throw error instanceof Retryable && error.kind === "network" ? interrupted() : error;
@@ -648,33 +653,36 @@ export class SaxiumClient {
     return total;
   }
 
-  /** Read the body chunk by chunk; read errors become timeout/network failures. */
+  /**
+   * Read the body chunk by chunk; read errors become timeout/network failures.
+   * A chunk is only valid until `onChunk` returns (see `chunkReader`).
+   */
   async #drain(
     res: Response,
     signal: AbortSignal,
     onChunk: (chunk: Uint8Array) => void | Promise<void>,
   ): Promise<void> {
     if (!res.body) return;
-    const reader = res.body.getReader();
+    const reader = chunkReader(res.body);
     let finished = false;
     try {
       while (true) {
-        let result: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Uint8Array | undefined;
         try {
-          result = await reader.read();
+          chunk = await reader.next();
         } catch (error) {
           finished = true;
           throw this.#transportFailure(error, signal);
         }
-        if (result.done) {
+        if (chunk === undefined) {
           finished = true;
           return;
         }
-        await onChunk(result.value);
+        await onChunk(chunk);
       }
     } finally {
-      if (!finished) await reader.cancel().catch(() => {});
-      reader.releaseLock();
+      if (!finished) await reader.stream.cancel().catch(() => {});
+      reader.stream.releaseLock();
     }
   }
 
@@ -701,6 +709,40 @@ export class SaxiumClient {
   get #token(): string | undefined {
     return this.#options.token;
   }
+}
+
+/**
+ * Reads a body chunk by chunk. A byte stream (fetch's bodies are) is read
+ * into one buffer, reused, so that a 5 MB document leaves no garbage behind;
+ * a chunk is then only valid until the next read.
+ */
+function chunkReader(body: ReadableStream<Uint8Array>): {
+  stream: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>;
+  next(): Promise<Uint8Array | undefined>;
+} {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    const stream = body.getReader();
+    return {
+      stream,
+      async next() {
+        const { done, value } = await stream.read();
+        return done ? undefined : value;
+      },
+    };
+  }
+  let buffer = new Uint8Array(READ_CHUNK_BYTES);
+  return {
+    stream: byob,
+    async next() {
+      const { done, value } = await byob.read(buffer);
+      if (done || !value) return undefined;
+      buffer = new Uint8Array(value.buffer);
+      return value;
+    },
+  };
 }
 
 const NOT_JSON = Symbol("not JSON");

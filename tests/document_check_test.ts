@@ -107,13 +107,13 @@ Deno.test("fixtures: bytes are left untouched", () => {
   assert.deepEqual(bytes, copy);
 });
 
-Deno.test("a file is judged as its bytes are, whatever falls on the 64 KiB boundaries", async () => {
+Deno.test("a file is judged as its bytes are, whatever falls on chunk boundaries", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const ref = "DV-1730000000077";
     const big = quoteXml(ref, { targetBytes: 300 * 1024 });
     const csv = quoteCsv(ref, { targetBytes: 300 * 1024 });
-    // "é" is two bytes in UTF-8: put one astride the first chunk boundary.
+    // "é" is two bytes in UTF-8: put one astride a chunk boundary (chunks are 16 KiB).
     const boundary = 64 * 1024;
     const head = encoder.encode(big.slice(0, big.indexOf("<Lignes>") + "<Lignes>".length)).length;
     const padding = " ".repeat(boundary - 1 - head - "<!--".length);

@@ -139,13 +139,14 @@ Deno.test("without a token no Authorization header is sent", async () => {
   }, { token: undefined, simToken: null });
 });
 
-Deno.test("downloadTo writes the exact bytes and encodes the id", async () => {
+Deno.test("downloadTo writes the exact bytes, read in several chunks, and encodes the id", async () => {
   await withClient(async ({ sim, client, dir }) => {
     const e = sim.addExport({
       id: "a/b c?",
       documentType: "devis_client",
       documentReference: "DV-2",
-      files: { xml: quoteXml("DV-2", { lines: 40 }) },
+      // Several reads into the one reused buffer.
+      files: { xml: quoteXml("DV-2", { targetBytes: 300 * 1024 }) },
     });
     const path = `${dir}/DV-2.xml`;
     await Deno.writeTextFile(path, "old content that must disappear, longer than nothing");
