@@ -206,7 +206,16 @@ class PendingFeed {
 
   /** Asks for the list now, in the background, unless it is being asked already. */
   askAhead(): void {
-    if (!this.#exhausted) this.#listing ??= settle(this.#fetch());
+    if (this.#exhausted || this.#listing) return;
+    const listing = settle(this.#fetch());
+    this.#listing = listing;
+    // A list that brought exports lets the next ask go. One that brought
+    // none (all in hand) or failed waits for `at`, which knows what to do.
+    listing.then((outcome) => {
+      if ("value" in outcome && outcome.value > 0 && this.#listing === listing) {
+        this.#listing = undefined;
+      }
+    });
   }
 
   /**
@@ -219,8 +228,9 @@ class PendingFeed {
     let waited = false;
     while (i >= this.#items.length && !this.#exhausted) {
       this.askAhead();
-      const fresh = unwrap(await this.#listing!);
-      this.#listing = undefined;
+      const listing = this.#listing!;
+      const fresh = unwrap(await listing);
+      if (this.#listing === listing) this.#listing = undefined;
       if (fresh > 0 || this.#exhausted) continue;
       if (waited) this.#exhausted = true;
       else {
@@ -340,7 +350,10 @@ class Pass {
         while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
           prepared.push(settle(this.#prepare(received[prepared.length])));
         }
-        if (prepared.length === received.length) feed.askAhead();
+        // Ask for more while as many exports are left to start downloading
+        // as are being downloaded: the answer, then the downloads it brings,
+        // arrive before the exports in hand run out.
+        if (received.length - prepared.length < ahead) feed.askAhead();
         for (let j = i + 1; j < Math.min(prepared.length, i + 1 + EARLY_STAGES); j++) {
           this.#stageEarly(received[j].id, prepared[j]);
         }

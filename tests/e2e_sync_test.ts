@@ -376,6 +376,20 @@ Deno.test("one run drains a backlog page after page, each document once", async 
   });
 });
 
+Deno.test("with the default batch, the list is asked for again ahead of need, not in a storm", async () => {
+  await withWorld({ consumeDelayMs: 0 }, async (world, runs) => {
+    for (let i = 0; i < 120; i++) addQuote(world, `DV-AHEAD-${String(i).padStart(3, "0")}`);
+    const run = await sync(world, runs);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(new Set(ledgerNames(world)).size, 120);
+    assert.equal(world.batigest.ledger.length, 120);
+    // Each list of 50 brings the exports not in hand yet (at least 50 - 16
+    // downloading - 2 waiting in Batigest's folder - acknowledgements going out).
+    const lists = requestsTo(world, "/pending");
+    assert.ok(lists >= 4 && lists <= 15, `${lists} listes demandées`);
+  });
+});
+
 async function logText(world: World): Promise<string> {
   const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
   const texts = await Promise.all(
