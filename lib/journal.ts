@@ -178,9 +178,18 @@ export class Journal {
   /** Opens (and creates if needed) the journal at `path`. */
   constructor(path: string, options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
-    if (path !== ":memory:") this.#walPath = `${path}-wal`;
     this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    const { journal_mode } = this.#db.prepare("PRAGMA journal_mode = WAL").get() as {
+      journal_mode: string;
+    };
+    if (journal_mode === "wal") {
+      this.#walPath = `${path}-wal`;
+      this.#db.exec("PRAGMA synchronous = NORMAL;");
+    } else {
+      // No write-ahead log (in memory, or a file system without it): every
+      // commit then reaches the disk by itself, and `flush` has nothing to do.
+      this.#db.exec("PRAGMA synchronous = FULL;");
+    }
     this.#db.exec("PRAGMA busy_timeout = 5000;");
     this.#db.exec(SCHEMA);
   }
