@@ -65,7 +65,7 @@ export interface PassContext {
   signal?: AbortSignal;
   /** Test-only crash points. */
   failpoint?: (name: string) => void;
-  /** How many exports are downloaded ahead while Batigest imports (default 4). */
+  /** How many exports are downloaded ahead while Batigest imports (default 16). */
   prefetch?: number;
   /** How many published documents may wait in the import folder at once (default 2). */
   window?: number;
@@ -124,7 +124,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Runs one pass: finish what a previous run left in flight, then take the
- * pending exports batch after batch until the server offers nothing new.
+ * pending exports until the server offers nothing new.
  */
 export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   const pass = new Pass(ctx);
