@@ -266,6 +266,8 @@ class Pass {
   #localTrouble = false;
   #clockStart = new Map<string, number>();
   #publishedHere = new Set<string>();
+  /** Exports staged by this pass (their temporary files cannot have been renamed yet). */
+  #stagedHere = new Set<string>();
   /** Exports staged while the ones before them were delivered. */
   #earlyStages = new Map<string, Promise<ExportRecord | undefined>>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
@@ -592,6 +594,7 @@ class Pass {
     }
     this.#failpoint("after-stage");
     const next = this.#ctx.journal.setState(record.id, "staged", { files });
+    this.#stagedHere.add(record.id);
     this.#failpoint("after-journal-staged");
     return next;
   }
@@ -603,7 +606,18 @@ class Pass {
     await this.#ctx.journal.flush(record.id);
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
-      if (!exists(temp)) continue; // renamed before a crash
+      if (!exists(temp)) {
+        // Staged by an earlier run: renamed before a crash. Staged by this
+        // pass: someone deleted it while it waited its turn; copied again.
+        if (!this.#stagedHere.has(record.id)) continue;
+        this.#log.warning(
+          `Export ${describe(record)} : le fichier temporaire ${
+            nodePath.basename(temp)
+          } a disparu du dossier d'import avant son dépôt (supprimé à la main ?) ; il est recopié.`,
+        );
+        const source = toImportPath(folders, record.id, file.format);
+        await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
+      }
       const finalPath = nodePath.join(folders.importDir, file.importName);
       try {
         await publish(temp, { finalPath, fileOps, retry });

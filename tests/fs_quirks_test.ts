@@ -370,6 +370,45 @@ Deno.test("the same reference twice in one pass, Batigest slow: two names chosen
   }
 });
 
+Deno.test("a file staged ahead and deleted by hand before its turn is copied again, not taken as imported", async () => {
+  const b = await bench({ consumeDelayMs: 100 });
+  try {
+    const quotes = [b.addQuote("DV-TURN-1"), b.addQuote("DV-TURN-2")];
+    const tempOf = (e: SimExport) => `~saxium-${e.id}.xml.tmp`;
+    let deleted: SimExport | undefined;
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        const publishing = quotes.find((e) => nodePath.basename(from) === tempOf(e));
+        if (!deleted && publishing) {
+          // While one is published, the other waits staged: an operator deletes it.
+          const other = quotes.find((e) => e !== publishing)!;
+          const end = Date.now() + 5_000;
+          while (stateOf(b, other) !== "staged" && Date.now() < end) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          await Deno.remove(nodePath.join(b.folders.importDir, tempOf(other)));
+          deleted = other;
+        }
+        await realFileOps.rename(from, to);
+      },
+    };
+    const result = await b.pass(fileOps);
+    assert.ok(deleted, "one export was staged while the other was published");
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    for (const e of quotes) {
+      assert.equal(await timesConsumed(b, e), 1, "imported, not taken as imported");
+    }
+    assert.ok(
+      b.lines.some((l) =>
+        l.includes("[WARNING]") && l.includes(deleted!.documentReference) && l.includes("recopié")
+      ),
+    );
+  } finally {
+    await b.close();
+  }
+});
+
 Deno.test("EXDEV: staging never renames across folders; the temporary file is written in the import folder", async () => {
   const b = await bench();
   try {
