@@ -637,7 +637,7 @@ export class SaxiumClient {
         "vérifiez la connexion réseau puis relancez la synchronisation",
       );
     try {
-      await this.#drain(res, options.signal, async (chunk) => {
+      await this.#drain(res, options.signal, (chunk) => {
         total += chunk.length;
         if (total > this.#maxBytes) throw this.#tooLarge(options.id);
         // Written at once: a chunk reaches the OS cache in microseconds, less
@@ -655,12 +655,13 @@ export class SaxiumClient {
 
   /**
    * Read the body chunk by chunk; read errors become timeout/network failures.
-   * A chunk is only valid until `onChunk` returns (see `chunkReader`).
+   * A chunk is only valid until `onChunk` returns (see `chunkReader`), which
+   * is why `onChunk` is synchronous.
    */
   async #drain(
     res: Response,
     signal: AbortSignal,
-    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    onChunk: (chunk: Uint8Array) => void,
   ): Promise<void> {
     if (!res.body) return;
     const reader = chunkReader(res.body);
@@ -678,7 +679,7 @@ export class SaxiumClient {
           finished = true;
           return;
         }
-        await onChunk(chunk);
+        onChunk(chunk);
       }
     } finally {
       if (!finished) await reader.stream.cancel().catch(() => {});
