@@ -169,7 +169,7 @@ export class Journal {
   #wal?: Deno.FsFile;
   /** Commits made through this journal. */
   #commits = 0;
-  /** The commit that last changed each export. */
+  /** The commit that last changed each export, for those changed since the last flush. */
   #lastChange = new Map<string, number>();
   /** Commits known to be on disk; none at first, whatever an earlier run did. */
   #onDisk = -1;
@@ -214,15 +214,15 @@ export class Journal {
   }
 
   /**
-   * Makes every commit so far (or, given an export, its changes so far)
-   * durable against a power cut, without holding up the agent meanwhile: the
+   * Makes an export's changes so far durable against a power cut, with every
+   * commit before them, without holding up the agent meanwhile: the
    * write-ahead log is flushed from Deno's thread pool. (A flush covers the
    * file whoever wrote it; if SQLite moved the log into the database
    * meanwhile, it flushed both itself, as `synchronous=NORMAL` does at every
    * checkpoint.) The first flush of a run always happens.
    */
-  async flush(id?: string): Promise<void> {
-    const wanted = id === undefined ? this.#commits : this.#lastChange.get(id) ?? 0;
+  async flush(id: string): Promise<void> {
+    const wanted = this.#lastChange.get(id) ?? 0;
     // One flush covers every commit made before it started: callers meanwhile share it.
     while (this.#onDisk < wanted) {
       this.#flushing ??= this.#syncLog().finally(() => this.#flushing = undefined);
@@ -238,6 +238,11 @@ export class Journal {
       await this.#wal.syncData();
     }
     this.#onDisk = Math.max(this.#onDisk, covered);
+    // What is on disk needs no tracking: the map holds only recent changes,
+    // however long the agent runs.
+    for (const [id, commit] of this.#lastChange) {
+      if (commit <= this.#onDisk) this.#lastChange.delete(id);
+    }
   }
 
   /** The record of an export, if the journal has one. */

@@ -310,13 +310,13 @@ Deno.test("the journal reaches the disk before a document takes its final name a
     const quotes = ["DV-FLUSH-1", "DV-FLUSH-2", "DV-FLUSH-1", "DV-FLUSH-3"].map((ref) =>
       b.addQuote(ref)
     );
-    // What each flush covers: the states the journal held (for the export
-    // asked about, if one is) when the flush was asked for.
+    // What each flush covers: the state the journal held for the export
+    // asked about when the flush was asked for.
     const onDisk = new Set<string>();
     const flush = b.journal.flush.bind(b.journal);
-    b.journal.flush = async (id?: string) => {
+    b.journal.flush = async (id: string) => {
       const held = b.journal.inStates(["staged", "failed"])
-        .filter((r) => id === undefined || r.id === id)
+        .filter((r) => r.id === id)
         .map((r) => `${r.id} ${r.state}`);
       await flush(id);
       for (const entry of held) onDisk.add(entry);

@@ -45,9 +45,9 @@ Deno.test("states survive closing and reopening the database", async () => {
     journal.begin(start);
     journal.setState(ID, "ready");
     journal.setState(ID, "staged", { files: [{ format: "xml", importName: "DV-1.xml" }] });
-    await journal.flush();
+    await journal.flush(ID);
     journal.setState(ID, "delivered");
-    await journal.flush(); // the log file is opened once, flushed as often as needed
+    await journal.flush(ID); // the log file is opened once, flushed as often as needed
     journal.close();
     const again = new Journal(path);
     const record = again.get(ID)!;
@@ -65,7 +65,7 @@ Deno.test("states survive closing and reopening the database", async () => {
 Deno.test("a journal in memory has nothing to flush", async () => {
   const journal = new Journal(":memory:");
   journal.begin(start);
-  await journal.flush();
+  await journal.flush(ID);
   assert.equal(journal.get(ID)!.state, "downloading");
   journal.close();
 });
