@@ -417,14 +417,12 @@ class Pass {
     return early ?? this.#advance(record, undefined, ["ready"]);
   }
 
-  /** Copies each file of a ready export to its temporary name in the import folder, durably. */
-  async #copyToStaging(record: ExportRecord): Promise<void> {
+  /** Copies a file of a ready export to its temporary name in the import folder, durably. */
+  async #copyToStaging(id: string, format: DocumentFormat): Promise<void> {
     const { folders, fileOps, retry } = this.#ctx;
-    for (const { format } of record.files) {
-      const source = toImportPath(folders, record.id, format);
-      const temp = stagingPath(folders, record.id, format);
-      await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
-    }
+    const source = toImportPath(folders, id, format);
+    const temp = stagingPath(folders, id, format);
+    await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
   }
 
   async #listPending(): Promise<PendingExport[]> {
@@ -575,7 +573,7 @@ class Pass {
   async #stage(record: ExportRecord): Promise<ExportRecord> {
     const { folders } = this.#ctx;
     // A temporary file left by an interrupted run is simply overwritten.
-    await this.#copyToStaging(record);
+    for (const { format } of record.files) await this.#copyToStaging(record.id, format);
     const files = [];
     // Names compared without case, as NTFS does; a document staged before
     // this one but not published yet has its name kept.
@@ -615,8 +613,7 @@ class Pass {
             nodePath.basename(temp)
           } a disparu du dossier d'import avant son dépôt (supprimé à la main ?) ; il est recopié.`,
         );
-        const source = toImportPath(folders, record.id, file.format);
-        await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
+        await this.#copyToStaging(record.id, file.format);
       }
       const finalPath = nodePath.join(folders.importDir, file.importName);
       try {
