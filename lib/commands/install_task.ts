@@ -86,12 +86,21 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
     );
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
-      ctx.stderr(error.message);
-      return EXIT.config;
-    }
-    throw error;
+    return taskCommandFailure(error, ctx);
   }
+}
+
+/**
+ * What install-task and uninstall-task do with a failure: a configuration or
+ * Task Scheduler problem is its one French line and exit 2; anything else is
+ * a bug, rethrown.
+ */
+export function taskCommandFailure(error: unknown, ctx: CommandContext): number {
+  if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
+    ctx.stderr(error.message);
+    return EXIT.config;
+  }
+  throw error;
 }
 
 /** What the task needs to know to run the agent. */

@@ -6,9 +6,10 @@
 
 import { ConfigError } from "../config.ts";
 import type { CommandContext } from "../context.ts";
-import { TaskSchedulerError, uninstallTask } from "../scheduled_task.ts";
+import { uninstallTask } from "../scheduled_task.ts";
 import { DEFAULT_TASK_NAME, taskNameProblem } from "../task_scheduler.ts";
 import { EXIT, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { taskCommandFailure } from "./install_task.ts";
 
 const HELP = [
   "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
@@ -47,10 +48,6 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
     }
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
-      ctx.stderr(error.message);
-      return EXIT.config;
-    }
-    throw error;
+    return taskCommandFailure(error, ctx);
   }
 }
