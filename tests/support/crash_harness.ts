@@ -244,6 +244,13 @@ export function addBrokenExport(world: World, formats: readonly ("xml" | "csv")[
   return { export: created, outcome: "error", formats };
 }
 
+/** Adds what {@linkcode verifyWorld} found to a report's totals. */
+function addVerdict(report: Verdict, verdict: Verdict): void {
+  report.duplicates += verdict.duplicates;
+  report.losses += verdict.losses;
+  report.problems.push(...verdict.problems);
+}
+
 /**
  * Checks a world once every pass is over: each document consumed exactly
  * once with the exact bytes served (or never, for an expected error), each
@@ -583,10 +590,7 @@ async function failpointScenario(
         })`,
       );
     }
-    const verdict = await verifyWorld(world, expected, runs);
-    report.duplicates += verdict.duplicates;
-    report.losses += verdict.losses;
-    report.problems.push(...verdict.problems);
+    addVerdict(report, await verifyWorld(world, expected, runs));
   } finally {
     await world.close();
   }
@@ -762,10 +766,7 @@ async function killWorld(
     }
     report.exports = expected.length;
     report.retries = runs.reduce((n, r) => n + countRetries(r), 0);
-    const verdict = await verifyWorld(world, expected, runs);
-    report.duplicates += verdict.duplicates;
-    report.losses += verdict.losses;
-    report.problems.push(...verdict.problems);
+    addVerdict(report, await verifyWorld(world, expected, runs));
   } finally {
     await world.close();
     await audit?.close();
