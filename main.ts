@@ -2,44 +2,44 @@
  * saxium-batigest-agent: moves client quotes and purchase orders from Saxium
  * into Sage Batigest's import folder, exactly once.
  *
- * This file parses the command name, dispatches to `lib/commands/`, and turns
+ * This file parses the command name, dispatches to `lib/cli/`, and turns
  * errors into the contract's exit codes. Command modules are loaded on demand
  * so that `--version` and `status` start fast.
  *
  * @module
  */
 
-import { type BuildDefaults, ConfigError } from "./lib/config.ts";
-import { runCommand } from "./lib/command_runner.ts";
-import type { CommandContext } from "./lib/context.ts";
-import { AGENT_NAME, VERSION } from "./lib/version.ts";
+import { type BuildDefaults, ConfigError } from "./lib/base/config.ts";
+import { runCommand } from "./lib/base/command_runner.ts";
+import type { CommandContext } from "./lib/base/context.ts";
+import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   "sync": {
     summary: "synchronise (une passe avec --once, sinon en continu)",
-    load: async () => (await import("./lib/commands/sync.ts")).syncCommand,
+    load: async () => (await import("./lib/cli/sync.ts")).syncCommand,
   },
   "install-task": {
     summary: "installe la tâche planifiée Windows (toutes les 5 minutes)",
-    load: async () => (await import("./lib/commands/install_task.ts")).installTaskCommand,
+    load: async () => (await import("./lib/cli/install_task.ts")).installTaskCommand,
   },
   "uninstall-task": {
     summary: "supprime la tâche planifiée",
-    load: async () => (await import("./lib/commands/uninstall_task.ts")).uninstallTaskCommand,
+    load: async () => (await import("./lib/cli/uninstall_task.ts")).uninstallTaskCommand,
   },
   "status": {
     summary: "état de l'agent en un écran (--json pour la supervision)",
-    load: async () => (await import("./lib/commands/status.ts")).statusCommand,
+    load: async () => (await import("./lib/cli/status.ts")).statusCommand,
   },
   "doctor": {
     summary: "vérifie l'installation (--json, --bundle FICHIER.zip pour le support)",
-    load: async () => (await import("./lib/commands/doctor.ts")).doctorCommand,
+    load: async () => (await import("./lib/cli/doctor.ts")).doctorCommand,
   },
   "tail-logs": {
     summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
-    load: async () => (await import("./lib/commands/tail_logs.ts")).tailLogsCommand,
+    load: async () => (await import("./lib/cli/tail_logs.ts")).tailLogsCommand,
   },
 };
 

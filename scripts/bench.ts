@@ -28,7 +28,7 @@
 
 import nodePath from "node:path";
 import { parseArgs } from "node:util";
-import { netTarget } from "../lib/permissions.ts";
+import { netTarget } from "../lib/build/permissions.ts";
 import {
   agentArgs,
   agentEnv,

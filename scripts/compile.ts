@@ -24,7 +24,7 @@ import {
   isRuntimeDownloadFailure,
   parseBuildConfig,
   TARGET,
-} from "../lib/build_config.ts";
+} from "../lib/build/build_config.ts";
 
 const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
 

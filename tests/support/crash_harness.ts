@@ -20,9 +20,9 @@
  */
 
 import nodePath from "node:path";
-import { Journal, UNFINISHED_STATES } from "../../lib/journal.ts";
-import { AGENT_ENV_VARS, netTarget } from "../../lib/permissions.ts";
-import { journalPath, workFolders } from "../../lib/work_folders.ts";
+import { Journal, UNFINISHED_STATES } from "../../lib/sync/journal.ts";
+import { AGENT_ENV_VARS, netTarget } from "../../lib/build/permissions.ts";
+import { journalPath, workFolders } from "../../lib/base/work_folders.ts";
 import {
   type AgentRun,
   everythingWritten,
@@ -175,12 +175,16 @@ export function isDuplicateOrLoss(problem: string): boolean {
 }
 
 /**
- * The failpoints placed in `lib/sync_pass.ts`, read from its source so that a
- * new one is covered without touching the harness.
+ * The failpoints placed in `lib/sync/`, read from its sources so that a new
+ * one is covered without touching the harness.
  */
 export async function listFailpoints(): Promise<string[]> {
-  const source = await Deno.readTextFile(nodePath.join(PROJECT_ROOT, "lib", "sync_pass.ts"));
-  const names = [...source.matchAll(/#failpoint\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
+  const dir = nodePath.join(PROJECT_ROOT, "lib", "sync");
+  const names: string[] = [];
+  for (const file of (await listFiles(dir)).filter((f) => f.endsWith(".ts")).sort()) {
+    const source = await Deno.readTextFile(nodePath.join(dir, file));
+    names.push(...[...source.matchAll(/failpoint\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]));
+  }
   return [...new Set(names)];
 }
 
@@ -508,7 +512,7 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** Options of {@linkcode runFailpoints}. */
 export interface FailpointOptions {
-  /** Only these failpoints (all of `lib/sync_pass.ts` by default). */
+  /** Only these failpoints (all of `lib/sync/` by default). */
   only?: readonly string[];
   /** Hits to kill at, one run each, before the pass is let to complete; [1, 1, 2] by default. */
   hits?: readonly number[];

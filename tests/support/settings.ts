@@ -6,7 +6,7 @@
  */
 
 import nodePath from "node:path";
-import { DEFAULTS, type Settings } from "../../lib/config.ts";
+import { DEFAULTS, type Settings } from "../../lib/base/config.ts";
 
 /** Settings rooted at `root` (`<root>/work`, `<root>/import`), with `extra` on top. */
 export function testSettings(root: string, extra: Partial<Settings> = {}): Settings {

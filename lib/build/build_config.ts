@@ -1,0 +1,279 @@
+/**
+ * The build configuration of the Windows executable (`scripts/compile.ts
+ * --config build.json`): which Saxium, which folders, which notification
+ * host. From it come the `deno compile` arguments, with exactly the
+ * contract's permissions as absolute Windows paths, and the generated entry
+ * and env files that bake in the defaults.
+ *
+ * Pure: the script does the writing and the running.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import {
+  type BuildDefaults,
+  ConfigError,
+  DEFAULTS,
+  type NotifySettings,
+  resolveSettings,
+} from "../base/config.ts";
+import { notifyNetHosts } from "../notify/notify.ts";
+import { permissionFlags, V8_FLAGS } from "./permissions.ts";
+
+/** The Deno target of the executable. */
+export const TARGET = "x86_64-pc-windows-msvc";
+/** Where the executable goes, relative to the project root. */
+export const DEFAULT_OUTPUT = "dist/saxium-batigest-agent.exe";
+/** The generated entry module, relative to the project root. */
+export const ENTRY_FILE = "dist/build/entry.ts";
+/** The generated env file embedded by `deno compile --env-file`. */
+export const ENV_FILE = "dist/build/agent.env";
+/** The program the executable may run. */
+export const SCHTASKS_PROGRAM = "schtasks.exe";
+
+/** A build configuration, validated: Windows paths absolute and normalised. */
+export interface BuildConfig {
+  /** Saxium's base URL. */
+  apiUrl: string;
+  /** The work folder on the target machine. */
+  workDir: string;
+  /** Batigest's import folder on the target machine. */
+  batigestImportDir: string;
+  /** Baked-in token: left out unless the configuration has one (readable in the .exe). */
+  token?: string;
+  /** Notification settings; `smtpHost` (`host:port`) and `webhookUrl` open the network to them. */
+  notify?: NotifySettings;
+}
+
+/** A build configuration and what its author should know about it. */
+export interface ParsedBuildConfig {
+  config: BuildConfig;
+  /** French warnings (mapped drive, baked token) to print before building. */
+  warnings: string[];
+}
+
+/** A build configuration that cannot be used; `message` is in French. */
+export class BuildConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BuildConfigError";
+  }
+}
+
+const KEYS = ["apiUrl", "workDir", "batigestImportDir", "token", "notify"] as const;
+const FOLDERS = ["workDir", "batigestImportDir"] as const;
+
+/**
+ * Parses and validates a build configuration (JSON text) as the agent would
+ * on Windows: absolute `C:\…` paths, no network share, folders apart, an
+ * `https://` Saxium.
+ *
+ * @throws {BuildConfigError} naming the setting and the fix.
+ */
+export function parseBuildConfig(text: string, source = "build.json"): ParsedBuildConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (error) {
+    throw new BuildConfigError(
+      `${source} n'est pas un JSON valide (${
+        error instanceof Error ? error.message : error
+      }) : corrigez-le en partant de scripts/build.example.json.`,
+    );
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new BuildConfigError(
+      `${source} doit contenir un objet JSON : voyez scripts/build.example.json.`,
+    );
+  }
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw new BuildConfigError(
+        `${source} : paramètre inconnu « ${key} » ; les paramètres reconnus sont ${
+          KEYS.join(", ")
+        }.`,
+      );
+    }
+  }
+  if (typeof record.apiUrl !== "string" || record.apiUrl.trim() === "") {
+    throw new BuildConfigError(
+      `${source} : « apiUrl » manquant ; indiquez l'adresse de Saxium, par exemple "https://saxium.example.com".`,
+    );
+  }
+  const warnings: string[] = [];
+  for (const key of FOLDERS) {
+    const value = record[key] ?? DEFAULTS[key];
+    if (typeof value !== "string") {
+      throw new BuildConfigError(
+        `${source} : « ${key} » doit être un chemin Windows, par exemple "${DEFAULTS[key]}".`,
+      );
+    }
+    checkWindowsFolder(key, value, source);
+    const warning = mappedDriveWarning(key, value);
+    if (warning) warnings.push(warning);
+  }
+
+  let resolved;
+  try {
+    resolved = resolveSettings({}, {
+      env: () => undefined,
+      readTextFile: () => undefined,
+      hostname: () => "build",
+      pathApi: nodePath.win32,
+      buildDefaults: {
+        apiUrl: record.apiUrl,
+        workDir: (record.workDir as string | undefined) ?? DEFAULTS.workDir,
+        batigestImportDir: (record.batigestImportDir as string | undefined) ??
+          DEFAULTS.batigestImportDir,
+        token: record.token as string | undefined,
+        notify: record.notify as NotifySettings | undefined,
+      },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
+    throw error;
+  }
+  const config: BuildConfig = {
+    apiUrl: resolved.apiUrl,
+    workDir: resolved.workDir,
+    batigestImportDir: resolved.batigestImportDir,
+  };
+  if (resolved.token !== undefined) {
+    config.token = resolved.token;
+    warnings.push(
+      "Attention : le jeton sera intégré à l'exécutable et lisible par quiconque le copie ; préférez SAXIUM_TOKEN ou « token » dans agent.json sur le poste.",
+    );
+  }
+  if (resolved.notify !== undefined) {
+    try {
+      notifyNetHosts(resolved.notify);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
+      throw error;
+    }
+    config.notify = resolved.notify;
+  }
+  return { config, warnings };
+}
+
+function checkWindowsFolder(key: string, value: string, source: string): void {
+  const path = value.trim();
+  if (/^[\\/]{2}/.test(path)) {
+    throw new BuildConfigError(
+      `${source} : « ${key} » (${path}) est un partage réseau ; les permissions de Deno ne couvrent que des chemins locaux et la tâche planifiée (compte SYSTEM) n'y a pas accès avec vos identifiants. Que faire : installez l'agent sur le serveur qui héberge ce dossier et indiquez son chemin local (par exemple D:\\Partages\\Batigest\\Import), ou faites importer Batigest depuis un dossier local de ce poste.`,
+    );
+  }
+  if (!/^[a-zA-Z]:[\\/]/.test(path)) {
+    throw new BuildConfigError(
+      `${source} : « ${key} » (${path}) doit être un chemin Windows absolu avec sa lettre de lecteur, par exemple "${
+        DEFAULTS[key as keyof typeof DEFAULTS]
+      }".`,
+    );
+  }
+  if (path.includes(",")) {
+    throw new BuildConfigError(
+      `${source} : « ${key} » (${path}) contient une virgule, que les permissions de Deno ne savent pas exprimer ; choisissez un dossier sans virgule.`,
+    );
+  }
+}
+
+function mappedDriveWarning(key: string, path: string): string | undefined {
+  const drive = path.trim()[0].toUpperCase();
+  if (drive === "C") return undefined;
+  return `Attention : « ${key} » est sur le lecteur ${drive}:. S'il s'agit d'un lecteur réseau (lecteur mappé), la tâche planifiée (compte SYSTEM) ne le voit pas et les permissions de Deno ne couvrent que des chemins locaux : indiquez le chemin local sur la machine qui héberge le dossier. S'il s'agit d'un disque local, ignorez ce message.`;
+}
+
+/**
+ * The network targets (`host:port`) notifications need, from `lib/notify.ts`
+ * (`notify.smtp` and the host of `notify.webhookUrl`).
+ */
+export { notifyNetHosts };
+
+/** The executable's permission flags, from {@linkcode permissionFlags}. */
+export function buildPermissionFlags(config: BuildConfig): string[] {
+  return permissionFlags({
+    apiUrl: config.apiUrl,
+    workDir: config.workDir,
+    batigestImportDir: config.batigestImportDir,
+    extraNetHosts: notifyNetHosts(config.notify),
+    schtasks: SCHTASKS_PROGRAM,
+  });
+}
+
+/** The defaults baked into the executable (the token only if configured). */
+export function buildDefaults(config: BuildConfig): BuildDefaults {
+  const defaults: BuildDefaults = {
+    apiUrl: config.apiUrl,
+    workDir: config.workDir,
+    batigestImportDir: config.batigestImportDir,
+  };
+  if (config.token !== undefined) defaults.token = config.token;
+  if (config.notify !== undefined) defaults.notify = config.notify;
+  return defaults;
+}
+
+/** Where the compile arguments point. */
+export interface CompileArgsOptions {
+  /** The project's root folder, where `deno compile` runs. */
+  projectRoot: string;
+  /** The executable's path, absolute or relative to the project root. */
+  output?: string;
+}
+
+/**
+ * The `deno compile` arguments (without `deno`), to run from the project
+ * root: Windows target, the output, the permissions, the embedded env file,
+ * the generated entry. Type checking stays on.
+ */
+export function compileArgs(config: BuildConfig, options: CompileArgsOptions): string[] {
+  return [
+    "compile",
+    "--target",
+    TARGET,
+    "--output",
+    projectPath(options.projectRoot, options.output ?? DEFAULT_OUTPUT),
+    ...buildPermissionFlags(config),
+    V8_FLAGS,
+    `--env-file=${ENV_FILE}`,
+    ENTRY_FILE,
+  ];
+}
+
+function projectPath(root: string, path: string): string {
+  const absolute = nodePath.resolve(root, path);
+  const relative = nodePath.relative(root, absolute);
+  const inside = relative !== "" && !relative.startsWith("..") && !nodePath.isAbsolute(relative);
+  return inside ? relative.split(nodePath.sep).join("/") : absolute;
+}
+
+/**
+ * The generated entry module: runs `main` with the baked-in defaults.
+ * `mainImport` is the specifier of `main.ts` from the entry's folder.
+ */
+export function entrySource(config: BuildConfig, mainImport = "../../main.ts"): string {
+  return `// Generated by scripts/compile.ts: do not edit, do not commit.
+import { main } from ${JSON.stringify(mainImport)};
+
+Deno.exit(await main(Deno.args, { buildDefaults: ${
+    JSON.stringify(buildDefaults(config), null, 2)
+  } }));
+`;
+}
+
+/**
+ * The env file embedded in the executable. Variables already set on the
+ * machine win, so an administrator can still choose another certificate store.
+ */
+export function envFileSource(): string {
+  return `# Generated by scripts/compile.ts: defaults embedded in the executable.
+# Trust Windows' certificate store too (company root certificates, TLS-inspecting proxies).
+DENO_TLS_CA_STORE=mozilla,system
+`;
+}
+
+/** Whether `deno compile` failed because it could not download Deno's Windows runtime. */
+export function isRuntimeDownloadFailure(stderr: string): boolean {
+  return /denort|dl\.deno\.land|Setting up base binary/i.test(stderr);
+}

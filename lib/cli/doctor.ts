@@ -1,0 +1,134 @@
+/**
+ * `doctor [--json] [--bundle [FICHIER.zip]]`: every set-up check with OK /
+ * ATTENTION / ERREUR and the fix, in one screen or as JSON; with `--bundle`,
+ * also the support archive. Exit code 0 only when every check is OK, 1
+ * otherwise, 2 when the configuration cannot be read or the archive's path
+ * is refused.
+ *
+ * @module
+ */
+
+import { ConfigError, type Settings } from "../base/config.ts";
+import type { CommandContext } from "../base/context.ts";
+import {
+  type DoctorReport,
+  formatBytes,
+  renderDoctor,
+  runDoctor,
+} from "../health/doctor_checks.ts";
+import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
+import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
+import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS } from "./common.ts";
+
+const HELP =
+  `Utilisation : saxium-batigest-agent doctor [--json] [--bundle [FICHIER.zip]] [--name NOM_DE_TACHE]
+
+Vérifie l'installation comme le ferait un administrateur : configuration,
+dossier de travail et dossier d'import de Batigest (écriture, renommage),
+espace disque, accès à Saxium (réseau, certificat TLS, jeton, horloge),
+proxy, tâche planifiée, fichiers en attente depuis plus d'un jour, alertes.
+Chaque point : OK, ATTENTION ou ERREUR, et ce qu'il faut faire.
+
+  --json             le diagnostic en JSON (supervision)
+  --bundle [FICHIER] écrit aussi une archive .zip pour le support de Saxium :
+                     journaux des dernières 24 h, configuration sans secrets,
+                     status --json et doctor --json. Par défaut
+                     <dossier de travail>\\support-<date>.zip ; un nom relatif
+                     est pris dans le dossier de travail (l'agent n'écrit que
+                     là ou dans le dossier d'import).
+  --name NOM         nom de la tâche planifiée (par défaut « ${DEFAULT_TASK_NAME} »)
+
+Codes de sortie : 0 tout est en ordre, 1 au moins un point à corriger,
+2 configuration illisible ou chemin d'archive refusé.`;
+
+/** Runs `doctor`; returns the exit code. */
+export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const flags = parseFlags(bareBundleFlag(args), {
+    ...SETTING_OPTIONS,
+    json: { type: "boolean" },
+    bundle: { type: "string" },
+    name: { type: "string" },
+  });
+  if (flags.values.help) {
+    ctx.stdout(HELP);
+    return EXIT.ok;
+  }
+  const taskName = String(flags.values.name ?? DEFAULT_TASK_NAME);
+  let settings: Settings;
+  try {
+    settings = loadSettings(ctx, flags);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const report = await runDoctor({
+      configError: error,
+      env: ctx.env,
+      runCommand: ctx.runCommand,
+      now: ctx.now,
+      taskName,
+    });
+    print(report, { ctx, json: flags.values.json === true });
+    if (flags.values.bundle !== undefined) {
+      ctx.stderr("Archive de support non créée : corrigez d'abord la configuration.");
+    }
+    return EXIT.config;
+  }
+  const bundle = flags.values.bundle;
+  const bundlePath = bundle === undefined
+    ? undefined
+    : resolveBundlePath(String(bundle), { settings, now: ctx.now() });
+
+  const report = await runDoctor({
+    settings,
+    env: ctx.env,
+    runCommand: ctx.runCommand,
+    now: ctx.now,
+    taskName,
+  });
+  print(report, { ctx, json: flags.values.json === true });
+
+  if (bundlePath !== undefined) {
+    const { gatherStatus } = await import("./status.ts");
+    let status: unknown;
+    try {
+      status = await gatherStatus(settings, { ctx, taskName });
+    } catch (error) {
+      status = { error: `état illisible : ${(error as Error).message}` };
+    }
+    let written;
+    try {
+      written = await writeSupportBundle(bundlePath, {
+        settings,
+        status,
+        doctor: report,
+        now: ctx.now(),
+      });
+    } catch (error) {
+      ctx.stderr(
+        `Archive pour le support non écrite (${bundlePath} : ${
+          (error as Error).message
+        }) : vérifiez l'espace disque et les droits sur ce dossier.`,
+      );
+      return EXIT.exportErrors;
+    }
+    const line =
+      `Archive pour le support écrite : ${written.path} (${written.files.length} fichiers, ${
+        formatBytes(written.bytes)
+      }). Elle ne contient ni le jeton ni aucun mot de passe ; envoyez-la au support de Saxium.`;
+    // With --json, stdout stays pure JSON.
+    if (flags.values.json) ctx.stderr(line);
+    else ctx.stdout(line);
+  }
+  return report.ok ? EXIT.ok : EXIT.exportErrors;
+}
+
+function print(report: DoctorReport, options: { ctx: CommandContext; json: boolean }): void {
+  if (options.json) options.ctx.stdout(JSON.stringify(report, null, 2));
+  else for (const line of renderDoctor(report)) options.ctx.stdout(line);
+}
+
+/** `--bundle` without a value (last, or before another option) means the default path. */
+function bareBundleFlag(args: string[]): string[] {
+  return args.map((arg, i) =>
+    arg === "--bundle" && (i === args.length - 1 || args[i + 1].startsWith("-")) ? "--bundle=" : arg
+  );
+}

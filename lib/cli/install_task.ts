@@ -1,0 +1,192 @@
+/**
+ * `install-task`: registers the Windows scheduled task that runs
+ * `sync --once` every N minutes as SYSTEM.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError, resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
+import type { CommandContext } from "../base/context.ts";
+import { notifyNetHosts } from "../build/build_config.ts";
+import { permissionFlags } from "../build/permissions.ts";
+import { installTask, SCHTASKS, TaskSchedulerError } from "../windows/schtasks.ts";
+import {
+  DEFAULT_EVERY_MINUTES,
+  DEFAULT_TASK_NAME,
+  taskNameProblem,
+  taskXml,
+  type TaskXmlOptions,
+  windowsCommandLine,
+} from "../windows/task_definition.ts";
+import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./common.ts";
+
+const HELP = [
+  "Usage : saxium-batigest-agent install-task [--every <minutes>] [--name <nom>] [--dry-run]",
+  "",
+  "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
+  "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
+  "À lancer depuis une « Invite de commandes (administrateur) ».",
+  "",
+  `  --every <minutes>  intervalle entre deux passes, de 1 à 1440 (par défaut ${DEFAULT_EVERY_MINUTES})`,
+  `  --name <nom>       nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
+  "  --dry-run          affiche la définition XML de la tâche sans rien installer",
+  "  --work-dir <dossier>, --api-url <adresse>, … : paramètres, comme pour sync",
+  "  -h, --help         cette aide",
+];
+
+const OPTIONS = {
+  ...SETTING_OPTIONS,
+  every: { type: "string" as const },
+  name: { type: "string" as const },
+  "dry-run": { type: "boolean" as const },
+};
+
+/** Runs `install-task`; returns the exit code. */
+export async function installTaskCommand(args: string[], ctx: CommandContext): Promise<number> {
+  try {
+    const flags = parseFlags(args, OPTIONS);
+    if (flags.values.help) {
+      HELP.forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
+    }
+    const settings = loadSettings(ctx, flags);
+    const everyMinutes = parseEvery(flags.values.every);
+    const name = typeof flags.values.name === "string"
+      ? flags.values.name.trim()
+      : DEFAULT_TASK_NAME;
+    const nameProblem = taskNameProblem(name);
+    if (nameProblem) throw new ConfigError("name", nameProblem);
+
+    const forwarded = forwardedFlags(flags.values, settings);
+    const xml = taskXml({
+      ...taskAction({ executable: ctx.executable, settings, settingFlags: forwarded }),
+      everyMinutes,
+      description:
+        `Synchronisation Saxium vers Sage Batigest toutes les ${everyMinutes} minutes (saxium-batigest-agent sync --once).`,
+      startBoundary: ctx.now(),
+    });
+    if (flags.values["dry-run"]) {
+      xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
+    }
+
+    const unseen = settingsOnlyHere(ctx, forwarded);
+    if (unseen) {
+      ctx.stderr(
+        `Attention : la tâche s'exécute en tant que SYSTEM et ne voit pas vos variables d'environnement personnelles ; sans elles, sa configuration est incomplète (${unseen}) Enregistrez les paramètres dans ${
+          nodePath.join(settings.workDir, "agent.json")
+        } ou en variables d'environnement système.`,
+      );
+    }
+    await installTask(ctx.runCommand, { name, workDir: settings.workDir, xml });
+    ctx.stdout(
+      `Tâche planifiée « ${name} » installée : « sync --once » toutes les ${everyMinutes} minutes, en tant que SYSTEM, dans ${settings.workDir}.`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    return taskCommandFailure(error, ctx);
+  }
+}
+
+/**
+ * What install-task and uninstall-task do with a failure: a configuration or
+ * Task Scheduler problem is its one French line and exit 2; anything else is
+ * a bug, rethrown.
+ */
+export function taskCommandFailure(error: unknown, ctx: CommandContext): number {
+  if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
+    ctx.stderr(error.message);
+    return EXIT.config;
+  }
+  throw error;
+}
+
+/** What the task needs to know to run the agent. */
+export interface TaskActionOptions {
+  /** The running executable (`ctx.executable`). */
+  executable: { path: string; standalone: boolean };
+  settings: Settings;
+  /** Setting flags passed on to `sync` (`{ "work-dir": "C:\\…" }`); `--work-dir` always is. */
+  settingFlags?: Record<string, string>;
+  /** `main.ts` when running under `deno run`; this project's by default. */
+  mainModule?: string;
+}
+
+/**
+ * The program, arguments and folder of the task: the compiled executable
+ * with `sync --once --work-dir <workDir>` and the setting flags given to
+ * `install-task`, or, under `deno run`, Deno with the agent's permissions and
+ * `main.ts`, so developers can try it.
+ */
+export function taskAction(
+  options: TaskActionOptions,
+): Pick<TaskXmlOptions, "command" | "arguments" | "workingDirectory"> {
+  const { executable, settings } = options;
+  const flags: Record<string, string> = { ...options.settingFlags, "work-dir": settings.workDir };
+  const sync = [
+    "sync",
+    "--once",
+    ...Object.keys(SETTING_FLAGS).filter((flag) => flags[flag] !== undefined)
+      .flatMap((flag) => [`--${flag}`, flags[flag]]),
+  ];
+  const args = executable.standalone ? sync : [
+    "run",
+    ...permissionFlags({
+      apiUrl: settings.apiUrl,
+      workDir: settings.workDir,
+      batigestImportDir: settings.batigestImportDir,
+      extraNetHosts: notifyNetHosts(settings.notify),
+      schtasks: SCHTASKS,
+    }),
+    options.mainModule ?? fileURLToPath(new URL("../../main.ts", import.meta.url)),
+    ...sync,
+  ];
+  return {
+    command: executable.path,
+    arguments: windowsCommandLine(args),
+    workingDirectory: settings.workDir,
+  };
+}
+
+function parseEvery(value: string | boolean | undefined): number {
+  if (value === undefined) return DEFAULT_EVERY_MINUTES;
+  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 1440) {
+    throw new ConfigError(
+      "every",
+      `Option --every invalide (« ${
+        String(value).slice(0, 40)
+      } ») : un nombre de minutes entre 1 et 1440 est attendu.`,
+    );
+  }
+  return n;
+}
+
+/** The setting flags given on the command line, for the task's command line. */
+function forwardedFlags(
+  values: Record<string, string | boolean | undefined>,
+  settings: Settings,
+): Record<string, string> {
+  const forwarded: Record<string, string> = { "work-dir": settings.workDir };
+  for (const flag of Object.keys(SETTING_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === "string" && flag !== "work-dir") forwarded[flag] = value;
+  }
+  return forwarded;
+}
+
+/**
+ * Why the settings would not resolve for the task (which gets the forwarded
+ * flags but not its user's variables), or undefined when they would.
+ */
+function settingsOnlyHere(ctx: CommandContext, flags: Record<string, string>): string | undefined {
+  try {
+    resolveSettings(flags, { ...settingSources(ctx), env: () => undefined });
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+}

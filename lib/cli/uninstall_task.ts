@@ -1,0 +1,53 @@
+/**
+ * `uninstall-task`: removes the Windows scheduled task.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../base/config.ts";
+import type { CommandContext } from "../base/context.ts";
+import { uninstallTask } from "../windows/schtasks.ts";
+import { DEFAULT_TASK_NAME, taskNameProblem } from "../windows/task_definition.ts";
+import { EXIT, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { taskCommandFailure } from "./install_task.ts";
+
+const HELP = [
+  "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
+  "",
+  "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+  "la configuration restent en place.",
+  "À lancer depuis une « Invite de commandes (administrateur) ».",
+  "",
+  `  --name <nom>   nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
+  "  -h, --help     cette aide",
+];
+
+const OPTIONS = { ...SETTING_OPTIONS, name: { type: "string" as const } };
+
+/**
+ * Runs `uninstall-task`; returns the exit code. Needs no settings, so a
+ * broken configuration never prevents removing the task.
+ */
+export async function uninstallTaskCommand(args: string[], ctx: CommandContext): Promise<number> {
+  try {
+    const flags = parseFlags(args, OPTIONS);
+    if (flags.values.help) {
+      HELP.forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
+    }
+    const name = typeof flags.values.name === "string"
+      ? flags.values.name.trim()
+      : DEFAULT_TASK_NAME;
+    const nameProblem = taskNameProblem(name);
+    if (nameProblem) throw new ConfigError("name", nameProblem);
+
+    if (await uninstallTask(ctx.runCommand, name)) {
+      ctx.stdout(`Tâche planifiée « ${name} » supprimée.`);
+    } else {
+      ctx.stdout(`Aucune tâche planifiée « ${name} » : il n'y avait rien à supprimer.`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    return taskCommandFailure(error, ctx);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The notifier's memory, across passes, crashes and reboots: which failure was
+ * last announced on each channel and when, whether a "back to normal" message
+ * is owed, and since when the agent is failing. Kept in `State\notify.json`,
+ * written atomically (temporary file, then rename).
+ *
+ * The decisions are pure functions of that memory, the pass outcome and the
+ * clock, so they are tested without any server.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { WorkFolders } from "../base/work_folders.ts";
+
+/** What one channel (e-mail, webhook) remembers. */
+export interface ChannelMemory {
+  /** When each failure (by fingerprint) was last announced on this channel, ISO 8601. */
+  sent: Record<string, string>;
+  /** An alert went out on this channel and no "back to normal" message since. */
+  open: boolean;
+}
+
+/** The notifier's whole memory. */
+export interface NotifyState {
+  /** Whether the last pass failed. */
+  failing: boolean;
+  /** When the current run of failing passes began, ISO 8601. */
+  failingSince?: string;
+  /** Per channel (`smtp`, `webhook`). */
+  channels: Record<string, ChannelMemory>;
+}
+
+/** What a channel must send after a pass. */
+export type ChannelAction = "alert" | "recovery" | "none";
+
+/** The pass outcome as the decision needs it. */
+export interface PassOutcome {
+  /** Whether the pass failed (exit code 1 or 3). */
+  failed: boolean;
+  /** Identifies the failure; the same failure gives the same fingerprint. */
+  fingerprint: string;
+  /** When the pass ended. */
+  at: Date;
+}
+
+/** The state file's name in `State\`. */
+export const NOTIFY_STATE_FILE = "notify.json";
+
+/** An empty memory: nothing failing, nothing sent. */
+export function emptyNotifyState(): NotifyState {
+  return { failing: false, channels: {} };
+}
+
+/** Where the notifier's memory lives. */
+export function notifyStatePath(folders: Pick<WorkFolders, "state">): string {
+  return nodePath.join(folders.state, NOTIFY_STATE_FILE);
+}
+
+/**
+ * Reads the memory; a missing or unreadable file is an empty memory (the worst
+ * outcome is one alert sent again).
+ */
+export async function readNotifyState(path: string): Promise<NotifyState> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return emptyNotifyState();
+  }
+  try {
+    return normalizeState(JSON.parse(text));
+  } catch {
+    return emptyNotifyState();
+  }
+}
+
+/** Writes the memory atomically: a temporary file beside it, then a rename. */
+export async function writeNotifyState(path: string, state: NotifyState): Promise<void> {
+  await Deno.mkdir(nodePath.dirname(path), { recursive: true });
+  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * What each channel must send after a pass.
+ *
+ * A failed pass alerts a channel unless that channel announced the same
+ * failure (same fingerprint) less than `repeatHours` ago. A successful pass
+ * sends "back to normal" on each channel that has an alert open.
+ *
+ * @example
+ * ```ts
+ * planNotifications(emptyNotifyState(), {
+ *   outcome: { failed: true, fingerprint: "3:saxium injoignable", at: new Date() },
+ *   channels: ["smtp"],
+ *   repeatHours: 24,
+ * }); // { smtp: "alert" }
+ * ```
+ */
+export function planNotifications(
+  state: NotifyState,
+  options: { outcome: PassOutcome; channels: readonly string[]; repeatHours: number },
+): Record<string, ChannelAction> {
+  const { outcome, repeatHours } = options;
+  const plan: Record<string, ChannelAction> = {};
+  for (const channel of options.channels) {
+    const memory = state.channels[channel];
+    if (outcome.failed) {
+      const last = memory?.sent[outcome.fingerprint];
+      const due = last === undefined ||
+        outcome.at.getTime() - Date.parse(last) >= repeatHours * 3_600_000 ||
+        Number.isNaN(Date.parse(last));
+      plan[channel] = due ? "alert" : "none";
+    } else {
+      plan[channel] = memory?.open ? "recovery" : "none";
+    }
+  }
+  return plan;
+}
+
+/**
+ * The memory after a pass, given what each channel actually delivered
+ * (`delivered[channel]` true when its message went out). A message that could
+ * not be sent is not remembered, so the next pass tries again.
+ */
+export function nextNotifyState(
+  state: NotifyState,
+  options: {
+    outcome: PassOutcome;
+    plan: Record<string, ChannelAction>;
+    delivered: Record<string, boolean>;
+    repeatHours: number;
+  },
+): NotifyState {
+  const { outcome, plan, delivered } = options;
+  const at = outcome.at.toISOString();
+  const horizon = outcome.at.getTime() - options.repeatHours * 3_600_000;
+  const channels: Record<string, ChannelMemory> = {};
+  for (const [name, memory] of Object.entries(state.channels)) {
+    const sent = Object.fromEntries(
+      Object.entries(memory.sent).filter(([, when]) => Date.parse(when) > horizon),
+    );
+    channels[name] = { sent, open: memory.open };
+  }
+  for (const [name, action] of Object.entries(plan)) {
+    if (action === "none" || !delivered[name]) continue;
+    const memory = channels[name] ?? { sent: {}, open: false };
+    if (action === "alert") {
+      memory.sent[outcome.fingerprint] = at;
+      memory.open = true;
+    } else {
+      memory.open = false;
+    }
+    channels[name] = memory;
+  }
+  return {
+    failing: outcome.failed,
+    failingSince: outcome.failed ? (state.failing ? state.failingSince ?? at : at) : undefined,
+    channels,
+  };
+}
+
+function normalizeState(value: unknown): NotifyState {
+  const state = emptyNotifyState();
+  if (typeof value !== "object" || value === null) return state;
+  const raw = value as Record<string, unknown>;
+  state.failing = raw.failing === true;
+  if (typeof raw.failingSince === "string") state.failingSince = raw.failingSince;
+  const channels = raw.channels;
+  if (typeof channels === "object" && channels !== null) {
+    for (const [name, memory] of Object.entries(channels as Record<string, unknown>)) {
+      if (typeof memory !== "object" || memory === null) continue;
+      const m = memory as Record<string, unknown>;
+      const sent: Record<string, string> = {};
+      if (typeof m.sent === "object" && m.sent !== null) {
+        for (const [fingerprint, when] of Object.entries(m.sent as Record<string, unknown>)) {
+          if (typeof when === "string") sent[fingerprint] = when;
+        }
+      }
+      state.channels[name] = { sent, open: m.open === true };
+    }
+  }
+  return state;
+}

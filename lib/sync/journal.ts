@@ -1,0 +1,411 @@
+/**
+ * The journal: where each export stands, durably, across crashes and reboots.
+ *
+ * SQLite through Deno's built-in `node:sqlite`, in WAL mode with
+ * `synchronous=NORMAL`: every commit survives the process being killed, and
+ * costs no flush to disk. Against a power cut, the two states that precede an
+ * effect the folders cannot undo are followed by {@linkcode Journal.flush},
+ * which makes them and every earlier commit durable: `staged`, before the
+ * rename into Batigest's folder, and `failed`, before a withdrawal marker is
+ * deleted. Any other state lost to a power cut is re-derived from the folders
+ * on restart (see README, "How exactly-once holds"). The states and the only
+ * moves allowed between them:
+ *
+ * ```
+ * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
+ *      │           │                    │
+ *      └───────────┴────────────────────┴─► failed ─► reported
+ * ```
+ *
+ * `archived` and `reported` are final. A state is written once the step that
+ * leads to it is complete and durable, and every step can be repeated from
+ * the state before it, looking at the folders: that is what makes a restart
+ * safe.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import type { DocumentFormat } from "../base/config.ts";
+
+/** Where an export stands. */
+export type ExportState =
+  | "downloading"
+  | "ready"
+  | "staged"
+  | "delivered"
+  | "consumed"
+  | "acknowledged"
+  | "archived"
+  | "failed"
+  | "reported";
+
+/** Every state, in the order of the happy path then the error path. */
+export const EXPORT_STATES: readonly ExportState[] = [
+  "downloading",
+  "ready",
+  "staged",
+  "delivered",
+  "consumed",
+  "acknowledged",
+  "archived",
+  "failed",
+  "reported",
+];
+
+const MOVES: Record<ExportState, readonly ExportState[]> = {
+  downloading: ["ready", "failed"],
+  ready: ["staged", "failed"],
+  staged: ["delivered"],
+  delivered: ["consumed", "failed"],
+  consumed: ["acknowledged"],
+  acknowledged: ["archived"],
+  archived: [],
+  failed: ["reported"],
+  reported: ["downloading"],
+};
+
+/** Whether the journal allows moving from `from` to `to`. */
+export function canMove(from: ExportState, to: ExportState): boolean {
+  return MOVES[from].includes(to);
+}
+
+/** Whether nothing is left to do for an export in this state. */
+export function isFinal(state: ExportState): boolean {
+  return state === "archived" || state === "reported";
+}
+
+/** States in which an export still has a step to take. */
+export const UNFINISHED_STATES: readonly ExportState[] = EXPORT_STATES.filter((s) => !isFinal(s));
+
+/** One file of an export: its format and its name in Batigest's import folder. */
+export interface ExportFile {
+  format: DocumentFormat;
+  /** The name in the import folder, chosen when staging (empty before). */
+  importName: string;
+}
+
+/** What the journal knows of one export. */
+export interface ExportRecord {
+  id: string;
+  reference: string;
+  documentType: string;
+  /** Safe file base name derived from the reference. */
+  baseName: string;
+  state: ExportState;
+  files: ExportFile[];
+  /** Why it failed (French, for mark-error and the administrator). */
+  error?: string;
+  /** The step that failed: download, check, delivery, import, … */
+  errorStage?: string;
+  /** How many times the agent started on it. */
+  attempts: number;
+  deliveredAt?: string;
+  updatedAt: string;
+}
+
+/** A finished run of `sync`, for `status`. */
+export interface RunRecord {
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  summary: Record<string, number>;
+  message?: string;
+}
+
+/** A move the journal refuses: a bug, never a user's mistake. */
+export class JournalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JournalError";
+  }
+}
+
+interface Row {
+  id: string;
+  reference: string;
+  document_type: string;
+  base_name: string;
+  state: string;
+  files: string;
+  error: string | null;
+  error_stage: string | null;
+  attempts: number;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS exports (
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  base_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  files TEXT NOT NULL,
+  error TEXT,
+  error_stage TEXT,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  delivered_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exports_state ON exports(state);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  exit_code INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  message TEXT
+);
+`;
+
+/** The journal, opened on a SQLite file (or `:memory:` in tests). */
+export class Journal {
+  #db: DatabaseSync;
+  #now: () => Date;
+  #walPath?: string;
+  #wal?: Deno.FsFile;
+  /** Commits made through this journal. */
+  #commits = 0;
+  /** The commit that last changed each export, for those changed since the last flush. */
+  #lastChange = new Map<string, number>();
+  /** Commits known to be on disk; none at first, whatever an earlier run did. */
+  #onDisk = -1;
+  #flushing?: Promise<void>;
+
+  /** Opens (and creates if needed) the journal at `path`. */
+  constructor(path: string, options: { now?: () => Date } = {}) {
+    this.#now = options.now ?? (() => new Date());
+    this.#db = new DatabaseSync(path);
+    const { journal_mode } = this.#db.prepare("PRAGMA journal_mode = WAL").get() as {
+      journal_mode: string;
+    };
+    if (journal_mode === "wal") {
+      this.#walPath = `${path}-wal`;
+      this.#db.exec("PRAGMA synchronous = NORMAL;");
+    } else {
+      // No write-ahead log (in memory, or a file system without it): every
+      // commit then reaches the disk by itself, and `flush` has nothing to do.
+      this.#db.exec("PRAGMA synchronous = FULL;");
+    }
+    this.#db.exec("PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+  }
+
+  #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+
+  /** A prepared statement, prepared once per journal (SQLite compiles it once). */
+  #stmt(sql: string) {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.#wal?.close();
+    this.#wal = undefined;
+    this.#db.close();
+  }
+
+  /**
+   * Makes an export's changes so far durable against a power cut, with every
+   * commit before them, without holding up the agent meanwhile: the
+   * write-ahead log is flushed from Deno's thread pool. (A flush covers the
+   * file whoever wrote it; if SQLite moved the log into the database
+   * meanwhile, it flushed both itself, as `synchronous=NORMAL` does at every
+   * checkpoint.) The first flush of a run always happens.
+   */
+  async flush(id: string): Promise<void> {
+    const wanted = this.#lastChange.get(id) ?? 0;
+    // One flush covers every commit made before it started: callers meanwhile share it.
+    while (this.#onDisk < wanted) {
+      this.#flushing ??= this.#syncLog().finally(() => this.#flushing = undefined);
+      await this.#flushing;
+    }
+  }
+
+  async #syncLog(): Promise<void> {
+    const covered = this.#commits;
+    if (this.#walPath) {
+      // Write access: Windows flushes a file only through a handle that may write it.
+      this.#wal ??= await Deno.open(this.#walPath, { read: true, write: true });
+      await this.#wal.syncData();
+    }
+    this.#onDisk = Math.max(this.#onDisk, covered);
+    // What is on disk needs no tracking: the map holds only recent changes,
+    // however long the agent runs.
+    for (const [id, commit] of this.#lastChange) {
+      if (commit <= this.#onDisk) this.#lastChange.delete(id);
+    }
+  }
+
+  /** The record of an export, if the journal has one. */
+  get(id: string): ExportRecord | undefined {
+    const row = this.#stmt("SELECT * FROM exports WHERE id = ?").get(id) as
+      | Row
+      | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Exports in any of `states`, oldest change first. */
+  inStates(states: readonly ExportState[]): ExportRecord[] {
+    const marks = states.map(() => "?").join(",");
+    const rows = this.#stmt(
+      `SELECT * FROM exports WHERE state IN (${marks}) ORDER BY updated_at, id`,
+    ).all(...states) as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** How many exports are in each state. */
+  countByState(): Record<ExportState, number> {
+    const counts = Object.fromEntries(EXPORT_STATES.map((s) => [s, 0])) as Record<
+      ExportState,
+      number
+    >;
+    const rows = this.#stmt("SELECT state, COUNT(*) AS n FROM exports GROUP BY state")
+      .all() as unknown as { state: ExportState; n: number }[];
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /** Records a new export about to be downloaded (first attempt). */
+  begin(record: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">) {
+    const now = this.#now().toISOString();
+    this.#stmt(
+      `INSERT INTO exports (id, reference, document_type, base_name, state, files, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?)`,
+    ).run(
+      record.id,
+      record.reference,
+      record.documentType,
+      record.baseName,
+      JSON.stringify(record.files),
+      now,
+      now,
+    );
+    this.#lastChange.set(record.id, ++this.#commits);
+    return this.get(record.id)!;
+  }
+
+  /** Starts a new attempt on a reported export the server offers again. */
+  retry(id: string, files: ExportFile[]): ExportRecord {
+    const current = this.#require(id);
+    this.#check(current, "downloading");
+    this.#stmt(
+      `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
+       delivered_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+    ).run(JSON.stringify(files), this.#now().toISOString(), id);
+    this.#lastChange.set(id, ++this.#commits);
+    return this.get(id)!;
+  }
+
+  /**
+   * Moves an export to `state` (committed: a killed process keeps it; see
+   * {@linkcode Journal.flush} for a power cut), with optional changes to its
+   * files or error. Refuses a move the state diagram does not allow.
+   */
+  setState(
+    id: string,
+    state: ExportState,
+    changes: { files?: ExportFile[]; error?: string; errorStage?: string } = {},
+  ): ExportRecord {
+    const current = this.#require(id);
+    this.#check(current, state);
+    const now = this.#now().toISOString();
+    this.#stmt(
+      `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
+       delivered_at = ?, updated_at = ? WHERE id = ?`,
+    ).run(
+      state,
+      JSON.stringify(changes.files ?? current.files),
+      changes.error ?? current.error ?? null,
+      changes.errorStage ?? current.errorStage ?? null,
+      state === "delivered" ? now : current.deliveredAt ?? null,
+      now,
+      id,
+    );
+    this.#lastChange.set(id, ++this.#commits);
+    return {
+      ...current,
+      state,
+      files: changes.files ?? current.files,
+      error: changes.error ?? current.error,
+      errorStage: changes.errorStage ?? current.errorStage,
+      deliveredAt: state === "delivered" ? now : current.deliveredAt,
+      updatedAt: now,
+    };
+  }
+
+  /** Records a finished run. */
+  recordRun(run: RunRecord): void {
+    this.#stmt(
+      `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
+    ).run(
+      run.startedAt,
+      run.finishedAt,
+      run.exitCode,
+      JSON.stringify(run.summary),
+      run.message ?? null,
+    );
+    this.#commits++;
+  }
+
+  /** The last finished run, if any. */
+  lastRun(): RunRecord | undefined {
+    const row = this.#stmt(
+      "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
+    ).get() as
+      | {
+        started_at: string;
+        finished_at: string;
+        exit_code: number;
+        summary: string;
+        message: string | null;
+      }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      exitCode: row.exit_code,
+      summary: JSON.parse(row.summary),
+      message: row.message ?? undefined,
+    };
+  }
+
+  #require(id: string): ExportRecord {
+    const record = this.get(id);
+    if (!record) throw new JournalError(`export inconnu du journal : ${id}`);
+    return record;
+  }
+
+  #check(current: ExportRecord, to: ExportState): void {
+    if (!canMove(current.state, to)) {
+      throw new JournalError(
+        `passage interdit de « ${current.state} » à « ${to} » pour l'export ${current.id}`,
+      );
+    }
+  }
+}
+
+function fromRow(row: Row): ExportRecord {
+  return {
+    id: row.id,
+    reference: row.reference,
+    documentType: row.document_type,
+    baseName: row.base_name,
+    state: row.state as ExportState,
+    files: JSON.parse(row.files),
+    error: row.error ?? undefined,
+    errorStage: row.error_stage ?? undefined,
+    attempts: row.attempts,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}

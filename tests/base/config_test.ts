@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import {
+  ConfigError,
+  isLoopbackHost,
+  maskedSettings,
+  resolveSettings,
+  type SettingSources,
+} from "../../lib/base/config.ts";
+
+function sources(
+  options: {
+    env?: Record<string, string>;
+    file?: unknown;
+    build?: SettingSources["buildDefaults"];
+  } = {},
+): SettingSources {
+  return {
+    env: (name) => options.env?.[name],
+    readTextFile: () =>
+      options.file === undefined
+        ? undefined
+        : typeof options.file === "string"
+        ? options.file
+        : JSON.stringify(options.file),
+    hostname: () => "SRV-BATI01",
+    buildDefaults: options.build,
+    pathApi: nodePath.win32,
+  };
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `ConfigError attendu, reçu ${error}`);
+    return error;
+  }
+  throw new Error("no ConfigError thrown");
+}
+
+const API = { env: { SAXIUM_API_URL: "https://saxium.example.com/" } };
+
+Deno.test("defaults come from the contract, agent id from the host name", () => {
+  const s = resolveSettings({}, sources(API));
+  assert.deepEqual(s.apiUrl, "https://saxium.example.com");
+  assert.deepEqual(s.agentId, "SRV-BATI01");
+  assert.deepEqual(s.workDir, "C:\\SaxiumBatigest");
+  assert.deepEqual(s.batigestImportDir, "C:\\Program Files\\Sage\\Batigest\\Import");
+  assert.deepEqual(s.formats, ["xml"]);
+  assert.deepEqual(
+    [s.pollIntervalSeconds, s.batchSize, s.importTimeoutSeconds, s.logRetentionDays],
+    [300, 50, 30, 30],
+  );
+  assert.deepEqual(s.logLevel, "INFO");
+  assert.deepEqual(s.token, undefined);
+});
+
+Deno.test("precedence: flag > env > agent.json > build-time > default", () => {
+  const build = { apiUrl: "https://build.example.com", agentId: "build", batchSize: 7 };
+  const file = { apiUrl: "https://file.example.com", agentId: "file", batchSize: 8 };
+  const env = { SAXIUM_API_URL: "https://env.example.com", SAXIUM_AGENT_ID: "env" };
+  assert.deepEqual(resolveSettings({}, sources({ build })).apiUrl, "https://build.example.com");
+  assert.deepEqual(
+    resolveSettings({}, sources({ build, file })).apiUrl,
+    "https://file.example.com",
+  );
+  assert.deepEqual(resolveSettings({}, sources({ build, file })).batchSize, 8);
+  const all = resolveSettings({}, sources({ build, file, env }));
+  assert.deepEqual([all.apiUrl, all.agentId], ["https://env.example.com", "env"]);
+  const flagged = resolveSettings(
+    { "api-url": "https://flag.example.com", "batch-size": "9" },
+    sources({ build, file, env }),
+  );
+  assert.deepEqual([flagged.apiUrl, flagged.batchSize], ["https://flag.example.com", 9]);
+});
+
+Deno.test("agent.json is read from the work folder chosen by flag, env or build", () => {
+  const seen: string[] = [];
+  const src = { ...sources(API), readTextFile: (p: string) => (seen.push(p), undefined) };
+  resolveSettings({ "work-dir": "D:\\Agent" }, src);
+  resolveSettings({}, {
+    ...src,
+    env: (n: string) => n === "SAXIUM_WORK_DIR" ? "E:\\W" : API.env[n as "SAXIUM_API_URL"],
+  });
+  assert.deepEqual(seen, ["D:\\Agent\\agent.json", "E:\\W\\agent.json"]);
+});
+
+Deno.test("missing apiUrl names the setting and every way to set it", () => {
+  const error = configError(() => resolveSettings({}, sources()));
+  assert.deepEqual(error.setting, "apiUrl");
+  assert.ok(error.message.includes("--api-url"));
+  assert.ok(error.message.includes("SAXIUM_API_URL"));
+  assert.ok(error.message.includes("agent.json"));
+  assert.ok(!error.message.includes("\n"));
+});
+
+Deno.test("http:// only for loopback hosts", () => {
+  for (const url of ["http://127.0.0.1:8080", "http://localhost:3000", "http://[::1]:9"]) {
+    assert.deepEqual(
+      resolveSettings({ "api-url": url }, sources()).apiUrl.startsWith("http://"),
+      true,
+    );
+  }
+  for (const url of ["http://saxium.example.com", "http://10.0.0.5", "ftp://x.example.com"]) {
+    const error = configError(() => resolveSettings({ "api-url": url }, sources()));
+    assert.deepEqual(error.setting, "apiUrl");
+    assert.ok(error.message.includes("https://"), error.message);
+  }
+  assert.ok(isLoopbackHost("127.5.6.7"));
+  assert.ok(!isLoopbackHost("127.0.0.1.evil.com"));
+});
+
+Deno.test("apiUrl with credentials, query or garbage is refused", () => {
+  for (
+    const url of ["https://u:p@saxium.example.com", "https://s.example.com/?a=1", "pas une url"]
+  ) {
+    assert.deepEqual(
+      configError(() => resolveSettings({ "api-url": url }, sources())).setting,
+      "apiUrl",
+    );
+  }
+});
+
+Deno.test("numbers, formats and levels are validated with their range", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ "batch-size": "0" }, "batchSize"],
+    [{ "batch-size": "abc" }, "batchSize"],
+    [{ "poll-interval": "5" }, "pollIntervalSeconds"],
+    [{ "import-timeout": "1.5" }, "importTimeoutSeconds"],
+    [{ "formats": "pdf" }, "formats"],
+    [{ "formats": "xml,xml" }, "formats"],
+    [{ "log-level": "bavard" }, "logLevel"],
+  ];
+  for (const [flags, setting] of cases) {
+    const error = configError(() => resolveSettings(flags, sources(API)));
+    assert.deepEqual(error.setting, setting);
+  }
+  const s = resolveSettings({ formats: "xml,csv", "log-level": "warn" }, sources(API));
+  assert.deepEqual(s.formats, ["xml", "csv"]);
+  assert.deepEqual(s.logLevel, "WARNING");
+  assert.deepEqual(resolveSettings({ verbose: true }, sources(API)).logLevel, "DEBUG");
+  assert.deepEqual(resolveSettings({}, sources({ ...API, file: { formats: ["csv"] } })).formats, [
+    "csv",
+  ]);
+});
+
+Deno.test("agent.json: invalid JSON, unknown key (with a suggestion) and workDir are refused", () => {
+  assert.deepEqual(
+    configError(() => resolveSettings({}, sources({ ...API, file: "{ nope" }))).setting,
+    "agent.json",
+  );
+  const typo = configError(() => resolveSettings({}, sources({ ...API, file: { apiURL: "x" } })));
+  assert.deepEqual(typo.setting, "apiURL");
+  assert.ok(typo.message.includes("apiUrl"));
+  assert.deepEqual(
+    configError(() => resolveSettings({}, sources({ ...API, file: { workDir: "C:\\x" } }))).setting,
+    "workDir",
+  );
+  assert.deepEqual(
+    configError(() => resolveSettings({}, sources({ ...API, file: [1] }))).setting,
+    "agent.json",
+  );
+});
+
+Deno.test("folders: absolute, local, distinct", () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ "work-dir": "relatif\\dossier" }, "workDir"],
+    [{ "work-dir": "\\\\serveur\\partage\\agent" }, "workDir"],
+    [{ "batigest-import-dir": "\\\\serveur\\Batigest\\Import" }, "batigestImportDir"],
+    [{ "batigest-import-dir": "C:\\SaxiumBatigest\\Import" }, "batigestImportDir"],
+    [{ "work-dir": "C:\\Batigest", "batigest-import-dir": "c:\\batigest" }, "batigestImportDir"],
+  ];
+  for (const [flags, setting] of cases) {
+    const error = configError(() => resolveSettings(flags, sources(API)));
+    assert.deepEqual(error.setting, setting, error.message);
+  }
+  const unc = configError(() =>
+    resolveSettings({ "batigest-import-dir": "\\\\srv\\share" }, sources(API))
+  );
+  assert.ok(unc.message.includes("partage réseau"));
+});
+
+Deno.test("caFile must sit in the work folder; agentId and token reject control characters", () => {
+  const ok = resolveSettings({ "ca-file": "proxy-ca.pem" }, sources(API));
+  assert.deepEqual(ok.caFile, "C:\\SaxiumBatigest\\proxy-ca.pem");
+  assert.deepEqual(
+    configError(() => resolveSettings({ "ca-file": "C:\\Windows\\ca.pem" }, sources(API))).setting,
+    "caFile",
+  );
+  assert.deepEqual(
+    configError(() => resolveSettings({ "ca-file": "..\\ca.pem" }, sources(API))).setting,
+    "caFile",
+  );
+  assert.deepEqual(
+    configError(() => resolveSettings({ "agent-id": "a\r\nX-Evil: 1" }, sources(API))).setting,
+    "agentId",
+  );
+  const token = configError(() =>
+    resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "abc\ndef" } }))
+  );
+  assert.deepEqual(token.setting, "token");
+  assert.ok(!token.message.includes("abc"));
+});
+
+Deno.test("masked settings never show the token or passwords", () => {
+  const s = resolveSettings(
+    {},
+    sources({
+      env: { ...API.env, SAXIUM_TOKEN: "tok-SECRET-123456" },
+      file: { notify: { smtp: { host: "mail", password: "hunter2" } } },
+    }),
+  );
+  const text = JSON.stringify(maskedSettings(s));
+  assert.ok(!text.includes("SECRET"));
+  assert.ok(!text.includes("hunter2"));
+  assert.ok(text.includes("mail"));
+});

@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  BuildConfigError,
+  buildDefaults,
+  compileArgs,
+  entrySource,
+  envFileSource,
+  isRuntimeDownloadFailure,
+  notifyNetHosts,
+  parseBuildConfig,
+} from "../../lib/build/build_config.ts";
+import { permissionFlags } from "../../lib/build/permissions.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const SAMPLE = JSON.stringify({
+  apiUrl: "https://saxium.entreprise.fr/",
+  workDir: "C:\\SaxiumBatigest",
+  batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import\\",
+  notify: {
+    smtp: { host: "smtp.entreprise.fr", from: "agent@entreprise.fr", to: ["it@entreprise.fr"] },
+    webhookUrl: "https://hooks.entreprise.fr/x",
+  },
+});
+
+function problem(config: Record<string, unknown>): string {
+  try {
+    parseBuildConfig(JSON.stringify(config));
+  } catch (error) {
+    assert.ok(error instanceof BuildConfigError, String(error));
+    return error.message;
+  }
+  assert.fail("the configuration was accepted");
+}
+
+const BASE = { apiUrl: "https://saxium.entreprise.fr" };
+
+Deno.test("compile arguments for a sample build configuration", () => {
+  const { config, warnings } = parseBuildConfig(SAMPLE, "build.json");
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(compileArgs(config, { projectRoot: ROOT }), [
+    "compile",
+    "--target",
+    "x86_64-pc-windows-msvc",
+    "--output",
+    "dist/saxium-batigest-agent.exe",
+    "--allow-net=saxium.entreprise.fr:443,smtp.entreprise.fr:587,hooks.entreprise.fr:443",
+    "--allow-read=C:\\SaxiumBatigest,C:\\Program Files\\Sage\\Batigest\\Import",
+    "--allow-write=C:\\SaxiumBatigest,C:\\Program Files\\Sage\\Batigest\\Import",
+    "--allow-run=schtasks.exe",
+    "--allow-env=SAXIUM_API_URL,SAXIUM_TOKEN,SAXIUM_AGENT_ID,SAXIUM_WORK_DIR,BATIGEST_IMPORT_PATH,HTTPS_PROXY,HTTP_PROXY,NO_PROXY",
+    "--ignore-env",
+    "--allow-sys=hostname,statfs",
+    "--no-prompt",
+    "--v8-flags=--max-semi-space-size=2,--max-old-space-size=96",
+    "--env-file=dist/build/agent.env",
+    "dist/build/entry.ts",
+  ]);
+});
+
+Deno.test("the permissions are exactly permissionFlags() of the configuration", () => {
+  const { config } = parseBuildConfig(JSON.stringify({ ...BASE, workDir: "C:\\Agent" }));
+  const args = compileArgs(config, { projectRoot: ROOT });
+  const expected = permissionFlags({
+    apiUrl: "https://saxium.entreprise.fr",
+    workDir: "C:\\Agent",
+    batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
+    schtasks: "schtasks.exe",
+  });
+  assert.deepEqual(args.slice(5, 5 + expected.length), expected);
+  assert.ok(!args.includes("--no-check"), "type checking stays on");
+});
+
+Deno.test("the output can be moved, inside or outside the project", () => {
+  const { config } = parseBuildConfig(JSON.stringify(BASE));
+  const output = (path: string) => {
+    const args = compileArgs(config, { projectRoot: ROOT, output: path });
+    return args[args.indexOf("--output") + 1];
+  };
+  assert.equal(output("dist/agent-test.exe"), "dist/agent-test.exe");
+  assert.equal(output(`${ROOT}/dist/x/agent.exe`), "dist/x/agent.exe");
+  assert.equal(output("/tmp/agent.exe"), "/tmp/agent.exe");
+});
+
+Deno.test("a network share is refused, with what to do", () => {
+  for (const key of ["workDir", "batigestImportDir"]) {
+    for (const path of ["\\\\serveur\\partage\\Import", "//serveur/partage/Import"]) {
+      const message = problem({ ...BASE, [key]: path });
+      assert.match(message, new RegExp(`« ${key} » .* est un partage réseau`));
+      assert.match(message, /permissions de Deno ne couvrent que des chemins locaux/);
+      assert.match(message, /Que faire : installez l'agent sur le serveur/);
+    }
+  }
+});
+
+Deno.test("a drive other than C: is accepted with a warning about mapped drives", () => {
+  const { config, warnings } = parseBuildConfig(
+    JSON.stringify({ ...BASE, batigestImportDir: "E:\\Batigest\\Import" }),
+  );
+  assert.equal(config.batigestImportDir, "E:\\Batigest\\Import");
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /« batigestImportDir » est sur le lecteur E:/);
+  assert.match(warnings[0], /lecteur mappé/);
+  assert.match(warnings[0], /permissions de Deno ne couvrent que des chemins locaux/);
+});
+
+Deno.test("build configuration errors are one clear French line", () => {
+  assert.match(problem({}), /« apiUrl » manquant/);
+  assert.match(problem({ ...BASE, workDir: "SaxiumBatigest" }), /chemin Windows absolu/);
+  assert.match(problem({ ...BASE, workDir: "\\SaxiumBatigest" }), /chemin Windows absolu/);
+  assert.match(problem({ ...BASE, workDir: "/opt/saxium" }), /chemin Windows absolu/);
+  assert.match(problem({ ...BASE, workDir: "C:\\Saxium,Batigest" }), /virgule/);
+  assert.match(problem({ ...BASE, workDir: 42 }), /doit être un chemin Windows/);
+  assert.match(problem({ ...BASE, apiUrl: "http://saxium.entreprise.fr" }), /seul https/);
+  assert.match(problem({ ...BASE, pollInterval: 5 }), /paramètre inconnu « pollInterval »/);
+  assert.match(
+    problem({ ...BASE, workDir: "C:\\Sage", batigestImportDir: "C:\\Sage\\Import" }),
+    /distincts/,
+  );
+  assert.match(
+    problem({ ...BASE, notify: { smtp: { host: "smtp.entreprise.fr:587" } } }),
+    /le port va dans « port »/,
+  );
+  assert.match(problem({ ...BASE, notify: { webhookUrl: "http://x.fr" } }), /https/);
+  assert.throws(() => parseBuildConfig("{"), /n'est pas un JSON valide/);
+  assert.throws(() => parseBuildConfig("[]"), /doit contenir un objet JSON/);
+});
+
+Deno.test("the token is left out unless configured, and then flagged", () => {
+  const without = parseBuildConfig(JSON.stringify(BASE));
+  assert.equal("token" in buildDefaults(without.config), false);
+  const withToken = parseBuildConfig(JSON.stringify({ ...BASE, token: "tok-123" }));
+  assert.equal(buildDefaults(withToken.config).token, "tok-123");
+  assert.match(withToken.warnings.join("\n"), /jeton sera intégré/);
+});
+
+Deno.test("generated entry bakes the defaults and calls main", () => {
+  const { config } = parseBuildConfig(SAMPLE);
+  assert.equal(
+    entrySource(config),
+    `// Generated by scripts/compile.ts: do not edit, do not commit.
+import { main } from "../../main.ts";
+
+Deno.exit(await main(Deno.args, { buildDefaults: {
+  "apiUrl": "https://saxium.entreprise.fr",
+  "workDir": "C:\\\\SaxiumBatigest",
+  "batigestImportDir": "C:\\\\Program Files\\\\Sage\\\\Batigest\\\\Import",
+  "notify": {
+    "smtp": {
+      "host": "smtp.entreprise.fr",
+      "from": "agent@entreprise.fr",
+      "to": [
+        "it@entreprise.fr"
+      ]
+    },
+    "webhookUrl": "https://hooks.entreprise.fr/x"
+  }
+} }));
+`,
+  );
+});
+
+Deno.test("generated env file trusts the system's certificates by default", () => {
+  const text = envFileSource();
+  const variables = text.split("\n").filter((line) => line && !line.startsWith("#"));
+  assert.deepEqual(variables, ["DENO_TLS_CA_STORE=mozilla,system"]);
+});
+
+Deno.test("notification hosts", () => {
+  assert.deepEqual(notifyNetHosts(undefined), []);
+  assert.deepEqual(
+    notifyNetHosts({
+      smtp: { host: "SMTP.Example.com", port: 25, security: "none", from: "a@b.fr", to: "c@d.fr" },
+    }),
+    ["smtp.example.com:25"],
+  );
+  assert.deepEqual(notifyNetHosts({ webhookUrl: "https://hooks.example.com:8443/a" }), [
+    "hooks.example.com:8443",
+  ]);
+  assert.throws(
+    () => notifyNetHosts({ other: "x", webhookUrl: "https://h.example.com/" }),
+    /clé inconnue « other »/,
+  );
+});
+
+Deno.test("a runtime download failure is recognised", () => {
+  assert.ok(isRuntimeDownloadFailure(
+    "error: Writing deno compile executable to temporary file 'x'\n\nCaused by:\n    0: Setting up base binary.\n    1: error sending request for url (https://dl.deno.land/release/v2.9.6/denort-x86_64-pc-windows-msvc.zip)",
+  ));
+  assert.ok(!isRuntimeDownloadFailure("error: TS2322 [ERROR]: Type 'string' is not assignable"));
+});
+
+Deno.test("compile script: --print-args, and a refused configuration", async () => {
+  const script = fileURLToPath(new URL("../../scripts/compile.ts", import.meta.url));
+  const example = fileURLToPath(new URL("../../scripts/build.example.json", import.meta.url));
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", script, ...args] }).output();
+
+  const printed = await run(["--config", example, "--print-args"]);
+  assert.equal(printed.code, 0, new TextDecoder().decode(printed.stderr));
+  const { config } = parseBuildConfig(Deno.readTextFileSync(example));
+  assert.deepEqual(
+    JSON.parse(new TextDecoder().decode(printed.stdout)),
+    compileArgs(config, { projectRoot: ROOT }),
+  );
+
+  const dir = await Deno.makeTempDir({ prefix: "build_config_test_" });
+  try {
+    const bad = `${dir}/build.json`;
+    Deno.writeTextFileSync(bad, JSON.stringify({ ...BASE, batigestImportDir: "\\\\srv\\b" }));
+    const refused = await run(["--config", bad]);
+    assert.equal(refused.code, 2);
+    assert.match(new TextDecoder().decode(refused.stderr), /partage réseau/);
+    assert.equal(new TextDecoder().decode(refused.stdout), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

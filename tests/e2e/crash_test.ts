@@ -1,0 +1,102 @@
+/**
+ * Exactly once under crashes: the agent is killed at every failpoint of a
+ * sync pass and at random moments (SIGKILL from outside) while the server
+ * fails 20 % of requests, restarted until the pass completes, and each world
+ * is checked against Batigest's ledger and Saxium's record (see
+ * `support/crash_harness.ts`; `deno task soak` runs the same with more kills).
+ */
+
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import {
+  addReport,
+  emptyReport,
+  FAILPOINT_ENTRY,
+  FAILPOINT_ENV,
+  finishPasses,
+  formatReport,
+  KILLED_CODE,
+  listFailpoints,
+  runFailpoints,
+  runRandomKills,
+  verifyWorld,
+} from "../support/crash_harness.ts";
+import { listFiles, makeWorld, PROJECT_ROOT, runAgent } from "../support/agent_process.ts";
+import { quoteXml } from "../support/documents.ts";
+
+const total = emptyReport();
+
+Deno.test("failpoints are a test-only switch: the agent's own code never reads it", async () => {
+  const sources = [
+    "main.ts",
+    ...(await listFiles(nodePath.join(PROJECT_ROOT, "lib"))).map((f) => `lib/${f}`),
+  ].filter((f) => f.endsWith(".ts"));
+  for (const file of sources) {
+    const text = await Deno.readTextFile(nodePath.join(PROJECT_ROOT, file));
+    assert.doesNotMatch(text, /AGENT_FAILPOINT/, `${file} reads the failpoint switch`);
+  }
+  const entry = await Deno.readTextFile(nodePath.join(PROJECT_ROOT, FAILPOINT_ENTRY));
+  assert.match(entry, /Deno\.exit\(FAILPOINT_EXIT_CODE\)/);
+  assert.equal(KILLED_CODE, 137);
+});
+
+Deno.test("every failpoint: killed there, restarted until the pass completes, each document once", async () => {
+  const names = await listFailpoints();
+  assert.ok(names.length >= 14, `failpoints found in lib/sync/: ${names.join(", ")}`);
+  const report = await runFailpoints();
+  addReport(total, report);
+  console.log(formatReport(report));
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.failpoints, names.length, "every failpoint was reached and killed");
+  assert.equal(report.duplicates, 0);
+  assert.equal(report.losses, 0);
+});
+
+Deno.test("killed right after withdrawing an unimported file: reported in error, never marked synced", async () => {
+  const world = await makeWorld({ batigestStopped: true });
+  try {
+    const quote = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-RETIRE",
+      files: { xml: quoteXml("DV-RETIRE") },
+    });
+    const killed = await runAgent(world, ["sync", "--once", "--import-timeout", "1"], {
+      entry: FAILPOINT_ENTRY,
+      extraEnv: [...FAILPOINT_ENV],
+      env: { AGENT_FAILPOINT: "after-withdraw" },
+    });
+    assert.equal(killed.code, KILLED_CODE, killed.stdout + killed.stderr);
+    const finish = await finishPasses(world, { args: ["--import-timeout", "1"] });
+    assert.ok(finish.completed);
+    const verdict = await verifyWorld(world, [{
+      export: quote,
+      outcome: "error",
+      formats: ["xml"],
+    }], [killed, ...finish.runs]);
+    assert.deepEqual(verdict.problems, []);
+    assert.equal(world.batigest.ledger.length, 0);
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "error");
+  } finally {
+    await world.close();
+  }
+});
+
+Deno.test("120 random SIGKILLs with 20 % of requests failing: no duplicate, no loss", async () => {
+  const report = await runRandomKills({ kills: 120, faultRate: 0.2, audit: true });
+  addReport(total, report);
+  console.log(formatReport(report));
+  assert.ok(report.randomKills >= 100, `only ${report.randomKills} kills landed`);
+  for (const phase of ["download", "delivery", "acknowledgement"]) {
+    assert.ok((report.phases[phase] ?? 0) > 0, `no kill landed during ${phase}`);
+  }
+  assert.ok(report.retries > 0, "the server faults never fired");
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.duplicates, 0);
+  assert.equal(report.losses, 0);
+});
+
+Deno.test("crash totals", () => {
+  console.log(
+    `crash: ${total.failpoints} failpoints, ${total.randomKills} random kills, ${total.duplicates} duplicates, ${total.losses} losses`,
+  );
+});

@@ -1,0 +1,489 @@
+/**
+ * Windows file-system behaviour, simulated in-process: a real pass (real
+ * Saxium client against the simulator, real journal, real folders, simulated
+ * Batigest) with a `FileOps` that fails the way Windows does: a rename
+ * refused for a moment (antivirus, indexer, Batigest reading), a rename
+ * across volumes (EXDEV), a full disk. Retries sleep on a fake clock, so no
+ * real minute is spent.
+ */
+
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import type { Settings } from "../../lib/base/config.ts";
+import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
+import { type ExportState, Journal } from "../../lib/sync/journal.ts";
+import { Logger } from "../../lib/base/log.ts";
+import { SaxiumClient } from "../../lib/saxium/client.ts";
+import { type PassResult, runSyncPass } from "../../lib/sync/pass.ts";
+import { conclusion } from "../../lib/cli/sync.ts";
+import { VERSION } from "../../lib/base/version.ts";
+import {
+  createWorkFolders,
+  journalPath,
+  type WorkFolders,
+  workFolders,
+} from "../../lib/base/work_folders.ts";
+import { listFiles } from "../support/agent_process.ts";
+import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
+import { sha256Hex } from "../support/crash_harness.ts";
+import { quoteXml } from "../support/documents.ts";
+import {
+  type SaxiumSimulator,
+  type SimExport,
+  startSaxiumSimulator,
+} from "../support/saxium_simulator.ts";
+
+const TOKEN = "sxm_test_fs-quirks-0c1d2e";
+
+/** A real pass's surroundings in a temporary folder. */
+interface Bench {
+  root: string;
+  folders: WorkFolders;
+  settings: Settings;
+  saxium: SaxiumSimulator;
+  batigest: BatigestSimulator;
+  journal: Journal;
+  /** Every line the logger wrote. */
+  lines: string[];
+  /** Every fake sleep of the file-system retries, in ms. */
+  slept: number[];
+  /** Runs one pass with `fileOps` (real by default). */
+  pass(fileOps?: FileOps): Promise<PassResult>;
+  addQuote(ref: string): SimExport;
+  close(): Promise<void>;
+}
+
+async function bench(
+  options: { batigestStopped?: boolean; importTimeoutSeconds?: number; consumeDelayMs?: number } =
+    {},
+): Promise<Bench> {
+  const root = await Deno.makeTempDir({ prefix: "saxium-fs-" });
+  const importDir = nodePath.join(root, "import");
+  await Deno.mkdir(importDir);
+  const saxium = await startSaxiumSimulator({ token: TOKEN });
+  const settings: Settings = {
+    apiUrl: saxium.url,
+    token: TOKEN,
+    agentId: "POSTE-TEST",
+    workDir: nodePath.join(root, "work"),
+    batigestImportDir: importDir,
+    formats: ["xml"],
+    pollIntervalSeconds: 300,
+    batchSize: 50,
+    importTimeoutSeconds: options.importTimeoutSeconds ?? 20,
+    logRetentionDays: 30,
+    logLevel: "DEBUG",
+  };
+  const folders = workFolders(settings);
+  createWorkFolders(folders);
+  const batigest = startBatigestSimulator({
+    dir: importDir,
+    consumeDelayMs: options.consumeDelayMs,
+  });
+  if (options.batigestStopped) batigest.stop();
+  const journal = new Journal(journalPath(folders));
+  const lines: string[] = [];
+  const slept: number[] = [];
+  const log = new Logger({
+    dir: folders.logs,
+    level: "DEBUG",
+    retentionDays: 30,
+    secrets: [TOKEN],
+    console: (line) => lines.push(line),
+  });
+  const client = new SaxiumClient({
+    apiUrl: saxium.url,
+    token: TOKEN,
+    agentId: settings.agentId,
+    version: VERSION,
+    sleep: () => Promise.resolve(),
+  });
+  return {
+    root,
+    folders,
+    settings,
+    saxium,
+    batigest,
+    journal,
+    lines,
+    slept,
+    async pass(fileOps = realFileOps) {
+      const result = await runSyncPass({
+        settings,
+        client,
+        journal,
+        log,
+        folders,
+        fileOps,
+        retry: {
+          sleep: (ms) => {
+            slept.push(ms);
+            return Promise.resolve();
+          },
+        },
+      });
+      log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
+      return result;
+    },
+    addQuote(ref) {
+      return saxium.addExport({
+        documentType: "devis_client",
+        documentReference: ref,
+        files: { xml: quoteXml(ref) },
+      });
+    },
+    async close() {
+      client.close();
+      journal.close();
+      await batigest.close();
+      await saxium.close();
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** How many times Batigest consumed the exact bytes served for `e`. */
+async function timesConsumed(b: Bench, e: SimExport): Promise<number> {
+  const sha = await sha256Hex(e.files.xml!);
+  return b.batigest.ledger.filter((entry) => entry.sha256 === sha).length;
+}
+
+function stateOf(b: Bench, e: SimExport): ExportState | undefined {
+  return b.journal.get(e.id)?.state;
+}
+
+function inImportFolder(b: Bench, path: string): boolean {
+  return nodePath.dirname(path) === b.folders.importDir;
+}
+
+const TRANSIENT_ERRORS: Record<string, () => Error> = {
+  "EBUSY (code)": () =>
+    Object.assign(new Error("EBUSY: resource busy or locked"), { code: "EBUSY" }),
+  "Deno.errors.Busy": () => new Deno.errors.Busy("Resource busy (os error 16)"),
+  "Deno.errors.PermissionDenied": () =>
+    new Deno.errors.PermissionDenied("Access is denied. (os error 5)"),
+  "EPERM (code)": () =>
+    Object.assign(new Error("EPERM: operation not permitted"), { code: "EPERM" }),
+};
+
+for (const [label, makeError] of Object.entries(TRANSIENT_ERRORS)) {
+  Deno.test(`publish refused ${label} for a moment (antivirus, indexer): delivered once`, async () => {
+    const b = await bench();
+    try {
+      const quote = b.addQuote("DV-AV-1");
+      let refusals = 0;
+      const fileOps: FileOps = {
+        ...realFileOps,
+        async rename(from, to) {
+          if (inImportFolder(b, to) && refusals < 5) {
+            refusals++;
+            throw makeError();
+          }
+          await realFileOps.rename(from, to);
+        },
+      };
+      const result = await b.pass(fileOps);
+      assert.equal(result.exitCode, 0, b.lines.join("\n"));
+      assert.equal(refusals, 5);
+      assert.equal(b.slept.length, 5, "one fake sleep per refusal");
+      assert.ok(b.slept.reduce((a, n) => a + n, 0) < 1_000);
+      assert.equal(await timesConsumed(b, quote), 1);
+      assert.equal(b.saxium.exports.get(quote.id)!.status, "imported");
+      assert.equal(stateOf(b, quote), "archived");
+      assert.deepEqual(await listFiles(b.folders.importDir), []);
+    } finally {
+      await b.close();
+    }
+  });
+}
+
+Deno.test("archive move refused for a moment (Batigest or the indexer holds the copy): archived once", async () => {
+  const b = await bench();
+  try {
+    const quote = b.addQuote("DV-AV-ARCH");
+    let refusals = 0;
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        if (to.startsWith(b.folders.archive) && refusals < 4) {
+          refusals++;
+          throw Object.assign(new Error("EBUSY"), { code: "EBUSY" });
+        }
+        await realFileOps.rename(from, to);
+      },
+    };
+    const result = await b.pass(fileOps);
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(refusals, 4);
+    assert.equal(await timesConsumed(b, quote), 1);
+    assert.equal(stateOf(b, quote), "archived");
+    const archived = (await listFiles(b.folders.root)).filter((f) => f.startsWith("Archive/"));
+    assert.equal(archived.length, 1);
+    assert.deepEqual(
+      (await listFiles(b.folders.root)).filter((f) => f.startsWith("ToImport/")),
+      [],
+    );
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("publish refused beyond the minute budget: not lost nor doubled, the next pass finishes it", async () => {
+  const b = await bench();
+  try {
+    const held = b.addQuote("DV-HELD");
+    const other = b.addQuote("DV-FREE");
+    const heldTemp = `~saxium-${held.id}.xml.tmp`;
+    const started = Date.now();
+    const antivirus: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        if (nodePath.basename(from) === heldTemp) {
+          throw Object.assign(new Error("EBUSY: resource busy or locked"), { code: "EBUSY" });
+        }
+        await realFileOps.rename(from, to);
+      },
+    };
+    const first = await b.pass(antivirus);
+    assert.ok(Date.now() - started < 10_000, "no real minute spent");
+    assert.equal(first.exitCode, 1, b.lines.join("\n"));
+    assert.equal(first.summary.unfinished, 1);
+    const waited = b.slept.reduce((a, n) => a + n, 0);
+    assert.equal(waited, 60_000, "retried for exactly the one-minute budget");
+    assert.ok(b.lines.some((l) => l.includes("[ERROR]") && l.includes("DV-HELD")));
+    // The held export stays in flight, staged under its temporary name that Batigest ignores.
+    assert.equal(stateOf(b, held), "staged");
+    assert.deepEqual(await listFiles(b.folders.importDir), [heldTemp]);
+    assert.equal(await timesConsumed(b, held), 0);
+    assert.equal(b.saxium.exports.get(held.id)!.status, "pending", "not marked in error");
+    // The other export of the same pass went through.
+    assert.equal(await timesConsumed(b, other), 1);
+    assert.equal(b.saxium.exports.get(other.id)!.status, "imported");
+
+    const second = await b.pass();
+    assert.equal(second.exitCode, 0, b.lines.join("\n"));
+    assert.equal(await timesConsumed(b, held), 1);
+    assert.equal(await timesConsumed(b, other), 1);
+    assert.equal(b.batigest.ledger.length, 2);
+    assert.equal(b.saxium.exports.get(held.id)!.status, "imported");
+    assert.equal(stateOf(b, held), "archived");
+    assert.deepEqual(await listFiles(b.folders.importDir), []);
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("withdrawal refused for a moment (Batigest opening the file at the deadline): withdrawn, reported once", async () => {
+  const b = await bench({ batigestStopped: true, importTimeoutSeconds: 1 });
+  try {
+    const quote = b.addQuote("DV-LATE");
+    let refusals = 0;
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async remove(path) {
+        if (inImportFolder(b, path) && refusals < 3) {
+          refusals++;
+          throw new Deno.errors.PermissionDenied("Access is denied. (os error 5)");
+        }
+        await realFileOps.remove(path);
+      },
+    };
+    const result = await b.pass(fileOps);
+    assert.equal(result.exitCode, 1);
+    assert.equal(refusals, 3);
+    assert.deepEqual(await listFiles(b.folders.importDir), [], "withdrawn from the import folder");
+    const served = b.saxium.exports.get(quote.id)!;
+    assert.equal(served.status, "error");
+    assert.equal(served.retryCount, 1, "reported once");
+    assert.match(served.errorMessage!, /Batigest n'a pas importé/);
+    b.batigest.start();
+    assert.equal((await b.pass()).exitCode, 0);
+    assert.equal(b.batigest.ledger.length, 0, "nothing imported behind Saxium's back");
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("the journal reaches the disk before a document takes its final name and before a withdrawal marker goes", async () => {
+  const b = await bench({ importTimeoutSeconds: 1 });
+  try {
+    const quotes = ["DV-FLUSH-1", "DV-FLUSH-2", "DV-FLUSH-1", "DV-FLUSH-3"].map((ref) =>
+      b.addQuote(ref)
+    );
+    // What each flush covers: the state the journal held for the export
+    // asked about when the flush was asked for.
+    const onDisk = new Set<string>();
+    const flush = b.journal.flush.bind(b.journal);
+    b.journal.flush = async (id: string) => {
+      const held = b.journal.inStates(["staged", "failed"])
+        .filter((r) => r.id === id)
+        .map((r) => `${r.id} ${r.state}`);
+      await flush(id);
+      for (const entry of held) onDisk.add(entry);
+    };
+    const unflushed: string[] = [];
+    const idIn = (path: string) =>
+      /^~saxium-(.+)\.xml\.(tmp|withdrawn)$/.exec(nodePath.basename(path))![1];
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        if (/\.tmp$/.test(from) && !/\.tmp$/.test(to) && !onDisk.has(`${idIn(from)} staged`)) {
+          unflushed.push(`published before its staging was on disk: ${to}`);
+        }
+        await realFileOps.rename(from, to);
+      },
+      async remove(path) {
+        if (/\.withdrawn$/.test(path) && !onDisk.has(`${idIn(path)} failed`)) {
+          unflushed.push(`marker deleted before the failure was on disk: ${path}`);
+        }
+        await realFileOps.remove(path);
+      },
+    };
+    assert.equal((await b.pass(fileOps)).exitCode, 0, b.lines.join("\n"));
+    assert.equal(quotes.filter((e) => stateOf(b, e) === "archived").length, 4);
+
+    // Batigest closed: the document is withdrawn, its marker deleted once in `Errors\`.
+    b.batigest.stop();
+    const late = b.addQuote("DV-FLUSH-4");
+    assert.equal((await b.pass(fileOps)).exitCode, 1);
+    assert.equal(stateOf(b, late), "reported");
+    assert.ok(onDisk.has(`${late.id} failed`));
+    assert.deepEqual(unflushed, []);
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("the same reference twice in one pass, Batigest slow: two names chosen ahead, both imported", async () => {
+  const b = await bench({ consumeDelayMs: 200 });
+  try {
+    const twice = [b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE")];
+    const result = await b.pass();
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.deepEqual(twice.map((e) => stateOf(b, e)), ["archived", "archived", "archived"]);
+    const names = twice.map((e) => b.journal.get(e.id)!.files[0].importName);
+    assert.equal(new Set(names).size, 3, names.join(", "));
+    // Identical bytes: Batigest's ledger tells them apart by name only.
+    assert.deepEqual(b.batigest.ledger.map((l) => l.name).sort(), [...names].sort());
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("a file staged ahead and deleted by hand before its turn is copied again, not taken as imported", async () => {
+  const b = await bench({ consumeDelayMs: 100 });
+  try {
+    const quotes = [b.addQuote("DV-TURN-1"), b.addQuote("DV-TURN-2")];
+    const tempOf = (e: SimExport) => `~saxium-${e.id}.xml.tmp`;
+    let deleted: SimExport | undefined;
+    const fileOps: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        const publishing = quotes.find((e) => nodePath.basename(from) === tempOf(e));
+        if (!deleted && publishing) {
+          // While one is published, the other waits staged: an operator deletes it.
+          const other = quotes.find((e) => e !== publishing)!;
+          const end = Date.now() + 5_000;
+          while (stateOf(b, other) !== "staged" && Date.now() < end) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          await Deno.remove(nodePath.join(b.folders.importDir, tempOf(other)));
+          deleted = other;
+        }
+        await realFileOps.rename(from, to);
+      },
+    };
+    const result = await b.pass(fileOps);
+    assert.ok(deleted, "one export was staged while the other was published");
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    for (const e of quotes) {
+      assert.equal(await timesConsumed(b, e), 1, "imported, not taken as imported");
+    }
+    assert.ok(
+      b.lines.some((l) =>
+        l.includes("[WARNING]") && l.includes(deleted!.documentReference) && l.includes("recopié")
+      ),
+    );
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("EXDEV: staging never renames across folders; the temporary file is written in the import folder", async () => {
+  const b = await bench();
+  try {
+    b.addQuote("DV-VOL-1");
+    b.addQuote("DV-VOL-2");
+    const renames: [string, string][] = [];
+    const copies: [string, string][] = [];
+    const sameVolume = (a: string, z: string) =>
+      (nodePath.dirname(a) === b.folders.importDir) ===
+        (nodePath.dirname(z) === b.folders.importDir);
+    // The import folder is on another volume: a rename between it and the work folder fails.
+    const otherVolume: FileOps = {
+      async rename(from, to) {
+        renames.push([from, to]);
+        if (!sameVolume(from, to)) {
+          throw Object.assign(new Error("EXDEV: cross-device link not permitted, rename"), {
+            code: "EXDEV",
+          });
+        }
+        await realFileOps.rename(from, to);
+      },
+      remove: (path) => realFileOps.remove(path),
+      async copyFile(from, to) {
+        copies.push([from, to]);
+        await realFileOps.copyFile(from, to);
+      },
+    };
+    const result = await b.pass(otherVolume);
+    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(b.batigest.ledger.length, 2);
+    const intoImport = renames.filter(([, to]) => inImportFolder(b, to));
+    assert.equal(intoImport.length, 2);
+    for (const [from, to] of intoImport) {
+      assert.equal(nodePath.dirname(from), nodePath.dirname(to), `${from} -> ${to}`);
+      assert.match(nodePath.basename(from), /^~saxium-.+\.tmp$/);
+    }
+    assert.equal(copies.length, 2);
+    for (const [, to] of copies) {
+      assert.ok(inImportFolder(b, to), to);
+      assert.match(nodePath.basename(to), /^~saxium-.+\.tmp$/, "a name Batigest ignores");
+    }
+  } finally {
+    await b.close();
+  }
+});
+
+Deno.test("full disk while staging: clear French error, exit 1, nothing half-delivered, the next pass delivers", async () => {
+  const b = await bench();
+  try {
+    const quote = b.addQuote("DV-DISQUE");
+    const fullDisk: FileOps = {
+      ...realFileOps,
+      async copyFile(from, to) {
+        // Half the file is written, then the disk is full.
+        const bytes = await Deno.readFile(from);
+        await Deno.writeFile(to, bytes.subarray(0, bytes.length >> 1));
+        throw new Error("No space left on device (os error 28)");
+      },
+    };
+    const first = await b.pass(fullDisk);
+    assert.equal(first.exitCode, 1);
+    const errors = b.lines.filter((l) => l.includes("[ERROR]"));
+    assert.ok(errors.some((l) => l.includes("disque plein")), errors.join("\n"));
+    assert.ok(!b.lines.some((l) => l.includes("No space left") && !l.includes("disque plein")));
+    assert.deepEqual(await listFiles(b.folders.importDir), [], "nothing half-delivered");
+    assert.equal(b.batigest.ledger.length, 0);
+    assert.equal(b.saxium.exports.get(quote.id)!.status, "pending", "not reported, not lost");
+    assert.equal(stateOf(b, quote), "ready");
+
+    const second = await b.pass();
+    assert.equal(second.exitCode, 0, b.lines.join("\n"));
+    assert.equal(await timesConsumed(b, quote), 1);
+    assert.equal(b.saxium.exports.get(quote.id)!.status, "imported");
+    assert.deepEqual(await listFiles(b.folders.importDir), []);
+  } finally {
+    await b.close();
+  }
+});

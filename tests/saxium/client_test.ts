@@ -1,0 +1,665 @@
+import assert from "node:assert/strict";
+import {
+  backoffDelay,
+  parseRetryAfter,
+  SaxiumClient,
+  type SaxiumClientOptions,
+  SaxiumError,
+} from "../../lib/saxium/client.ts";
+import { type SaxiumSimulator, startSaxiumSimulator } from "../support/saxium_simulator.ts";
+import { orderCsv, quoteXml } from "../support/documents.ts";
+
+const TOKEN = "tok-Sx9-SECRET-42";
+
+interface Harness {
+  sim: SaxiumSimulator;
+  client: SaxiumClient;
+  delays: number[];
+  dir: string;
+}
+
+/** Run `fn` against a fresh simulator and client; everything is closed afterwards. */
+async function withClient(
+  fn: (h: Harness) => Promise<void>,
+  options: Partial<SaxiumClientOptions> & { simToken?: string | null } = {},
+): Promise<void> {
+  const { simToken, ...clientOptions } = options;
+  const sim = await startSaxiumSimulator({
+    token: simToken === null ? undefined : simToken ?? TOKEN,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "saxium_client_test_" });
+  const delays: number[] = [];
+  const client = new SaxiumClient({
+    apiUrl: sim.url,
+    token: TOKEN,
+    agentId: "POSTE-COMPTA",
+    version: "2.0.0",
+    sleep: (ms) => {
+      delays.push(ms);
+      return Promise.resolve();
+    },
+    ...clientOptions,
+  });
+  try {
+    await fn({ sim, client, delays, dir });
+  } finally {
+    client.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The error `promise` rejects with, checked to be a SaxiumError without the token. */
+async function failure(promise: Promise<unknown>): Promise<SaxiumError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof SaxiumError, `SaxiumError attendu, reçu ${error}`);
+    assert.ok(!error.message.includes(TOKEN), "le jeton apparaît dans le message");
+    assert.ok(!error.message.includes("\n"), "le message tient sur une ligne");
+    return error;
+  }
+  throw new Error("la promesse aurait dû échouer");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function addQuote(sim: SaxiumSimulator, ref = "DV-1730000000001") {
+  return sim.addExport({
+    documentType: "devis_client",
+    documentReference: ref,
+    files: { xml: quoteXml(ref), csv: orderCsv(ref) },
+  });
+}
+
+Deno.test("listPending reads the envelope and sends the agent's headers", async () => {
+  await withClient(async ({ sim, client }) => {
+    const e = addQuote(sim);
+    const list = await client.listPending(10);
+    assert.deepEqual(list, [{
+      id: e.id,
+      documentType: "devis_client",
+      documentReference: "DV-1730000000001",
+      generatedAt: e.generatedAt,
+      retryCount: 0,
+    }]);
+    const [req] = sim.requests;
+    assert.equal(req.path, "/api/batigest/exports/pending");
+    assert.deepEqual(req.query, { limit: "10", agentId: "POSTE-COMPTA" });
+    assert.equal(req.headers["authorization"], `Bearer ${TOKEN}`);
+    assert.equal(req.headers["x-agent-id"], "POSTE-COMPTA");
+    assert.equal(
+      req.headers["user-agent"],
+      `saxium-batigest-agent/2.0.0 (Deno ${Deno.version.deno})`,
+    );
+    assert.equal(req.headers["accept"], "application/json");
+  });
+});
+
+Deno.test("listPending accepts a bare array", async () => {
+  await withClient(async ({ sim, client }) => {
+    const item = {
+      id: crypto.randomUUID(),
+      documentType: "bon_commande",
+      documentReference: "BC-1",
+      xmlFileUrl: null,
+      generatedAt: "2025-10-15T16:02:10.005Z",
+      retryCount: 2,
+    };
+    sim.addFault({
+      route: "pending",
+      fault: {
+        status: 200,
+        body: JSON.stringify([item]),
+        headers: { "content-type": "application/json" },
+      },
+    });
+    const list = await client.listPending(50);
+    assert.deepEqual(list, [{
+      id: item.id,
+      documentType: "bon_commande",
+      documentReference: "BC-1",
+      generatedAt: item.generatedAt,
+      retryCount: 2,
+    }]);
+  });
+});
+
+Deno.test("without a token no Authorization header is sent", async () => {
+  await withClient(async ({ sim, client }) => {
+    assert.deepEqual(await client.listPending(5), []);
+    assert.equal(sim.requests[0].headers["authorization"], undefined);
+  }, { token: undefined, simToken: null });
+});
+
+Deno.test("downloadTo writes the exact bytes, read in several chunks, and encodes the id", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    const e = sim.addExport({
+      id: "a/b c?",
+      documentType: "devis_client",
+      documentReference: "DV-2",
+      // Several reads into the one reused buffer.
+      files: { xml: quoteXml("DV-2", { targetBytes: 300 * 1024 }) },
+    });
+    const path = `${dir}/DV-2.xml`;
+    await Deno.writeTextFile(path, "old content that must disappear, longer than nothing");
+    const { bytes } = await client.downloadTo(e.id, { format: "xml", path });
+    assert.deepEqual(await Deno.readFile(path), e.files.xml);
+    assert.equal(bytes, e.files.xml!.length);
+    assert.equal(sim.requests[0].path, "/api/batigest/exports/a%2Fb%20c%3F/download");
+    assert.deepEqual(sim.requests[0].query, { format: "xml" });
+    assert.equal(sim.requests[0].headers["accept"], "application/xml");
+    assert.ok(sim.exports.get(e.id)!.downloadedAt);
+  });
+});
+
+Deno.test("downloadTo of a format the export lacks is an http error without retry", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    const e = sim.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-3",
+      files: { xml: "<Devis/>" },
+    });
+    const error = await failure(client.downloadTo(e.id, { format: "csv", path: `${dir}/x.csv` }));
+    assert.equal(error.kind, "http");
+    assert.equal(error.status, 400);
+    assert.match(error.message, /n'a pas de fichier csv/);
+    assert.equal(sim.requests.length, 1);
+    assert.equal(await exists(`${dir}/x.csv`), false);
+  });
+});
+
+Deno.test("markSynced and markError send the documented bodies", async () => {
+  await withClient(async ({ sim, client }) => {
+    const a = addQuote(sim, "DV-10");
+    const b = addQuote(sim, "DV-11");
+    await client.markSynced(a.id, {
+      batigestReference: "DV-10",
+      importedAt: "2025-10-14T10:00:00.000Z",
+    });
+    await client.markError(b.id, {
+      errorMessage: "Fichier refusé par Batigest",
+      stage: "delivery",
+      code: "E42",
+    });
+    assert.equal(sim.exports.get(a.id)!.status, "imported");
+    assert.equal(sim.exports.get(b.id)!.status, "error");
+    assert.equal(sim.exports.get(b.id)!.retryCount, 1);
+    const [synced, errored] = sim.requests;
+    assert.equal(synced.method, "POST");
+    assert.equal(synced.path, `/api/batigest/exports/${a.id}/mark-synced`);
+    assert.equal(synced.headers["content-type"], "application/json");
+    assert.deepEqual(synced.body, {
+      exportId: a.id,
+      batigestReference: "DV-10",
+      agentId: "POSTE-COMPTA",
+      agentVersion: "2.0.0",
+      batigestResponse: { importedAt: "2025-10-14T10:00:00.000Z", success: true },
+    });
+    const body = errored.body as { errorDetails: Record<string, string> };
+    assert.match(body.errorDetails.timestamp, /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(body, {
+      exportId: b.id,
+      errorMessage: "Fichier refusé par Batigest",
+      errorDetails: {
+        timestamp: body.errorDetails.timestamp,
+        agentId: "POSTE-COMPTA",
+        agentVersion: "2.0.0",
+        stage: "delivery",
+        code: "E42",
+      },
+    });
+  });
+});
+
+Deno.test("markSynced of an unknown export is not_found", async () => {
+  await withClient(async ({ sim, client }) => {
+    const error = await failure(
+      client.markSynced(crypto.randomUUID(), {
+        batigestReference: "X",
+        importedAt: new Date().toISOString(),
+      }),
+    );
+    assert.equal(error.kind, "not_found");
+    assert.equal(error.status, 404);
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("status returns the server's figures", async () => {
+  await withClient(async ({ sim, client }) => {
+    addQuote(sim, "DV-20");
+    const status = await client.status();
+    assert.deepEqual(status, {
+      pending: 1,
+      ready: 1,
+      downloaded: 0,
+      imported: 0,
+      errors: 0,
+      lastSync: null,
+      queueHealth: "healthy",
+    });
+  });
+});
+
+Deno.test("503 twice then success: three requests, two backoff waits", async () => {
+  const retries: { attempt: number; delayMs: number; reason: string }[] = [];
+  await withClient(async ({ sim, client, delays }) => {
+    addQuote(sim);
+    sim.addFault({ route: "pending", times: 2, fault: { status: 503 } });
+    const list = await client.listPending(50);
+    assert.equal(list.length, 1);
+    assert.equal(sim.requests.length, 3);
+    assert.deepEqual(delays, [250, 500]);
+    assert.deepEqual(retries.map((r) => [r.attempt, r.delayMs]), [[1, 250], [2, 500]]);
+    assert.match(retries[0].reason, /HTTP 503/);
+  }, { random: () => 0.5, onRetry: (info) => retries.push(info) });
+});
+
+Deno.test("429 Retry-After is honoured and capped at maxDelayMs", async () => {
+  await withClient(async ({ sim, client, delays }) => {
+    sim.addFault({
+      route: "status",
+      times: 1,
+      fault: { status: 429, headers: { "retry-after": "3" } },
+    });
+    sim.addFault({
+      route: "status",
+      times: 1,
+      fault: { status: 429, headers: { "retry-after": "120" } },
+    });
+    await client.status();
+    assert.deepEqual(delays, [3000, 10_000]);
+    assert.equal(sim.requests.length, 3);
+  }, { maxDelayMs: 10_000 });
+});
+
+Deno.test("persistent 5xx gives up after maxAttempts with the status", async () => {
+  await withClient(async ({ sim, client, delays }) => {
+    sim.addFault({
+      route: "pending",
+      fault: {
+        status: 500,
+        body: JSON.stringify({ success: false, message: "Base de données\r\nindisponible" }),
+      },
+    });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "http");
+    assert.equal(error.status, 500);
+    assert.match(error.message, /« Base de données indisponible »/);
+    assert.match(error.message, /3 tentatives/);
+    assert.equal(sim.requests.length, 3);
+    assert.equal(delays.length, 2);
+  }, { maxAttempts: 3 });
+});
+
+Deno.test("401 is an auth error at once, telling to renew the token", async () => {
+  await withClient(async ({ sim, client, delays }) => {
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "auth");
+    assert.equal(error.status, 401);
+    assert.match(error.message, /SAXIUM_TOKEN/);
+    assert.equal(sim.requests.length, 1);
+    assert.deepEqual(delays, []);
+  }, { simToken: "another-token-entirely" });
+});
+
+Deno.test("403 is an auth error too", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({ route: "any", fault: { status: 403 } });
+    assert.equal((await failure(client.status())).kind, "auth");
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("other 4xx are not retried and quote the server's message, cleaned and capped", async () => {
+  await withClient(async ({ sim, client }) => {
+    const long = "Requête invalide\u0007\r\n" + "x".repeat(1000) + ` ${TOKEN}`;
+    sim.addFault({
+      route: "pending",
+      fault: { status: 422, body: JSON.stringify({ success: false, message: long }) },
+    });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "http");
+    assert.equal(error.status, 422);
+    assert.match(error.message, /« Requête invalide x+… »/);
+    assert.ok(error.message.length < 400);
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("success: false in a 200 is an http error quoting the server", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "status",
+      fault: {
+        status: 200,
+        body: JSON.stringify({ success: false, message: `jeton ${TOKEN} expiré` }),
+      },
+    });
+    const error = await failure(client.status());
+    assert.equal(error.kind, "http");
+    assert.match(error.message, /« jeton \*\*\* expiré »/);
+  });
+});
+
+Deno.test("a hanging server times out on every attempt", async () => {
+  await withClient(async ({ sim, client, delays }) => {
+    sim.addFault({ route: "pending", fault: "hang" });
+    const started = Date.now();
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "timeout");
+    assert.equal(sim.requests.length, 2);
+    assert.equal(delays.length, 1);
+    assert.ok(Date.now() - started < 5000);
+  }, { timeoutMs: 150, maxAttempts: 2 });
+});
+
+Deno.test("a slow answer times out and the next attempt succeeds", async () => {
+  await withClient(async ({ sim, client }) => {
+    addQuote(sim);
+    sim.addFault({ route: "pending", times: 1, fault: { delayMs: 1000 } });
+    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal(sim.requests.length, 2);
+  }, { timeoutMs: 200 });
+});
+
+Deno.test("the timeout also covers a body that stops arriving", async () => {
+  // Headers and a first chunk arrive, then the body stalls until the attempt's signal fires.
+  const stallingBody: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    const bytes = await res.bytes();
+    const signal = init!.signal!;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.subarray(0, 10));
+        signal.addEventListener("abort", () => controller.error(signal.reason), { once: true });
+      },
+    });
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  await withClient(async ({ sim, client, dir }) => {
+    const e = addQuote(sim);
+    const path = `${dir}/slow.xml`;
+    const error = await failure(client.downloadTo(e.id, { format: "xml", path }));
+    assert.equal(error.kind, "timeout");
+    assert.equal(sim.requests.length, 2);
+    assert.equal(await exists(path), false);
+  }, { timeoutMs: 150, maxAttempts: 2, fetch: stallingBody });
+});
+
+Deno.test("a truncated download is retried and ends complete", async () => {
+  await withClient(async ({ sim, client, dir, delays }) => {
+    const e = addQuote(sim);
+    sim.addFault({ route: "download", times: 2, fault: "truncate" });
+    const path = `${dir}/doc.xml`;
+    const { bytes } = await client.downloadTo(e.id, { format: "xml", path });
+    assert.equal(bytes, e.files.xml!.length);
+    assert.deepEqual(await Deno.readFile(path), e.files.xml);
+    assert.equal(sim.requests.length, 3);
+    assert.equal(delays.length, 2);
+  });
+});
+
+Deno.test("a download truncated every time fails and leaves no file", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    const e = addQuote(sim);
+    sim.addFault({ route: "download", fault: "truncate" });
+    const path = `${dir}/doc.xml`;
+    const error = await failure(client.downloadTo(e.id, { format: "xml", path }));
+    assert.equal(error.kind, "network");
+    assert.match(error.message, /3 tentatives/);
+    assert.equal(sim.requests.length, 3);
+    assert.equal(await exists(path), false);
+  }, { maxAttempts: 3 });
+});
+
+Deno.test("a connection reset is retried", async () => {
+  await withClient(async ({ sim, client }) => {
+    addQuote(sim);
+    sim.addFault({ route: "pending", times: 1, fault: "reset" });
+    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal(sim.requests.length, 2);
+  });
+});
+
+Deno.test("a document larger than maxDownloadBytes is too_large, not retried, no file", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    const e = sim.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-BIG",
+      files: { xml: quoteXml("DV-BIG", { targetBytes: 4096 }) },
+    });
+    const path = `${dir}/big.xml`;
+    const error = await failure(client.downloadTo(e.id, { format: "xml", path }));
+    assert.equal(error.kind, "too_large");
+    assert.equal(sim.requests.length, 1);
+    assert.equal(await exists(path), false);
+  }, { maxDownloadBytes: 1024 });
+});
+
+Deno.test("the size cap also holds while streaming a body without Content-Length", async () => {
+  const stripLength: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    const headers = new Headers(res.headers);
+    headers.delete("content-length");
+    return new Response(res.body, { status: res.status, headers });
+  };
+  await withClient(async ({ sim, client, dir }) => {
+    const e = sim.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-BIG",
+      files: { xml: quoteXml("DV-BIG", { targetBytes: 256 * 1024 }) },
+    });
+    const path = `${dir}/big.xml`;
+    const error = await failure(client.downloadTo(e.id, { format: "xml", path }));
+    assert.equal(error.kind, "too_large");
+    assert.equal(await exists(path), false);
+  }, { maxDownloadBytes: 64 * 1024, fetch: stripLength });
+});
+
+Deno.test("an HTML page instead of JSON is a protocol error in French, not retried", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({ route: "pending", fault: "html" });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.status, 200);
+    assert.match(
+      error.message,
+      /Réponse illisible de Saxium .*text\/html.*liste d'exports.*était attendu/,
+    );
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("an HTML 502 page is a protocol error retried like a 5xx", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "status",
+      fault: {
+        status: 502,
+        body: "<html><body>Bad Gateway</body></html>",
+        headers: { "content-type": "text/html" },
+      },
+    });
+    const error = await failure(client.status());
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.status, 502);
+    assert.equal(sim.requests.length, 3);
+  }, { maxAttempts: 3 });
+});
+
+Deno.test("a JSON answer of the wrong shape is a protocol error naming what was expected", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "pending",
+      fault: { status: 200, body: JSON.stringify({ success: true, data: [{ id: 42 }] }) },
+    });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "protocol");
+    assert.match(error.message, /champ 0\.id/);
+    assert.match(error.message, /liste d'exports/);
+  });
+});
+
+Deno.test("a redirect to another host is refused and names it", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({ route: "pending", fault: { redirectTo: "https://evil.example:8443/steal" } });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "redirect");
+    assert.match(error.message, /evil\.example:8443/);
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("a redirect to another port of the same host is refused", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "status",
+      fault: { redirectTo: `http://127.0.0.1:${sim.port + 1}/api/batigest/status` },
+    });
+    assert.equal((await failure(client.status())).kind, "redirect");
+  });
+});
+
+Deno.test("a same-origin redirect is followed, a loop is stopped", async () => {
+  await withClient(async ({ sim, client }) => {
+    addQuote(sim);
+    sim.addFault({
+      route: "pending",
+      times: 1,
+      fault: { redirectTo: "/api/batigest/exports/pending?limit=5&agentId=POSTE-COMPTA" },
+    });
+    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal(sim.requests.length, 2);
+    assert.equal(sim.requests[1].headers["authorization"], `Bearer ${TOKEN}`);
+
+    sim.addFault({ route: "status", fault: { redirectTo: `${sim.url}/api/batigest/status` } });
+    const error = await failure(client.status());
+    assert.equal(error.kind, "redirect");
+    assert.equal(sim.requests.length, 2 + 4);
+  });
+});
+
+Deno.test("a closed port is a network error after the retries", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const delays: number[] = [];
+  const client = new SaxiumClient({
+    apiUrl: `http://127.0.0.1:${port}`,
+    token: TOKEN,
+    agentId: "POSTE-COMPTA",
+    version: "2.0.0",
+    maxAttempts: 3,
+    sleep: (ms) => {
+      delays.push(ms);
+      return Promise.resolve();
+    },
+  });
+  try {
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "network");
+    assert.equal(error.status, undefined);
+    assert.match(error.message, /Connexion à Saxium impossible \(127\.0\.0\.1:\d+ .*3 tentatives/);
+    assert.equal(delays.length, 2);
+  } finally {
+    client.close();
+  }
+});
+
+Deno.test("the token never appears in error messages or retry reasons", async () => {
+  const reasons: string[] = [];
+  await withClient(async ({ sim, client, dir }) => {
+    const e = addQuote(sim);
+    const echo = JSON.stringify({ success: false, message: `Authorization: Bearer ${TOKEN}` });
+    const faults = [
+      { status: 500, body: echo },
+      { status: 400, body: echo },
+      { status: 401, body: echo },
+      { status: 502, body: `<html>${TOKEN}</html>` },
+      "hang" as const,
+      "truncate" as const,
+      { redirectTo: `http://${TOKEN}.example/` },
+    ];
+    for (const fault of faults) {
+      sim.clearFaults();
+      sim.addFault({ route: "any", fault });
+      await failure(client.downloadTo(e.id, { format: "xml", path: `${dir}/f.xml` }));
+      await failure(
+        client.markSynced(e.id, { batigestReference: "R", importedAt: "2025-01-01T00:00:00Z" }),
+      );
+    }
+  }, { maxAttempts: 2, timeoutMs: 100, onRetry: (info) => reasons.push(info.reason) });
+  assert.ok(reasons.length > 0);
+  for (const reason of reasons) assert.ok(!reason.includes(TOKEN), reason);
+});
+
+Deno.test("a token with a line break is refused at construction, without echoing it", () => {
+  assert.throws(
+    () =>
+      new SaxiumClient({
+        apiUrl: "https://saxium.example",
+        token: "abc\r\ndef",
+        agentId: "A",
+        version: "1",
+      }),
+    (error: unknown) =>
+      error instanceof SaxiumError && error.kind === "auth" && !error.message.includes("abc"),
+  );
+});
+
+Deno.test("requests go through the configured proxy", async () => {
+  const sim = await startSaxiumSimulator({ token: TOKEN });
+  addQuote(sim);
+  const client = new SaxiumClient({
+    apiUrl: "http://saxium.invalid",
+    token: TOKEN,
+    agentId: "POSTE-COMPTA",
+    version: "2.0.0",
+    proxy: sim.url,
+    maxAttempts: 1,
+  });
+  try {
+    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal(sim.requests[0].path, "/api/batigest/exports/pending");
+  } finally {
+    client.close();
+    await sim.close();
+  }
+});
+
+Deno.test("backoffDelay: full jitter below min(maxDelayMs, base * 2 ** attempt)", () => {
+  const options = { baseDelayMs: 500, maxDelayMs: 30_000 };
+  assert.equal(backoffDelay(0, { ...options, random: () => 0 }), 0);
+  assert.equal(backoffDelay(0, { ...options, random: () => 0.5 }), 250);
+  assert.equal(backoffDelay(3, { ...options, random: () => 0.5 }), 2000);
+  assert.equal(backoffDelay(20, { ...options, random: () => 0.5 }), 15_000);
+  assert.equal(backoffDelay(60, { ...options, random: () => 0.999999 }), 29_999);
+  for (let attempt = 0; attempt < 12; attempt++) {
+    for (let i = 0; i < 50; i++) {
+      const d = backoffDelay(attempt, { ...options, random: Math.random });
+      assert.ok(d >= 0 && d < Math.min(30_000, 500 * 2 ** attempt), `${attempt}: ${d}`);
+    }
+  }
+});
+
+Deno.test("parseRetryAfter reads seconds and HTTP dates", () => {
+  const now = new Date("2025-10-14T10:00:00Z");
+  assert.equal(parseRetryAfter(null, now), undefined);
+  assert.equal(parseRetryAfter("0", now), 0);
+  assert.equal(parseRetryAfter(" 5 ", now), 5000);
+  assert.equal(parseRetryAfter("Tue, 14 Oct 2025 10:00:30 GMT", now), 30_000);
+  assert.equal(parseRetryAfter("Tue, 14 Oct 2025 09:00:00 GMT", now), 0);
+  assert.equal(parseRetryAfter("-3", now), undefined);
+  assert.equal(parseRetryAfter("1.5", now), undefined);
+  assert.equal(parseRetryAfter("bientôt", now), undefined);
+  assert.equal(parseRetryAfter("", now), undefined);
+});

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import {
+  FolderWatcher,
+  NameTakenError,
+  publish,
+  stage,
+  waitForConsumption,
+  withdraw,
+} from "../../lib/sync/delivery.ts";
+import { realFileOps } from "../../lib/base/fs_retry.ts";
+
+async function tempFolder(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "delivery-" });
+}
+
+Deno.test("stage writes a complete copy; publish renames it and never overwrites", async () => {
+  const dir = await tempFolder();
+  try {
+    const source = nodePath.join(dir, "source.xml");
+    await Deno.writeTextFile(source, "<Devis/>");
+    const temp = nodePath.join(dir, "~saxium-1.xml.tmp");
+    await stage(source, { stagingPath: temp, fileOps: realFileOps });
+    assert.equal(await Deno.readTextFile(temp), "<Devis/>");
+    const final = nodePath.join(dir, "DV-1.xml");
+    await Deno.writeTextFile(final, "autre document");
+    await assert.rejects(publish(temp, { finalPath: final, fileOps: realFileOps }), NameTakenError);
+    assert.equal(await Deno.readTextFile(final), "autre document");
+    await Deno.remove(final);
+    await publish(temp, { finalPath: final, fileOps: realFileOps });
+    assert.equal(await Deno.readTextFile(final), "<Devis/>");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failed staging leaves no partial file behind", async () => {
+  const dir = await tempFolder();
+  try {
+    const temp = nodePath.join(dir, "~saxium-2.xml.tmp");
+    const full = {
+      ...realFileOps,
+      copyFile: async (_from: string, to: string) => {
+        await Deno.writeTextFile(to, "<Dev");
+        throw new Error("No space left on device (os error 28)");
+      },
+    };
+    await assert.rejects(stage("unused", { stagingPath: temp, fileOps: full }), /os error 28/);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("consumption is seen when the file disappears; a timeout when it stays", async () => {
+  const dir = await tempFolder();
+  const watcher = new FolderWatcher(dir);
+  try {
+    const file = nodePath.join(dir, "DV-3.xml");
+    await Deno.writeTextFile(file, "x");
+    setTimeout(() => Deno.removeSync(file), 30);
+    assert.equal(
+      await waitForConsumption([file], { deadline: Date.now() + 5_000, watcher }),
+      "consumed",
+    );
+    await Deno.writeTextFile(file, "x");
+    assert.equal(
+      await waitForConsumption([file], { deadline: Date.now() + 150, watcher }),
+      "timeout",
+    );
+    const marker = nodePath.join(dir, "~saxium-3.xml.withdrawn");
+    assert.equal(
+      await withdraw(file, { withdrawnPath: marker, fileOps: realFileOps }),
+      "withdrawn",
+    );
+    assert.equal(await Deno.readTextFile(marker), "x", "kept, under a name Batigest ignores");
+    assert.equal(
+      await withdraw(file, { withdrawnPath: marker, fileOps: realFileOps }),
+      "consumed",
+      "already gone: Batigest took it",
+    );
+  } finally {
+    await watcher.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
