@@ -10,6 +10,8 @@
  */
 
 import nodePath from "node:path";
+import { isInside } from "./paths.ts";
+import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
 /** Log levels, as written in the log files. */
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
@@ -394,14 +396,9 @@ function checkFoldersApart(
   importDir: string,
   p: typeof nodePath.win32 | typeof nodePath.posix,
 ): void {
-  const fold = (s: string) => (p.sep === "\\" ? s.toLowerCase() : s);
-  const a = fold(workDir);
-  const b = fold(importDir);
-  const inside = (parent: string, child: string) => {
-    const rel = p.relative(parent, child);
-    return rel === "" || (!rel.startsWith("..") && !p.isAbsolute(rel));
-  };
-  if (inside(a, b) || inside(b, a)) {
+  const overlap = isInside(workDir, importDir, { pathApi: p, orSame: true }) ||
+    isInside(importDir, workDir, { pathApi: p });
+  if (overlap) {
     throw new ConfigError(
       "batigestImportDir",
       `Paramètre batigestImportDir invalide (${importDir}) : le dossier d'import de Batigest et le dossier de travail (${workDir}) doivent être distincts et aucun ne doit contenir l'autre.`,
@@ -481,8 +478,7 @@ function caFile(
 ): string {
   const raw = text("caFile", value);
   const full = p.resolve(workDir, raw);
-  const rel = p.relative(workDir, full);
-  if (rel === "" || rel.startsWith("..") || p.isAbsolute(rel)) {
+  if (!isInside(workDir, full, { pathApi: p })) {
     throw new ConfigError(
       "caFile",
       `Paramètre caFile refusé (${raw}) : l'agent ne lit que son dossier de travail ; copiez le certificat (PEM) dans ${workDir} et indiquez son nom.`,
@@ -494,37 +490,10 @@ function caFile(
 /** The settings with secrets masked, for `status`, logs and support bundles. */
 export function maskedSettings(settings: Settings): Record<string, unknown> {
   const masked: Record<string, unknown> = { ...settings };
-  if (settings.token) masked.token = mask(settings.token);
-  if (settings.proxy) masked.proxy = settings.proxy.replace(/\/\/[^@/]*@/, "//***@");
-  if (settings.notify) masked.notify = maskSecrets(settings.notify);
+  if (settings.token) masked.token = `${MASK} (défini)`;
+  if (settings.proxy) masked.proxy = maskUrlCredentials(settings.proxy);
+  if (settings.notify) masked.notify = maskByKey(settings.notify);
   return masked;
-}
-
-function mask(_secret: string): string {
-  return "******** (défini)";
-}
-
-function maskSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskSecrets);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, maskValue(k, v)]),
-    );
-  }
-  return value;
-}
-
-/** Secrets by key name; a webhook URL keeps its origin (its path is the secret). */
-function maskValue(key: string, value: unknown): unknown {
-  if (typeof value !== "string") return maskSecrets(value);
-  if (/webhook/i.test(key)) {
-    try {
-      return `${new URL(value).origin}/********`;
-    } catch {
-      return "********";
-    }
-  }
-  return /pass|secret|token|key/i.test(key) ? "********" : value;
 }
 
 /** A value safe to echo in a message: control characters shown as `?`, length capped. */

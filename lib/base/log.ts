@@ -13,6 +13,7 @@
 
 import nodePath from "node:path";
 import type { LogLevel } from "./config.ts";
+import { redact } from "./secrets.ts";
 
 const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };
 
@@ -43,9 +44,34 @@ export function localDateTime(date: Date): string {
   }`;
 }
 
-/** The log file name of a day: `sync-yyyy-MM-dd.log`. */
-export function logFileName(date: Date): string {
-  return `sync-${localDate(date)}.log`;
+/** The log file name of a day (a date, or `yyyy-MM-dd`): `sync-yyyy-MM-dd.log`. */
+export function logFileName(day: Date | string): string {
+  return `sync-${typeof day === "string" ? day : localDate(day)}.log`;
+}
+
+/** The log file of a day in the `Logs` folder. */
+export function logFilePath(logsDir: string, day: Date | string): string {
+  return nodePath.join(logsDir, logFileName(day));
+}
+
+/** Whether a file name is a day's log. */
+export function isLogFileName(name: string): boolean {
+  return /^sync-\d{4}-\d{2}-\d{2}\.log$/.test(name);
+}
+
+/** A log line read back: its local time stamp (`yyyy-MM-dd HH:mm:ss`), level and message. */
+export interface LogLine {
+  stamp: string;
+  level: LogLevel;
+  message: string;
+}
+
+const LINE = /^\uFEFF?\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] \[(DEBUG|INFO|WARNING|ERROR)\] ?(.*)$/;
+
+/** Reads one line written by {@linkcode formatLine}; undefined for anything else. */
+export function parseLogLine(line: string): LogLine | undefined {
+  const m = LINE.exec(line.replace(/\r$/, ""));
+  return m ? { stamp: m[1], level: m[2] as LogLevel, message: m[3] } : undefined;
 }
 
 /**
@@ -53,11 +79,10 @@ export function logFileName(date: Date): string {
  * control characters shown as a visible `⏎` or `?`.
  */
 export function sanitize(message: string, secrets: readonly string[] = []): string {
-  let text = message;
-  for (const secret of secrets) {
-    if (secret) text = text.split(secret).join("********");
-  }
-  return text.replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(/\t/g, " ")
+  return redact(message, secrets).replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(
+    /\t/g,
+    " ",
+  )
     .replace(CONTROL_CHARACTERS, "?");
 }
 
@@ -116,7 +141,7 @@ export class Logger {
     if (!levelPasses(level, this.#options.level)) return;
     const now = this.#options.now();
     const line = formatLine(now, level, sanitize(message, this.#options.secrets));
-    const path = nodePath.join(this.#options.dir, logFileName(now));
+    const path = logFilePath(this.#options.dir, now);
     try {
       Deno.writeFileSync(path, this.#encoder.encode(`${line}\r\n`), { append: true });
     } catch {
@@ -146,10 +171,10 @@ export function pruneLogs(
 ): string[] {
   const cutoff = new Date(options.now);
   cutoff.setDate(cutoff.getDate() - options.retentionDays);
-  const limit = `sync-${localDate(cutoff)}.log`;
+  const limit = logFileName(cutoff);
   const removed: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isFile || !/^sync-\d{4}-\d{2}-\d{2}\.log$/.test(entry.name)) continue;
+    if (!entry.isFile || !isLogFileName(entry.name)) continue;
     if (entry.name < limit) {
       Deno.removeSync(nodePath.join(dir, entry.name));
       removed.push(entry.name);

@@ -90,6 +90,38 @@ export function withdrawnPath(folders: WorkFolders, id: string, format: Document
   return nodePath.join(folders.importDir, `~saxium-${id}.${format}.withdrawn`);
 }
 
+/** The ending of the note beside each file of `Errors\`: `<file>.erreur.txt`. */
+export const ERROR_NOTE_SUFFIX = ".erreur.txt";
+
+/** The note that says why `Errors\<name>` is there. */
+export function errorNotePath(errorsDir: string, name: string): string {
+  return nodePath.join(errorsDir, `${name}${ERROR_NOTE_SUFFIX}`);
+}
+
+/** Whether a name in `Errors\` is a kept document (not the note beside one). */
+export function isErrorDocument(name: string): boolean {
+  return !name.endsWith(ERROR_NOTE_SUFFIX);
+}
+
+/** Writes the note beside `Errors\<name>`: the reason, one line, CRLF for Notepad. */
+export async function writeErrorNote(
+  errorsDir: string,
+  name: string,
+  reason: string,
+): Promise<void> {
+  await Deno.writeTextFile(errorNotePath(errorsDir, name), `${reason}\r\n`);
+}
+
+/** The reason beside `Errors\<name>`, or undefined when there is none. */
+export async function readErrorNote(errorsDir: string, name: string): Promise<string | undefined> {
+  try {
+    return (await Deno.readTextFile(errorNotePath(errorsDir, name))).trim();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 /** `yyyy-MM-dd-HHmmss`, local time, the archive's prefix. */
 export function archiveStamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");

@@ -20,6 +20,7 @@ import {
 } from "../base/config.ts";
 import { notifyNetHosts } from "../notify/notify.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
+import { SCHTASKS } from "../windows/schtasks.ts";
 
 /** The Deno target of the executable. */
 export const TARGET = "x86_64-pc-windows-msvc";
@@ -30,7 +31,6 @@ export const ENTRY_FILE = "dist/build/entry.ts";
 /** The generated env file embedded by `deno compile --env-file`. */
 export const ENV_FILE = "dist/build/agent.env";
 /** The program the executable may run. */
-export const SCHTASKS_PROGRAM = "schtasks.exe";
 
 /** A build configuration, validated: Windows paths absolute and normalised. */
 export interface BuildConfig {
@@ -198,7 +198,7 @@ export function buildPermissionFlags(config: BuildConfig): string[] {
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
     extraNetHosts: notifyNetHosts(config.notify),
-    schtasks: SCHTASKS_PROGRAM,
+    schtasks: SCHTASKS,
   });
 }
 

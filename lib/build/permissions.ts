@@ -6,6 +6,8 @@
  * @module
  */
 
+import { SCHTASKS } from "../windows/schtasks.ts";
+
 /** Environment variables the agent reads (configuration and proxies). */
 export const AGENT_ENV_VARS: readonly string[] = [
   "SAXIUM_API_URL",
@@ -59,7 +61,7 @@ export function permissionFlags(scope: PermissionScope): string[] {
     `--allow-net=${[...new Set(net)].join(",")}`,
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    `--allow-run=${scope.schtasks ?? "schtasks.exe"}`,
+    `--allow-run=${scope.schtasks ?? SCHTASKS}`,
     `--allow-env=${env}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",

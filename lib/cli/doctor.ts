@@ -18,7 +18,8 @@ import {
 } from "../health/doctor_checks.ts";
 import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
-import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 
 const HELP =
   `Utilisation : saxium-batigest-agent doctor [--json] [--bundle [FICHIER.zip]] [--name NOM_DE_TACHE]

@@ -20,7 +20,8 @@ import {
   type TaskXmlOptions,
   windowsCommandLine,
 } from "../windows/task_definition.ts";
-import { EXIT, loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./common.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 
 const HELP = [
   "Usage : saxium-batigest-agent install-task [--every <minutes>] [--name <nom>] [--dry-run]",

@@ -20,8 +20,10 @@ import {
   type TaskInfo,
 } from "../windows/task_definition.ts";
 import { VERSION } from "../base/version.ts";
-import { exists, journalPath, workFolders } from "../base/work_folders.ts";
-import { EXIT, loadSettings, openSaxiumClient, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { exists, isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { openSaxiumClient } from "../saxium/open.ts";
 
 const HELP = `Utilisation : saxium-batigest-agent status [--json] [--name NOM_DE_TACHE]
 
@@ -130,7 +132,7 @@ async function scanErrors(dir: string): Promise<{ files: number; oldest?: string
   let oldest: Date | undefined;
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || entry.name.endsWith(".erreur.txt")) continue;
+      if (!entry.isFile || !isErrorDocument(entry.name)) continue;
       files++;
       const mtime = (await Deno.stat(nodePath.join(dir, entry.name))).mtime ?? undefined;
       if (mtime && (!oldest || mtime < oldest)) oldest = mtime;

@@ -17,15 +17,10 @@ import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
-import {
-  abortableSleep,
-  EXIT,
-  loadSettings,
-  openSaxiumClient,
-  parseFlags,
-  readCaCerts,
-  SETTING_OPTIONS,
-} from "./common.ts";
+import { EXIT } from "./exit_codes.ts";
+import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
+import { abortableSleep } from "../base/sleep.ts";
 
 const HELP = `Utilisation : saxium-batigest-agent sync [--once] [options]
 

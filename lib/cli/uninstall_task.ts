@@ -8,7 +8,8 @@ import { ConfigError } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { uninstallTask } from "../windows/schtasks.ts";
 import { DEFAULT_TASK_NAME, taskNameProblem } from "../windows/task_definition.ts";
-import { EXIT, parseFlags, SETTING_OPTIONS } from "./common.ts";
+import { EXIT } from "./exit_codes.ts";
+import { parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { taskCommandFailure } from "./install_task.ts";
 
 const HELP = [

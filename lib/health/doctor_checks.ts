@@ -17,8 +17,8 @@ import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { CONFIG_FILE_NAME, ConfigError, type Settings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
+import { maskUrlCredentials, maskWebhookUrl } from "../base/secrets.ts";
 import {
-  maskWebhookUrl,
   type NotifyConfig,
   parseNotifySettings,
   type SmtpConfig,
@@ -35,7 +35,7 @@ import {
   type TaskInfo,
 } from "../windows/task_definition.ts";
 import { VERSION } from "../base/version.ts";
-import { workFolders } from "../base/work_folders.ts";
+import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 
 /** A check's verdict. */
 export type CheckStatus = "OK" | "WARNING" | "ERROR";
@@ -759,9 +759,9 @@ export function checkProxy(facts: ProxyFacts): CheckResult {
   const title = "Proxy";
   const vars = (["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"] as const)
     .filter((name) => facts.env[name])
-    .map((name) => `${name}=${maskCredentials(facts.env[name]!)}`);
+    .map((name) => `${name}=${maskUrlCredentials(facts.env[name]!)}`);
   const route = facts.proxy
-    ? `Saxium via le proxy ${maskCredentials(facts.proxy)}`
+    ? `Saxium via le proxy ${maskUrlCredentials(facts.proxy)}`
     : "connexion directe à Saxium (aucun proxy)";
   const detail = vars.length ? `${route} ; variables : ${vars.join(", ")}` : route;
   if (!facts.proxy && facts.env.HTTP_PROXY && facts.apiUrl.startsWith("https:")) {
@@ -895,11 +895,6 @@ export async function listFiles(
     return { files, error: message(e) };
   }
   return { files: files.sort((a, b) => a.modified.localeCompare(b.modified)) };
-}
-
-/** Whether a name in `Errors\` is a document (not its `.erreur.txt` reason). */
-export function isErrorDocument(name: string): boolean {
-  return !name.endsWith(".erreur.txt");
 }
 
 /** Whether a name in the import folder is something Batigest should take, or the agent's own. */
@@ -1229,10 +1224,6 @@ function message(e: unknown): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function maskCredentials(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//***@");
 }
 
 /** A size in French units: `85,6 Go`. */

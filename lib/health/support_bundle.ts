@@ -15,11 +15,13 @@
 import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
 import { CONFIG_FILE_NAME, ConfigError, maskedSettings, type Settings } from "../base/config.ts";
-import { localDateTime, logFileName } from "../base/log.ts";
-import { maskWebhookUrl, notifySecrets } from "../notify/notify.ts";
+import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
+import { notifySecrets } from "../notify/notify.ts";
+import { isInside } from "../base/paths.ts";
+import { MASK, maskByKey, maskJsonText, redact } from "../base/secrets.ts";
 import { notifyStatePath } from "../notify/memory.ts";
 import { VERSION } from "../base/version.ts";
-import { archiveStamp, workFolders } from "../base/work_folders.ts";
+import { archiveStamp, isErrorDocument, readErrorNote, workFolders } from "../base/work_folders.ts";
 
 /** One file of the bundle. */
 export interface BundleFile {
@@ -52,7 +54,6 @@ export const BUNDLE_LOG_HOURS = 24;
 const MAX_LOG_CHARS = 20 * 1024 * 1024;
 /** The most reasons of `Errors\` listed. */
 const MAX_ERROR_REASONS = 200;
-const MASK = "********";
 
 /** `<workDir>\support-yyyy-MM-dd-HHmmss.zip`. */
 export function defaultBundlePath(settings: Pick<Settings, "workDir">, now: Date): string {
@@ -94,12 +95,6 @@ export function resolveBundlePath(
   return path;
 }
 
-function isInside(parent: string, child: string): boolean {
-  const fold = (s: string) => (nodePath.sep === "\\" ? s.toLowerCase() : s);
-  const rel = nodePath.relative(fold(parent), fold(child));
-  return rel !== "" && !rel.startsWith("..") && !nodePath.isAbsolute(rel);
-}
-
 /** The values that must never appear in the bundle. */
 export function bundleSecrets(settings: Pick<Settings, "token" | "proxy" | "notify">): string[] {
   const secrets: string[] = [];
@@ -114,13 +109,6 @@ export function bundleSecrets(settings: Pick<Settings, "token" | "proxy" | "noti
   return [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every secret replaced by `********`. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join(MASK);
-  return out;
-}
-
 /** Gathers the bundle's files (secrets not yet scrubbed). */
 export async function collectBundleFiles(input: BundleInput): Promise<BundleFile[]> {
   const { settings, now } = input;
@@ -132,7 +120,7 @@ export async function collectBundleFiles(input: BundleInput): Promise<BundleFile
   if (config) files.push(config);
   files.push({
     name: "configuration/effective.json",
-    text: json(maskNotify(maskedSettings(settings))),
+    text: json(maskedSettings(settings)),
   });
   files.push({ name: "status.json", text: json(input.status) });
   files.push({ name: "doctor.json", text: json(input.doctor) });
@@ -154,7 +142,7 @@ export async function writeSupportBundle(
   const secrets = bundleSecrets(input.settings);
   const files = (await collectBundleFiles(input)).map((f) => ({
     name: f.name,
-    text: scrub(f.text, secrets),
+    text: redact(f.text, secrets),
   }));
   const mtime = input.now;
   const zip = zipSync(
@@ -195,7 +183,7 @@ async function recentLogs(
     if (text.length > MAX_LOG_CHARS) text = text.slice(text.length - MAX_LOG_CHARS);
     let keep = false;
     const lines = text.split(/\r?\n/).filter((line) => {
-      const stamp = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]/.exec(line)?.[1];
+      const stamp = parseLogLine(line)?.stamp;
       if (stamp !== undefined) keep = stamp >= from;
       return keep && line !== "";
     });
@@ -212,12 +200,9 @@ async function configFile(path: string): Promise<BundleFile | undefined> {
   if (text === undefined) return undefined;
   const name = `configuration/${CONFIG_FILE_NAME}`;
   try {
-    return { name, text: json(maskNotify(maskKeys(JSON.parse(text.replace(/^\uFEFF/, ""))))) };
+    return { name, text: json(maskByKey(JSON.parse(text.replace(/^\uFEFF/, "")))) };
   } catch {
-    const masked = text.replace(
-      /("[^"]*(?:pass|secret|token|key|webhook)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"/gi,
-      `$1"${MASK}"`,
-    );
+    const masked = maskJsonText(text);
     return {
       name,
       text:
@@ -226,37 +211,12 @@ async function configFile(path: string): Promise<BundleFile | undefined> {
   }
 }
 
-function maskKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskKeys);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) =>
-        /pass|secret|token|key/i.test(k) && v !== null && v !== undefined
-          ? [k, MASK]
-          : [k, maskKeys(v)]
-      ),
-    );
-  }
-  return value;
-}
-
-/** Settings or `agent.json` with `notify.webhookUrl` reduced to its host. */
-function maskNotify(value: unknown): unknown {
-  if (!value || typeof value !== "object") return value;
-  const record = value as Record<string, unknown>;
-  const notify = record.notify;
-  if (!notify || typeof notify !== "object") return value;
-  const n = { ...(notify as Record<string, unknown>) };
-  if (typeof n.webhookUrl === "string") n.webhookUrl = maskWebhookUrl(n.webhookUrl);
-  return { ...record, notify: n };
-}
-
 /** The files of `Errors\` and the reason beside each, without the documents. */
 async function errorReasons(dir: string): Promise<string> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && !entry.name.endsWith(".erreur.txt")) names.push(entry.name);
+      if (entry.isFile && isErrorDocument(entry.name)) names.push(entry.name);
     }
   } catch {
     return `Dossier ${dir} absent ou illisible.\r\n`;
@@ -264,7 +224,7 @@ async function errorReasons(dir: string): Promise<string> {
   names.sort();
   const lines = [`Fichiers du dossier ${dir} (${names.length}) et leur raison :`, ""];
   for (const name of names.slice(-MAX_ERROR_REASONS)) {
-    const reason = await readText(nodePath.join(dir, `${name}.erreur.txt`));
+    const reason = await readErrorNote(dir, name).catch(() => undefined);
     lines.push(`${name}`, `    ${(reason ?? "(raison absente)").trim().slice(0, 2000)}`);
   }
   if (names.length > MAX_ERROR_REASONS) {

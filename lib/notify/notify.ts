@@ -27,7 +27,8 @@ import net from "node:net";
 import nodePath from "node:path";
 import tls from "node:tls";
 import { ConfigError, isLoopbackHost, type NotifySettings, type Settings } from "../base/config.ts";
-import { localDate, localDateTime, logFileName, type Logger } from "../base/log.ts";
+import { localDate, localDateTime, logFileName, type Logger, parseLogLine } from "../base/log.ts";
+import { maskWebhookUrl } from "../base/secrets.ts";
 import {
   type ChannelAction,
   nextNotifyState,
@@ -148,16 +149,6 @@ export function notifySecrets(notify: NotifySettings | undefined): string[] {
     }
   }
   return secrets;
-}
-
-/** The webhook URL with its path hidden (it often holds the webhook's secret). */
-export function maskWebhookUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}/********`;
-  } catch {
-    return "********";
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -364,9 +355,10 @@ export async function errorLinesSince(
       continue;
     }
     for (const line of text.split(/\r?\n/)) {
-      const m = /^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] \[ERROR\] (.*)$/.exec(line);
-      if (!m || m[1] < from || m[2].startsWith("Fin de la synchronisation")) continue;
-      found.push(m[2].length > 400 ? `${m[2].slice(0, 399)}…` : m[2]);
+      const m = parseLogLine(line);
+      if (!m || m.level !== "ERROR" || m.stamp < from) continue;
+      if (m.message.startsWith("Fin de la synchronisation")) continue;
+      found.push(m.message.length > 400 ? `${m.message.slice(0, 399)}…` : m.message);
     }
   }
   return found;

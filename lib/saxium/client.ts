@@ -8,9 +8,9 @@
  */
 
 import { z } from "zod";
+import type { DocumentFormat } from "../base/config.ts";
 
 /** The two document formats Saxium produces. */
-export type DocumentFormat = "xml" | "csv";
 
 /** An export waiting for the agent, as listed by the pending route. */
 export interface PendingExport {

@@ -7,9 +7,9 @@
  */
 
 import { SaxesParser } from "saxes";
+import type { DocumentFormat } from "../base/config.ts";
 
 /** Format of an exported document. */
-export type DocumentFormat = "xml" | "csv";
 
 /** What a document claims to be: the export Saxium announced. */
 export interface DocumentDescription {

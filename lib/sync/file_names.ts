@@ -1,14 +1,12 @@
 /**
  * Turning untrusted Saxium document references into safe Windows file names,
- * picking a free name in a folder, and checking that a path stays inside a
- * folder.
+ * and picking a free name in a folder (`lib/base/paths.ts` checks that a path
+ * stays inside a folder).
  *
  * Everything here is pure: the file system enters through `isTaken`.
  *
  * @module
  */
-
-import nodePath from "node:path";
 
 /** Options of {@linkcode safeBaseName}. */
 export interface SafeBaseNameOptions {
@@ -22,15 +20,6 @@ export interface UniqueFileNameOptions {
   extension: string;
   /** Whether a file name is already used; receives the name in lower case. */
   isTaken: (nameLowerCase: string) => boolean;
-}
-
-/** A `node:path` implementation: `win32` or `posix`. */
-export type PathApi = typeof nodePath.win32 | typeof nodePath.posix;
-
-/** Options of {@linkcode isInside}. */
-export interface IsInsideOptions {
-  /** Path rules to apply; defaults to the running platform's. */
-  pathApi?: PathApi;
 }
 
 const DEFAULT_MAX_LENGTH = 100;
@@ -127,33 +116,6 @@ export function uniqueFileName(base: string, options: UniqueFileNameOptions): st
     }
   }
   throw new Error(`no free file name for ${JSON.stringify(base)} after ${MAX_SUFFIX} attempts`);
-}
-
-/**
- * Whether `candidate` resolves strictly inside `root` (the root itself is not
- * inside). With `win32` rules the comparison ignores case.
- *
- * @example
- * ```ts
- * import path from "node:path";
- * isInside("C:\\Import", "C:\\Import\\a.xml", { pathApi: path.win32 }); // true
- * isInside("C:\\Import", "C:\\Import\\..\\a.xml", { pathApi: path.win32 }); // false
- * ```
- */
-export function isInside(root: string, candidate: string, options: IsInsideOptions = {}): boolean {
-  const api: PathApi = options.pathApi ?? nodePath;
-  const isWin32 = api.sep === "\\";
-  let from = api.resolve(root);
-  let to = api.resolve(candidate);
-  if (isWin32) {
-    from = from.toLowerCase();
-    to = to.toLowerCase();
-  }
-  const relative = api.relative(from, to);
-  return relative !== "" &&
-    relative !== ".." &&
-    !relative.startsWith(`..${api.sep}`) &&
-    !api.isAbsolute(relative);
 }
 
 /** Whether Windows treats the name as a device, whatever its extension. */

@@ -35,6 +35,7 @@ import {
   toImportPath,
   withdrawnPath,
   type WorkFolders,
+  writeErrorNote,
 } from "../base/work_folders.ts";
 
 /** The part of the Saxium client a pass uses. */
@@ -836,10 +837,7 @@ class Pass {
     const { folders } = this.#ctx;
     const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${name}`);
     await this.#moveFile(path, nodePath.join(folders.errors, target));
-    await Deno.writeTextFile(
-      nodePath.join(folders.errors, `${target}.erreur.txt`),
-      `${reason}\r\n`,
-    );
+    await writeErrorNote(folders.errors, target, reason);
   }
 
   #moveFile(from: string, to: string): Promise<void> {

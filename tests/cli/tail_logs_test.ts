@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import type { CommandContext } from "../../lib/base/context.ts";
 import { Logger } from "../../lib/base/log.ts";
-import { tailLog, type TailLogOptions, tailLogsCommand } from "../../lib/cli/tail_logs.ts";
+import { tailLog, type TailLogOptions } from "../../lib/base/log_tail.ts";
+import { tailLogsCommand } from "../../lib/cli/tail_logs.ts";
 
 const DAY1 = [
   "[2026-11-26 08:00:00] [INFO] Démarrage de la passe",

@@ -28,7 +28,6 @@ import {
   checkWorkFolder,
   DISK_WARNING_BYTES,
   type DoctorReport,
-  isErrorDocument,
   isImportCandidate,
   listFiles,
   probeDiskSpace,
@@ -46,6 +45,7 @@ import { startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { startSaxiumSimulator } from "../support/saxium_simulator.ts";
 import { closedPort, startSmtpReceiver } from "../support/smtp_receiver.ts";
 import { testSettings } from "../support/settings.ts";
+import { isErrorDocument } from "../../lib/base/work_folders.ts";
 
 const TOKEN = "doctor-token-SECRET-77";
 

@@ -4,6 +4,7 @@
  * that no secret is ever inside, checked by opening the archive.
  */
 
+import { redact } from "../../lib/base/secrets.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { unzipSync } from "fflate";
@@ -15,7 +16,6 @@ import {
   bundleSecrets,
   defaultBundlePath,
   resolveBundlePath,
-  scrub,
   writeSupportBundle,
 } from "../../lib/health/support_bundle.ts";
 import { makeWorld, runAgent, TEST_TOKEN } from "../support/agent_process.ts";
@@ -111,7 +111,7 @@ Deno.test("secrets: token, SMTP password, webhook URL and its path, proxy creden
     assert.ok(secrets.includes(s), s);
   }
   assert.equal(
-    scrub(`a ${TOKEN} b ${WEBHOOK} c`, secrets),
+    redact(`a ${TOKEN} b ${WEBHOOK} c`, secrets),
     "a ******** b ******** c",
   );
 });

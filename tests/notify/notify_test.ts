@@ -6,6 +6,7 @@
  * agent itself under its permission set.
  */
 
+import { maskWebhookUrl } from "../../lib/base/secrets.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { ConfigError } from "../../lib/base/config.ts";
@@ -14,7 +15,6 @@ import {
   alertMessage,
   errorLinesSince,
   failureFingerprint,
-  maskWebhookUrl,
   notifyAfterPass,
   type NotifyChannel,
   notifyNetHosts,

@@ -1,6 +1,6 @@
 /**
- * What the command files share: flag parsing with the setting flags, and
- * loading the settings from every source.
+ * What every command file shares: parsing its flags with the setting flags
+ * (French messages for a bad one), and loading the settings from every source.
  *
  * @module
  */
@@ -14,17 +14,6 @@ import {
   type SettingSources,
 } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import { SaxiumClient, type SaxiumClientOptions } from "../saxium/client.ts";
-import { VERSION } from "../base/version.ts";
-
-/** Exit codes from the contract. */
-export const EXIT = {
-  ok: 0,
-  exportErrors: 1,
-  config: 2,
-  unreachable: 3,
-  locked: 4,
-} as const;
 
 /** Options every command that reads settings accepts. */
 export const SETTING_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
@@ -93,59 +82,4 @@ export function settingSources(ctx: CommandContext): SettingSources {
 /** Resolves the settings for a command from its parsed flags. */
 export function loadSettings(ctx: CommandContext, flags: ParsedFlags): Settings {
   return resolveSettings(flags.values, settingSources(ctx));
-}
-
-/**
- * A Saxium client for the settings (token, agent id, proxy, extra root
- * certificates), with `overrides` for timeouts, retries and logging.
- */
-export function openSaxiumClient(
-  settings: Settings,
-  overrides: Partial<SaxiumClientOptions> = {},
-): SaxiumClient {
-  return new SaxiumClient({
-    apiUrl: settings.apiUrl,
-    token: settings.token,
-    agentId: settings.agentId,
-    version: VERSION,
-    proxy: settings.proxy,
-    caCerts: overrides.caCerts ?? readCaCerts(settings),
-    ...overrides,
-  });
-}
-
-/**
- * The extra root certificates of `caFile`, read and checked up front.
- *
- * @throws {ConfigError} when the file cannot be read or holds no PEM certificate.
- */
-export function readCaCerts(settings: Pick<Settings, "caFile">): string[] | undefined {
-  if (!settings.caFile) return undefined;
-  const path = settings.caFile;
-  try {
-    const pem = Deno.readTextFileSync(path);
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("pas de certificat PEM");
-    return [pem];
-  } catch (error) {
-    throw new ConfigError(
-      "caFile",
-      `Paramètre caFile : impossible de lire le certificat ${path} (${
-        (error as Error).message
-      }) ; indiquez un fichier PEM placé dans le dossier de travail.`,
-    );
-  }
-}
-
-/** Waits `ms`, or less if `signal` aborts (Ctrl-C). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
