@@ -10,6 +10,7 @@
  */
 
 import nodePath from "node:path";
+import { parseJsonText } from "./json_text.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
@@ -61,7 +62,7 @@ export type SettingFlags = Record<string, string | boolean | undefined>;
 export interface SettingSources {
   /** Reads an environment variable (unset → undefined). */
   env: (name: string) => string | undefined;
-  /** Reads a text file, or returns undefined when it does not exist. */
+  /** Reads a text file (any Unicode encoding), or returns undefined when it does not exist. */
   readTextFile: (path: string) => string | undefined;
   /** The machine's host name, the default agent id. */
   hostname: () => string;
@@ -240,17 +241,14 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
     );
   }
   if (raw === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.replace(/^\uFEFF/, ""));
-  } catch (error) {
+  const json = parseJsonText(raw.replace(/^\uFEFF/, ""));
+  if (!json.ok) {
     throw new ConfigError(
       CONFIG_FILE_NAME,
-      `${path} n'est pas un JSON valide (${
-        errorText(error)
-      }) : corrigez le fichier ou supprimez-le.`,
+      `${path} n'est pas un JSON valide, ligne ${json.line}, colonne ${json.column} : ${json.problem}.`,
     );
   }
+  const parsed = json.value;
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(
       CONFIG_FILE_NAME,
@@ -485,6 +483,22 @@ function caFile(
     );
   }
   return full;
+}
+
+/**
+ * The token, for the commands that work with Saxium on the agent's behalf
+ * (`sync`): without it every request would be refused, so its absence is a
+ * configuration error found before any request.
+ *
+ * @throws {ConfigError} when no token is configured.
+ */
+export function requireToken(settings: Pick<Settings, "token" | "workDir">): string {
+  if (settings.token) return settings.token;
+  const file = nodePath.join(settings.workDir, CONFIG_FILE_NAME);
+  throw new ConfigError(
+    "token",
+    `Paramètre token manquant : ajoutez « "token": "…" » (le jeton fourni par Saxium) dans ${file}, ou définissez la variable SAXIUM_TOKEN ; la tâche planifiée, lancée par SYSTEM, ne voit pas les variables de votre session.`,
+  );
 }
 
 /** The settings with secrets masked, for `status`, logs and support bundles. */

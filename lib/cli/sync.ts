@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigError, type Settings } from "../base/config.ts";
+import { ConfigError, requireToken, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal } from "../sync/journal.ts";
@@ -46,6 +46,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     return EXIT.ok;
   }
   const settings = loadSettings(ctx, flags);
+  requireToken(settings);
   parseNotifySettings(settings.notify);
   checkImportFolder(settings);
   const caCerts = readCaCerts(settings);

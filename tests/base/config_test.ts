@@ -163,6 +163,17 @@ Deno.test("agent.json: invalid JSON, unknown key (with a suggestion) and workDir
   );
 });
 
+Deno.test("agent.json with single backslashes: one French line with the place and the fix", () => {
+  const file =
+    '{\n  "apiUrl": "https://saxium.example.com",\n  "batigestImportDir": "C:\\Sage\\Import"\n}';
+  const error = configError(() => resolveSettings({}, sources({ file })));
+  assert.equal(error.setting, "agent.json");
+  assert.match(error.message, /ligne 3, colonne 27/);
+  assert.match(error.message, /doublez les \\ \(C:\\\\Program Files\\\\…\) ou utilisez \//);
+  assert.doesNotMatch(error.message, /position|Bad escaped|JSON at/);
+  assert.equal(error.message.split("\n").length, 1);
+});
+
 Deno.test("folders: absolute, local, distinct", () => {
   const cases: [Record<string, string>, string][] = [
     [{ "work-dir": "relatif\\dossier" }, "workDir"],

@@ -310,6 +310,21 @@ Deno.test("a missing setting: one French line naming it, exit 2, nothing created
   });
 });
 
+Deno.test("a missing token: exit 2 before any request, the line says where to put it", async () => {
+  await withWorld({}, async (world, runs) => {
+    addQuote(world, "DV-NOTOKEN");
+    const run = await runAgent(world, ["sync", "--once"], { env: { SAXIUM_TOKEN: "" } });
+    runs.push(run);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stderr.trim().split("\n").length, 1);
+    assert.match(run.stderr, /token/);
+    assert.match(run.stderr, /SAXIUM_TOKEN/);
+    assert.match(run.stderr, /agent\.json/);
+    assert.equal(world.saxium.requests.length, 0, "aucune requête envoyée à Saxium");
+    assert.deepEqual(await listFiles(world.workDir), []);
+  });
+});
+
 Deno.test("a second instance exits 4 without touching anything", async () => {
   await withWorld({ batigestStopped: true }, async (world, runs) => {
     addQuote(world, "DV-LOCK");
