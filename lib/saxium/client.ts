@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import type { DocumentFormat } from "../base/config.ts";
+import { formatBytes } from "../base/french.ts";
 
 /** The two document formats Saxium produces. */
 
@@ -784,12 +785,6 @@ function networkDetail(error: unknown): string {
   }
   if (/error reading a body/i.test(message)) return "réponse interrompue";
   return last;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Math.round(n / 1024 / 1024)} Mio`;
-  if (n >= 1024) return `${Math.round(n / 1024)} Kio`;
-  return `${n} octets`;
 }
 
 function seconds(ms: number): string {

@@ -8,6 +8,7 @@
 
 import { SaxesParser } from "saxes";
 import type { DocumentFormat } from "../base/config.ts";
+import { formatCents } from "../base/french.ts";
 
 /** Format of an exported document. */
 
@@ -624,12 +625,6 @@ function checkTotals(totals: Totals): void {
         `(${formatCents(totals.totalTTC)}) ; ${FIX_IN_SAXIUM}`,
     );
   }
-}
-
-function formatCents(cents: bigint): string {
-  const sign = cents < 0n ? "-" : "";
-  const absolute = cents < 0n ? -cents : cents;
-  return `${sign}${absolute / 100n}.${(absolute % 100n).toString().padStart(2, "0")}`;
 }
 
 // ---------------------------------------------------------------- messages
