@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "vérifie l'installation (--json, --bundle FICHIER.zip pour le support)",
     load: async () => (await import("./lib/cli/doctor.ts")).doctorCommand,
   },
+  "history": {
+    summary: "exports synchronisés ou refusés (aujourd'hui, --date, --days, --errors, --json)",
+    load: async () => (await import("./lib/cli/history.ts")).historyCommand,
+  },
   "tail-logs": {
     summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
     load: async () => (await import("./lib/cli/tail_logs.ts")).tailLogsCommand,

@@ -1,0 +1,89 @@
+/**
+ * `history`: what was synced or refused, from the agent's own journal —
+ * today by default, `--date`, `--days N`, `--errors`, `--json`.
+ *
+ * @module
+ */
+
+import { ConfigError, resolveWorkDir } from "../base/config.ts";
+import type { CommandContext } from "../base/context.ts";
+import { parseDay } from "../base/french.ts";
+import { localDate } from "../base/log.ts";
+import { workFolders } from "../base/work_folders.ts";
+import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
+import { EXIT } from "./exit_codes.ts";
+import { parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
+
+const MAX_DAYS = 366;
+
+const HELP = [
+  "Utilisation : saxium-batigest-agent history [--date JJ/MM/AAAA] [--days N] [--errors] [--json]",
+  "",
+  "Liste les exports synchronisés ou refusés, d'après le journal de l'agent",
+  "(sans interroger Saxium).",
+  "",
+  "  --date <jour>         le jour à afficher : 25/11/2026, 2026-11-25, hier",
+  "                        (par défaut aujourd'hui)",
+  `  --days <n>            les n derniers jours jusqu'à --date inclus (1 à ${MAX_DAYS} ; par défaut 1)`,
+  "  --errors              seulement les exports en erreur",
+  "  --json                sortie JSON (supervision, tableur)",
+  "  --work-dir <dossier>  dossier de travail (par défaut celui de la configuration)",
+  "  -h, --help            cette aide",
+];
+
+const OPTIONS = {
+  ...SETTING_OPTIONS,
+  date: { type: "string" as const },
+  days: { type: "string" as const },
+  errors: { type: "boolean" as const },
+  json: { type: "boolean" as const },
+};
+
+/** Runs `history`; returns the exit code. */
+export function historyCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const flags = parseFlags(args, OPTIONS);
+  if (flags.values.help) {
+    HELP.forEach((line) => ctx.stdout(line));
+    return Promise.resolve(EXIT.ok);
+  }
+  const request: HistoryRequest = {
+    lastDay: day(flags.values.date, ctx.now()),
+    days: days(flags.values.days),
+    errorsOnly: flags.values.errors === true,
+  };
+  // The work folder alone: the history must stay readable when another setting is wrong.
+  const workDir = resolveWorkDir(flags.values, settingSources(ctx));
+  const folders = workFolders({ workDir, batigestImportDir: workDir });
+  const report = gatherHistory(folders, request);
+  if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
+  else renderHistory(report, request).forEach((line) => ctx.stdout(line));
+  return Promise.resolve(EXIT.ok);
+}
+
+function day(value: string | boolean | undefined, now: Date): string {
+  if (value === undefined) return localDate(now);
+  const parsed = parseDay(String(value), now);
+  if (!parsed) {
+    throw new ConfigError(
+      "--date",
+      `Option --date invalide (« ${
+        String(value).slice(0, 40)
+      } ») : indiquez un jour comme 25/11/2026, 2026-11-25 ou hier.`,
+    );
+  }
+  return parsed;
+}
+
+function days(value: string | boolean | undefined): number {
+  if (value === undefined) return 1;
+  const n = /^\s*\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DAYS) {
+    throw new ConfigError(
+      "--days",
+      `Option --days invalide (« ${
+        String(value).slice(0, 40)
+      } ») : un nombre de jours entre 1 et ${MAX_DAYS} est attendu.`,
+    );
+  }
+  return n;
+}
