@@ -244,6 +244,26 @@ Deno.test("xml: malformed documents are refused with a position", () => {
   );
 });
 
+Deno.test("xml: the parser's complaint is told in French, never in its English", () => {
+  const cases: [string, string][] = [
+    [edit(DEVIS_XML, "</Date>", "</Dat>"), "balise fermante inattendue"],
+    [edit(DEVIS_XML, "</Devis>", ""), "balise <Devis> jamais fermée"],
+    [DEVIS_XML + "<Devis/>", "plusieurs éléments racines"],
+    [DEVIS_XML + "texte", "texte en dehors de l'élément racine"],
+    [edit(DEVIS_XML, "<ValiditeJours>30", "<ValiditeJours>3\u00010"), "caractère interdit"],
+  ];
+  for (const [xml, words] of cases) {
+    const result = devisXml(xml);
+    assertRefused(result, "mal formé", words);
+    if (!result.ok) {
+      assert.doesNotMatch(
+        result.reason,
+        /unexpected|unclosed|unmatched|outside|disallowed|malformed/i,
+      );
+    }
+  }
+});
+
 Deno.test("xml: escaped text and CDATA are fine", () => {
   assert.ok(DEVIS_XML.includes("<![CDATA[Dupont &amp; Fils"));
   assertAccepted(devisXml(edit(DEVIS_XML, "<![CDATA[6 semaines]]>", "6 &amp; 7 semaines")));
