@@ -84,10 +84,10 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
   print(report, { ctx, json: flags.values.json === true });
 
   if (bundlePath !== undefined) {
-    const { gatherStatus } = await import("./status.ts");
+    const { gatherStatus } = await import("../health/status.ts");
     let status: unknown;
     try {
-      status = await gatherStatus(settings, { ctx, taskName });
+      status = await gatherStatus(settings, { runCommand: ctx.runCommand, taskName });
     } catch (error) {
       status = { error: `état illisible : ${(error as Error).message}` };
     }

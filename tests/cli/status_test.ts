@@ -134,6 +134,12 @@ Deno.test("a scheduled run that failed is a problem even if the local journal lo
     const result = await status(setup, ["--json"]);
     assert.equal(result.code, 1);
     assert.ok(JSON.parse(result.text).problems.some((p: string) => p.includes("code 4")));
+    // The same judgement and fix as doctor's "Tâche planifiée" check.
+    assert.ok(
+      JSON.parse(result.text).problems.some((p: string) =>
+        p.includes("code 4") && p.includes("restée bloquée")
+      ),
+    );
   });
 });
 
