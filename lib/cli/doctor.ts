@@ -10,12 +10,8 @@
 
 import { ConfigError, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import {
-  type DoctorReport,
-  formatBytes,
-  renderDoctor,
-  runDoctor,
-} from "../health/doctor_checks.ts";
+import { formatBytes } from "../health/check.ts";
+import { type DoctorReport, renderDoctor, runDoctor } from "../health/doctor.ts";
 import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -88,10 +84,10 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
   print(report, { ctx, json: flags.values.json === true });
 
   if (bundlePath !== undefined) {
-    const { gatherStatus } = await import("./status.ts");
+    const { gatherStatus } = await import("../health/status.ts");
     let status: unknown;
     try {
-      status = await gatherStatus(settings, { ctx, taskName });
+      status = await gatherStatus(settings, { runCommand: ctx.runCommand, taskName });
     } catch (error) {
       status = { error: `état illisible : ${(error as Error).message}` };
     }

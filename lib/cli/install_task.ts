@@ -11,11 +11,11 @@ import { ConfigError, resolveSettings, SETTING_FLAGS, type Settings } from "../b
 import type { CommandContext } from "../base/context.ts";
 import { notifyNetHosts } from "../build/build_config.ts";
 import { permissionFlags } from "../build/permissions.ts";
-import { installTask, SCHTASKS, TaskSchedulerError } from "../windows/schtasks.ts";
+import { installTask, SCHTASKS } from "../windows/schtasks.ts";
+import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import {
   DEFAULT_EVERY_MINUTES,
   DEFAULT_TASK_NAME,
-  taskNameProblem,
   taskXml,
   type TaskXmlOptions,
   windowsCommandLine,
@@ -54,11 +54,7 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
     }
     const settings = loadSettings(ctx, flags);
     const everyMinutes = parseEvery(flags.values.every);
-    const name = typeof flags.values.name === "string"
-      ? flags.values.name.trim()
-      : DEFAULT_TASK_NAME;
-    const nameProblem = taskNameProblem(name);
-    if (nameProblem) throw new ConfigError("name", nameProblem);
+    const name = taskNameOption(flags.values.name);
 
     const forwarded = forwardedFlags(flags.values, settings);
     const xml = taskXml({
@@ -87,21 +83,9 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
     );
     return EXIT.ok;
   } catch (error) {
-    return taskCommandFailure(error, ctx);
-  }
-}
-
-/**
- * What install-task and uninstall-task do with a failure: a configuration or
- * Task Scheduler problem is its one French line and exit 2; anything else is
- * a bug, rethrown.
- */
-export function taskCommandFailure(error: unknown, ctx: CommandContext): number {
-  if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
-    ctx.stderr(error.message);
+    ctx.stderr(taskFailureLine(error));
     return EXIT.config;
   }
-  throw error;
 }
 
 /** What the task needs to know to run the agent. */

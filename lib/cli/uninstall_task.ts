@@ -4,13 +4,12 @@
  * @module
  */
 
-import { ConfigError } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { uninstallTask } from "../windows/schtasks.ts";
-import { DEFAULT_TASK_NAME, taskNameProblem } from "../windows/task_definition.ts";
+import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
+import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "./exit_codes.ts";
 import { parseFlags, SETTING_OPTIONS } from "./flags.ts";
-import { taskCommandFailure } from "./install_task.ts";
 
 const HELP = [
   "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
@@ -36,11 +35,7 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
       HELP.forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    const name = typeof flags.values.name === "string"
-      ? flags.values.name.trim()
-      : DEFAULT_TASK_NAME;
-    const nameProblem = taskNameProblem(name);
-    if (nameProblem) throw new ConfigError("name", nameProblem);
+    const name = taskNameOption(flags.values.name);
 
     if (await uninstallTask(ctx.runCommand, name)) {
       ctx.stdout(`Tâche planifiée « ${name} » supprimée.`);
@@ -49,6 +44,7 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
     }
     return EXIT.ok;
   } catch (error) {
-    return taskCommandFailure(error, ctx);
+    ctx.stderr(taskFailureLine(error));
+    return EXIT.config;
   }
 }

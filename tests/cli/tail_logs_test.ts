@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import type { CommandContext } from "../../lib/base/context.ts";
 import { Logger } from "../../lib/base/log.ts";
 import { tailLog, type TailLogOptions } from "../../lib/base/log_tail.ts";
 import { tailLogsCommand } from "../../lib/cli/tail_logs.ts";
+import { fakeContext } from "../support/context.ts";
 
 const DAY1 = [
   "[2026-11-26 08:00:00] [INFO] Démarrage de la passe",
@@ -191,20 +191,13 @@ Deno.test("--follow waits for a file that does not exist yet, and survives trunc
 // --- the command ----------------------------------------------------------
 
 function context(workDir: string, buildDefaults = { apiUrl: "https://saxium.example.com" }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
+  const { ctx, out, err } = fakeContext({
     env: (name) => (name === "SAXIUM_WORK_DIR" ? workDir : undefined),
     hostname: () => "PC",
     now: () => new Date(2026, 10, 26, 9, 0, 0),
-    runCommand: () => Promise.reject(new Error("no command expected")),
     buildDefaults,
-    executable: { path: "agent.exe", standalone: true },
     signal: AbortSignal.abort(),
-    failpoint: () => {},
-  };
+  });
   return { ctx, out, err };
 }
 

@@ -10,7 +10,6 @@ import nodePath from "node:path";
 import { unzipSync } from "fflate";
 import { doctorCommand } from "../../lib/cli/doctor.ts";
 import { ConfigError, type Settings } from "../../lib/base/config.ts";
-import type { CommandContext } from "../../lib/base/context.ts";
 import { formatLine, logFileName } from "../../lib/base/log.ts";
 import {
   bundleSecrets,
@@ -19,6 +18,7 @@ import {
   writeSupportBundle,
 } from "../../lib/health/support_bundle.ts";
 import { makeWorld, runAgent, TEST_TOKEN } from "../support/agent_process.ts";
+import { fakeContext } from "../support/context.ts";
 import { quoteXml } from "../support/documents.ts";
 import { startSaxiumSimulator } from "../support/saxium_simulator.ts";
 import { testSettings } from "../support/settings.ts";
@@ -255,19 +255,10 @@ Deno.test("doctor --bundle: writes the default archive; a path outside is refuse
       SAXIUM_WORK_DIR: workDir,
       BATIGEST_IMPORT_PATH: importDir,
     };
-    const out: string[] = [];
-    const ctx: CommandContext = {
-      stdout: (l) => out.push(l),
-      stderr: (l) => out.push(l),
-      env: (name) => env[name],
-      hostname: () => "SRV-TEST",
-      now: () => new Date(),
+    const { ctx, lines: out } = fakeContext({
+      env,
       runCommand: () => Promise.resolve({ code: 1, stdout: "", stderr: "ERROR: cannot find" }),
-      buildDefaults: {},
-      executable: { path: "agent.exe", standalone: true },
-      signal: new AbortController().signal,
-      failpoint: () => {},
-    };
+    });
     await assert.rejects(
       () => doctorCommand(["--bundle", nodePath.join(root, "ailleurs.zip")], ctx),
       (e: unknown) => e instanceof ConfigError && /choisissez un chemin sous/.test(e.message),
