@@ -46,13 +46,12 @@ export function formatBytes(n: number): string {
     : `${formatDecimal(value)} ${units[unit]}`;
 }
 
-/** A duration for a person: `45 s`, `12 min`, `3 h 05`. */
+/** A duration for a person, rounded: `45 s`, `12 min`, `3 h`. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 90) return `${s} s`;
+  if (s < 120) return `${s} s`;
   const m = Math.round(s / 60);
-  if (m < 90) return `${m} min`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")}`;
+  return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
 }
 
 /**

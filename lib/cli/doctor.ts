@@ -10,7 +10,7 @@
 
 import { ConfigError, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import { formatBytes } from "../health/check.ts";
+import { formatBytes } from "../base/french.ts";
 import { type DoctorReport, renderDoctor, runDoctor } from "../health/doctor.ts";
 import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";

@@ -70,24 +70,3 @@ export function oneLineMessage(e: unknown): string {
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
-
-/** A size in French units: `85,6 Go`. */
-export function formatBytes(n: number): string {
-  const units = ["octets", "Ko", "Mo", "Go", "To"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const shown = unit === 0 ? String(value) : value.toFixed(1).replace(".", ",");
-  return `${shown} ${units[unit]}`;
-}
-
-/** A duration in French units, rounded: `45 s`, `10 min`, `3 h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  return m < 120 ? `${m} min` : `${Math.round(m / 60)} h`;
-}

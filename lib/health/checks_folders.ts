@@ -14,15 +14,9 @@
 
 import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
+import { formatBytes } from "../base/french.ts";
 import { localDateTime } from "../base/log.ts";
-import {
-  capitalize,
-  type CheckResult,
-  formatBytes,
-  oneLineMessage,
-  type Verdicts,
-  verdicts,
-} from "./check.ts";
+import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
 export const DISK_ERROR_BYTES = 100 * 1024 * 1024;

@@ -14,7 +14,8 @@
 import type { Settings } from "../base/config.ts";
 import { maskUrlCredentials } from "../base/secrets.ts";
 import { VERSION } from "../base/version.ts";
-import { type CheckResult, formatDuration, oneLineMessage, verdicts } from "./check.ts";
+import { formatDuration } from "../base/french.ts";
+import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
 /** Largest clock difference with Saxium accepted. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;

@@ -3,11 +3,10 @@ import nodePath from "node:path";
 import { ConfigError } from "../../lib/base/config.ts";
 import type { CommandContext } from "../../lib/base/context.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "../../lib/cli/flags.ts";
+import { fakeContext } from "../support/context.ts";
 
 function contextWith(env: Record<string, string>): CommandContext {
-  return { env: (name: string) => env[name], hostname: () => "SRV", buildDefaults: {} } as
-    & Partial<CommandContext>
-    & Pick<CommandContext, "env" | "hostname" | "buildDefaults"> as CommandContext;
+  return fakeContext({ env }).ctx;
 }
 
 function utf16le(text: string): Uint8Array {
