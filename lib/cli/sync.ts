@@ -21,6 +21,7 @@ import { EXIT } from "./exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
+import { formatDecimal } from "../base/french.ts";
 
 const HELP = `Utilisation : saxium-batigest-agent sync [--once] [options]
 
@@ -81,7 +82,9 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   const client = openSaxiumClient(settings, {
     caCerts,
     onRetry: ({ attempt, delayMs, reason }) =>
-      log.warning(`Saxium : ${reason} ; nouvel essai n°${attempt} dans ${Math.round(delayMs)} ms.`),
+      log.info(
+        `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
+      ),
   });
   try {
     log.prune();

@@ -135,7 +135,14 @@ Deno.test("transient 5xx on the list and a download are retried, then the pass s
     const run = await sync(world, runs);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(ledgerNames(world), ["DV-5XX.xml"]);
-    assert.match(run.stderr, /nouvel essai/);
+    // Retries are one short INFO line each, without the advice meant for the final error.
+    const retries = run.stdout.split("\n").filter((l) => l.includes("nouvel essai"));
+    assert.equal(retries.length, 3, run.stdout);
+    for (const line of retries) {
+      assert.match(line, /\[INFO\] Saxium : .* ; nouvel essai n°\d dans \d+,\d s\.$/);
+      assert.doesNotMatch(line, /réessayez|vérifiez|prévenez/);
+    }
+    assert.doesNotMatch(run.stderr, /nouvel essai/);
   });
 });
 
