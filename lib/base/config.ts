@@ -10,6 +10,8 @@
  */
 
 import nodePath from "node:path";
+import { ConfigError } from "./config_error.ts";
+import { isLoopbackHost } from "./net.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
@@ -21,6 +23,9 @@ export type DocumentFormat = "xml" | "csv";
 
 /** Alert settings (`notify` in `agent.json`), kept as given for the notifier. */
 export type NotifySettings = Record<string, unknown>;
+
+/** Where every setting problem ends up (its own module, shared with the alerts' settings). */
+export { ConfigError };
 
 /** The agent's validated settings. */
 export interface Settings {
@@ -42,17 +47,6 @@ export interface Settings {
 
 /** Values baked into the executable at build time (any subset of the settings). */
 export type BuildDefaults = Partial<Settings>;
-
-/** A setting that is missing or wrong; `message` is the one French line shown to the user. */
-export class ConfigError extends Error {
-  /** The setting at fault, as named in `agent.json`. */
-  readonly setting: string;
-  constructor(setting: string, message: string) {
-    super(message);
-    this.name = "ConfigError";
-    this.setting = setting;
-  }
-}
 
 /** Command-line flags that set a setting, as parsed (`--api-url` → `"api-url"`). */
 export type SettingFlags = Record<string, string | boolean | undefined>;
@@ -144,12 +138,6 @@ function howToSet(setting: keyof Settings): string {
   if (ENV_VARS[setting]) ways.push(`la variable ${ENV_VARS[setting]}`);
   if (setting !== "workDir") ways.push(`« ${setting} » dans ${CONFIG_FILE_NAME}`);
   return ways.length > 1 ? `${ways.slice(0, -1).join(", ")} ou ${ways.at(-1)}` : ways[0];
-}
-
-/** Whether `hostname` names this machine (http:// is allowed only there). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**

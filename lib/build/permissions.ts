@@ -6,7 +6,11 @@
  * @module
  */
 
+import { netTarget } from "../base/net.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
+
+/** `host:port` of a URL (owned by `lib/base/net.ts`, re-exported for the permission set's users). */
+export { netTarget };
 
 /** Environment variables the agent reads (configuration and proxies). */
 export const AGENT_ENV_VARS: readonly string[] = [
@@ -34,13 +38,6 @@ export interface PermissionScope {
   schtasks?: string;
   /** Extra environment variables (test-only switches). */
   extraEnv?: readonly string[];
-}
-
-/** `host:port` of a URL, with the scheme's default port made explicit. */
-export function netTarget(url: string): string {
-  const u = new URL(url);
-  const port = u.port || (u.protocol === "https:" ? "443" : "80");
-  return `${u.hostname}:${port}`;
 }
 
 /**

@@ -26,7 +26,8 @@
 import net from "node:net";
 import nodePath from "node:path";
 import tls from "node:tls";
-import { ConfigError, isLoopbackHost, type NotifySettings, type Settings } from "../base/config.ts";
+import { ConfigError, type NotifySettings, type Settings } from "../base/config.ts";
+import { isLoopbackHost } from "../base/net.ts";
 import { localDate, localDateTime, logFileName, type Logger, parseLogLine } from "../base/log.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
 import {

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
   ConfigError,
-  isLoopbackHost,
   maskedSettings,
   resolveSettings,
   type SettingSources,
 } from "../../lib/base/config.ts";
+import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(
   options: {
