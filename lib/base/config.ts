@@ -12,6 +12,7 @@
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { isLoopbackHost } from "./net.ts";
+import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
@@ -21,8 +22,8 @@ export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
 
-/** Alert settings (`notify` in `agent.json`), kept as given for the notifier. */
-export type NotifySettings = Record<string, unknown>;
+/** Alert settings as written, before validation (owned by `notify_settings.ts`). */
+export type { NotifySettings };
 
 /** Where every setting problem ends up (its own module, shared with the alerts' settings). */
 export { ConfigError };
@@ -42,11 +43,15 @@ export interface Settings {
   logLevel: LogLevel;
   proxy?: string;
   caFile?: string;
-  notify?: NotifySettings;
+  /** The alerts, validated by {@linkcode parseNotifySettings}; undefined when not configured. */
+  notify?: NotifyConfig;
 }
 
-/** Values baked into the executable at build time (any subset of the settings). */
-export type BuildDefaults = Partial<Settings>;
+/**
+ * Values baked into the executable at build time (any subset of the settings);
+ * `notify` as written in the build configuration, validated at load like `agent.json`'s.
+ */
+export type BuildDefaults = Partial<Omit<Settings, "notify">> & { notify?: NotifySettings };
 
 /** Command-line flags that set a setting, as parsed (`--api-url` → `"api-url"`). */
 export type SettingFlags = Record<string, string | boolean | undefined>;
@@ -211,7 +216,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
     caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
-    notify: notify as NotifySettings | undefined,
+    notify: parseNotifySettings(notify as NotifySettings | undefined),
   };
 }
 

@@ -18,7 +18,7 @@ import {
   type NotifySettings,
   resolveSettings,
 } from "../base/config.ts";
-import { notifyNetHosts } from "../notify/notify.ts";
+import { notifyNetHosts, parseNotifySettings } from "../base/notify_settings.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
 
@@ -153,7 +153,7 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
       if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
       throw error;
     }
-    config.notify = resolved.notify;
+    config.notify = record.notify as NotifySettings;
   }
   return { config, warnings };
 }
@@ -186,7 +186,7 @@ function mappedDriveWarning(key: string, path: string): string | undefined {
 }
 
 /**
- * The network targets (`host:port`) notifications need, from `lib/notify.ts`
+ * The network targets (`host:port`) notifications need, from `lib/base/notify_settings.ts`
  * (`notify.smtp` and the host of `notify.webhookUrl`).
  */
 export { notifyNetHosts };
@@ -197,7 +197,7 @@ export function buildPermissionFlags(config: BuildConfig): string[] {
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
-    extraNetHosts: notifyNetHosts(config.notify),
+    extraNetHosts: notifyNetHosts(parseNotifySettings(config.notify)),
     schtasks: SCHTASKS,
   });
 }

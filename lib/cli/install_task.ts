@@ -9,7 +9,7 @@ import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import { notifyNetHosts } from "../build/build_config.ts";
+import { notifyNetHosts } from "../base/notify_settings.ts";
 import { permissionFlags } from "../build/permissions.ts";
 import { installTask, SCHTASKS, TaskSchedulerError } from "../windows/schtasks.ts";
 import {

@@ -18,13 +18,8 @@ import type { CommandRunner } from "../base/command_runner.ts";
 import { CONFIG_FILE_NAME, ConfigError, type Settings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
 import { maskUrlCredentials, maskWebhookUrl } from "../base/secrets.ts";
-import {
-  type NotifyConfig,
-  parseNotifySettings,
-  type SmtpConfig,
-  smtpTarget,
-  verifySmtp,
-} from "../notify/notify.ts";
+import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
+import { verifySmtp } from "../notify/smtp.ts";
 import { notifyStatePath, readNotifyState } from "../notify/memory.ts";
 import { netTarget } from "../build/permissions.ts";
 import { queryTask } from "../windows/schtasks.ts";
@@ -1001,12 +996,7 @@ export async function probeNotify(
   } = {},
 ): Promise<NotifyFacts> {
   if (settings.notify === undefined) return { configured: false };
-  let config: NotifyConfig | undefined;
-  try {
-    config = parseNotifySettings(settings.notify);
-  } catch (e) {
-    return { configured: true, error: message(e) };
-  }
+  const config = settings.notify;
   const permitted = options.permitted ?? netPermitted;
   const facts: NotifyFacts = { configured: true };
   if (config?.smtp) {

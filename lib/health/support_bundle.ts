@@ -16,7 +16,7 @@ import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
 import { CONFIG_FILE_NAME, ConfigError, maskedSettings, type Settings } from "../base/config.ts";
 import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
-import { notifySecrets } from "../notify/notify.ts";
+import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
 import { MASK, maskByKey, maskJsonText, redact } from "../base/secrets.ts";
 import { notifyStatePath } from "../notify/memory.ts";

@@ -208,7 +208,11 @@ Deno.test("masked settings never show the token or passwords", () => {
     {},
     sources({
       env: { ...API.env, SAXIUM_TOKEN: "tok-SECRET-123456" },
-      file: { notify: { smtp: { host: "mail", password: "hunter2" } } },
+      file: {
+        notify: {
+          smtp: { host: "mail", user: "u", password: "hunter2", from: "a@b.fr", to: ["c@d.fr"] },
+        },
+      },
     }),
   );
   const text = JSON.stringify(maskedSettings(s));

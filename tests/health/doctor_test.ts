@@ -10,6 +10,7 @@ import nodePath from "node:path";
 import type { CommandResult } from "../../lib/base/command_runner.ts";
 import { doctorCommand } from "../../lib/cli/doctor.ts";
 import { ConfigError, type Settings } from "../../lib/base/config.ts";
+import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import type { CommandContext } from "../../lib/base/context.ts";
 import {
   checkClock,
@@ -600,8 +601,11 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
   await withRoot(async (root) => {
     const base = settingsFor(root);
     assert.equal(checkNotify(await probeNotify(base)).status, "OK");
+    // A wrong `notify` now stops the settings at load (doctor's configuration check shows it);
+    // checkNotify still words the problem when given one.
+    assert.throws(() => parseNotifySettings({ smtp: { host: "x" } }), ConfigError);
     assertFix(
-      checkNotify(await probeNotify({ ...base, notify: { smtp: { host: "x" } } })),
+      checkNotify({ configured: true, error: "Paramètre notify.smtp invalide" }),
       "ERROR",
       /Corrigez « notify »/,
     );
@@ -619,7 +623,9 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
         },
         webhookUrl: "https://hooks.example.com/services/T0/B0/secret",
       };
-      const good = checkNotify(await probeNotify({ ...base, notify }));
+      const good = checkNotify(
+        await probeNotify({ ...base, notify: parseNotifySettings(notify) }),
+      );
       assert.equal(good.status, "OK", JSON.stringify(good));
       assert.match(
         good.detail,
@@ -630,13 +636,18 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
       assert.equal(smtp.messages.length, 0, "doctor sends nothing");
 
       const wrongPassword = checkNotify(
-        await probeNotify({ ...base, notify: { smtp: { ...notify.smtp, password: "faux" } } }),
+        await probeNotify({
+          ...base,
+          notify: parseNotifySettings({ smtp: { ...notify.smtp, password: "faux" } }),
+        }),
       );
       assertFix(wrongPassword, "ERROR", /notify\.smtp/);
       assert.match(wrongPassword.detail, /mot de passe refusé/);
 
       const blocked = checkNotify(
-        await probeNotify({ ...base, notify }, { permitted: (t) => !t.startsWith("hooks.") }),
+        await probeNotify({ ...base, notify: parseNotifySettings(notify) }, {
+          permitted: (t) => !t.startsWith("hooks."),
+        }),
       );
       assertFix(blocked, "ERROR", /Reconstruisez l'exécutable/);
       assert.match(blocked.detail, /permission de joindre hooks\.example\.com:443/);
@@ -646,7 +657,7 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
     const down = checkNotify(
       await probeNotify({
         ...base,
-        notify: {
+        notify: parseNotifySettings({
           smtp: {
             host: "127.0.0.1",
             port: closedPort(),
@@ -654,7 +665,7 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
             from: "a@b.fr",
             to: ["c@d.fr"],
           },
-        },
+        }),
       }),
     );
     assertFix(down, "ERROR", /notify\.smtp/);
