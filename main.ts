@@ -9,10 +9,11 @@
  * @module
  */
 
-import { type BuildDefaults, ConfigError } from "./lib/base/config.ts";
+import { type BuildDefaults } from "./lib/base/config.ts";
 import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
+import { ConfigError } from "./lib/base/config_error.ts";
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 

@@ -10,7 +10,10 @@
  */
 
 import nodePath from "node:path";
+import { ConfigError } from "./config_error.ts";
 import { parseJsonText } from "./json_text.ts";
+import { isLoopbackHost } from "./net.ts";
+import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
@@ -19,9 +22,6 @@ export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
-
-/** Alert settings (`notify` in `agent.json`), kept as given for the notifier. */
-export type NotifySettings = Record<string, unknown>;
 
 /** The agent's validated settings. */
 export interface Settings {
@@ -38,22 +38,15 @@ export interface Settings {
   logLevel: LogLevel;
   proxy?: string;
   caFile?: string;
-  notify?: NotifySettings;
+  /** The alerts, validated by {@linkcode parseNotifySettings}; undefined when not configured. */
+  notify?: NotifyConfig;
 }
 
-/** Values baked into the executable at build time (any subset of the settings). */
-export type BuildDefaults = Partial<Settings>;
-
-/** A setting that is missing or wrong; `message` is the one French line shown to the user. */
-export class ConfigError extends Error {
-  /** The setting at fault, as named in `agent.json`. */
-  readonly setting: string;
-  constructor(setting: string, message: string) {
-    super(message);
-    this.name = "ConfigError";
-    this.setting = setting;
-  }
-}
+/**
+ * Values baked into the executable at build time (any subset of the settings);
+ * `notify` as written in the build configuration, validated at load like `agent.json`'s.
+ */
+export type BuildDefaults = Partial<Omit<Settings, "notify">> & { notify?: NotifySettings };
 
 /** Command-line flags that set a setting, as parsed (`--api-url` → `"api-url"`). */
 export type SettingFlags = Record<string, string | boolean | undefined>;
@@ -147,12 +140,6 @@ function howToSet(setting: keyof Settings): string {
   return ways.length > 1 ? `${ways.slice(0, -1).join(", ")} ou ${ways.at(-1)}` : ways[0];
 }
 
-/** Whether `hostname` names this machine (http:// is allowed only there). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /**
  * The work folder alone (flag > env > build > default), validated: it is
  * where `agent.json` and the logs are, so it never comes from `agent.json`.
@@ -224,7 +211,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
     caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
-    notify: notify as NotifySettings | undefined,
+    notify: parseNotifySettings(notify as NotifySettings | undefined),
   };
 }
 

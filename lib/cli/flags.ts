@@ -5,9 +5,9 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
-  ConfigError,
   resolveSettings,
   SETTING_FLAGS,
   type Settings,

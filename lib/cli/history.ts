@@ -5,7 +5,8 @@
  * @module
  */
 
-import { ConfigError, resolveWorkDir } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
+import { resolveWorkDir } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";

@@ -5,11 +5,12 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError, resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
+import { resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import { notifyNetHosts } from "../build/build_config.ts";
+import { notifyNetHosts } from "../base/notify_settings.ts";
 import { permissionFlags } from "../build/permissions.ts";
 import { installTask, SCHTASKS } from "../windows/schtasks.ts";
 import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";

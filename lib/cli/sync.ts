@@ -6,13 +6,15 @@
  * @module
  */
 
-import { ConfigError, requireToken, type Settings } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
+import { requireToken, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal } from "../sync/journal.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
-import { Logger } from "../base/log.ts";
-import { notifyAfterPass, parseNotifySettings } from "../notify/notify.ts";
+import { localDate, localDateTime, logFilePath, Logger, parseLogLine } from "../base/log.ts";
+import { notifyAfterPass } from "../notify/after_pass.ts";
+import type { PassReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
@@ -48,7 +50,6 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   }
   const settings = loadSettings(ctx, flags);
   requireToken(settings);
-  parseNotifySettings(settings.notify);
   checkImportFolder(settings);
   const caCerts = readCaCerts(settings);
   const folders = workFolders(settings);
@@ -128,6 +129,8 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     failpoint: ctx.failpoint,
     now: ctx.now,
   });
+  // Built before the conclusion is logged, so its error lines are the pass's own.
+  const report = await passReport(result, { settings, since: startedAt, until: ctx.now() });
   log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
@@ -136,13 +139,7 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     summary: { ...result.summary },
     message: result.message,
   });
-  await notifyAfterPass(result, {
-    settings,
-    folders: workFolders(settings),
-    log,
-    now: ctx.now,
-    startedAt,
-  });
+  await notifyAfterPass(report, { settings, folders: workFolders(settings), log, now: ctx.now });
   return result.exitCode;
 }
 
@@ -160,6 +157,50 @@ export function conclusion(result: PassResult): string {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;
+}
+
+const STATUS_BY_EXIT_CODE = { 0: "completed", 1: "export_errors", 3: "server_unavailable" };
+
+/**
+ * What the notifier is told of a pass. Until the pass returns its status and
+ * error lines itself, they come from its exit code and from the log: the
+ * ERROR lines written since it began, read only when an alert may need them.
+ */
+async function passReport(
+  result: PassResult,
+  options: { settings: Settings; since: Date; until: Date },
+): Promise<PassReport> {
+  const wanted = options.settings.notify !== undefined && result.exitCode !== 0;
+  return {
+    exitCode: result.exitCode,
+    status: STATUS_BY_EXIT_CODE[result.exitCode],
+    summary: { ...result.summary },
+    message: result.message,
+    errors: wanted ? await errorLinesSince(workFolders(options.settings).logs, options) : [],
+  };
+}
+
+/** The messages of the ERROR lines the log received from `since` to `until`. */
+async function errorLinesSince(
+  logsDir: string,
+  options: { since: Date; until: Date },
+): Promise<string[]> {
+  const from = localDateTime(options.since);
+  const found: string[] = [];
+  const day = new Date(options.since);
+  for (; localDate(day) <= localDate(options.until); day.setDate(day.getDate() + 1)) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(logFilePath(logsDir, day));
+    } catch {
+      continue;
+    }
+    for (const line of text.split(/\r?\n/)) {
+      const m = parseLogLine(line);
+      if (m && m.level === "ERROR" && m.stamp >= from) found.push(m.message);
+    }
+  }
+  return found;
 }
 
 function checkImportFolder(settings: Settings): void {

@@ -7,8 +7,9 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { ConfigError, type LogLevel, resolveWorkDir } from "../base/config.ts";
+import { type LogLevel, resolveWorkDir } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { localDate } from "../base/log.ts";
 import { tailLog } from "../base/log_tail.ts";

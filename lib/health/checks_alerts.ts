@@ -11,15 +11,10 @@ import type { Settings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
 import { workFolders } from "../base/work_folders.ts";
-import {
-  type NotifyConfig,
-  parseNotifySettings,
-  type SmtpConfig,
-  smtpTarget,
-  verifySmtp,
-} from "../notify/notify.ts";
+import { netTarget } from "../base/net.ts";
+import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
 import { notifyStatePath, readNotifyState } from "../notify/memory.ts";
-import { netTarget } from "../build/permissions.ts";
+import { verifySmtp } from "../notify/smtp.ts";
 import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
 /** What is known of the alerts' set-up. */
@@ -34,7 +29,7 @@ export interface NotifyFacts {
   lastAlertAt?: string;
 }
 
-/** Validates `notify`, checks the permissions and logs in to the SMTP server (sends nothing). */
+/** Checks the permissions and logs in to the SMTP server (sends nothing). */
 export async function probeNotify(
   settings: Pick<Settings, "notify" | "agentId" | "workDir" | "batigestImportDir">,
   options: {
@@ -42,13 +37,8 @@ export async function probeNotify(
     permitted?: (target: string) => boolean;
   } = {},
 ): Promise<NotifyFacts> {
-  if (settings.notify === undefined) return { configured: false };
-  let config: NotifyConfig | undefined;
-  try {
-    config = parseNotifySettings(settings.notify);
-  } catch (e) {
-    return { configured: true, error: oneLineMessage(e) };
-  }
+  const config = settings.notify;
+  if (config === undefined) return { configured: false };
   const permitted = options.permitted ?? netPermitted;
   const facts: NotifyFacts = { configured: true };
   if (config?.smtp) {

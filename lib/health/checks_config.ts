@@ -6,8 +6,9 @@
  * @module
  */
 
+import { type ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { CONFIG_FILE_NAME, type ConfigError, type Settings } from "../base/config.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/config.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 
 /** What is known of the configuration. */

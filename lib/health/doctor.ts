@@ -14,12 +14,13 @@
  * @module
  */
 
+import { type ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
-import { CONFIG_FILE_NAME, type ConfigError, type Settings } from "../base/config.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
-import type { SmtpConfig } from "../notify/notify.ts";
+import type { SmtpConfig } from "../base/notify_settings.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import { checkNotify, probeNotify } from "./checks_alerts.ts";
 import { checkConfig } from "./checks_config.ts";

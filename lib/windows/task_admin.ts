@@ -10,7 +10,7 @@
  * @module
  */
 
-import { ConfigError } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
 import { TaskSchedulerError } from "./schtasks.ts";
 import { DEFAULT_TASK_NAME, taskNameProblem } from "./task_definition.ts";
 

@@ -1,12 +1,8 @@
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import {
-  ConfigError,
-  isLoopbackHost,
-  maskedSettings,
-  resolveSettings,
-  type SettingSources,
-} from "../../lib/base/config.ts";
+import { maskedSettings, resolveSettings, type SettingSources } from "../../lib/base/config.ts";
+import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(
   options: {
@@ -219,7 +215,11 @@ Deno.test("masked settings never show the token or passwords", () => {
     {},
     sources({
       env: { ...API.env, SAXIUM_TOKEN: "tok-SECRET-123456" },
-      file: { notify: { smtp: { host: "mail", password: "hunter2" } } },
+      file: {
+        notify: {
+          smtp: { host: "mail", user: "u", password: "hunter2", from: "a@b.fr", to: ["c@d.fr"] },
+        },
+      },
     }),
   );
   const text = JSON.stringify(maskedSettings(s));

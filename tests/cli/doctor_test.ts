@@ -3,10 +3,10 @@
  * Saxium simulator, and under the agent's own permission set.
  */
 
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import type { CommandResult } from "../../lib/base/command_runner.ts";
-import { ConfigError } from "../../lib/base/config.ts";
 import { doctorCommand } from "../../lib/cli/doctor.ts";
 import type { DoctorReport } from "../../lib/health/doctor.ts";
 import { makeWorld, runAgent, TEST_TOKEN } from "../support/agent_process.ts";

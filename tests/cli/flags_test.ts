@@ -1,6 +1,6 @@
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { ConfigError } from "../../lib/base/config.ts";
 import type { CommandContext } from "../../lib/base/context.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "../../lib/cli/flags.ts";
 import { fakeContext } from "../support/context.ts";

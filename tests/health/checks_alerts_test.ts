@@ -1,6 +1,8 @@
 /** `doctor`'s alerts check, against a real SMTP server (nothing is sent). */
 
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
+import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import { checkNotify, probeNotify } from "../../lib/health/checks_alerts.ts";
 import { assertFix, settingsFor, withRoot } from "../support/health.ts";
 import { closedPort, startSmtpReceiver } from "../support/smtp_receiver.ts";
@@ -9,8 +11,11 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
   await withRoot(async (root) => {
     const base = settingsFor(root);
     assert.equal(checkNotify(await probeNotify(base)).status, "OK");
+    // A wrong `notify` stops the settings at load (doctor's configuration check shows it);
+    // checkNotify still words the problem when given one.
+    assert.throws(() => parseNotifySettings({ smtp: { host: "x" } }), ConfigError);
     assertFix(
-      checkNotify(await probeNotify({ ...base, notify: { smtp: { host: "x" } } })),
+      checkNotify({ configured: true, error: "Paramètre notify.smtp invalide" }),
       "ERROR",
       /Corrigez « notify »/,
     );
@@ -28,7 +33,9 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
         },
         webhookUrl: "https://hooks.example.com/services/T0/B0/secret",
       };
-      const good = checkNotify(await probeNotify({ ...base, notify }));
+      const good = checkNotify(
+        await probeNotify({ ...base, notify: parseNotifySettings(notify) }),
+      );
       assert.equal(good.status, "OK", JSON.stringify(good));
       assert.match(
         good.detail,
@@ -39,13 +46,18 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
       assert.equal(smtp.messages.length, 0, "doctor sends nothing");
 
       const wrongPassword = checkNotify(
-        await probeNotify({ ...base, notify: { smtp: { ...notify.smtp, password: "faux" } } }),
+        await probeNotify({
+          ...base,
+          notify: parseNotifySettings({ smtp: { ...notify.smtp, password: "faux" } }),
+        }),
       );
       assertFix(wrongPassword, "ERROR", /notify\.smtp/);
       assert.match(wrongPassword.detail, /mot de passe refusé/);
 
       const blocked = checkNotify(
-        await probeNotify({ ...base, notify }, { permitted: (t) => !t.startsWith("hooks.") }),
+        await probeNotify({ ...base, notify: parseNotifySettings(notify) }, {
+          permitted: (t) => !t.startsWith("hooks."),
+        }),
       );
       assertFix(blocked, "ERROR", /Reconstruisez l'exécutable/);
       assert.match(blocked.detail, /permission de joindre hooks\.example\.com:443/);
@@ -55,7 +67,7 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
     const down = checkNotify(
       await probeNotify({
         ...base,
-        notify: {
+        notify: parseNotifySettings({
           smtp: {
             host: "127.0.0.1",
             port: closedPort(),
@@ -63,7 +75,7 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
             from: "a@b.fr",
             to: ["c@d.fr"],
           },
-        },
+        }),
       }),
     );
     assertFix(down, "ERROR", /notify\.smtp/);

@@ -1,7 +1,7 @@
 /** `doctor`'s configuration check: loaded with or without a token, or unreadable. */
 
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
-import { ConfigError } from "../../lib/base/config.ts";
 import { checkConfig } from "../../lib/health/checks_config.ts";
 import { assertFix, DOCTOR_TOKEN as TOKEN, settingsFor } from "../support/health.ts";
 

@@ -1,7 +1,7 @@
 /** `doctor`'s report: without settings, the one configuration check, and its screen. */
 
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
-import { ConfigError } from "../../lib/base/config.ts";
 import { renderDoctor, runDoctor } from "../../lib/health/doctor.ts";
 
 Deno.test("renderDoctor keeps one line per check plus its fix", async () => {
