@@ -14,7 +14,7 @@ import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
 import { notifyAfterPass, parseNotifySettings } from "../notify/notify.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
-import { type PassResult, runSyncPass } from "../sync/pass.ts";
+import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -124,23 +124,31 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     failpoint: ctx.failpoint,
     now: ctx.now,
   });
-  log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
+  const exitCode = EXIT_OF[result.status];
+  log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
-    exitCode: result.exitCode,
+    exitCode,
     summary: { ...result.summary },
     message: result.message,
   });
-  await notifyAfterPass(result, {
+  await notifyAfterPass({ ...result, exitCode }, {
     settings,
     folders: workFolders(settings),
     log,
     now: ctx.now,
     startedAt,
   });
-  return result.exitCode;
+  return exitCode;
 }
+
+/** The contract's exit code for each way a pass can end. */
+const EXIT_OF: Record<PassStatus, number> = {
+  completed: EXIT.ok,
+  export_errors: EXIT.exportErrors,
+  server_unavailable: EXIT.unreachable,
+};
 
 /** The one line that says how the pass went. */
 export function conclusion(result: PassResult): string {
@@ -149,10 +157,10 @@ export function conclusion(result: PassResult): string {
   if (reacknowledged) parts.push(`${reacknowledged} accusé(s) renvoyé(s)`);
   if (unfinished) parts.push(`${unfinished} à reprendre`);
   const head = `Fin de la synchronisation : ${parts.join(", ")}.`;
-  if (result.exitCode === 3) {
+  if (result.status === "server_unavailable") {
     return `${head} Saxium injoignable ou accès refusé (${result.message}) ; rien n'est perdu, la prochaine passe reprendra.`;
   }
-  if (result.exitCode === 1) {
+  if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;

@@ -39,9 +39,20 @@ import {
   writeNotifyState,
 } from "./memory.ts";
 import { netTarget } from "../build/permissions.ts";
-import type { PassResult } from "../sync/pass.ts";
+import type { PassSummary } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
+
+/**
+ * What the notifier reads of a pass: the command's exit code, the pass's
+ * figures and message. (A stopgap since the pass returns a status instead of
+ * an exit code; the notifier's own rework replaces it.)
+ */
+export interface PassResult {
+  exitCode: number;
+  summary: PassSummary;
+  message?: string;
+}
 
 /** How the SMTP connection is protected. */
 export type SmtpSecurity = "starttls" | "tls" | "none";

@@ -14,7 +14,7 @@
  *   side, and when.
  *
  * Beside them: `pass_report.ts` gathers what the pass will say (its log,
- * counts), `failures.ts` says what an error means for the pass,
+ * counts, ERROR lines), `failures.ts` says what an error means for the pass,
  * and `pass_types.ts` holds the types all of them share (re-exported here,
  * where callers import them). The pass knows nothing of exit codes, consoles
  * or alerts: it returns a `PassResult`, which the `sync` command maps to an
@@ -31,7 +31,7 @@ import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
 
-export type { PassContext, PassResult, PassSummary, SaxiumApi } from "./pass_types.ts";
+export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
 
 /** States a previous run can leave an export in, past its download: finished first. */
 const LEFT_IN_FLIGHT: readonly ExportState[] = [
@@ -49,12 +49,12 @@ const LEFT_IN_FLIGHT: readonly ExportState[] = [
  * @example
  * ```ts
  * const result = await runSyncPass({ settings, client, journal, log, folders, fileOps });
- * if (result.exitCode !== 0) console.error(result.message);
+ * if (result.status !== "completed") console.error(result.errors.join("\n"));
  * ```
  */
 export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   const now = ctx.now ?? (() => new Date());
-  const report = new PassReport(ctx.log);
+  const report = new PassReport(ctx.log, { secrets: [ctx.settings.token ?? ""] });
   const watcher = new FolderWatcher(ctx.folders.importDir);
   const steps = new ExportSteps(ctx, { report, watcher, now });
   let stoppedBy: string | undefined;

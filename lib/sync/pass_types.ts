@@ -67,11 +67,19 @@ export interface PassSummary {
   unfinished: number;
 }
 
+/**
+ * How a pass went, as a whole: `completed`, all fine; `export_errors`, at
+ * least one export in error or a local problem held one back;
+ * `server_unavailable`, Saxium could not be used (unreachable, refused).
+ */
+export type PassStatus = "completed" | "export_errors" | "server_unavailable";
+
 /** How a pass ended. */
 export interface PassResult {
-  /** 0 all done, 1 some exports in error, 3 the server could not be reached. */
-  exitCode: 0 | 1 | 3;
+  status: PassStatus;
   summary: PassSummary;
   /** Why the pass stopped early, for the administrator. */
   message?: string;
+  /** The ERROR lines this pass logged, in order, as written (message only, no date nor level). */
+  errors: string[];
 }

@@ -32,7 +32,7 @@ import {
   readNotifyState,
   writeNotifyState,
 } from "../../lib/notify/memory.ts";
-import type { PassResult } from "../../lib/sync/pass.ts";
+import type { PassResult } from "../../lib/notify/notify.ts";
 import { workFolders } from "../../lib/base/work_folders.ts";
 import {
   type AgentRun,
