@@ -119,8 +119,9 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
     // imports, acknowledgements, the list.
     await work.settled();
     await feed.close();
-    for (const outcome of await Promise.all(prepared)) unwrap(outcome);
+    const outcomes = await Promise.all(prepared);
     await early.settled();
+    for (const outcome of outcomes) unwrap(outcome);
   }
   work.rethrow();
   if (ctx.signal?.aborted) report.info("Arrêt demandé : la passe s'arrête ici.");
