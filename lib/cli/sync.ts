@@ -12,11 +12,11 @@ import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal } from "../sync/journal.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
-import { localDate, localDateTime, logFilePath, Logger, parseLogLine } from "../base/log.ts";
+import { Logger } from "../base/log.ts";
 import { notifyAfterPass } from "../notify/after_pass.ts";
 import type { PassReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
-import { type PassResult, runSyncPass } from "../sync/pass.ts";
+import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -129,19 +129,26 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     failpoint: ctx.failpoint,
     now: ctx.now,
   });
-  // Built before the conclusion is logged, so its error lines are the pass's own.
-  const report = await passReport(result, { settings, since: startedAt, until: ctx.now() });
-  log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
+  const exitCode = EXIT_OF[result.status];
+  log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
-    exitCode: result.exitCode,
+    exitCode,
     summary: { ...result.summary },
     message: result.message,
   });
+  const report: PassReport = { ...result, exitCode };
   await notifyAfterPass(report, { settings, folders: workFolders(settings), log, now: ctx.now });
-  return result.exitCode;
+  return exitCode;
 }
+
+/** The contract's exit code for each way a pass can end. */
+const EXIT_OF: Record<PassStatus, number> = {
+  completed: EXIT.ok,
+  export_errors: EXIT.exportErrors,
+  server_unavailable: EXIT.unreachable,
+};
 
 /** The one line that says how the pass went. */
 export function conclusion(result: PassResult): string {
@@ -150,57 +157,13 @@ export function conclusion(result: PassResult): string {
   if (reacknowledged) parts.push(`${reacknowledged} accusé(s) renvoyé(s)`);
   if (unfinished) parts.push(`${unfinished} à reprendre`);
   const head = `Fin de la synchronisation : ${parts.join(", ")}.`;
-  if (result.exitCode === 3) {
+  if (result.status === "server_unavailable") {
     return `${head} Saxium injoignable ou accès refusé (${result.message}) ; rien n'est perdu, la prochaine passe reprendra.`;
   }
-  if (result.exitCode === 1) {
+  if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;
-}
-
-const STATUS_BY_EXIT_CODE = { 0: "completed", 1: "export_errors", 3: "server_unavailable" };
-
-/**
- * What the notifier is told of a pass. Until the pass returns its status and
- * error lines itself, they come from its exit code and from the log: the
- * ERROR lines written since it began, read only when an alert may need them.
- */
-async function passReport(
-  result: PassResult,
-  options: { settings: Settings; since: Date; until: Date },
-): Promise<PassReport> {
-  const wanted = options.settings.notify !== undefined && result.exitCode !== 0;
-  return {
-    exitCode: result.exitCode,
-    status: STATUS_BY_EXIT_CODE[result.exitCode],
-    summary: { ...result.summary },
-    message: result.message,
-    errors: wanted ? await errorLinesSince(workFolders(options.settings).logs, options) : [],
-  };
-}
-
-/** The messages of the ERROR lines the log received from `since` to `until`. */
-async function errorLinesSince(
-  logsDir: string,
-  options: { since: Date; until: Date },
-): Promise<string[]> {
-  const from = localDateTime(options.since);
-  const found: string[] = [];
-  const day = new Date(options.since);
-  for (; localDate(day) <= localDate(options.until); day.setDate(day.getDate() + 1)) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(logFilePath(logsDir, day));
-    } catch {
-      continue;
-    }
-    for (const line of text.split(/\r?\n/)) {
-      const m = parseLogLine(line);
-      if (m && m.level === "ERROR" && m.stamp >= from) found.push(m.message);
-    }
-  }
-  return found;
 }
 
 function checkImportFolder(settings: Settings): void {
