@@ -37,6 +37,7 @@ import type { DocumentFormat } from "../base/config.ts";
 import {
   archiveStamp,
   downloadPath,
+  errorFilesOf,
   exists,
   freeName,
   stagingPath,
@@ -161,7 +162,11 @@ export class ExportSteps {
         reference: record.reference,
       });
       if (!verdict.ok) {
-        await this.#keepInErrors(part, `${record.baseName}.${format}`, verdict.reason);
+        await this.#keepInErrors(part, {
+          name: `${record.baseName}.${format}`,
+          reason: verdict.reason,
+          exportId: record.id,
+        });
         return this.#fail(record, { stage: "check", reason: verdict.reason });
       }
     }
@@ -363,6 +368,7 @@ export class ExportSteps {
         if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
       }
     }
+    await this.#closeEarlierErrors(record);
     this.#failpoint("after-archive");
     const next = this.#ctx.journal.setState(record.id, "archived");
     this.#report.info(
@@ -402,7 +408,11 @@ export class ExportSteps {
         ]
       ) {
         if (exists(path)) {
-          await this.#keepInErrors(path, `${record.baseName}.${format}`, failure.reason);
+          await this.#keepInErrors(path, {
+            name: `${record.baseName}.${format}`,
+            reason: failure.reason,
+            exportId: record.id,
+          });
         }
       }
     }
@@ -433,12 +443,40 @@ export class ExportSteps {
     }
   }
 
-  /** Moves a file to `Errors\` beside a `.erreur.txt` that says why. */
-  async #keepInErrors(path: string, name: string, reason: string): Promise<void> {
+  /** Moves a file to `Errors\` beside a `.erreur.txt` that says why and names the export. */
+  async #keepInErrors(
+    path: string,
+    kept: { name: string; reason: string; exportId: string },
+  ): Promise<void> {
     const { folders } = this.#ctx;
-    const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${name}`);
+    const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${kept.name}`);
     await this.#moveFile(path, nodePath.join(folders.errors, target));
-    await writeErrorNote(folders.errors, target, reason);
+    await writeErrorNote(folders.errors, { ...kept, name: target });
+  }
+
+  /**
+   * An export imported after an earlier attempt failed: the files that
+   * attempt left in `Errors\` describe a problem that is over, so they join
+   * the archive (the administrator sees only open errors there).
+   */
+  async #closeEarlierErrors(record: ExportRecord): Promise<void> {
+    if (record.attempts < 2) return;
+    const { folders } = this.#ctx;
+    const names = await errorFilesOf(folders.errors, record.id);
+    for (const name of names) {
+      const target = freeName(folders.archive, name);
+      await this.#moveFile(
+        nodePath.join(folders.errors, name),
+        nodePath.join(folders.archive, target),
+      );
+    }
+    if (names.length > 0) {
+      this.#report.info(
+        `Export ${
+          describe(record)
+        } : ${names.length} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
+      );
+    }
   }
 
   #moveFile(from: string, to: string): Promise<void> {
