@@ -14,11 +14,9 @@ import { ConfigError } from "./config_error.ts";
 import { parseJsonText } from "./json_text.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
+import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
-
-/** Log levels, as written in the log files. */
-export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
@@ -125,8 +123,6 @@ const RANGES: Record<string, [number, number]> = {
   logRetentionDays: [1, 3_650],
 };
 
-const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
-
 /** The name of the configuration file in the work folder. */
 export const CONFIG_FILE_NAME = "agent.json";
 
@@ -160,6 +156,19 @@ export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): st
  * @throws {ConfigError} with a one-line French message naming the setting and the fix.
  */
 export function resolveSettings(flags: SettingFlags, sources: SettingSources): Settings {
+  try {
+    return resolveFromSources(flags, sources);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A value typed on the command line is named as it was typed.
+    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
+    if (flag === undefined || typeof flags[flag] !== "string") throw error;
+    const message = error.message.replace(/^Paramètre \S+/, `Option --${flag}`);
+    throw new ConfigError(error.setting, message);
+  }
+}
+
+function resolveFromSources(flags: SettingFlags, sources: SettingSources): Settings {
   const p = sources.pathApi ?? nodePath;
   const build = sources.buildDefaults ?? {};
   const fromFlag = (setting: keyof Settings) => {
@@ -424,17 +433,16 @@ function integer(
 }
 
 function logLevel(value: unknown): LogLevel {
-  const upper = typeof value === "string" ? value.trim().toUpperCase() : value;
-  const level = upper === "WARN" ? "WARNING" : upper;
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
+  const level = typeof value === "string" ? parseLogLevel(value) : undefined;
+  if (!level) {
     throw new ConfigError(
       "logLevel",
       `Paramètre logLevel invalide (« ${
         printable(String(value))
-      } ») : attendu DEBUG, INFO, WARNING ou ERROR.`,
+      } ») : attendu ERROR (erreur), WARNING (attention), INFO ou DEBUG.`,
     );
   }
-  return level as LogLevel;
+  return level;
 }
 
 function proxy(value: unknown): string {

@@ -12,28 +12,34 @@ import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
 import { workFolders } from "../base/work_folders.ts";
 import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
-import { EXIT } from "./exit_codes.ts";
-import { parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
+import { EXIT } from "../base/exit_codes.ts";
+import { parseFlags, settingSources } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
 const MAX_DAYS = 366;
 
-const HELP = [
-  "Utilisation : saxium-batigest-agent history [--date JJ/MM/AAAA] [--days N] [--errors] [--json]",
-  "",
-  "Liste les exports synchronisés ou refusés, d'après le journal de l'agent",
-  "(sans interroger Saxium).",
-  "",
-  "  --date <jour>         le jour à afficher : 25/11/2026, 2026-11-25, hier",
-  "                        (par défaut aujourd'hui)",
-  `  --days <n>            les n derniers jours jusqu'à --date inclus (1 à ${MAX_DAYS} ; par défaut 1)`,
-  "  --errors              seulement les exports en erreur",
-  "  --json                sortie JSON (supervision, tableur)",
-  "  --work-dir <dossier>  dossier de travail (par défaut celui de la configuration)",
-  "  -h, --help            cette aide",
-];
+const HELP = renderHelp({
+  usage: "history [--date <jour>] [--days <n>] [--errors] [--json]",
+  about: [
+    "Liste les exports synchronisés ou refusés, d'après le journal de l'agent",
+    "(sans interroger Saxium).",
+  ],
+  options: [
+    {
+      flag: "--date <jour>",
+      text: "le dernier jour affiché : 25/11/2026, 2026-11-25, hier [aujourd'hui]",
+    },
+    { flag: "--days <n>", text: `les n jours jusqu'à --date inclus, de 1 à ${MAX_DAYS} [1]` },
+    { flag: "--errors", text: "seulement les exports en erreur" },
+    { flag: "--json", text: "sortie JSON (supervision, tableur)" },
+  ],
+  settings: "work-dir",
+});
 
-const OPTIONS = {
-  ...SETTING_OPTIONS,
+/** The options `history` takes. */
+export const OPTIONS = {
+  "work-dir": { type: "string" as const },
+  help: { type: "boolean" as const, short: "h" },
   date: { type: "string" as const },
   days: { type: "string" as const },
   errors: { type: "boolean" as const },

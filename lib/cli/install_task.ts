@@ -21,24 +21,32 @@ import {
   type TaskXmlOptions,
   windowsCommandLine,
 } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = [
-  "Usage : saxium-batigest-agent install-task [--every <minutes>] [--name <nom>] [--dry-run]",
-  "",
-  "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
-  "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
-  "À lancer depuis une « Invite de commandes (administrateur) ».",
-  "",
-  `  --every <minutes>  intervalle entre deux passes, de 1 à 1440 (par défaut ${DEFAULT_EVERY_MINUTES})`,
-  `  --name <nom>       nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
-  "  --dry-run          affiche la définition XML de la tâche sans rien installer",
-  "  --work-dir <dossier>, --api-url <adresse>, … : paramètres, comme pour sync",
-  "  -h, --help         cette aide",
-];
+const HELP = renderHelp({
+  usage: "install-task [--every <minutes>] [--name <tâche>] [--dry-run] [paramètres]",
+  about: [
+    "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
+    "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
+    "À lancer depuis une « Invite de commandes (administrateur) ». Les paramètres",
+    "donnés en option sont transmis à la tâche (SYSTEM ne voit pas vos variables",
+    "d'environnement : préférez agent.json).",
+  ],
+  options: [
+    {
+      flag: "--every <minutes>",
+      text: `intervalle entre deux passes, de 1 à 1440 [${DEFAULT_EVERY_MINUTES}]`,
+    },
+    { flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` },
+    { flag: "--dry-run", text: "affiche la définition XML de la tâche sans rien installer" },
+  ],
+  settings: "all",
+});
 
-const OPTIONS = {
+/** The options `install-task` takes. */
+export const OPTIONS = {
   ...SETTING_OPTIONS,
   every: { type: "string" as const },
   name: { type: "string" as const },
@@ -65,11 +73,6 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
         `Synchronisation Saxium vers Sage Batigest toutes les ${everyMinutes} minutes (saxium-batigest-agent sync --once).`,
       startBoundary: ctx.now(),
     });
-    if (flags.values["dry-run"]) {
-      xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
-      return EXIT.ok;
-    }
-
     const unseen = settingsOnlyHere(ctx, forwarded);
     if (unseen) {
       ctx.stderr(
@@ -77,6 +80,10 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
           nodePath.join(settings.workDir, "agent.json")
         } ou en variables d'environnement système.`,
       );
+    }
+    if (flags.values["dry-run"]) {
+      xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
     }
     await installTask(ctx.runCommand, { name, workDir: settings.workDir, xml });
     ctx.stdout(

@@ -9,23 +9,41 @@
 import type { CommandContext } from "../base/context.ts";
 import { gatherStatus, renderStatus } from "../health/status.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = `Utilisation : saxium-batigest-agent status [--json] [--name NOM_DE_TACHE]
+const HELP = renderHelp({
+  usage: "status [--json] [--name <tâche>]",
+  about: [
+    "Affiche l'état de l'agent : configuration (secrets masqués), dernière passe,",
+    "exports par état, fichiers en erreur, tâche planifiée et état du serveur Saxium.",
+  ],
+  options: [
+    { flag: "--json", text: "l'état en JSON, pour la supervision" },
+    { flag: "--name <tâche>", text: `nom de la tâche planifiée [${DEFAULT_TASK_NAME}]` },
+  ],
+  settings: "all",
+  footer: [
+    "Codes de sortie :",
+    "  0  tout va bien",
+    "  1  au moins un point à voir (listé)",
+    "  2  configuration illisible",
+  ],
+});
 
-Affiche l'état de l'agent : dernière passe, exports par état, fichiers en erreur,
-tâche planifiée et état du serveur Saxium. Code de sortie 0 si tout va bien, 1 sinon.`;
+/** The options `status` takes. */
+export const OPTIONS = {
+  ...SETTING_OPTIONS,
+  json: { type: "boolean" as const },
+  name: { type: "string" as const },
+};
 
 /** Runs `status`; returns 0 when healthy, 1 otherwise. */
 export async function statusCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const flags = parseFlags(args, {
-    ...SETTING_OPTIONS,
-    json: { type: "boolean" },
-    name: { type: "string" },
-  });
+  const flags = parseFlags(args, OPTIONS);
   if (flags.values.help) {
-    ctx.stdout(HELP);
+    HELP.forEach((line) => ctx.stdout(line));
     return EXIT.ok;
   }
   const settings = loadSettings(ctx, flags);

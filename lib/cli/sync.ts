@@ -19,33 +19,37 @@ import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
 import { formatDecimal } from "../base/french.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = `Utilisation : saxium-batigest-agent sync [--once] [options]
+const HELP = renderHelp({
+  usage: "sync [--once] [options]",
+  about: [
+    "Récupère les exports en attente sur Saxium, les dépose dans le dossier d'import",
+    "de Batigest, attend leur import, puis les confirme à Saxium et les archive.",
+  ],
+  options: [
+    {
+      flag: "--once",
+      text: "une seule passe, puis fin (ce que lance la tâche planifiée) [en continu]",
+    },
+  ],
+  settings: "all",
+  footer: exitCodeLines(),
+});
 
-Récupère les exports en attente sur Saxium, les dépose dans le dossier d'import
-de Batigest, attend leur import, puis les confirme à Saxium et les archive.
-
-  --once                      une seule passe, puis fin (ce que lance la tâche planifiée)
-  --verbose                   journal détaillé (niveau DEBUG)
-  --api-url URL               adresse de Saxium (sinon SAXIUM_API_URL ou agent.json)
-  --work-dir DOSSIER          dossier de travail (sinon SAXIUM_WORK_DIR)
-  --batigest-import-dir DOSSIER  dossier d'import de Batigest (sinon BATIGEST_IMPORT_PATH)
-  --formats xml,csv           formats à déposer
-  --poll-interval SECONDES    intervalle entre deux passes sans --once
-
-Codes de sortie : 0 terminé, 1 au moins un export en erreur, 2 configuration,
-3 Saxium injoignable ou accès refusé, 4 une autre instance est en cours.`;
+/** The options `sync` takes. */
+export const OPTIONS = { ...SETTING_OPTIONS, once: { type: "boolean" as const } };
 
 /** Runs `sync`; returns the exit code. */
 export async function syncCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const flags = parseFlags(args, { ...SETTING_OPTIONS, once: { type: "boolean" } });
+  const flags = parseFlags(args, OPTIONS);
   if (flags.values.help) {
-    ctx.stdout(HELP);
+    HELP.forEach((line) => ctx.stdout(line));
     return EXIT.ok;
   }
   const settings = loadSettings(ctx, flags);

@@ -8,21 +8,26 @@ import type { CommandContext } from "../base/context.ts";
 import { uninstallTask } from "../windows/schtasks.ts";
 import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
-import { parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { EXIT } from "../base/exit_codes.ts";
+import { parseFlags } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = [
-  "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
-  "",
-  "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
-  "la configuration restent en place.",
-  "À lancer depuis une « Invite de commandes (administrateur) ».",
-  "",
-  `  --name <nom>   nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
-  "  -h, --help     cette aide",
-];
+const HELP = renderHelp({
+  usage: "uninstall-task [--name <tâche>]",
+  about: [
+    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+    "la configuration restent en place.",
+    "À lancer depuis une « Invite de commandes (administrateur) ».",
+  ],
+  options: [{ flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` }],
+  settings: "none",
+});
 
-const OPTIONS = { ...SETTING_OPTIONS, name: { type: "string" as const } };
+/** The options `uninstall-task` takes. */
+export const OPTIONS = {
+  name: { type: "string" as const },
+  help: { type: "boolean" as const, short: "h" },
+};
 
 /**
  * Runs `uninstall-task`; returns the exit code. Needs no settings, so a

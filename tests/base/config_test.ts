@@ -170,6 +170,21 @@ Deno.test("agent.json with single backslashes: one French line with the place an
   assert.equal(error.message.split("\n").length, 1);
 });
 
+Deno.test("a bad value typed as an option is named by the option typed", () => {
+  const fromFlag = configError(() => resolveSettings({ "poll-interval": "5" }, sources(API)));
+  assert.equal(fromFlag.setting, "pollIntervalSeconds");
+  assert.match(fromFlag.message, /^Option --poll-interval invalide \(« 5 »\)/);
+  const fromFile = configError(() =>
+    resolveSettings({}, sources({ ...API, file: { pollIntervalSeconds: 5 } }))
+  );
+  assert.match(fromFile.message, /^Paramètre pollIntervalSeconds invalide/);
+  assert.match(
+    configError(() => resolveSettings({ "log-level": "bavard" }, sources(API))).message,
+    /^Option --log-level invalide/,
+  );
+  assert.equal(resolveSettings({ "log-level": "erreur" }, sources(API)).logLevel, "ERROR");
+});
+
 Deno.test("folders: absolute, local, distinct", () => {
   const cases: [Record<string, string>, string][] = [
     [{ "work-dir": "relatif\\dossier" }, "workDir"],

@@ -80,7 +80,7 @@ Deno.test("doctor: an unreadable configuration is reported as the one ERROR, exi
   const { ctx, out } = contextFor({}, { code: 0, stdout: "", stderr: "" });
   assert.equal(await doctorCommand(["--work-dir", "relatif"], ctx), 2);
   const text = out.join("\n");
-  assert.match(text, /ERREUR +Configuration +Paramètre workDir invalide/);
+  assert.match(text, /ERREUR +Configuration +Option --work-dir invalide/);
   assert.match(text, /→ Corrigez le paramètre workDir/);
   assert.equal(
     await doctorCommand(["--inconnu"], ctx).catch((e) => e instanceof ConfigError),

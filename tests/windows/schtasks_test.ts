@@ -376,7 +376,7 @@ Deno.test("--help in French, nothing run", async () => {
   for (const command of [installTaskCommand, uninstallTaskCommand]) {
     const h = harness();
     assert.equal(await command(["--help"], h.ctx), 0);
-    assert.match(h.out[0], /^Usage : saxium-batigest-agent/);
+    assert.match(h.out[0], /^Utilisation : saxium-batigest-agent/);
     assert.equal(h.calls.length, 0);
   }
 });
