@@ -64,6 +64,24 @@ export function plural(n: number, singular: string, pluralForm?: string): string
   return `${formatCount(n)} ${word}`;
 }
 
+/** What a pass did, counted: the figures a person reads in the log, `status` and alerts. */
+export interface PassFigures {
+  synced: number;
+  errors: number;
+  reacknowledged?: number;
+  unfinished?: number;
+}
+
+/** `3 synchronisés, 0 en erreur, 2 à reprendre`: the same words everywhere. */
+export function formatPassFigures(figures: PassFigures): string {
+  const parts = [plural(figures.synced, "synchronisé"), `${figures.errors} en erreur`];
+  if (figures.reacknowledged) {
+    parts.push(plural(figures.reacknowledged, "accusé renvoyé", "accusés renvoyés"));
+  }
+  if (figures.unfinished) parts.push(`${figures.unfinished} à reprendre`);
+  return parts.join(", ");
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }

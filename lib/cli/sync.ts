@@ -23,7 +23,7 @@ import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
-import { formatDecimal } from "../base/french.ts";
+import { formatDecimal, formatPassFigures } from "../base/french.ts";
 import { renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
@@ -156,13 +156,10 @@ const EXIT_OF: Record<PassStatus, number> = {
 
 /** The one line that says how the pass went. */
 export function conclusion(result: PassResult): string {
-  const { synced, errors, reacknowledged, unfinished } = result.summary;
-  const parts = [`${synced} synchronisé(s)`, `${errors} en erreur`];
-  if (reacknowledged) parts.push(`${reacknowledged} accusé(s) renvoyé(s)`);
-  if (unfinished) parts.push(`${unfinished} à reprendre`);
-  const head = `Fin de la synchronisation : ${parts.join(", ")}.`;
+  const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}.`;
   if (result.status === "server_unavailable") {
-    return `${head} Saxium injoignable ou accès refusé (${result.message}) ; rien n'est perdu, la prochaine passe reprendra.`;
+    const why = (result.message ?? "").replace(/\.$/, "");
+    return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;
   }
   if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;

@@ -15,11 +15,12 @@ import { maskedSettings, type Settings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import { exists, isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
-import type { ServerStatus } from "../saxium/client.ts";
+import { SaxiumError, type ServerStatus } from "../saxium/client.ts";
 import { openSaxiumClient } from "../saxium/open.ts";
 import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../sync/journal.ts";
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
 import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
+import { formatPassFigures, plural } from "../base/french.ts";
 
 /** Everything `status` reports, as printed by `--json`. */
 export interface StatusReport {
@@ -31,7 +32,7 @@ export interface StatusReport {
   exports: Record<ExportState, number>;
   errorsFolder: { files: number; oldest?: string };
   task: TaskInfo | { error: string } | null;
-  server: ServerStatus | { error: string };
+  server: ServerStatus | ServerTrouble;
 }
 
 /** What {@linkcode gatherStatus} needs besides the settings. */
@@ -106,32 +107,49 @@ async function scanErrors(dir: string): Promise<{ files: number; oldest?: string
   return { files, oldest: oldest?.toISOString() };
 }
 
-async function readServer(settings: Settings): Promise<ServerStatus | { error: string }> {
+async function readServer(settings: Settings): Promise<ServerStatus | ServerTrouble> {
   let client;
   try {
     client = openSaxiumClient(settings, { timeoutMs: 10_000, maxAttempts: 1 });
   } catch (error) {
-    return { error: (error as Error).message };
+    return { error: (error as Error).message, kind: "config" };
   }
   try {
     return await client.status();
   } catch (error) {
-    return { error: (error as Error).message };
+    const kind = error instanceof SaxiumError ? error.kind : "unexpected";
+    return { error: (error as Error).message, kind };
   } finally {
     client.close();
   }
 }
 
-const STATE_LABELS: Record<ExportState, string> = {
-  downloading: "en téléchargement",
-  ready: "prêts à déposer",
-  staged: "en cours de dépôt",
-  delivered: "déposés, en attente d'import",
-  consumed: "importés, accusé à envoyer",
-  acknowledged: "accusés, à archiver",
-  archived: "archivés",
-  failed: "en erreur, à signaler",
-  reported: "signalés en erreur",
+/** Why the server's status could not be read. */
+export interface ServerTrouble {
+  error: string;
+  /** The Saxium client's kind of error (`auth`, `network`, `timeout`…), or `config`. */
+  kind: string;
+}
+
+/** What the server's trouble is, in two words: reaching it is not the same as being refused. */
+function serverTroubleWords(trouble: ServerTrouble): string {
+  if (trouble.kind === "auth") return "accès refusé";
+  if (trouble.kind === "network" || trouble.kind === "timeout") return "injoignable";
+  if (trouble.kind === "config") return "non interrogé";
+  return "réponse en erreur";
+}
+
+/** Each state as a person reads it, singular then plural. */
+const STATE_LABELS: Record<ExportState, [string, string]> = {
+  downloading: ["en téléchargement", "en téléchargement"],
+  ready: ["prêt à déposer", "prêts à déposer"],
+  staged: ["en cours de dépôt", "en cours de dépôt"],
+  delivered: ["déposé, en attente d'import", "déposés, en attente d'import"],
+  consumed: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
+  acknowledged: ["accusé, à archiver", "accusés, à archiver"],
+  archived: ["archivé", "archivés"],
+  failed: ["en erreur, à signaler", "en erreur, à signaler"],
+  reported: ["signalé en erreur", "signalés en erreur"],
 };
 
 /** The status as lines of text for a person. */
@@ -146,17 +164,15 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
       run
         ? `${localDateTime(new Date(run.finishedAt))} (${
           ago(new Date(run.finishedAt), now)
-        }), code ${describeLastResult(run.exitCode)} ; ${run.summary.synced ?? 0} synchronisé(s), ${
-          run.summary.errors ?? 0
-        } en erreur`
+        }), code ${describeLastResult(run.exitCode)} ; ${runFigures(run.summary)}`
         : "aucune"
     }`,
   );
   const counts = Object.entries(report.exports).filter(([, n]) => n > 0)
-    .map(([state, n]) => `${n} ${STATE_LABELS[state as ExportState]}`);
+    .map(([state, n]) => plural(n, ...STATE_LABELS[state as ExportState]));
   lines.push(`Exports (local)   : ${counts.length ? counts.join(", ") : "aucun"}`);
   lines.push(
-    `Dossier Errors    : ${report.errorsFolder.files} fichier(s)${
+    `Dossier Errors    : ${plural(report.errorsFolder.files, "fichier")}${
       report.errorsFolder.oldest
         ? `, le plus ancien du ${localDateTime(new Date(report.errorsFolder.oldest))}`
         : ""
@@ -176,8 +192,10 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
   lines.push(
     `Saxium            : ${
       "error" in server
-        ? `injoignable (${server.error})`
-        : `joignable ; ${server.pending} en attente, ${server.imported} importés, ${server.errors} en erreur, file ${
+        ? `${serverTroubleWords(server)} : ${server.error}`
+        : `joignable ; ${server.pending} en attente, ${
+          plural(server.imported, "importé")
+        }, ${server.errors} en erreur, file ${
           server.queueHealth === "healthy" ? "saine" : "à surveiller"
         }`
     }`,
@@ -191,6 +209,15 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
     lines.push("", "À faire :", ...report.problems.map((p) => `  - ${p}`));
   }
   return lines;
+}
+
+/** A recorded run's figures (a run recorded by an older agent may lack some). */
+function runFigures(summary: Record<string, number>): string {
+  return formatPassFigures({
+    ...summary,
+    synced: summary.synced ?? 0,
+    errors: summary.errors ?? 0,
+  });
 }
 
 function ago(then: Date, now: Date): string {

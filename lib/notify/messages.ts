@@ -12,6 +12,7 @@ import nodePath from "node:path";
 import { localDateTime, logFileName } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
+import { formatPassFigures } from "../base/french.ts";
 
 /** What the notifier needs to know of a pass; the sync command builds it from the pass's outcome. */
 export interface PassReport {
@@ -172,11 +173,7 @@ function payload(
 }
 
 function passFigures(report: PassReport): string {
-  const s = report.summary;
-  const parts = [`${s.synced} synchronisé(s)`, `${s.errors} en erreur`];
-  if (s.reacknowledged) parts.push(`${s.reacknowledged} accusé(s) renvoyé(s)`);
-  if (s.unfinished) parts.push(`${s.unfinished} à reprendre`);
-  return parts.join(", ");
+  return formatPassFigures(report.summary);
 }
 
 function signature(agentId: string): string[] {

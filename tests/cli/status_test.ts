@@ -76,7 +76,7 @@ Deno.test("healthy: exit 0, one screen, JSON for monitoring, token never shown",
     const text = await status(setup);
     assert.equal(text.code, 0, text.text);
     assert.match(text.text, /: OK/);
-    assert.match(text.text, /3 synchronisé\(s\)/);
+    assert.match(text.text, /3 synchronisés, 0 en erreur/);
     assert.match(text.text, /Tâche planifiée\s+: /);
     assert.match(text.text, /Saxium\s+: joignable/);
     assert.ok(!text.text.includes(TOKEN));
@@ -155,4 +155,26 @@ Deno.test("server unreachable shows in status without a stack trace", async () =
     assert.match(result.text, /Saxium\s+: injoignable/);
     assert.ok(!/\n\s+at /.test(result.text));
   });
+});
+
+Deno.test("a token Saxium refuses shows as refused access, not as unreachable", async () => {
+  const root = await Deno.makeTempDir();
+  const sim = await startSaxiumSimulator({ token: "the-right-token" });
+  try {
+    const workDir = nodePath.join(root, "work");
+    const importDir = nodePath.join(root, "import");
+    await Deno.mkdir(importDir);
+    const result = await status({
+      apiUrl: sim.url,
+      workDir,
+      importDir,
+      schtasks: { code: 0, stdout: englishQuery(0), stderr: "" },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.text, /Saxium\s+: accès refusé : .*401/);
+    assert.doesNotMatch(result.text, /injoignable/);
+  } finally {
+    await sim.close();
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -100,7 +100,7 @@ Deno.test("a quote and an order are delivered, imported once, acknowledged and a
     assert.equal(files.filter((f) => f.startsWith("Archive/")).length, 2);
     assert.deepEqual(files.filter((f) => /^(Downloads|ToImport|Errors)\//.test(f)), []);
     assert.deepEqual(await listFiles(world.importDir), []);
-    assert.match(run.stdout, /2 synchronisé\(s\), 0 en erreur/);
+    assert.match(run.stdout, /2 synchronisés, 0 en erreur/);
     const log = files.find((f) => f.startsWith("Logs/sync-"))!;
     const lines = (await Deno.readTextFile(nodePath.join(world.workDir, log))).trimEnd().split(
       "\r\n",

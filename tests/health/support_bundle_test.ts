@@ -325,7 +325,7 @@ Deno.test({
         await Deno.readFile(nodePath.join(world.workDir, "pour-le-support.zip")),
       );
       const log = Object.keys(files).find((n) => n.startsWith("logs/sync-"))!;
-      assert.match(files[log], /Fin de la synchronisation : 1 synchronisé\(s\)/);
+      assert.match(files[log], /Fin de la synchronisation : 1 synchronisé, 0 en erreur/);
       assert.equal(JSON.parse(files["configuration/agent.json"]).notify.smtp.password, "********");
       assert.equal(JSON.parse(files["status.json"]).lastRun.exitCode, 0);
       assert.equal(JSON.parse(files["doctor.json"]).agentId, "SRV-TEST");
