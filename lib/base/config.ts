@@ -38,6 +38,8 @@ export interface Settings {
   caFile?: string;
   /** The alerts, validated by {@linkcode parseNotifySettings}; undefined when not configured. */
   notify?: NotifyConfig;
+  /** Whether failures and recoveries go to the Windows Event Log (true unless set to false). */
+  eventLog?: boolean;
 }
 
 /**
@@ -114,6 +116,7 @@ const FILE_KEYS: ReadonlySet<string> = new Set([
   "proxy",
   "caFile",
   "notify",
+  "eventLog",
 ]);
 
 const RANGES: Record<string, [number, number]> = {
@@ -221,6 +224,7 @@ function resolveFromSources(flags: SettingFlags, sources: SettingSources): Setti
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
     caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
     notify: parseNotifySettings(notify as NotifySettings | undefined),
+    eventLog: flag("eventLog", pick("eventLog") ?? true),
   };
 }
 
@@ -430,6 +434,18 @@ function integer(
     );
   }
   return n;
+}
+
+function flag(setting: "eventLog", value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new ConfigError(
+      setting,
+      `Paramètre ${setting} invalide (« ${
+        printable(String(value))
+      } ») : true ou false est attendu (sans guillemets) dans ${CONFIG_FILE_NAME}.`,
+    );
+  }
+  return value;
 }
 
 function logLevel(value: unknown): LogLevel {

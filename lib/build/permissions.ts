@@ -8,6 +8,7 @@
 
 import { netTarget } from "../base/net.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
+import { EVENTCREATE } from "../windows/event_log.ts";
 
 /** Environment variables the agent reads (configuration and proxies). */
 export const AGENT_ENV_VARS: readonly string[] = [
@@ -55,7 +56,7 @@ export function permissionFlags(scope: PermissionScope): string[] {
     `--allow-net=${[...new Set(net)].join(",")}`,
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    `--allow-run=${scope.schtasks ?? SCHTASKS}`,
+    `--allow-run=${scope.schtasks ?? SCHTASKS},${EVENTCREATE}`,
     `--allow-env=${env}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",

@@ -143,7 +143,13 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     message: result.message,
   });
   const report: PassReport = { ...result, exitCode };
-  await notifyAfterPass(report, { settings, folders: workFolders(settings), log, now: ctx.now });
+  await notifyAfterPass(report, {
+    settings,
+    folders: workFolders(settings),
+    log,
+    now: ctx.now,
+    runCommand: ctx.runCommand,
+  });
   return exitCode;
 }
 

@@ -38,19 +38,25 @@ import {
 } from "./memory.ts";
 import { smtpChannel, type SmtpChannelOptions } from "./smtp.ts";
 import { webhookChannel } from "./webhook.ts";
+import { eventLogChannel } from "./event_log.ts";
+import type { CommandRunner } from "../base/command_runner.ts";
 
 /** An error line longer than this is cut in the alerts (and in the failure's fingerprint). */
 const MAX_ERROR_LINE = 400;
 
 /** What {@linkcode notifyAfterPass} works with. */
 export interface NotifyAfterPassOptions {
-  /** The agent's settings: `notify` (validated at load) and `agentId` are used. */
-  settings: Pick<Settings, "notify" | "agentId">;
+  /** The agent's settings: `notify` (validated at load), `eventLog` and `agentId` are used. */
+  settings: Pick<Settings, "notify" | "agentId" | "eventLog">;
   folders: Pick<WorkFolders, "root" | "errors" | "logs" | "state">;
   log: Logger;
   now?: () => Date;
   /** Channels to use instead of those `notify` configures (tests). */
   channels?: NotifyChannel[];
+  /** Runs `eventcreate.exe` for the Windows Event Log; without it, no Event Log. */
+  runCommand?: CommandRunner;
+  /** The system (`Deno.build.os` by default): the Event Log exists only on Windows. */
+  os?: string;
   /** Time allowed to each channel; {@linkcode NOTIFY_TIMEOUT_MS} by default. */
   timeoutMs?: number;
 }
@@ -74,13 +80,16 @@ export async function notifyAfterPass(
   report: PassReport,
   options: NotifyAfterPassOptions,
 ): Promise<void> {
-  if (options.settings.notify === undefined && options.channels === undefined) return;
   const { log } = options;
   try {
     const config = options.settings.notify;
     const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
-    const channels = options.channels ??
-      (config ? notifyChannels(config, { clientName: options.settings.agentId, timeoutMs }) : []);
+    const channels = options.channels ?? [
+      ...(config
+        ? notifyChannels(config, { clientName: options.settings.agentId, timeoutMs })
+        : []),
+      ...eventLog(options),
+    ];
     if (channels.length === 0) return;
     const repeatHours = config?.repeatHours ?? DEFAULT_REPEAT_HOURS;
     const now = options.now ?? (() => new Date());
@@ -154,7 +163,7 @@ async function deliver(
     ? ["Alerte", "envoyée"]
     : ["Message de retour à la normale", "envoyé"];
   const { log } = options;
-  if (!netAllowed(channel.target)) {
+  if (channel.target !== undefined && !netAllowed(channel.target)) {
     log.warning(
       `${kind} non ${sent} par ${channel.label} : l'agent n'a pas la permission de joindre ${channel.target} ; ` +
         "reconstruisez l'exécutable avec « notify » dans la configuration de build (scripts/compile.ts).",
@@ -204,6 +213,16 @@ export function notifyChannels(
   if (config.smtp) channels.push(smtpChannel(config.smtp, options));
   if (config.webhookUrl) channels.push(webhookChannel(config.webhookUrl));
   return channels;
+}
+
+/** The Event Log channel, when this system has one and the settings keep it on. */
+function eventLog(options: NotifyAfterPassOptions): NotifyChannel[] {
+  if (options.settings.eventLog === false || !options.runCommand) return [];
+  if ((options.os ?? Deno.build.os) !== "windows") {
+    options.log.debug("Journal d'événements Windows : absent sur ce système, rien n'y est écrit.");
+    return [];
+  }
+  return [eventLogChannel({ runner: options.runCommand, os: options.os })];
 }
 
 function shortLine(line: string): string {

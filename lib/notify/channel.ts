@@ -19,8 +19,8 @@ export interface NotifyChannel {
   name: string;
   /** For the log, in French: "e-mail à a@b.fr". */
   label: string;
-  /** `host:port` it connects to, checked against the agent's permissions first. */
-  target: string;
+  /** `host:port` it connects to, checked against the agent's permissions first (none for a local one). */
+  target?: string;
   /** Sends one message; rejects with an error whose message is French. */
   send(message: AlertMessage, signal: AbortSignal): Promise<void>;
 }

@@ -49,7 +49,7 @@ Deno.test("compile arguments for a sample build configuration", () => {
     "--allow-net=saxium.entreprise.fr:443,smtp.entreprise.fr:587,hooks.entreprise.fr:443",
     "--allow-read=C:\\SaxiumBatigest,C:\\Program Files\\Sage\\Batigest\\Import",
     "--allow-write=C:\\SaxiumBatigest,C:\\Program Files\\Sage\\Batigest\\Import",
-    "--allow-run=schtasks.exe",
+    "--allow-run=schtasks.exe,eventcreate.exe",
     "--allow-env=SAXIUM_API_URL,SAXIUM_TOKEN,SAXIUM_AGENT_ID,SAXIUM_WORK_DIR,BATIGEST_IMPORT_PATH,HTTPS_PROXY,HTTP_PROXY,NO_PROXY",
     "--ignore-env",
     "--allow-sys=hostname,statfs",

@@ -116,7 +116,7 @@ function kinds(audit: readonly AuditEntry[]): Set<string> {
   return new Set(audit.map((e) => e.permission));
 }
 
-Deno.test("the flags grant only the two folders, the Saxium host, schtasks, the listed variables and hostname", () => {
+Deno.test("the flags grant only the two folders, the Saxium host, schtasks and eventcreate, the listed variables and hostname", () => {
   const flags = permissionFlags({
     apiUrl: "https://saxium.example.com",
     workDir: "C:\\SaxiumBatigest",
@@ -128,7 +128,7 @@ Deno.test("the flags grant only the two folders, the Saxium host, schtasks, the 
     "--allow-net=saxium.example.com:443",
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    "--allow-run=schtasks.exe",
+    "--allow-run=schtasks.exe,eventcreate.exe",
     `--allow-env=${AGENT_ENV_VARS.join(",")}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",
