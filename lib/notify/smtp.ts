@@ -14,6 +14,7 @@ import tls from "node:tls";
 import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
 import { oneLine } from "../base/one_line.ts";
 import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 
 /** Options of the e-mail channel. */
 export interface SmtpChannelOptions {
@@ -157,10 +158,11 @@ function smtpFailure(error: unknown, smtp: SmtpConfig): string {
     return `adresse refusée par ${where} (${oneLine(e.response ?? detail, 160)})`;
   }
   if (/certificate|tls|ssl/i.test(detail)) {
-    return `TLS refusé avec ${where} (${oneLine(detail, 160)})`;
+    return `TLS refusé avec ${where} : ${describeSystemError(error).cause}`;
   }
   if (/getaddrinfo|ENOTFOUND|EAI_AGAIN|dns/i.test(detail)) {
     return `nom de serveur ${smtp.host} introuvable`;
   }
-  return `${where} : ${oneLine(e.response ?? detail, 200)}`;
+  if (e.response) return `${where} a répondu « ${oneLine(e.response, 200)} »`;
+  return `${where} : ${describeSystemError(error).cause}`;
 }

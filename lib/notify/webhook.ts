@@ -9,7 +9,8 @@
 import { netTarget } from "../base/net.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
 import { VERSION } from "../base/version.ts";
-import { type NotifyChannel, rootMessage } from "./channel.ts";
+import type { NotifyChannel } from "./channel.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 
 /** The webhook channel: a JSON POST with `fetch`. */
 export function webhookChannel(url: string): NotifyChannel {
@@ -32,7 +33,7 @@ export function webhookChannel(url: string): NotifyChannel {
         });
       } catch (error) {
         if (signal.aborted) throw new Error("le webhook n'a pas répondu à temps");
-        throw new Error(`connexion impossible (${rootMessage(error)})`);
+        throw new Error(`connexion impossible, ${describeSystemError(error).cause}`);
       }
       await res.body?.cancel().catch(() => {});
       if (res.status < 200 || res.status >= 300) {
