@@ -127,7 +127,7 @@ Deno.test("the flags grant only the two folders, the Saxium host, schtasks, the 
     "--allow-net=saxium.example.com:443",
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    "--allow-run=schtasks.exe",
+    "--allow-run=schtasks.exe,icacls.exe",
     `--allow-env=${AGENT_ENV_VARS.join(",")}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",
