@@ -85,7 +85,7 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Leave out the world's environment entirely (only `env`). */
   bareEnv?: boolean;
-  /** Entry module, relative to the project (default `main.ts`). */
+  /** Entry module, relative to the project (default `main.ts`), or absolute (a generated entry). */
   entry?: string;
   /** Extra variables allowed by the permission set (test switches). */
   extraEnv?: string[];
@@ -113,7 +113,9 @@ export function agentArgs(world: World, args: string[], options: RunOptions = {}
       extraEnv: options.extraEnv,
       extraNetHosts: options.extraNetHosts,
     }),
-    nodePath.join(PROJECT_ROOT, options.entry ?? "main.ts"),
+    nodePath.isAbsolute(options.entry ?? "")
+      ? options.entry!
+      : nodePath.join(PROJECT_ROOT, options.entry ?? "main.ts"),
     ...args,
   ];
 }
