@@ -4,6 +4,7 @@
  * result. `.ci/run` runs it; so can anyone:
  *
  *   deno run -A scripts/ci_cold_compile.ts [--config scripts/build.example.json]
+ *     [--download-runtime] [--target <triple>]
  *
  * Without `DENORT_BIN`, the runtime is this machine's own `deno` and the
  * target this machine's (Linux here): `deno compile` then embeds the agent
@@ -14,7 +15,9 @@
  * V8 heap caps in the metadata). The agent's own start-up under the same
  * permissions is what the end-to-end tests run. With `DENORT_BIN` set to a
  * real `denort` and `--target` given, the output is the real executable and
- * its `--version` must name the agent.
+ * its `--version` must name the agent. With `--download-runtime` (CI on
+ * Windows, which has Internet), `deno compile` downloads the real runtime for
+ * the target (Windows by default) and `--version` must name the agent too.
  *
  * Exit 0 when every check passed; prints `cold compile: …` lines.
  *
@@ -35,15 +38,22 @@ const STANDALONE_MARKER = "d3n0l4nd";
 async function run(args: string[]): Promise<number> {
   const flags = parseArgs({
     args,
-    options: { config: { type: "string" }, target: { type: "string" } },
+    options: {
+      config: { type: "string" },
+      target: { type: "string" },
+      "download-runtime": { type: "boolean" },
+    },
     strict: true,
   }).values;
   const config = flags.config ?? nodePath.join(ROOT, "scripts", "build.example.json");
   const denoDir = await Deno.makeTempDir({ prefix: "cold-deno-dir-" });
   const outDir = await Deno.makeTempDir({ prefix: "cold-compile-" });
-  const localRuntime = Deno.env.get("DENORT_BIN") === undefined;
+  const download = flags["download-runtime"] === true;
+  const localRuntime = !download && Deno.env.get("DENORT_BIN") === undefined;
   const target = flags.target ?? (localRuntime ? "host" : undefined);
   const output = nodePath.join(outDir, localRuntime ? "agent" : "agent.exe");
+  const env: Record<string, string> = { DENO_DIR: denoDir, NO_COLOR: "1" };
+  if (!download) env.DENORT_BIN = Deno.env.get("DENORT_BIN") ?? Deno.execPath();
   const failures: string[] = [];
   try {
     const started = performance.now();
@@ -59,11 +69,7 @@ async function run(args: string[]): Promise<number> {
         ...(target ? ["--target", target] : []),
       ],
       cwd: ROOT,
-      env: {
-        DENO_DIR: denoDir,
-        DENORT_BIN: Deno.env.get("DENORT_BIN") ?? Deno.execPath(),
-        NO_COLOR: "1",
-      },
+      env,
       stdout: "inherit",
       stderr: "inherit",
     }).output();
