@@ -20,6 +20,7 @@ import {
   PROJECT_ROOT,
   runAgent,
   TEST_TOKEN,
+  unsupportedHere,
   type World,
 } from "../support/agent_process.ts";
 import {
@@ -200,7 +201,16 @@ Deno.test("the audit check is not vacuous: it flags accesses outside the scope",
   assert.equal(auditViolations(outside, scope).length, outside.length);
 });
 
-Deno.test("sync end to end under the audit: only the two folders, the Saxium host and the listed variables", async () => {
+Deno.test({
+  name:
+    "sync end to end under the audit: only the two folders, the Saxium host and the listed variables",
+  ignore: unsupportedHere({
+    name:
+      "sync end to end under the audit: only the two folders, the Saxium host and the listed variables",
+    runsOn: ["linux", "darwin"],
+    reason: "the fake schtasks.exe is a /bin/sh script",
+  }),
+}, async () => {
   await withAuditedWorld(async (world, audited, schtasksCalls) => {
     for (const ref of ["DV-1730000000001", "DV-1730000000002"]) {
       world.saxium.addExport({
@@ -240,7 +250,14 @@ Deno.test("sync end to end under the audit: only the two folders, the Saxium hos
   });
 });
 
-Deno.test("status and tail-logs under the audit stay inside as well", async () => {
+Deno.test({
+  name: "status and tail-logs under the audit stay inside as well",
+  ignore: unsupportedHere({
+    name: "status and tail-logs under the audit stay inside as well",
+    runsOn: ["linux", "darwin"],
+    reason: "the fake schtasks.exe is a /bin/sh script",
+  }),
+}, async () => {
   await withAuditedWorld(async (world, audited, schtasksCalls) => {
     world.saxium.addExport({
       documentType: "devis_client",

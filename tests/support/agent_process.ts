@@ -206,3 +206,23 @@ export async function everythingWritten(world: World, runs: AgentRun[]): Promise
   }
   return parts.join("\n");
 }
+
+/** A test that needs a system other than this one. */
+export interface SystemNeed {
+  /** The test's name, printed with the reason. */
+  name: string;
+  /** The systems it runs on. */
+  runsOn: readonly (typeof Deno.build.os)[];
+  /** Why it cannot run elsewhere. */
+  reason: string;
+}
+
+/**
+ * `ignore` for `Deno.test` when this system is not one the test runs on,
+ * printing the test and the reason: a test is never skipped silently.
+ */
+export function unsupportedHere(need: SystemNeed): boolean {
+  if (need.runsOn.includes(Deno.build.os)) return false;
+  console.log(`skipped on ${Deno.build.os}: ${need.name} (${need.reason})`);
+  return true;
+}
