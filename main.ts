@@ -85,10 +85,17 @@ function usage(): string {
 /**
  * Why the configured work folder, import folder or Saxium host is outside
  * what this executable was built for (one French line), before the command
- * touches anything; undefined when inside, or for `--help`.
+ * touches anything; undefined when inside, for `--help`, and for
+ * `uninstall-task`.
  */
-function outsideBuild(args: string[], ctx: CommandContext, build: BuildInfo): string | undefined {
-  if (args.includes("--help") || args.includes("-h")) return undefined;
+function outsideBuild(
+  name: string,
+  args: string[],
+  ctx: CommandContext,
+  build: BuildInfo,
+): string | undefined {
+  // uninstall-task reads no setting: removing the task stays possible whatever the configuration.
+  if (name === "uninstall-task" || args.includes("--help") || args.includes("-h")) return undefined;
   const scope = configuredScope({ args, sources: settingSources(ctx), info: build });
   return scopeProblem(scope, build);
 }
@@ -133,7 +140,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     failpoint: options.failpoint ?? (() => {}),
   };
   try {
-    const outside = options.build && outsideBuild(rest, ctx, options.build);
+    const outside = options.build && outsideBuild(name, rest, ctx, options.build);
     if (outside) {
       stderr(outside);
       return 2;

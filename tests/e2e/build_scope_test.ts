@@ -117,6 +117,16 @@ Deno.test("build scope: another Saxium host is exit 2 at once, not five network 
   }
 });
 
+Deno.test("build scope: uninstall-task reads no setting, so a wrong one never blocks it", async () => {
+  await withBuiltWorld(async (world, run) => {
+    const elsewhere = nodePath.join(world.outsideDir, "work");
+    const result = await run(["uninstall-task"], { env: { SAXIUM_WORK_DIR: elsewhere } });
+    assert.doesNotMatch(result.stderr, /n'est pas celui pour lequel/);
+    assert.doesNotMatch(result.stdout + result.stderr, ENGLISH);
+    assert.deepEqual(await listFiles(world.outsideDir), ["canary.txt"]);
+  });
+});
+
 Deno.test("build scope: an import folder set in agent.json is checked too", async () => {
   await withBuiltWorld(async (world, run) => {
     await Deno.mkdir(world.workDir, { recursive: true });
