@@ -9,10 +9,11 @@
  * @module
  */
 
-import { type BuildDefaults, ConfigError } from "./lib/base/config.ts";
+import { type BuildDefaults } from "./lib/base/config.ts";
 import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
+import { ConfigError } from "./lib/base/config_error.ts";
 import {
   type BuildInfo,
   buildSummary,
@@ -44,6 +45,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   "doctor": {
     summary: "vérifie l'installation (--json, --bundle FICHIER.zip pour le support)",
     load: async () => (await import("./lib/cli/doctor.ts")).doctorCommand,
+  },
+  "history": {
+    summary: "exports synchronisés ou refusés (aujourd'hui, --date, --days, --errors, --json)",
+    load: async () => (await import("./lib/cli/history.ts")).historyCommand,
   },
   "tail-logs": {
     summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",

@@ -28,7 +28,6 @@
 
 import nodePath from "node:path";
 import { parseArgs } from "node:util";
-import { netTarget } from "../lib/build/permissions.ts";
 import {
   agentArgs,
   agentEnv,
@@ -39,6 +38,7 @@ import {
 } from "../tests/support/agent_process.ts";
 import { orderXml, quoteXml } from "../tests/support/documents.ts";
 import type { NewSimExport } from "../tests/support/saxium_simulator.ts";
+import { netTarget } from "../lib/base/net.ts";
 
 // ---------------------------------------------------------------------------
 // Scenarios

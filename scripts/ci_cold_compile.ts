@@ -28,7 +28,8 @@ import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildInfo, parseBuildConfig } from "../lib/build/build_config.ts";
-import { netTarget, V8_FLAGS } from "../lib/build/permissions.ts";
+import { V8_FLAGS } from "../lib/build/permissions.ts";
+import { netTarget } from "../lib/base/net.ts";
 import { AGENT_NAME, VERSION } from "../lib/base/version.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

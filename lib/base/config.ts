@@ -10,17 +10,16 @@
  */
 
 import nodePath from "node:path";
+import { ConfigError } from "./config_error.ts";
+import { parseJsonText } from "./json_text.ts";
+import { isLoopbackHost } from "./net.ts";
+import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
+import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 
-/** Log levels, as written in the log files. */
-export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
-
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
-
-/** Alert settings (`notify` in `agent.json`), kept as given for the notifier. */
-export type NotifySettings = Record<string, unknown>;
 
 /** The agent's validated settings. */
 export interface Settings {
@@ -37,22 +36,15 @@ export interface Settings {
   logLevel: LogLevel;
   proxy?: string;
   caFile?: string;
-  notify?: NotifySettings;
+  /** The alerts, validated by {@linkcode parseNotifySettings}; undefined when not configured. */
+  notify?: NotifyConfig;
 }
 
-/** Values baked into the executable at build time (any subset of the settings). */
-export type BuildDefaults = Partial<Settings>;
-
-/** A setting that is missing or wrong; `message` is the one French line shown to the user. */
-export class ConfigError extends Error {
-  /** The setting at fault, as named in `agent.json`. */
-  readonly setting: string;
-  constructor(setting: string, message: string) {
-    super(message);
-    this.name = "ConfigError";
-    this.setting = setting;
-  }
-}
+/**
+ * Values baked into the executable at build time (any subset of the settings);
+ * `notify` as written in the build configuration, validated at load like `agent.json`'s.
+ */
+export type BuildDefaults = Partial<Omit<Settings, "notify">> & { notify?: NotifySettings };
 
 /** Command-line flags that set a setting, as parsed (`--api-url` → `"api-url"`). */
 export type SettingFlags = Record<string, string | boolean | undefined>;
@@ -61,7 +53,7 @@ export type SettingFlags = Record<string, string | boolean | undefined>;
 export interface SettingSources {
   /** Reads an environment variable (unset → undefined). */
   env: (name: string) => string | undefined;
-  /** Reads a text file, or returns undefined when it does not exist. */
+  /** Reads a text file (any Unicode encoding), or returns undefined when it does not exist. */
   readTextFile: (path: string) => string | undefined;
   /** The machine's host name, the default agent id. */
   hostname: () => string;
@@ -132,8 +124,6 @@ const RANGES: Record<string, [number, number]> = {
   logRetentionDays: [1, 3_650],
 };
 
-const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
-
 /** The name of the configuration file in the work folder. */
 export const CONFIG_FILE_NAME = "agent.json";
 
@@ -145,12 +135,6 @@ function howToSet(setting: keyof Settings): string {
   if (ENV_VARS[setting]) ways.push(`la variable ${ENV_VARS[setting]}`);
   if (setting !== "workDir") ways.push(`« ${setting} » dans ${CONFIG_FILE_NAME}`);
   return ways.length > 1 ? `${ways.slice(0, -1).join(", ")} ou ${ways.at(-1)}` : ways[0];
-}
-
-/** Whether `hostname` names this machine (http:// is allowed only there). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**
@@ -173,6 +157,19 @@ export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): st
  * @throws {ConfigError} with a one-line French message naming the setting and the fix.
  */
 export function resolveSettings(flags: SettingFlags, sources: SettingSources): Settings {
+  try {
+    return resolveFromSources(flags, sources);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A value typed on the command line is named as it was typed.
+    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
+    if (flag === undefined || typeof flags[flag] !== "string") throw error;
+    const message = error.message.replace(/^Paramètre \S+/, `Option --${flag}`);
+    throw new ConfigError(error.setting, message);
+  }
+}
+
+function resolveFromSources(flags: SettingFlags, sources: SettingSources): Settings {
   const p = sources.pathApi ?? nodePath;
   const build = sources.buildDefaults ?? {};
   const fromFlag = (setting: keyof Settings) => {
@@ -224,7 +221,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
     caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
-    notify: notify as NotifySettings | undefined,
+    notify: parseNotifySettings(notify as NotifySettings | undefined),
   };
 }
 
@@ -241,17 +238,14 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
     );
   }
   if (raw === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.replace(/^\uFEFF/, ""));
-  } catch (error) {
+  const json = parseJsonText(raw.replace(/^\uFEFF/, ""));
+  if (!json.ok) {
     throw new ConfigError(
       CONFIG_FILE_NAME,
-      `${path} n'est pas un JSON valide (${
-        errorText(error)
-      }) : corrigez le fichier ou supprimez-le.`,
+      `${path} n'est pas un JSON valide, ligne ${json.line}, colonne ${json.column} : ${json.problem}.`,
     );
   }
+  const parsed = json.value;
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(
       CONFIG_FILE_NAME,
@@ -440,17 +434,16 @@ function integer(
 }
 
 function logLevel(value: unknown): LogLevel {
-  const upper = typeof value === "string" ? value.trim().toUpperCase() : value;
-  const level = upper === "WARN" ? "WARNING" : upper;
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
+  const level = typeof value === "string" ? parseLogLevel(value) : undefined;
+  if (!level) {
     throw new ConfigError(
       "logLevel",
       `Paramètre logLevel invalide (« ${
         printable(String(value))
-      } ») : attendu DEBUG, INFO, WARNING ou ERROR.`,
+      } ») : attendu ERROR (erreur), WARNING (attention), INFO ou DEBUG.`,
     );
   }
-  return level as LogLevel;
+  return level;
 }
 
 function proxy(value: unknown): string {
@@ -486,6 +479,22 @@ function caFile(
     );
   }
   return full;
+}
+
+/**
+ * The token, for the commands that work with Saxium on the agent's behalf
+ * (`sync`): without it every request would be refused, so its absence is a
+ * configuration error found before any request.
+ *
+ * @throws {ConfigError} when no token is configured.
+ */
+export function requireToken(settings: Pick<Settings, "token" | "workDir">): string {
+  if (settings.token) return settings.token;
+  const file = nodePath.join(settings.workDir, CONFIG_FILE_NAME);
+  throw new ConfigError(
+    "token",
+    `Paramètre token manquant : ajoutez « "token": "…" » (le jeton fourni par Saxium) dans ${file}, ou définissez la variable SAXIUM_TOKEN ; la tâche planifiée, lancée par SYSTEM, ne voit pas les variables de votre session.`,
+  );
 }
 
 /** The settings with secrets masked, for `status`, logs and support bundles. */

@@ -20,7 +20,6 @@
  */
 
 import nodePath from "node:path";
-import type { LogLevel } from "./config.ts";
 import { redact } from "./secrets.ts";
 import { frenchPermissionText } from "../build/permission_text.ts";
 
@@ -34,6 +33,31 @@ export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERR
 
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/g;
+
+/** Log levels, as written in the log files. */
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+
+/** Level names a person may type, French or English, to their level. */
+const LEVEL_NAMES: Record<string, LogLevel> = {
+  debug: "DEBUG",
+  "débogage": "DEBUG",
+  debogage: "DEBUG",
+  detail: "DEBUG",
+  "détail": "DEBUG",
+  info: "INFO",
+  information: "INFO",
+  warning: "WARNING",
+  warn: "WARNING",
+  attention: "WARNING",
+  avertissement: "WARNING",
+  error: "ERROR",
+  erreur: "ERROR",
+};
+
+/** The level a person typed (`erreur`, `ATTENTION`, `warning`…), or undefined. */
+export function parseLogLevel(text: string): LogLevel | undefined {
+  return LEVEL_NAMES[text.trim().toLowerCase()];
+}
 
 /** Whether a message of `level` passes a `threshold`. */
 export function levelPasses(level: LogLevel, threshold: LogLevel): boolean {

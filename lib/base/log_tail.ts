@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { LogLevel } from "./config.ts";
-import { levelPasses, localDate, logFilePath, parseLogLine } from "./log.ts";
+import { levelPasses, localDate, logFilePath, type LogLevel, parseLogLine } from "./log.ts";
 
 const POLL_MS = 500;
 

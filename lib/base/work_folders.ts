@@ -103,23 +103,61 @@ export function isErrorDocument(name: string): boolean {
   return !name.endsWith(ERROR_NOTE_SUFFIX);
 }
 
-/** Writes the note beside `Errors\<name>`: the reason, one line, CRLF for Notepad. */
-export async function writeErrorNote(
-  errorsDir: string,
-  name: string,
-  reason: string,
-): Promise<void> {
-  await Deno.writeTextFile(errorNotePath(errorsDir, name), `${reason}\r\n`);
+/** The line of a note that names the export, so that a later import can take its files out. */
+const EXPORT_LINE = "Export Saxium : ";
+
+/** What a note beside a file of `Errors\` says. */
+export interface ErrorNote {
+  /** The name of the kept file in `Errors\`. */
+  name: string;
+  /** Why, in French, one line. */
+  reason: string;
+  /** The Saxium export it came from. */
+  exportId?: string;
+}
+
+/**
+ * Writes the note beside `Errors\<name>`: the reason on its first line, then
+ * the export it came from; CRLF for Notepad.
+ */
+export async function writeErrorNote(errorsDir: string, note: ErrorNote): Promise<void> {
+  const lines = [note.reason];
+  if (note.exportId) lines.push("", `${EXPORT_LINE}${note.exportId}`);
+  await Deno.writeTextFile(errorNotePath(errorsDir, note.name), lines.join("\r\n") + "\r\n");
 }
 
 /** The reason beside `Errors\<name>`, or undefined when there is none. */
 export async function readErrorNote(errorsDir: string, name: string): Promise<string | undefined> {
   try {
-    return (await Deno.readTextFile(errorNotePath(errorsDir, name))).trim();
+    const text = await Deno.readTextFile(errorNotePath(errorsDir, name));
+    return text.split(/\r?\n/)[0].trim();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+/**
+ * The files of `Errors\` kept for an export — each document and its note —
+ * found by the export named in the notes. Once the export is imported, they
+ * no longer describe an open problem.
+ */
+export async function errorFilesOf(errorsDir: string, exportId: string): Promise<string[]> {
+  const found: string[] = [];
+  const wanted = `${EXPORT_LINE}${exportId}`.toLowerCase();
+  try {
+    for await (const entry of Deno.readDir(errorsDir)) {
+      if (!entry.isFile || isErrorDocument(entry.name)) continue;
+      const text = await Deno.readTextFile(nodePath.join(errorsDir, entry.name)).catch(() => "");
+      if (!text.split(/\r?\n/).some((line) => line.trim().toLowerCase() === wanted)) continue;
+      const document = entry.name.slice(0, -ERROR_NOTE_SUFFIX.length);
+      if (exists(nodePath.join(errorsDir, document))) found.push(document);
+      found.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return found.sort();
 }
 
 /** `yyyy-MM-dd-HHmmss`, local time, the archive's prefix. */

@@ -12,15 +12,11 @@
  * @module
  */
 
+import { type NotifySettings } from "../base/notify_settings.ts";
+import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import {
-  type BuildDefaults,
-  ConfigError,
-  DEFAULTS,
-  type NotifySettings,
-  resolveSettings,
-} from "../base/config.ts";
-import { notifyNetHosts } from "../notify/notify.ts";
+import { type BuildDefaults, DEFAULTS, resolveSettings } from "../base/config.ts";
+import { notifyNetHosts, parseNotifySettings } from "../base/notify_settings.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
 import { type BuildInfo, describeBuild } from "./build_info.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
@@ -155,7 +151,7 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
       if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
       throw error;
     }
-    config.notify = resolved.notify;
+    config.notify = record.notify as NotifySettings;
   }
   return { config, warnings };
 }
@@ -187,19 +183,13 @@ function mappedDriveWarning(key: string, path: string): string | undefined {
   return `Attention : « ${key} » est sur le lecteur ${drive}:. S'il s'agit d'un lecteur réseau (lecteur mappé), la tâche planifiée (compte SYSTEM) ne le voit pas et les permissions de Deno ne couvrent que des chemins locaux : indiquez le chemin local sur la machine qui héberge le dossier. S'il s'agit d'un disque local, ignorez ce message.`;
 }
 
-/**
- * The network targets (`host:port`) notifications need, from `lib/notify.ts`
- * (`notify.smtp` and the host of `notify.webhookUrl`).
- */
-export { notifyNetHosts };
-
 /** What the executable is built for: the description baked into its entry. */
 export function buildInfo(config: BuildConfig): BuildInfo {
   return describeBuild({
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
-    extraNetHosts: notifyNetHosts(config.notify),
+    extraNetHosts: notifyNetHosts(parseNotifySettings(config.notify)),
   });
 }
 

@@ -21,7 +21,7 @@ import {
   type SettingSources,
 } from "../base/config.ts";
 import { isInside, type PathApi } from "../base/paths.ts";
-import { netTarget } from "./permissions.ts";
+import { netTarget } from "../base/net.ts";
 
 /** The README section an administrator is sent to for another build. */
 export const BUILD_README_SECTION = "voir README, « Construire l'exécutable d'un site »";

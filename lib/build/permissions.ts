@@ -6,6 +6,7 @@
  * @module
  */
 
+import { netTarget } from "../base/net.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
 import { ICACLS } from "../windows/acl.ts";
 
@@ -37,13 +38,6 @@ export interface PermissionScope {
   icacls?: string;
   /** Extra environment variables (test-only switches). */
   extraEnv?: readonly string[];
-}
-
-/** `host:port` of a URL, with the scheme's default port made explicit. */
-export function netTarget(url: string): string {
-  const u = new URL(url);
-  const port = u.port || (u.protocol === "https:" ? "443" : "80");
-  return `${u.hostname}:${port}`;
 }
 
 /**

@@ -8,50 +8,58 @@
  * @module
  */
 
-import { ConfigError, type Settings } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
+import { type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import {
-  type DoctorReport,
-  formatBytes,
-  renderDoctor,
-  runDoctor,
-} from "../health/doctor_checks.ts";
+import { formatBytes } from "../base/french.ts";
+import { type DoctorReport, renderDoctor, runDoctor } from "../health/doctor.ts";
 import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP =
-  `Utilisation : saxium-batigest-agent doctor [--json] [--bundle [FICHIER.zip]] [--name NOM_DE_TACHE]
+const HELP = renderHelp({
+  usage: "doctor [--json] [--bundle [FICHIER.zip]] [--name <tâche>]",
+  about: [
+    "Vérifie l'installation comme le ferait un administrateur : configuration,",
+    "dossier de travail et dossier d'import de Batigest (écriture, renommage),",
+    "espace disque, accès à Saxium (réseau, certificat TLS, jeton, horloge),",
+    "proxy, tâche planifiée, fichiers en attente depuis plus d'un jour, alertes.",
+    "Chaque point : OK, ATTENTION ou ERREUR, et ce qu'il faut faire.",
+  ],
+  options: [
+    { flag: "--json", text: "le diagnostic en JSON (supervision)" },
+    {
+      flag: "--bundle [FICHIER]",
+      text: "écrit aussi une archive .zip pour le support (journaux des dernières 24 h, " +
+        "configuration sans secrets, status et doctor en JSON) [<dossier de travail>\\" +
+        "support-aaaa-MM-jj-HHmmss.zip ; un nom relatif est pris dans le dossier de travail]",
+    },
+    { flag: "--name <tâche>", text: `nom de la tâche planifiée [${DEFAULT_TASK_NAME}]` },
+  ],
+  settings: "all",
+  footer: [
+    "Codes de sortie :",
+    "  0  tout est en ordre",
+    "  1  au moins un point à corriger",
+    "  2  configuration illisible ou chemin d'archive refusé",
+  ],
+});
 
-Vérifie l'installation comme le ferait un administrateur : configuration,
-dossier de travail et dossier d'import de Batigest (écriture, renommage),
-espace disque, accès à Saxium (réseau, certificat TLS, jeton, horloge),
-proxy, tâche planifiée, fichiers en attente depuis plus d'un jour, alertes.
-Chaque point : OK, ATTENTION ou ERREUR, et ce qu'il faut faire.
-
-  --json             le diagnostic en JSON (supervision)
-  --bundle [FICHIER] écrit aussi une archive .zip pour le support de Saxium :
-                     journaux des dernières 24 h, configuration sans secrets,
-                     status --json et doctor --json. Par défaut
-                     <dossier de travail>\\support-<date>.zip ; un nom relatif
-                     est pris dans le dossier de travail (l'agent n'écrit que
-                     là ou dans le dossier d'import).
-  --name NOM         nom de la tâche planifiée (par défaut « ${DEFAULT_TASK_NAME} »)
-
-Codes de sortie : 0 tout est en ordre, 1 au moins un point à corriger,
-2 configuration illisible ou chemin d'archive refusé.`;
+/** The options `doctor` takes. */
+export const OPTIONS = {
+  ...SETTING_OPTIONS,
+  json: { type: "boolean" as const },
+  bundle: { type: "string" as const },
+  name: { type: "string" as const },
+};
 
 /** Runs `doctor`; returns the exit code. */
 export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const flags = parseFlags(bareBundleFlag(args), {
-    ...SETTING_OPTIONS,
-    json: { type: "boolean" },
-    bundle: { type: "string" },
-    name: { type: "string" },
-  });
+  const flags = parseFlags(bareBundleFlag(args), OPTIONS);
   if (flags.values.help) {
-    ctx.stdout(HELP);
+    HELP.forEach((line) => ctx.stdout(line));
     return EXIT.ok;
   }
   const taskName = String(flags.values.name ?? DEFAULT_TASK_NAME);
@@ -88,10 +96,10 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
   print(report, { ctx, json: flags.values.json === true });
 
   if (bundlePath !== undefined) {
-    const { gatherStatus } = await import("./status.ts");
+    const { gatherStatus } = await import("../health/status.ts");
     let status: unknown;
     try {
-      status = await gatherStatus(settings, { ctx, taskName });
+      status = await gatherStatus(settings, { runCommand: ctx.runCommand, taskName });
     } catch (error) {
       status = { error: `état illisible : ${(error as Error).message}` };
     }

@@ -5,15 +5,16 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import {
-  ConfigError,
   resolveSettings,
   SETTING_FLAGS,
   type Settings,
   type SettingSources,
 } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
+import { decodeText } from "../base/json_text.ts";
 
 /** Options every command that reads settings accepts. */
 export const SETTING_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
@@ -70,7 +71,7 @@ export function settingSources(ctx: CommandContext): SettingSources {
     buildDefaults: ctx.buildDefaults,
     readTextFile: (path) => {
       try {
-        return Deno.readTextFileSync(path);
+        return decodeText(Deno.readFileSync(path)).text;
       } catch (error) {
         if (error instanceof Deno.errors.NotFound) return undefined;
         throw error;

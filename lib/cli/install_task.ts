@@ -5,39 +5,48 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
-import { ConfigError, resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
+import { resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
-import { notifyNetHosts } from "../build/build_config.ts";
+import { notifyNetHosts } from "../base/notify_settings.ts";
 import { permissionFlags } from "../build/permissions.ts";
-import { installTask, SCHTASKS, TaskSchedulerError } from "../windows/schtasks.ts";
+import { installTask, SCHTASKS } from "../windows/schtasks.ts";
+import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import {
   DEFAULT_EVERY_MINUTES,
   DEFAULT_TASK_NAME,
-  taskNameProblem,
   taskXml,
   type TaskXmlOptions,
   windowsCommandLine,
 } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = [
-  "Usage : saxium-batigest-agent install-task [--every <minutes>] [--name <nom>] [--dry-run]",
-  "",
-  "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
-  "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
-  "À lancer depuis une « Invite de commandes (administrateur) ».",
-  "",
-  `  --every <minutes>  intervalle entre deux passes, de 1 à 1440 (par défaut ${DEFAULT_EVERY_MINUTES})`,
-  `  --name <nom>       nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
-  "  --dry-run          affiche la définition XML de la tâche sans rien installer",
-  "  --work-dir <dossier>, --api-url <adresse>, … : paramètres, comme pour sync",
-  "  -h, --help         cette aide",
-];
+const HELP = renderHelp({
+  usage: "install-task [--every <minutes>] [--name <tâche>] [--dry-run] [paramètres]",
+  about: [
+    "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
+    "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
+    "À lancer depuis une « Invite de commandes (administrateur) ». Les paramètres",
+    "donnés en option sont transmis à la tâche (SYSTEM ne voit pas vos variables",
+    "d'environnement : préférez agent.json).",
+  ],
+  options: [
+    {
+      flag: "--every <minutes>",
+      text: `intervalle entre deux passes, de 1 à 1440 [${DEFAULT_EVERY_MINUTES}]`,
+    },
+    { flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` },
+    { flag: "--dry-run", text: "affiche la définition XML de la tâche sans rien installer" },
+  ],
+  settings: "all",
+});
 
-const OPTIONS = {
+/** The options `install-task` takes. */
+export const OPTIONS = {
   ...SETTING_OPTIONS,
   every: { type: "string" as const },
   name: { type: "string" as const },
@@ -54,11 +63,7 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
     }
     const settings = loadSettings(ctx, flags);
     const everyMinutes = parseEvery(flags.values.every);
-    const name = typeof flags.values.name === "string"
-      ? flags.values.name.trim()
-      : DEFAULT_TASK_NAME;
-    const nameProblem = taskNameProblem(name);
-    if (nameProblem) throw new ConfigError("name", nameProblem);
+    const name = taskNameOption(flags.values.name);
 
     const forwarded = forwardedFlags(flags.values, settings);
     const xml = taskXml({
@@ -68,11 +73,6 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
         `Synchronisation Saxium vers Sage Batigest toutes les ${everyMinutes} minutes (saxium-batigest-agent sync --once).`,
       startBoundary: ctx.now(),
     });
-    if (flags.values["dry-run"]) {
-      xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
-      return EXIT.ok;
-    }
-
     const unseen = settingsOnlyHere(ctx, forwarded);
     if (unseen) {
       ctx.stderr(
@@ -81,27 +81,19 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
         } ou en variables d'environnement système.`,
       );
     }
+    if (flags.values["dry-run"]) {
+      xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
+      return EXIT.ok;
+    }
     await installTask(ctx.runCommand, { name, workDir: settings.workDir, xml });
     ctx.stdout(
       `Tâche planifiée « ${name} » installée : « sync --once » toutes les ${everyMinutes} minutes, en tant que SYSTEM, dans ${settings.workDir}.`,
     );
     return EXIT.ok;
   } catch (error) {
-    return taskCommandFailure(error, ctx);
-  }
-}
-
-/**
- * What install-task and uninstall-task do with a failure: a configuration or
- * Task Scheduler problem is its one French line and exit 2; anything else is
- * a bug, rethrown.
- */
-export function taskCommandFailure(error: unknown, ctx: CommandContext): number {
-  if (error instanceof ConfigError || error instanceof TaskSchedulerError) {
-    ctx.stderr(error.message);
+    ctx.stderr(taskFailureLine(error));
     return EXIT.config;
   }
-  throw error;
 }
 
 /** What the task needs to know to run the agent. */

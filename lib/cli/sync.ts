@@ -6,47 +6,54 @@
  * @module
  */
 
-import { ConfigError, type Settings } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
+import { requireToken, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal } from "../sync/journal.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
-import { notifyAfterPass, parseNotifySettings } from "../notify/notify.ts";
+import { notifyAfterPass } from "../notify/after_pass.ts";
+import type { PassReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
-import { type PassResult, runSyncPass } from "../sync/pass.ts";
+import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
+import { formatDecimal } from "../base/french.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = `Utilisation : saxium-batigest-agent sync [--once] [options]
+const HELP = renderHelp({
+  usage: "sync [--once] [options]",
+  about: [
+    "Récupère les exports en attente sur Saxium, les dépose dans le dossier d'import",
+    "de Batigest, attend leur import, puis les confirme à Saxium et les archive.",
+  ],
+  options: [
+    {
+      flag: "--once",
+      text: "une seule passe, puis fin (ce que lance la tâche planifiée) [en continu]",
+    },
+  ],
+  settings: "all",
+  footer: exitCodeLines(),
+});
 
-Récupère les exports en attente sur Saxium, les dépose dans le dossier d'import
-de Batigest, attend leur import, puis les confirme à Saxium et les archive.
-
-  --once                      une seule passe, puis fin (ce que lance la tâche planifiée)
-  --verbose                   journal détaillé (niveau DEBUG)
-  --api-url URL               adresse de Saxium (sinon SAXIUM_API_URL ou agent.json)
-  --work-dir DOSSIER          dossier de travail (sinon SAXIUM_WORK_DIR)
-  --batigest-import-dir DOSSIER  dossier d'import de Batigest (sinon BATIGEST_IMPORT_PATH)
-  --formats xml,csv           formats à déposer
-  --poll-interval SECONDES    intervalle entre deux passes sans --once
-
-Codes de sortie : 0 terminé, 1 au moins un export en erreur, 2 configuration,
-3 Saxium injoignable ou accès refusé, 4 une autre instance est en cours.`;
+/** The options `sync` takes. */
+export const OPTIONS = { ...SETTING_OPTIONS, once: { type: "boolean" as const } };
 
 /** Runs `sync`; returns the exit code. */
 export async function syncCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const flags = parseFlags(args, { ...SETTING_OPTIONS, once: { type: "boolean" } });
+  const flags = parseFlags(args, OPTIONS);
   if (flags.values.help) {
-    ctx.stdout(HELP);
+    HELP.forEach((line) => ctx.stdout(line));
     return EXIT.ok;
   }
   const settings = loadSettings(ctx, flags);
-  parseNotifySettings(settings.notify);
+  requireToken(settings);
   checkImportFolder(settings);
   const caCerts = readCaCerts(settings);
   const folders = workFolders(settings);
@@ -80,7 +87,9 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   const client = openSaxiumClient(settings, {
     caCerts,
     onRetry: ({ attempt, delayMs, reason }) =>
-      log.warning(`Saxium : ${reason} ; nouvel essai n°${attempt} dans ${Math.round(delayMs)} ms.`),
+      log.info(
+        `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
+      ),
   });
   try {
     log.prune();
@@ -124,23 +133,26 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     failpoint: ctx.failpoint,
     now: ctx.now,
   });
-  log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
+  const exitCode = EXIT_OF[result.status];
+  log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
-    exitCode: result.exitCode,
+    exitCode,
     summary: { ...result.summary },
     message: result.message,
   });
-  await notifyAfterPass(result, {
-    settings,
-    folders: workFolders(settings),
-    log,
-    now: ctx.now,
-    startedAt,
-  });
-  return result.exitCode;
+  const report: PassReport = { ...result, exitCode };
+  await notifyAfterPass(report, { settings, folders: workFolders(settings), log, now: ctx.now });
+  return exitCode;
 }
+
+/** The contract's exit code for each way a pass can end. */
+const EXIT_OF: Record<PassStatus, number> = {
+  completed: EXIT.ok,
+  export_errors: EXIT.exportErrors,
+  server_unavailable: EXIT.unreachable,
+};
 
 /** The one line that says how the pass went. */
 export function conclusion(result: PassResult): string {
@@ -149,10 +161,10 @@ export function conclusion(result: PassResult): string {
   if (reacknowledged) parts.push(`${reacknowledged} accusé(s) renvoyé(s)`);
   if (unfinished) parts.push(`${unfinished} à reprendre`);
   const head = `Fin de la synchronisation : ${parts.join(", ")}.`;
-  if (result.exitCode === 3) {
+  if (result.status === "server_unavailable") {
     return `${head} Saxium injoignable ou accès refusé (${result.message}) ; rien n'est perdu, la prochaine passe reprendra.`;
   }
-  if (result.exitCode === 1) {
+  if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;

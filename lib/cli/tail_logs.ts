@@ -7,40 +7,46 @@
  * @module
  */
 
+import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { ConfigError, type LogLevel, resolveWorkDir } from "../base/config.ts";
+import { resolveWorkDir } from "../base/config.ts";
+import { parseDay } from "../base/french.ts";
 import type { CommandContext } from "../base/context.ts";
-import { localDate } from "../base/log.ts";
+import { localDate, type LogLevel, parseLogLevel } from "../base/log.ts";
 import { tailLog } from "../base/log_tail.ts";
-import { EXIT } from "./exit_codes.ts";
-import {
-  loadSettings,
-  type ParsedFlags,
-  parseFlags,
-  SETTING_OPTIONS,
-  settingSources,
-} from "./flags.ts";
+import { EXIT } from "../base/exit_codes.ts";
+import { loadSettings, type ParsedFlags, parseFlags, settingSources } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 import { abortableSleep } from "../base/sleep.ts";
 
 const DEFAULT_LINES = 20;
 const MAX_LINES = 100_000;
 
-const HELP = [
-  "Usage : saxium-batigest-agent tail-logs [-n <lignes>] [--follow] [--level <niveau>] [--date aaaa-mm-jj]",
-  "",
-  "Affiche les dernières lignes du journal du jour (Logs\\sync-aaaa-mm-jj.log).",
-  "",
-  `  -n, --lines <n>     nombre de lignes (par défaut ${DEFAULT_LINES})`,
-  "  -f, --follow        continue d'afficher les nouvelles lignes, y compris après minuit",
-  "                      (Ctrl+C pour arrêter)",
-  "  --level <niveau>    ERROR, WARNING, INFO ou DEBUG : ce niveau et les plus graves",
-  "  --date aaaa-mm-jj   le journal d'un autre jour",
-  "  --work-dir <dossier> dossier de travail (par défaut celui de la configuration)",
-  "  -h, --help          cette aide",
-];
+const HELP = renderHelp({
+  usage: "tail-logs [-n <lignes>] [--follow] [--level <niveau>] [--date <jour>]",
+  about: [
+    "Affiche les dernières lignes du journal du jour (Logs\\sync-aaaa-mm-jj.log),",
+    "et avec --follow chaque nouvelle ligne, y compris après minuit.",
+  ],
+  options: [
+    { flag: "-n, --lines <n>", text: `nombre de lignes [${DEFAULT_LINES}]` },
+    {
+      flag: "-f, --follow",
+      text: "continue d'afficher les nouvelles lignes (Ctrl+C pour arrêter)",
+    },
+    {
+      flag: "--level <niveau>",
+      text: "ce niveau et les plus graves : erreur, attention, info, debug [debug : tout]",
+    },
+    { flag: "--date <jour>", text: "le journal d'un autre jour : 25/11/2026, 2026-11-25, hier" },
+  ],
+  settings: "work-dir",
+});
 
-const OPTIONS = {
-  ...SETTING_OPTIONS,
+/** The options `tail-logs` takes. */
+export const OPTIONS = {
+  "work-dir": { type: "string" as const },
+  help: { type: "boolean" as const, short: "h" },
   lines: { type: "string" as const, short: "n" },
   follow: { type: "boolean" as const, short: "f" },
   level: { type: "string" as const },
@@ -57,7 +63,7 @@ export async function tailLogsCommand(args: string[], ctx: CommandContext): Prom
     }
     const lines = parseLines(flags.values.lines);
     const level = parseLevel(flags.values.level);
-    const date = parseDate(flags.values.date);
+    const date = parseDate(flags.values.date, ctx.now());
     const follow = flags.values.follow === true;
     if (follow && date !== undefined && date !== localDate(ctx.now())) {
       throw new ConfigError("date", "--follow ne suit que le journal du jour : retirez --date.");
@@ -119,33 +125,28 @@ function parseLines(value: string | boolean | undefined): number {
 
 function parseLevel(value: string | boolean | undefined): LogLevel {
   if (value === undefined) return "DEBUG";
-  const upper = String(value).trim().toUpperCase();
-  const level = upper === "WARN" ? "WARNING" : upper;
-  if (level !== "DEBUG" && level !== "INFO" && level !== "WARNING" && level !== "ERROR") {
+  const level = parseLogLevel(String(value));
+  if (!level) {
     throw new ConfigError(
       "level",
       `Option --level invalide (« ${
         String(value).slice(0, 40)
-      } ») : attendu ERROR, WARNING, INFO ou DEBUG.`,
+      } ») : attendu erreur, attention, info ou debug (ou ERROR, WARNING, INFO, DEBUG).`,
     );
   }
   return level;
 }
 
-function parseDate(value: string | boolean | undefined): string | undefined {
+function parseDate(value: string | boolean | undefined, now: Date): string | undefined {
   if (value === undefined) return undefined;
-  const text = String(value).trim();
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const date = match
-    ? new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]))
-    : undefined;
-  if (!match || !date || localDate(date) !== text) {
+  const day = parseDay(String(value), now);
+  if (!day) {
     throw new ConfigError(
       "date",
       `Option --date invalide (« ${
-        text.slice(0, 40)
-      } ») : attendu une date aaaa-mm-jj, par exemple 2026-11-26.`,
+        String(value).trim().slice(0, 40)
+      } ») : indiquez un jour comme 25/11/2026, 2026-11-25 ou hier.`,
     );
   }
-  return text;
+  return day;
 }

@@ -4,26 +4,30 @@
  * @module
  */
 
-import { ConfigError } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { uninstallTask } from "../windows/schtasks.ts";
-import { DEFAULT_TASK_NAME, taskNameProblem } from "../windows/task_definition.ts";
-import { EXIT } from "./exit_codes.ts";
-import { parseFlags, SETTING_OPTIONS } from "./flags.ts";
-import { taskCommandFailure } from "./install_task.ts";
+import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
+import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
+import { EXIT } from "../base/exit_codes.ts";
+import { parseFlags } from "./flags.ts";
+import { renderHelp } from "./help.ts";
 
-const HELP = [
-  "Usage : saxium-batigest-agent uninstall-task [--name <nom>]",
-  "",
-  "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
-  "la configuration restent en place.",
-  "À lancer depuis une « Invite de commandes (administrateur) ».",
-  "",
-  `  --name <nom>   nom de la tâche (par défaut « ${DEFAULT_TASK_NAME} »)`,
-  "  -h, --help     cette aide",
-];
+const HELP = renderHelp({
+  usage: "uninstall-task [--name <tâche>]",
+  about: [
+    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+    "la configuration restent en place.",
+    "À lancer depuis une « Invite de commandes (administrateur) ».",
+  ],
+  options: [{ flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` }],
+  settings: "none",
+});
 
-const OPTIONS = { ...SETTING_OPTIONS, name: { type: "string" as const } };
+/** The options `uninstall-task` takes. */
+export const OPTIONS = {
+  name: { type: "string" as const },
+  help: { type: "boolean" as const, short: "h" },
+};
 
 /**
  * Runs `uninstall-task`; returns the exit code. Needs no settings, so a
@@ -36,11 +40,7 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
       HELP.forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    const name = typeof flags.values.name === "string"
-      ? flags.values.name.trim()
-      : DEFAULT_TASK_NAME;
-    const nameProblem = taskNameProblem(name);
-    if (nameProblem) throw new ConfigError("name", nameProblem);
+    const name = taskNameOption(flags.values.name);
 
     if (await uninstallTask(ctx.runCommand, name)) {
       ctx.stdout(`Tâche planifiée « ${name} » supprimée.`);
@@ -49,6 +49,7 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
     }
     return EXIT.ok;
   } catch (error) {
-    return taskCommandFailure(error, ctx);
+    ctx.stderr(taskFailureLine(error));
+    return EXIT.config;
   }
 }

@@ -14,14 +14,15 @@
 
 import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
-import { CONFIG_FILE_NAME, ConfigError, maskedSettings, type Settings } from "../base/config.ts";
+import { CONFIG_FILE_NAME, maskedSettings, type Settings } from "../base/config.ts";
 import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
-import { notifySecrets } from "../notify/notify.ts";
+import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
 import { MASK, maskByKey, maskJsonText, redact } from "../base/secrets.ts";
 import { notifyStatePath } from "../notify/memory.ts";
 import { VERSION } from "../base/version.ts";
 import { archiveStamp, isErrorDocument, readErrorNote, workFolders } from "../base/work_folders.ts";
+import { ConfigError } from "../base/config_error.ts";
 
 /** One file of the bundle. */
 export interface BundleFile {

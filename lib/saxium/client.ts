@@ -9,6 +9,8 @@
 
 import { z } from "zod";
 import type { DocumentFormat } from "../base/config.ts";
+import { formatBytes } from "../base/french.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 
 /** The two document formats Saxium produces. */
 
@@ -172,6 +174,8 @@ class Retryable {
     readonly todo: string,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    /** The system's own error, kept for the DEBUG log. */
+    readonly cause?: unknown,
   ) {}
 }
 
@@ -429,11 +433,12 @@ export class SaxiumClient {
       } catch (error) {
         if (!(error instanceof Retryable)) throw error;
         if (n >= this.#maxAttempts) {
-          const times = n > 1 ? ` (${n} tentatives)` : "";
+          const times = n > 1 ? `, après ${n} tentatives` : "";
           throw this.#error(error.kind, {
             what: error.what + times,
             todo: error.todo,
             status: error.status,
+            cause: error.cause,
           });
         }
         const backoff = backoffDelay(n - 1, {
@@ -447,7 +452,7 @@ export class SaxiumClient {
         this.#options.onRetry?.({
           attempt: n,
           delayMs,
-          reason: redact(`${error.what} : ${error.todo}`, this.#token),
+          reason: redact(error.what, this.#token),
         });
         await this.#sleep(delayMs);
       }
@@ -601,6 +606,9 @@ export class SaxiumClient {
       "network",
       `Connexion à Saxium impossible (${this.#base.host} : ${networkDetail(error)})`,
       "vérifiez apiUrl, le réseau, le proxy (HTTPS_PROXY) et les certificats (caFile), puis relancez",
+      undefined,
+      undefined,
+      error,
     );
   }
 
@@ -704,10 +712,10 @@ export class SaxiumClient {
 
   #error(
     kind: SaxiumErrorKind,
-    parts: { what: string; todo: string; status?: number },
+    parts: { what: string; todo: string; status?: number; cause?: unknown },
   ): SaxiumError {
     const message = redact(`${parts.what} : ${parts.todo}.`, this.#token);
-    return new SaxiumError(message, { kind, status: parts.status });
+    return new SaxiumError(message, { kind, status: parts.status, cause: parts.cause });
   }
 
   get #token(): string | undefined {
@@ -770,29 +778,9 @@ function issueOf(error: z.ZodError): string {
   return `champ ${at} : ${first.message}`;
 }
 
-/** The root cause of a fetch failure, in a few French words when it is a known one. */
+/** The root cause of a fetch failure, in a few French words (the original stays in `cause`). */
 function networkDetail(error: unknown): string {
-  let message = String(error);
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    message = e.message;
-  }
-  const last = clean(message.split(": ").at(-1) ?? message, 120);
-  if (/connection refused/i.test(message)) return "connexion refusée";
-  if (/dns error|lookup address|not known|no such host/i.test(message)) {
-    return "nom d'hôte introuvable";
-  }
-  if (/certificate|tls|ssl/i.test(message)) return `certificat TLS refusé, ${last}`;
-  if (/closed before message completed|connection reset|broken pipe/i.test(message)) {
-    return "connexion coupée par le serveur";
-  }
-  if (/error reading a body/i.test(message)) return "réponse interrompue";
-  return last;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Math.round(n / 1024 / 1024)} Mio`;
-  if (n >= 1024) return `${Math.round(n / 1024)} Kio`;
-  return `${n} octets`;
+  return describeSystemError(error).cause;
 }
 
 function seconds(ms: number): string {

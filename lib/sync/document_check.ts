@@ -8,6 +8,7 @@
 
 import { SaxesParser } from "saxes";
 import type { DocumentFormat } from "../base/config.ts";
+import { formatCents } from "../base/french.ts";
 
 /** Format of an exported document. */
 
@@ -328,10 +329,8 @@ function xmlParser(
   parser.on("error", (error) => {
     const match = /^(\d+):(\d+): (.*)$/s.exec(error.message);
     const where = match ? `ligne ${match[1]}, colonne ${match[2]}` : "position inconnue";
-    const detail = match ? match[3] : error.message;
-    fail(
-      `Le XML est mal formé (${where}, détail : ${oneLine(detail, 80)}) ; ${FIX_IN_SAXIUM}`,
-    );
+    const detail = xmlProblem(match ? match[3] : error.message);
+    fail(`Le XML est mal formé (${where} : ${detail}) ; ${FIX_IN_SAXIUM}`);
   });
   parser.on("doctype", () => {
     fail(
@@ -626,13 +625,38 @@ function checkTotals(totals: Totals): void {
   }
 }
 
-function formatCents(cents: bigint): string {
-  const sign = cents < 0n ? "-" : "";
-  const absolute = cents < 0n ? -cents : cents;
-  return `${sign}${absolute / 100n}.${(absolute % 100n).toString().padStart(2, "0")}`;
-}
-
 // ---------------------------------------------------------------- messages
+
+/** The XML parser's complaints a person may meet, in French (by their English start). */
+const XML_PROBLEMS: [RegExp, string | ((m: RegExpExecArray) => string)][] = [
+  [/^unexpected close tag/, "balise fermante inattendue"],
+  [
+    /^unmatched closing tag: (.*?)\.?$/,
+    (m) => `balise fermante </${showName(m[1])}> sans ouverture`,
+  ],
+  [/^unclosed tag: (.*)$/, (m) => `balise <${showName(m[1])}> jamais fermée`],
+  [/^unexpected end/, "fin du document inattendue (document tronqué ?)"],
+  [/^text data outside of root node/, "texte en dehors de l'élément racine"],
+  [/^documents may contain only one root/, "plusieurs éléments racines"],
+  [/^document must contain a root element/, "aucun élément racine"],
+  [/^disallowed character/, "caractère interdit"],
+  [/^malformed character entity/, "entité de caractère mal formée (& non échappé ?)"],
+  [/^(?:duplicate attribute)/, "attribut en double"],
+  [/^(?:unquoted attribute value|value must be quoted)/, "valeur d'attribut sans guillemets"],
+  [/^malformed comment/, "commentaire mal formé"],
+  [/^(?:an XML declaration|the XML declaration) must/, "déclaration XML ailleurs qu'au début"],
+  [/^XML declaration/, "déclaration XML incomplète"],
+  [/^malformed name/, "nom d'élément invalide"],
+];
+
+/** One French phrase for an XML parser message (a generic one for the rare others). */
+function xmlProblem(message: string): string {
+  for (const [pattern, words] of XML_PROBLEMS) {
+    const m = pattern.exec(message.trim());
+    if (m) return typeof words === "string" ? words : words(m);
+  }
+  return "syntaxe XML invalide";
+}
 
 function fail(reason: string): never {
   throw new CheckFailure(reason);

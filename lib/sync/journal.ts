@@ -22,6 +22,10 @@
  * the state before it, looking at the folders: that is what makes a restart
  * safe.
  *
+ * Reaching a final state also appends an event (synced, or in error with the
+ * reason) in the same transaction: the record of an export keeps only where it
+ * stands now, the events keep what happened and when, for `history`.
+ *
  * @module
  */
 
@@ -113,6 +117,23 @@ export interface RunRecord {
   message?: string;
 }
 
+/** What happened to an export, as `history` tells it. */
+export type EventOutcome = "synced" | "error";
+
+/** One final outcome of an export, appended when it happened. */
+export interface HistoryEvent {
+  /** When (ISO 8601, UTC). */
+  at: string;
+  exportId: string;
+  reference: string;
+  documentType: string;
+  outcome: EventOutcome;
+  /** The files put into Batigest, or the reason of the error. */
+  detail: string;
+  /** Which attempt of the agent on this export it was (1 the first time). */
+  attempt: number;
+}
+
 /** A move the journal refuses: a bug, never a user's mistake. */
 export class JournalError extends Error {
   constructor(message: string) {
@@ -151,6 +172,17 @@ CREATE TABLE IF NOT EXISTS exports (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS exports_state ON exports(state);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  export_id TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  attempt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   started_at TEXT NOT NULL,
@@ -191,7 +223,26 @@ export class Journal {
       this.#db.exec("PRAGMA synchronous = FULL;");
     }
     this.#db.exec("PRAGMA busy_timeout = 5000;");
+    const hadEvents = this.#db.prepare(
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+    ).get() !== undefined;
     this.#db.exec(SCHEMA);
+    if (!hadEvents) this.#backfillEvents();
+  }
+
+  /**
+   * A journal written before events existed: its finished exports become
+   * events at the time of their last change, so `history` is not empty
+   * after an upgrade.
+   */
+  #backfillEvents(): void {
+    this.#db.exec(
+      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
+       SELECT updated_at, id, reference, document_type,
+              CASE state WHEN 'archived' THEN 'synced' ELSE 'error' END,
+              CASE state WHEN 'archived' THEN files ELSE COALESCE(error, '') END, attempts
+       FROM exports WHERE state IN ('archived', 'reported') ORDER BY updated_at`,
+    );
   }
 
   #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
@@ -318,20 +369,7 @@ export class Journal {
     const current = this.#require(id);
     this.#check(current, state);
     const now = this.#now().toISOString();
-    this.#stmt(
-      `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
-       delivered_at = ?, updated_at = ? WHERE id = ?`,
-    ).run(
-      state,
-      JSON.stringify(changes.files ?? current.files),
-      changes.error ?? current.error ?? null,
-      changes.errorStage ?? current.errorStage ?? null,
-      state === "delivered" ? now : current.deliveredAt ?? null,
-      now,
-      id,
-    );
-    this.#lastChange.set(id, ++this.#commits);
-    return {
+    const next: ExportRecord = {
       ...current,
       state,
       files: changes.files ?? current.files,
@@ -340,6 +378,82 @@ export class Journal {
       deliveredAt: state === "delivered" ? now : current.deliveredAt,
       updatedAt: now,
     };
+    const update = () =>
+      this.#stmt(
+        `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
+         delivered_at = ?, updated_at = ? WHERE id = ?`,
+      ).run(
+        state,
+        JSON.stringify(next.files),
+        next.error ?? null,
+        next.errorStage ?? null,
+        next.deliveredAt ?? null,
+        now,
+        id,
+      );
+    if (isFinal(state)) {
+      this.#transaction(() => {
+        update();
+        this.#appendEvent(next);
+      });
+    } else {
+      update();
+    }
+    this.#lastChange.set(id, ++this.#commits);
+    return next;
+  }
+
+  /** Runs `work` as one SQLite transaction: all of it is committed, or none. */
+  #transaction(work: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #appendEvent(record: ExportRecord): void {
+    const synced = record.state === "archived";
+    this.#stmt(
+      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      record.updatedAt,
+      record.id,
+      record.reference,
+      record.documentType,
+      synced ? "synced" : "error",
+      synced ? record.files.map((f) => f.importName).join(", ") : record.error ?? "",
+      record.attempts,
+    );
+  }
+
+  /** The events from `since` (included) to `until` (excluded), oldest first. */
+  history(range: { since: Date; until: Date }): HistoryEvent[] {
+    const rows = this.#stmt(
+      `SELECT at, export_id, reference, document_type, outcome, detail, attempt
+       FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
+    ).all(range.since.toISOString(), range.until.toISOString()) as unknown as {
+      at: string;
+      export_id: string;
+      reference: string;
+      document_type: string;
+      outcome: EventOutcome;
+      detail: string;
+      attempt: number;
+    }[];
+    return rows.map((row) => ({
+      at: row.at,
+      exportId: row.export_id,
+      reference: row.reference,
+      documentType: row.document_type,
+      outcome: row.outcome,
+      detail: row.outcome === "synced" ? importNames(row.detail) : row.detail,
+      attempt: row.attempt,
+    }));
   }
 
   /** Records a finished run. */
@@ -391,6 +505,16 @@ export class Journal {
         `passage interdit de « ${current.state} » à « ${to} » pour l'export ${current.id}`,
       );
     }
+  }
+}
+
+/** Import names from an event's detail: a list, or (backfilled) the files' JSON. */
+function importNames(detail: string): string {
+  if (!detail.startsWith("[")) return detail;
+  try {
+    return (JSON.parse(detail) as ExportFile[]).map((f) => f.importName).join(", ");
+  } catch {
+    return detail;
   }
 }
 

@@ -1,3 +1,4 @@
+import { EXIT_MEANINGS } from "../base/exit_codes.ts";
 /**
  * The Windows Task Scheduler, as data: the task's XML definition, the exact
  * `schtasks.exe` argument lists, and the parsing of `schtasks /Query /V /FO CSV`
@@ -343,17 +344,9 @@ function parseResult(raw: string | undefined): number | undefined {
  * Task Scheduler's own codes, anything else in hexadecimal.
  */
 export function describeLastResult(code: number): string {
+  if (code === 0) return "0 : OK";
+  if (EXIT_MEANINGS[code]) return `${code} : ${EXIT_MEANINGS[code]}`;
   switch (code) {
-    case 0:
-      return "0 : OK";
-    case 1:
-      return "1 : passe terminée, mais au moins un export en erreur";
-    case 2:
-      return "2 : problème de configuration ou de permission, rien n'a été fait";
-    case 3:
-      return "3 : serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403)";
-    case 4:
-      return "4 : une autre instance de l'agent était déjà en cours";
     case RESULT_NEVER_RUN:
       return "jamais exécutée";
     case RESULT_RUNNING:

@@ -1,12 +1,8 @@
+import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import {
-  ConfigError,
-  isLoopbackHost,
-  maskedSettings,
-  resolveSettings,
-  type SettingSources,
-} from "../../lib/base/config.ts";
+import { maskedSettings, resolveSettings, type SettingSources } from "../../lib/base/config.ts";
+import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(
   options: {
@@ -163,6 +159,32 @@ Deno.test("agent.json: invalid JSON, unknown key (with a suggestion) and workDir
   );
 });
 
+Deno.test("agent.json with single backslashes: one French line with the place and the fix", () => {
+  const file =
+    '{\n  "apiUrl": "https://saxium.example.com",\n  "batigestImportDir": "C:\\Sage\\Import"\n}';
+  const error = configError(() => resolveSettings({}, sources({ file })));
+  assert.equal(error.setting, "agent.json");
+  assert.match(error.message, /ligne 3, colonne 27/);
+  assert.match(error.message, /doublez les \\ \(C:\\\\Program Files\\\\…\) ou utilisez \//);
+  assert.doesNotMatch(error.message, /position|Bad escaped|JSON at/);
+  assert.equal(error.message.split("\n").length, 1);
+});
+
+Deno.test("a bad value typed as an option is named by the option typed", () => {
+  const fromFlag = configError(() => resolveSettings({ "poll-interval": "5" }, sources(API)));
+  assert.equal(fromFlag.setting, "pollIntervalSeconds");
+  assert.match(fromFlag.message, /^Option --poll-interval invalide \(« 5 »\)/);
+  const fromFile = configError(() =>
+    resolveSettings({}, sources({ ...API, file: { pollIntervalSeconds: 5 } }))
+  );
+  assert.match(fromFile.message, /^Paramètre pollIntervalSeconds invalide/);
+  assert.match(
+    configError(() => resolveSettings({ "log-level": "bavard" }, sources(API))).message,
+    /^Option --log-level invalide/,
+  );
+  assert.equal(resolveSettings({ "log-level": "erreur" }, sources(API)).logLevel, "ERROR");
+});
+
 Deno.test("folders: absolute, local, distinct", () => {
   const cases: [Record<string, string>, string][] = [
     [{ "work-dir": "relatif\\dossier" }, "workDir"],
@@ -208,7 +230,11 @@ Deno.test("masked settings never show the token or passwords", () => {
     {},
     sources({
       env: { ...API.env, SAXIUM_TOKEN: "tok-SECRET-123456" },
-      file: { notify: { smtp: { host: "mail", password: "hunter2" } } },
+      file: {
+        notify: {
+          smtp: { host: "mail", user: "u", password: "hunter2", from: "a@b.fr", to: ["c@d.fr"] },
+        },
+      },
     }),
   );
   const text = JSON.stringify(maskedSettings(s));

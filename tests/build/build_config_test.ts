@@ -1,3 +1,4 @@
+import { notifyNetHosts } from "../../lib/base/notify_settings.ts";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
@@ -9,11 +10,11 @@ import {
   entrySource,
   envFileSource,
   isRuntimeDownloadFailure,
-  notifyNetHosts,
   parseBuildConfig,
   siteOutput,
 } from "../../lib/build/build_config.ts";
 import { permissionFlags } from "../../lib/build/permissions.ts";
+import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -221,16 +222,19 @@ Deno.test("generated env file trusts the system's certificates by default", () =
 Deno.test("notification hosts", () => {
   assert.deepEqual(notifyNetHosts(undefined), []);
   assert.deepEqual(
-    notifyNetHosts({
+    notifyNetHosts(parseNotifySettings({
       smtp: { host: "SMTP.Example.com", port: 25, security: "none", from: "a@b.fr", to: "c@d.fr" },
-    }),
+    })),
     ["smtp.example.com:25"],
   );
-  assert.deepEqual(notifyNetHosts({ webhookUrl: "https://hooks.example.com:8443/a" }), [
-    "hooks.example.com:8443",
-  ]);
+  assert.deepEqual(
+    notifyNetHosts(parseNotifySettings({ webhookUrl: "https://hooks.example.com:8443/a" })),
+    [
+      "hooks.example.com:8443",
+    ],
+  );
   assert.throws(
-    () => notifyNetHosts({ other: "x", webhookUrl: "https://h.example.com/" }),
+    () => notifyNetHosts(parseNotifySettings({ other: "x", webhookUrl: "https://h.example.com/" })),
     /clé inconnue « other »/,
   );
 });

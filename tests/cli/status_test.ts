@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import type { CommandResult } from "../../lib/base/command_runner.ts";
-import type { CommandContext } from "../../lib/base/context.ts";
 import { statusCommand } from "../../lib/cli/status.ts";
 import { Journal } from "../../lib/sync/journal.ts";
+import { fakeContext } from "../support/context.ts";
 import { startSaxiumSimulator } from "../support/saxium_simulator.ts";
 
 const TOKEN = "status-token-SECRET-42";
@@ -26,7 +26,6 @@ interface Setup {
 }
 
 async function status(setup: Setup, args: string[] = []) {
-  const out: string[] = [];
   const calls: string[][] = [];
   const env: Record<string, string> = {
     SAXIUM_API_URL: setup.apiUrl,
@@ -34,20 +33,12 @@ async function status(setup: Setup, args: string[] = []) {
     SAXIUM_WORK_DIR: setup.workDir,
     BATIGEST_IMPORT_PATH: setup.importDir,
   };
-  const ctx: CommandContext = {
-    stdout: (line) => out.push(line),
-    stderr: (line) => out.push(line),
-    env: (name) => env[name],
-    hostname: () => "SRV-TEST",
-    now: () => new Date(),
+  const { ctx, lines } = fakeContext({
+    env,
     runCommand: (command, a) => (calls.push([command, ...a]), Promise.resolve(setup.schtasks)),
-    buildDefaults: {},
-    executable: { path: "agent.exe", standalone: true },
-    signal: new AbortController().signal,
-    failpoint: () => {},
-  };
+  });
   const code = await statusCommand(args, ctx);
-  return { code, text: out.join("\n"), calls };
+  return { code, text: lines.join("\n"), calls };
 }
 
 async function withSetup(body: (setup: Setup, journal: Journal) => Promise<void>) {
@@ -143,6 +134,12 @@ Deno.test("a scheduled run that failed is a problem even if the local journal lo
     const result = await status(setup, ["--json"]);
     assert.equal(result.code, 1);
     assert.ok(JSON.parse(result.text).problems.some((p: string) => p.includes("code 4")));
+    // The same judgement and fix as doctor's "Tâche planifiée" check.
+    assert.ok(
+      JSON.parse(result.text).problems.some((p: string) =>
+        p.includes("code 4") && p.includes("restée bloquée")
+      ),
+    );
   });
 });
 

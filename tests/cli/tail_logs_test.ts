@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import type { CommandContext } from "../../lib/base/context.ts";
 import { Logger } from "../../lib/base/log.ts";
 import { tailLog, type TailLogOptions } from "../../lib/base/log_tail.ts";
 import { tailLogsCommand } from "../../lib/cli/tail_logs.ts";
+import { fakeContext } from "../support/context.ts";
 
 const DAY1 = [
   "[2026-11-26 08:00:00] [INFO] Démarrage de la passe",
@@ -191,20 +191,17 @@ Deno.test("--follow waits for a file that does not exist yet, and survives trunc
 // --- the command ----------------------------------------------------------
 
 function context(workDir: string, buildDefaults = { apiUrl: "https://saxium.example.com" }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: CommandContext = {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-    env: (name) => (name === "SAXIUM_WORK_DIR" ? workDir : undefined),
+  const env: Record<string, string> = {
+    SAXIUM_WORK_DIR: workDir,
+    BATIGEST_IMPORT_PATH: `${workDir}-import`,
+  };
+  const { ctx, out, err } = fakeContext({
+    env: (name) => env[name],
     hostname: () => "PC",
     now: () => new Date(2026, 10, 26, 9, 0, 0),
-    runCommand: () => Promise.reject(new Error("no command expected")),
     buildDefaults,
-    executable: { path: "agent.exe", standalone: true },
     signal: AbortSignal.abort(),
-    failpoint: () => {},
-  };
+  });
   return { ctx, out, err };
 }
 
@@ -212,15 +209,13 @@ Deno.test("tail-logs: flags, work folder from the settings", async () => {
   await withLogs(async (logsDir) => {
     append(logsDir, "2026-11-26", crlf(DAY1));
     const workDir = nodePath.dirname(logsDir);
-    const importDir = ["--batigest-import-dir", `${workDir}-import`];
-
     const a = context(workDir);
-    assert.equal(await tailLogsCommand(["-n", "3", "--level", "warning", ...importDir], a.ctx), 0);
+    assert.equal(await tailLogsCommand(["-n", "3", "--level", "warning"], a.ctx), 0);
     assert.deepEqual(a.out, [DAY1[2], DAY1[3]]);
     assert.deepEqual(a.err, []);
 
     const b = context(workDir);
-    assert.equal(await tailLogsCommand(["--date", "2026-11-25", ...importDir], b.ctx), 0);
+    assert.equal(await tailLogsCommand(["--date", "25/11/2026"], b.ctx), 0);
     assert.deepEqual(b.out, []);
     assert.match(
       b.err.join("\n"),
@@ -228,8 +223,12 @@ Deno.test("tail-logs: flags, work folder from the settings", async () => {
     );
 
     const c = context(workDir);
-    assert.equal(await tailLogsCommand(["--follow", ...importDir], c.ctx), 0, "stops when aborted");
+    assert.equal(await tailLogsCommand(["--follow"], c.ctx), 0, "stops when aborted");
     assert.deepEqual(c.out, DAY1);
+
+    const d = context(workDir);
+    assert.equal(await tailLogsCommand(["-n", "3", "--level", "attention"], d.ctx), 0);
+    assert.deepEqual(d.out, a.out, "French level names mean the same");
   });
 });
 
@@ -251,7 +250,8 @@ Deno.test("tail-logs refuses bad flags with exit 2", async () => {
         ["-n", "beaucoup"],
         ["--level", "FATAL"],
         ["--date", "2026-02-30"],
-        ["--date", "26/11/2026"],
+        ["--date", "32/11/2026"],
+        ["--batigest-import-dir", "x"],
         ["--follow", "--date", "2026-11-20"],
         ["--bogus"],
       ]
@@ -263,7 +263,7 @@ Deno.test("tail-logs refuses bad flags with exit 2", async () => {
     }
     const help = context(workDir);
     assert.equal(await tailLogsCommand(["--help"], help.ctx), 0);
-    assert.match(help.out[0], /^Usage : saxium-batigest-agent tail-logs/);
+    assert.match(help.out[0], /^Utilisation : saxium-batigest-agent tail-logs/);
   });
 });
 

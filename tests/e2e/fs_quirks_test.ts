@@ -122,7 +122,7 @@ async function bench(
           },
         },
       });
-      log.write(result.exitCode === 0 ? "INFO" : "ERROR", conclusion(result));
+      log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
       return result;
     },
     addQuote(ref) {
@@ -183,7 +183,7 @@ for (const [label, makeError] of Object.entries(TRANSIENT_ERRORS)) {
         },
       };
       const result = await b.pass(fileOps);
-      assert.equal(result.exitCode, 0, b.lines.join("\n"));
+      assert.equal(result.status, "completed", b.lines.join("\n"));
       assert.equal(refusals, 5);
       assert.equal(b.slept.length, 5, "one fake sleep per refusal");
       assert.ok(b.slept.reduce((a, n) => a + n, 0) < 1_000);
@@ -213,7 +213,7 @@ Deno.test("archive move refused for a moment (Batigest or the indexer holds the 
       },
     };
     const result = await b.pass(fileOps);
-    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(result.status, "completed", b.lines.join("\n"));
     assert.equal(refusals, 4);
     assert.equal(await timesConsumed(b, quote), 1);
     assert.equal(stateOf(b, quote), "archived");
@@ -246,7 +246,7 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
     };
     const first = await b.pass(antivirus);
     assert.ok(Date.now() - started < 10_000, "no real minute spent");
-    assert.equal(first.exitCode, 1, b.lines.join("\n"));
+    assert.equal(first.status, "export_errors", b.lines.join("\n"));
     assert.equal(first.summary.unfinished, 1);
     const waited = b.slept.reduce((a, n) => a + n, 0);
     assert.equal(waited, 60_000, "retried for exactly the one-minute budget");
@@ -261,7 +261,7 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
     assert.equal(b.saxium.exports.get(other.id)!.status, "imported");
 
     const second = await b.pass();
-    assert.equal(second.exitCode, 0, b.lines.join("\n"));
+    assert.equal(second.status, "completed", b.lines.join("\n"));
     assert.equal(await timesConsumed(b, held), 1);
     assert.equal(await timesConsumed(b, other), 1);
     assert.equal(b.batigest.ledger.length, 2);
@@ -289,7 +289,7 @@ Deno.test("withdrawal refused for a moment (Batigest opening the file at the dea
       },
     };
     const result = await b.pass(fileOps);
-    assert.equal(result.exitCode, 1);
+    assert.equal(result.status, "export_errors");
     assert.equal(refusals, 3);
     assert.deepEqual(await listFiles(b.folders.importDir), [], "withdrawn from the import folder");
     const served = b.saxium.exports.get(quote.id)!;
@@ -297,7 +297,7 @@ Deno.test("withdrawal refused for a moment (Batigest opening the file at the dea
     assert.equal(served.retryCount, 1, "reported once");
     assert.match(served.errorMessage!, /Batigest n'a pas importé/);
     b.batigest.start();
-    assert.equal((await b.pass()).exitCode, 0);
+    assert.equal((await b.pass()).status, "completed");
     assert.equal(b.batigest.ledger.length, 0, "nothing imported behind Saxium's back");
   } finally {
     await b.close();
@@ -339,13 +339,13 @@ Deno.test("the journal reaches the disk before a document takes its final name a
         await realFileOps.remove(path);
       },
     };
-    assert.equal((await b.pass(fileOps)).exitCode, 0, b.lines.join("\n"));
+    assert.equal((await b.pass(fileOps)).status, "completed", b.lines.join("\n"));
     assert.equal(quotes.filter((e) => stateOf(b, e) === "archived").length, 4);
 
     // Batigest closed: the document is withdrawn, its marker deleted once in `Errors\`.
     b.batigest.stop();
     const late = b.addQuote("DV-FLUSH-4");
-    assert.equal((await b.pass(fileOps)).exitCode, 1);
+    assert.equal((await b.pass(fileOps)).status, "export_errors");
     assert.equal(stateOf(b, late), "reported");
     assert.ok(onDisk.has(`${late.id} failed`));
     assert.deepEqual(unflushed, []);
@@ -359,7 +359,7 @@ Deno.test("the same reference twice in one pass, Batigest slow: two names chosen
   try {
     const twice = [b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE")];
     const result = await b.pass();
-    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(result.status, "completed", b.lines.join("\n"));
     assert.deepEqual(twice.map((e) => stateOf(b, e)), ["archived", "archived", "archived"]);
     const names = twice.map((e) => b.journal.get(e.id)!.files[0].importName);
     assert.equal(new Set(names).size, 3, names.join(", "));
@@ -395,7 +395,7 @@ Deno.test("a file staged ahead and deleted by hand before its turn is copied aga
     };
     const result = await b.pass(fileOps);
     assert.ok(deleted, "one export was staged while the other was published");
-    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(result.status, "completed", b.lines.join("\n"));
     for (const e of quotes) {
       assert.equal(await timesConsumed(b, e), 1, "imported, not taken as imported");
     }
@@ -437,7 +437,7 @@ Deno.test("EXDEV: staging never renames across folders; the temporary file is wr
       },
     };
     const result = await b.pass(otherVolume);
-    assert.equal(result.exitCode, 0, b.lines.join("\n"));
+    assert.equal(result.status, "completed", b.lines.join("\n"));
     assert.equal(b.batigest.ledger.length, 2);
     const intoImport = renames.filter(([, to]) => inImportFolder(b, to));
     assert.equal(intoImport.length, 2);
@@ -469,7 +469,7 @@ Deno.test("full disk while staging: clear French error, exit 1, nothing half-del
       },
     };
     const first = await b.pass(fullDisk);
-    assert.equal(first.exitCode, 1);
+    assert.equal(first.status, "export_errors");
     const errors = b.lines.filter((l) => l.includes("[ERROR]"));
     assert.ok(errors.some((l) => l.includes("disque plein")), errors.join("\n"));
     assert.ok(!b.lines.some((l) => l.includes("No space left") && !l.includes("disque plein")));
@@ -479,7 +479,7 @@ Deno.test("full disk while staging: clear French error, exit 1, nothing half-del
     assert.equal(stateOf(b, quote), "ready");
 
     const second = await b.pass();
-    assert.equal(second.exitCode, 0, b.lines.join("\n"));
+    assert.equal(second.status, "completed", b.lines.join("\n"));
     assert.equal(await timesConsumed(b, quote), 1);
     assert.equal(b.saxium.exports.get(quote.id)!.status, "imported");
     assert.deepEqual(await listFiles(b.folders.importDir), []);

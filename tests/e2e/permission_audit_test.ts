@@ -8,10 +8,11 @@
  * agent's permissions, in a folder of its own.
  */
 
+import { netTarget } from "../../lib/base/net.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { compileArgs, entrySource } from "../../lib/build/build_config.ts";
-import { AGENT_ENV_VARS, netTarget, permissionFlags } from "../../lib/build/permissions.ts";
+import { AGENT_ENV_VARS, permissionFlags } from "../../lib/build/permissions.ts";
 import {
   type AgentRun,
   everythingWritten,

@@ -140,7 +140,14 @@ Deno.test("transient 5xx on the list and a download are retried, then the pass s
     const run = await sync(world, runs);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(ledgerNames(world), ["DV-5XX.xml"]);
-    assert.match(run.stderr, /nouvel essai/);
+    // Retries are one short INFO line each, without the advice meant for the final error.
+    const retries = run.stdout.split("\n").filter((l) => l.includes("nouvel essai"));
+    assert.equal(retries.length, 3, run.stdout);
+    for (const line of retries) {
+      assert.match(line, /\[INFO\] Saxium : .* ; nouvel essai n°\d dans \d+,\d s\.$/);
+      assert.doesNotMatch(line, /réessayez|vérifiez|prévenez/);
+    }
+    assert.doesNotMatch(run.stderr, /nouvel essai/);
   });
 });
 
@@ -313,6 +320,65 @@ Deno.test("a missing setting: one French line naming it, exit 2, nothing created
     runs.push(missingImport);
     assert.equal(missingImport.code, 2);
     assert.match(missingImport.stderr, /batigestImportDir/);
+  });
+});
+
+Deno.test("a missing token: exit 2 before any request, the line says where to put it", async () => {
+  await withWorld({}, async (world, runs) => {
+    addQuote(world, "DV-NOTOKEN");
+    const run = await runAgent(world, ["sync", "--once"], { env: { SAXIUM_TOKEN: "" } });
+    runs.push(run);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stderr.trim().split("\n").length, 1);
+    assert.match(run.stderr, /token/);
+    assert.match(run.stderr, /SAXIUM_TOKEN/);
+    assert.match(run.stderr, /agent\.json/);
+    assert.equal(world.saxium.requests.length, 0, "aucune requête envoyée à Saxium");
+    assert.deepEqual(await listFiles(world.workDir), []);
+  });
+});
+
+Deno.test("Errors heals: an export refused, fixed and re-sent in Saxium, then imported, leaves Errors", async () => {
+  await withWorld({}, async (world, runs) => {
+    const good = quoteXml("DV-HEAL");
+    const bad = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-HEAL",
+      files: {
+        xml: good.replace("</Devis>", ""),
+      },
+    });
+    const other = addQuote(world, "DV-OTHER-ERR");
+    other.files.xml = new TextEncoder().encode("<Devis>");
+    const first = await sync(world, runs);
+    assert.equal(first.code, 1, first.stderr);
+    const errorsBefore = (await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/"));
+    assert.equal(errorsBefore.length, 4, errorsBefore.join(", "));
+    const note = errorsBefore.find((f) => f.includes("DV-HEAL") && f.endsWith(".erreur.txt"))!;
+    const noteText = await Deno.readTextFile(nodePath.join(world.workDir, note));
+    assert.match(noteText.split("\r\n")[0], /mal formé/);
+    assert.match(noteText, new RegExp(`Export Saxium : ${bad.id}`));
+
+    // Fixed in Saxium and exported again: the same export is pending once more.
+    bad.files.xml = new TextEncoder().encode(good);
+    bad.status = "pending";
+    const second = await sync(world, runs);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(world.saxium.exports.get(bad.id)!.status, "imported");
+    assert.match(
+      second.stdout,
+      /fichier\(s\) de l'essai précédent déplacé\(s\) de Errors vers Archive/,
+    );
+    const files = await listFiles(world.workDir);
+    const errorsAfter = files.filter((f) => f.startsWith("Errors/"));
+    assert.deepEqual(errorsAfter.filter((f) => f.includes("DV-HEAL")), []);
+    assert.equal(errorsAfter.length, 2, "the other export's refusal stays open");
+    const archived = files.filter((f) => f.startsWith("Archive/") && f.includes("DV-HEAL"));
+    assert.equal(archived.length, 3, archived.join(", ")); // the import, the refused copy, its note
+
+    const status = await runAgent(world, ["status", "--json"]);
+    runs.push(status);
+    assert.equal(JSON.parse(status.stdout).errorsFolder.files, 1);
   });
 });
 

@@ -4,13 +4,14 @@
  * that no secret is ever inside, checked by opening the archive.
  */
 
+import { ConfigError } from "../../lib/base/config_error.ts";
 import { redact } from "../../lib/base/secrets.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { unzipSync } from "fflate";
 import { doctorCommand } from "../../lib/cli/doctor.ts";
-import { ConfigError, type Settings } from "../../lib/base/config.ts";
-import type { CommandContext } from "../../lib/base/context.ts";
+import { type Settings } from "../../lib/base/config.ts";
+import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import { formatLine, logFileName } from "../../lib/base/log.ts";
 import {
   bundleSecrets,
@@ -19,6 +20,7 @@ import {
   writeSupportBundle,
 } from "../../lib/health/support_bundle.ts";
 import { makeWorld, runAgent, TEST_TOKEN } from "../support/agent_process.ts";
+import { fakeContext } from "../support/context.ts";
 import { quoteXml } from "../support/documents.ts";
 import { startSaxiumSimulator } from "../support/saxium_simulator.ts";
 import { testSettings } from "../support/settings.ts";
@@ -104,7 +106,11 @@ Deno.test("bundle path: default in the work folder; relative taken there; elsewh
 });
 
 Deno.test("secrets: token, SMTP password, webhook URL and its path, proxy credentials", () => {
-  const secrets = bundleSecrets({ token: TOKEN, proxy: PROXY, notify: NOTIFY });
+  const secrets = bundleSecrets({
+    token: TOKEN,
+    proxy: PROXY,
+    notify: parseNotifySettings(NOTIFY),
+  });
   for (
     const s of [TOKEN, SMTP_PASSWORD, WEBHOOK, "/services/T0/B0/WebhookSecretPart", "Pr0xyPass"]
   ) {
@@ -119,7 +125,7 @@ Deno.test("secrets: token, SMTP password, webhook URL and its path, proxy creden
 Deno.test("bundle: last 24 h of logs, masked configuration, status and doctor; no secret inside", async () => {
   const root = await Deno.makeTempDir({ prefix: "saxium-bundle-" });
   try {
-    const settings = settingsFor(root, { proxy: PROXY, notify: NOTIFY });
+    const settings = settingsFor(root, { proxy: PROXY, notify: parseNotifySettings(NOTIFY) });
     const logs = nodePath.join(settings.workDir, "Logs");
     const errors = nodePath.join(settings.workDir, "Errors");
     const state = nodePath.join(settings.workDir, "State");
@@ -255,19 +261,10 @@ Deno.test("doctor --bundle: writes the default archive; a path outside is refuse
       SAXIUM_WORK_DIR: workDir,
       BATIGEST_IMPORT_PATH: importDir,
     };
-    const out: string[] = [];
-    const ctx: CommandContext = {
-      stdout: (l) => out.push(l),
-      stderr: (l) => out.push(l),
-      env: (name) => env[name],
-      hostname: () => "SRV-TEST",
-      now: () => new Date(),
+    const { ctx, lines: out } = fakeContext({
+      env,
       runCommand: () => Promise.resolve({ code: 1, stdout: "", stderr: "ERROR: cannot find" }),
-      buildDefaults: {},
-      executable: { path: "agent.exe", standalone: true },
-      signal: new AbortController().signal,
-      failpoint: () => {},
-    };
+    });
     await assert.rejects(
       () => doctorCommand(["--bundle", nodePath.join(root, "ailleurs.zip")], ctx),
       (e: unknown) => e instanceof ConfigError && /choisissez un chemin sous/.test(e.message),

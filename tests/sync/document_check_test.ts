@@ -244,6 +244,26 @@ Deno.test("xml: malformed documents are refused with a position", () => {
   );
 });
 
+Deno.test("xml: the parser's complaint is told in French, never in its English", () => {
+  const cases: [string, string][] = [
+    [edit(DEVIS_XML, "</Date>", "</Dat>"), "balise fermante inattendue"],
+    [edit(DEVIS_XML, "</Devis>", ""), "balise <Devis> jamais fermée"],
+    [DEVIS_XML + "<Devis/>", "plusieurs éléments racines"],
+    [DEVIS_XML + "texte", "texte en dehors de l'élément racine"],
+    [edit(DEVIS_XML, "<ValiditeJours>30", "<ValiditeJours>3\u00010"), "caractère interdit"],
+  ];
+  for (const [xml, words] of cases) {
+    const result = devisXml(xml);
+    assertRefused(result, "mal formé", words);
+    if (!result.ok) {
+      assert.doesNotMatch(
+        result.reason,
+        /unexpected|unclosed|unmatched|outside|disallowed|malformed/i,
+      );
+    }
+  }
+});
+
 Deno.test("xml: escaped text and CDATA are fine", () => {
   assert.ok(DEVIS_XML.includes("<![CDATA[Dupont &amp; Fils"));
   assertAccepted(devisXml(edit(DEVIS_XML, "<![CDATA[6 semaines]]>", "6 &amp; 7 semaines")));
@@ -434,25 +454,25 @@ Deno.test("xml: numbers must be decimals with a dot", () => {
 Deno.test("xml: totals off by one cent are refused", () => {
   assertRefused(
     devisXml(edit(DEVIS_XML, "<TotalHT>3190.00", "<TotalHT>3190.01")),
-    "somme des lignes (3190.00)",
-    "TotalHT (3190.01)",
+    "somme des lignes (3 190,00)",
+    "TotalHT (3 190,01)",
   );
   assertRefused(
     devisXml(edit(DEVIS_XML, "<MontantHT>740.00", "<MontantHT>739.99")),
-    "somme des lignes (3189.99)",
-    "TotalHT (3190.00)",
+    "somme des lignes (3 189,99)",
+    "TotalHT (3 190,00)",
   );
   assertRefused(
     commandeXml(edit(COMMANDE_XML, "<TotalHT>661.00", "<TotalHT>660.99")),
-    "TotalHT (660.99)",
+    "TotalHT (660,99)",
   );
 });
 
 Deno.test("xml: a wrong TVA sum is refused", () => {
   assertRefused(
     devisXml(edit(DEVIS_XML, "<TotalTTC>3509.00", "<TotalTTC>3509.01")),
-    "TotalTVA (319.00)",
-    "TotalTTC (3509.01)",
+    "TotalTVA (319,00)",
+    "TotalTTC (3 509,01)",
   );
   assertRefused(
     devisXml(edit(DEVIS_XML, "<TotalTVA>319.00", "<TotalTVA>318.99")),
@@ -605,12 +625,12 @@ Deno.test("csv: totals belong to the first data row only", () => {
 Deno.test("csv: totals must add up to the cent", () => {
   assertRefused(
     devisCsv(edit(DEVIS_CSV, ";3190.00;", ";3190.01;")),
-    "somme des lignes (3190.00)",
-    "TotalHT (3190.01)",
+    "somme des lignes (3 190,00)",
+    "TotalHT (3 190,01)",
   );
-  assertRefused(devisCsv(edit(DEVIS_CSV, ";3509.00", ";3509.01")), "TotalTTC (3509.01)");
+  assertRefused(devisCsv(edit(DEVIS_CSV, ";3509.00", ";3509.01")), "TotalTTC (3 509,01)");
   assertRefused(
     commandeCsv(edit(COMMANDE_CSV, ";124.00;", ";124.01;")),
-    "somme des lignes (661.01)",
+    "somme des lignes (661,01)",
   );
 });

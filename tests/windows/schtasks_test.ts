@@ -15,6 +15,7 @@ import {
   uninstallTask,
 } from "../../lib/windows/schtasks.ts";
 import { windowsCommandLine } from "../../lib/windows/task_definition.ts";
+import { fakeContext } from "../support/context.ts";
 
 const NAME = "Saxium Batigest Sync";
 const OK: CommandResult = { code: 0, stdout: "SUCCESS\r\n", stderr: "" };
@@ -194,13 +195,9 @@ function harness(
     executable?: string;
   } = {},
 ): Harness {
-  const out: string[] = [];
-  const err: string[] = [];
   const { runner, calls } = fakeRunner(...(options.results ?? []));
-  const ctx: CommandContext = {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-    env: (name) => options.env?.[name],
+  const { ctx, out, err } = fakeContext({
+    env: options.env ?? {},
     hostname: () => "SRV-COMPTA",
     now: () => new Date(2026, 10, 26, 14, 5, 0),
     runCommand: runner,
@@ -209,9 +206,7 @@ function harness(
       path: options.executable ?? "C:\\Saxium\\saxium-batigest-agent.exe",
       standalone: options.standalone ?? true,
     },
-    signal: new AbortController().signal,
-    failpoint: () => {},
-  };
+  });
   return { ctx, out, err, calls };
 }
 
@@ -381,7 +376,7 @@ Deno.test("--help in French, nothing run", async () => {
   for (const command of [installTaskCommand, uninstallTaskCommand]) {
     const h = harness();
     assert.equal(await command(["--help"], h.ctx), 0);
-    assert.match(h.out[0], /^Usage : saxium-batigest-agent/);
+    assert.match(h.out[0], /^Utilisation : saxium-batigest-agent/);
     assert.equal(h.calls.length, 0);
   }
 });

@@ -1,0 +1,34 @@
+/**
+ * The contract's exit codes (Task Scheduler shows them as "Last Run Result"):
+ * the one table every command returns from, the help and `status` describe,
+ * and the README documents (a test holds the README to it).
+ *
+ * @module
+ */
+
+/** Exit codes from the contract. */
+export const EXIT = {
+  ok: 0,
+  exportErrors: 1,
+  config: 2,
+  unreachable: 3,
+  locked: 4,
+} as const;
+
+/** What each exit code means, in French, for the help, `status` and the task's last result. */
+export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
+  [EXIT.ok]: "passe terminée (y compris : rien à faire)",
+  [EXIT.exportErrors]: "passe terminée, mais au moins un export en erreur",
+  [EXIT.config]: "problème de configuration ou de permission, rien n'a été fait",
+  [EXIT.unreachable]:
+    "serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403), rien n'est perdu",
+  [EXIT.locked]: "une autre instance de l'agent était déjà en cours",
+};
+
+/** The help's lines on exit codes. */
+export function exitCodeLines(): string[] {
+  return [
+    "Codes de sortie :",
+    ...Object.entries(EXIT_MEANINGS).map(([code, meaning]) => `  ${code}  ${meaning}`),
+  ];
+}

@@ -1,0 +1,174 @@
+/**
+ * `doctor`: everything an administrator would otherwise verify by hand, each
+ * check giving OK, WARNING or ERROR and, when not OK, the fix in one
+ * sentence.
+ *
+ * Each check is a pure function of facts gathered beforehand (`probe*`
+ * functions do the I/O: folders, disk, Saxium, the task scheduler), so tests
+ * drive every check in its OK and failing forms without servers, and the
+ * probes are tested once against real folders and the simulators. The checks
+ * live by area (`checks_config.ts`, `checks_folders.ts`, `checks_saxium.ts`,
+ * `task_health.ts`, `checks_alerts.ts`); this module gathers the facts, runs
+ * every check in the order a person reads them, and renders the report.
+ *
+ * @module
+ */
+
+import { type ConfigError } from "../base/config_error.ts";
+import nodePath from "node:path";
+import type { CommandRunner } from "../base/command_runner.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/config.ts";
+import { VERSION } from "../base/version.ts";
+import { isErrorDocument, workFolders } from "../base/work_folders.ts";
+import type { SmtpConfig } from "../base/notify_settings.ts";
+import type { CheckResult, CheckStatus } from "./check.ts";
+import { checkNotify, probeNotify } from "./checks_alerts.ts";
+import { checkConfig } from "./checks_config.ts";
+import {
+  checkDiskSpace,
+  checkImportFolder,
+  checkWaitingFiles,
+  checkWorkFolder,
+  isImportCandidate,
+  listFiles,
+  probeDiskSpace,
+  probeFolder,
+} from "./checks_folders.ts";
+import {
+  checkClock,
+  checkProxy,
+  checkSaxiumReachable,
+  checkSaxiumTls,
+  checkSaxiumToken,
+  probeSaxium,
+} from "./checks_saxium.ts";
+import { checkTask, probeTask } from "./task_health.ts";
+
+/** Everything `doctor` reports, as printed by `--json`. */
+export interface DoctorReport {
+  /** True only when every check is OK. */
+  ok: boolean;
+  version: string;
+  /** ISO 8601. */
+  generatedAt: string;
+  agentId?: string;
+  counts: { ok: number; warnings: number; errors: number };
+  checks: CheckResult[];
+}
+
+/** What {@linkcode runDoctor} needs. */
+export interface DoctorOptions {
+  /** The settings, or `configError` when they could not be loaded. */
+  settings?: Settings;
+  configError?: ConfigError;
+  /** Reads an environment variable (proxy variables). */
+  env: (name: string) => string | undefined;
+  /** Runs `schtasks`. */
+  runCommand: CommandRunner;
+  now: () => Date;
+  /** The scheduled task's name. */
+  taskName: string;
+  /** Logs in to the SMTP server (tests may replace it). */
+  verifySmtp?: (smtp: SmtpConfig) => Promise<void>;
+  /** Time allowed to each network probe. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs every check and returns the report. Without settings, only the
+ * configuration check is reported: the others need it.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const now = options.now();
+  const settings = options.settings;
+  if (!settings) {
+    return report([checkConfig({ error: options.configError })], { now });
+  }
+  const folders = workFolders(settings);
+  const configFileExists = await Deno.stat(nodePath.join(settings.workDir, CONFIG_FILE_NAME))
+    .then(() => true, () => false);
+  const [work, importDir] = [
+    await probeFolder(settings.workDir),
+    await probeFolder(settings.batigestImportDir, { rename: true }),
+  ];
+  const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
+  const [saxium, task, notify, disks] = await Promise.all([
+    probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
+    probeTask(options.runCommand, options.taskName),
+    probeNotify(settings, { verify: options.verifySmtp }),
+    Promise.all(existing.map((path) => probeDiskSpace(path))),
+  ]);
+  const [errorsListing, importListing] = [
+    await listFiles(folders.errors, isErrorDocument),
+    await listFiles(settings.batigestImportDir, isImportCandidate),
+  ];
+  const checks = [
+    checkConfig({ settings, configFileExists }),
+    checkWorkFolder(work),
+    checkImportFolder(importDir),
+    checkDiskSpace(disks),
+    checkSaxiumReachable(saxium),
+    checkSaxiumTls(saxium),
+    checkSaxiumToken(saxium),
+    checkClock(saxium),
+    checkProxy({
+      apiUrl: settings.apiUrl,
+      proxy: settings.proxy,
+      env: {
+        HTTPS_PROXY: options.env("HTTPS_PROXY"),
+        HTTP_PROXY: options.env("HTTP_PROXY"),
+        NO_PROXY: options.env("NO_PROXY"),
+      },
+    }),
+    checkTask(task),
+    checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
+    checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
+    checkNotify(notify),
+  ];
+  return report(checks, { now, agentId: settings.agentId });
+}
+
+function report(checks: CheckResult[], options: { now: Date; agentId?: string }): DoctorReport {
+  const counts = {
+    ok: checks.filter((c) => c.status === "OK").length,
+    warnings: checks.filter((c) => c.status === "WARNING").length,
+    errors: checks.filter((c) => c.status === "ERROR").length,
+  };
+  return {
+    ok: counts.warnings === 0 && counts.errors === 0,
+    version: VERSION,
+    generatedAt: options.now.toISOString(),
+    ...(options.agentId ? { agentId: options.agentId } : {}),
+    counts,
+    checks,
+  };
+}
+
+const LABELS: Record<CheckStatus, string> = { OK: "OK", WARNING: "ATTENTION", ERROR: "ERREUR" };
+
+/** The report as lines for a person: one line a check, the fix below what is not OK. */
+export function renderDoctor(report: DoctorReport): string[] {
+  const width = Math.max(...report.checks.map((c) => c.title.length));
+  const label = Math.max(...Object.values(LABELS).map((l) => l.length));
+  const who = report.agentId ? ` (${report.agentId})` : "";
+  const { warnings, errors } = report.counts;
+  const lines = [
+    `Diagnostic de l'agent Saxium → Batigest ${report.version}${who} : ${
+      report.ok ? "tout est en ordre" : `${errors} erreur(s), ${warnings} avertissement(s)`
+    }`,
+    "",
+  ];
+  for (const check of report.checks) {
+    lines.push(
+      `  ${LABELS[check.status].padEnd(label)}  ${check.title.padEnd(width)}  ${check.detail}`,
+    );
+    if (check.fix) lines.push(`  ${"".padEnd(label)}  ${"".padEnd(width)}  → ${check.fix}`);
+  }
+  if (!report.ok && report.agentId) {
+    lines.push(
+      "",
+      "Pour le support de Saxium : doctor --bundle crée une archive (journaux, configuration sans secrets, état).",
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,202 @@
+/**
+ * The status of the agent in five seconds: what `status` prints, and what
+ * the support bundle keeps as `status.json`. {@linkcode gatherStatus} reads
+ * the journal, the `Errors\` folder, the task scheduler and Saxium, and
+ * judges them into a list of problems (the task through the same judgement
+ * as `doctor`, `task_health.ts`); {@linkcode renderStatus} is the screen, a
+ * pure function of the report.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { CommandRunner } from "../base/command_runner.ts";
+import { maskedSettings, type Settings } from "../base/config.ts";
+import { localDateTime } from "../base/log.ts";
+import { VERSION } from "../base/version.ts";
+import { exists, isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
+import type { ServerStatus } from "../saxium/client.ts";
+import { openSaxiumClient } from "../saxium/open.ts";
+import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../sync/journal.ts";
+import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
+import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
+
+/** Everything `status` reports, as printed by `--json`. */
+export interface StatusReport {
+  healthy: boolean;
+  problems: string[];
+  version: string;
+  settings: Record<string, unknown>;
+  lastRun?: RunRecord;
+  exports: Record<ExportState, number>;
+  errorsFolder: { files: number; oldest?: string };
+  task: TaskInfo | { error: string } | null;
+  server: ServerStatus | { error: string };
+}
+
+/** What {@linkcode gatherStatus} needs besides the settings. */
+export interface GatherStatusOptions {
+  /** Runs `schtasks`. */
+  runCommand: CommandRunner;
+  /** The scheduled task's name. */
+  taskName: string;
+}
+
+/** Collects the status from the journal, the folders, the task scheduler and the server. */
+export async function gatherStatus(
+  settings: Settings,
+  options: GatherStatusOptions,
+): Promise<StatusReport> {
+  const folders = workFolders(settings);
+  const problems: string[] = [];
+  let lastRun: RunRecord | undefined;
+  let exports = {} as Record<ExportState, number>;
+  if (exists(journalPath(folders))) {
+    const journal = new Journal(journalPath(folders));
+    try {
+      lastRun = journal.lastRun();
+      exports = journal.countByState();
+    } finally {
+      journal.close();
+    }
+  }
+  if (!lastRun) problems.push("L'agent n'a encore jamais terminé de passe : lancez sync --once.");
+  else if (lastRun.exitCode !== 0) {
+    problems.push(
+      `La dernière passe a fini avec le code ${describeLastResult(lastRun.exitCode)}.`,
+    );
+  }
+  const inFlight = UNFINISHED_STATES.reduce((n, s) => n + (exports[s] ?? 0), 0);
+  if (inFlight > 0) {
+    problems.push(`${inFlight} export(s) attendent la prochaine passe pour être terminés.`);
+  }
+  const errorsFolder = await scanErrors(folders.errors);
+  const taskFacts = await probeTask(options.runCommand, options.taskName);
+  const taskVerdict = judgeTask(taskFacts);
+  if (taskVerdict.problem) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
+  const task = taskFacts.error !== undefined ? { error: taskFacts.error } : taskFacts.info ?? null;
+  const server = await readServer(settings);
+  if ("error" in server) problems.push(`Saxium : ${server.error}`);
+  return {
+    healthy: problems.length === 0,
+    problems,
+    version: VERSION,
+    settings: maskedSettings(settings),
+    lastRun,
+    exports,
+    errorsFolder,
+    task,
+    server,
+  };
+}
+
+async function scanErrors(dir: string): Promise<{ files: number; oldest?: string }> {
+  let files = 0;
+  let oldest: Date | undefined;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !isErrorDocument(entry.name)) continue;
+      files++;
+      const mtime = (await Deno.stat(nodePath.join(dir, entry.name))).mtime ?? undefined;
+      if (mtime && (!oldest || mtime < oldest)) oldest = mtime;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return { files, oldest: oldest?.toISOString() };
+}
+
+async function readServer(settings: Settings): Promise<ServerStatus | { error: string }> {
+  let client;
+  try {
+    client = openSaxiumClient(settings, { timeoutMs: 10_000, maxAttempts: 1 });
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  try {
+    return await client.status();
+  } catch (error) {
+    return { error: (error as Error).message };
+  } finally {
+    client.close();
+  }
+}
+
+const STATE_LABELS: Record<ExportState, string> = {
+  downloading: "en téléchargement",
+  ready: "prêts à déposer",
+  staged: "en cours de dépôt",
+  delivered: "déposés, en attente d'import",
+  consumed: "importés, accusé à envoyer",
+  acknowledged: "accusés, à archiver",
+  archived: "archivés",
+  failed: "en erreur, à signaler",
+  reported: "signalés en erreur",
+};
+
+/** The status as lines of text for a person. */
+export function renderStatus(report: StatusReport, now: Date): string[] {
+  const lines = [
+    `Agent Saxium → Batigest ${report.version} : ${report.healthy ? "OK" : "À VÉRIFIER"}`,
+    "",
+  ];
+  const run = report.lastRun;
+  lines.push(
+    `Dernière passe    : ${
+      run
+        ? `${localDateTime(new Date(run.finishedAt))} (${
+          ago(new Date(run.finishedAt), now)
+        }), code ${describeLastResult(run.exitCode)} ; ${run.summary.synced ?? 0} synchronisé(s), ${
+          run.summary.errors ?? 0
+        } en erreur`
+        : "aucune"
+    }`,
+  );
+  const counts = Object.entries(report.exports).filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${STATE_LABELS[state as ExportState]}`);
+  lines.push(`Exports (local)   : ${counts.length ? counts.join(", ") : "aucun"}`);
+  lines.push(
+    `Dossier Errors    : ${report.errorsFolder.files} fichier(s)${
+      report.errorsFolder.oldest
+        ? `, le plus ancien du ${localDateTime(new Date(report.errorsFolder.oldest))}`
+        : ""
+    }`,
+  );
+  const task = report.task;
+  lines.push(
+    `Tâche planifiée   : ${
+      task === null
+        ? "non installée"
+        : "error" in task
+        ? `illisible (${task.error})`
+        : describeTaskState(task)
+    }`,
+  );
+  const server = report.server;
+  lines.push(
+    `Saxium            : ${
+      "error" in server
+        ? `injoignable (${server.error})`
+        : `joignable ; ${server.pending} en attente, ${server.imported} importés, ${server.errors} en erreur, file ${
+          server.queueHealth === "healthy" ? "saine" : "à surveiller"
+        }`
+    }`,
+  );
+  const s = report.settings;
+  lines.push(
+    `Configuration     : ${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`,
+    `                    travail ${s.workDir}, import Batigest ${s.batigestImportDir}`,
+  );
+  if (report.problems.length) {
+    lines.push("", "À faire :", ...report.problems.map((p) => `  - ${p}`));
+  }
+  return lines;
+}
+
+function ago(then: Date, now: Date): string {
+  const minutes = Math.round((now.getTime() - then.getTime()) / 60_000);
+  if (minutes < 1) return "à l'instant";
+  if (minutes < 120) return `il y a ${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `il y a ${hours} h` : `il y a ${Math.round(hours / 24)} j`;
+}

@@ -1,0 +1,211 @@
+/**
+ * What happens after a pass: from the pass's report and the alerts' memory,
+ * decide on each configured channel whether to send an alert, a "back to
+ * normal" message or nothing, send it, and remember what went out. Not
+ * repeated for the same failure more often than `notify.repeatHours`.
+ *
+ * Sending can never break or slow down the sync: {@linkcode notifyAfterPass}
+ * never throws, each channel has a time limit, and a failure is one warning in
+ * the log. The notifier knows the pass only through {@linkcode PassReport}:
+ * it imports nothing of the sync and reads no log.
+ *
+ * @module
+ */
+
+import type { Settings } from "../base/config.ts";
+import type { Logger } from "../base/log.ts";
+import { DEFAULT_REPEAT_HOURS, type NotifyConfig, notifySecrets } from "../base/notify_settings.ts";
+import { redact } from "../base/secrets.ts";
+import type { WorkFolders } from "../base/work_folders.ts";
+import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
+import {
+  type AlertFacts,
+  type AlertMessage,
+  alertMessage,
+  failureFingerprint,
+  hoursText,
+  type PassReport,
+  recoveryMessage,
+} from "./messages.ts";
+import {
+  type ChannelAction,
+  nextNotifyState,
+  notifyStatePath,
+  type PassOutcome,
+  planNotifications,
+  readNotifyState,
+  writeNotifyState,
+} from "./memory.ts";
+import { smtpChannel, type SmtpChannelOptions } from "./smtp.ts";
+import { webhookChannel } from "./webhook.ts";
+
+/** An error line longer than this is cut in the alerts (and in the failure's fingerprint). */
+const MAX_ERROR_LINE = 400;
+
+/** What {@linkcode notifyAfterPass} works with. */
+export interface NotifyAfterPassOptions {
+  /** The agent's settings: `notify` (validated at load) and `agentId` are used. */
+  settings: Pick<Settings, "notify" | "agentId">;
+  folders: Pick<WorkFolders, "root" | "errors" | "logs" | "state">;
+  log: Logger;
+  now?: () => Date;
+  /** Channels to use instead of those `notify` configures (tests). */
+  channels?: NotifyChannel[];
+  /** Time allowed to each channel; {@linkcode NOTIFY_TIMEOUT_MS} by default. */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends what a pass calls for on each configured channel: an alert after a
+ * failed pass (any status but `completed`) unless the same failure was announced less
+ * than `repeatHours` ago, "back to normal" after a successful one if an alert
+ * is open. Never throws; takes at most about `timeoutMs` (channels run side by
+ * side); a failure to send is one warning in the log.
+ *
+ * @example
+ * ```ts
+ * await notifyAfterPass(
+ *   { exitCode: 3, status: "server_unavailable", summary, message, errors },
+ *   { settings, folders, log, now: ctx.now },
+ * );
+ * ```
+ */
+export async function notifyAfterPass(
+  report: PassReport,
+  options: NotifyAfterPassOptions,
+): Promise<void> {
+  if (options.settings.notify === undefined && options.channels === undefined) return;
+  const { log } = options;
+  try {
+    const config = options.settings.notify;
+    const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
+    const channels = options.channels ??
+      (config ? notifyChannels(config, { clientName: options.settings.agentId, timeoutMs }) : []);
+    if (channels.length === 0) return;
+    const repeatHours = config?.repeatHours ?? DEFAULT_REPEAT_HOURS;
+    const now = options.now ?? (() => new Date());
+    const at = now();
+    const failed = report.status !== "completed";
+    const shown: PassReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
+    const outcome: PassOutcome = { failed, fingerprint: failureFingerprint(shown), at };
+    const statePath = notifyStatePath(options.folders);
+    const state = await readNotifyState(statePath);
+    const plan = planNotifications(state, {
+      outcome,
+      channels: channels.map((c) => c.name),
+      repeatHours,
+    });
+    const failingSince = failed
+      ? new Date(state.failing && state.failingSince ? state.failingSince : at)
+      : state.failingSince
+      ? new Date(state.failingSince)
+      : undefined;
+    const facts: AlertFacts = {
+      agentId: options.settings.agentId,
+      report: shown,
+      at,
+      failingSince,
+      folders: options.folders,
+      repeatHours,
+    };
+    const secrets = notifySecrets(options.settings.notify);
+    const delivered: Record<string, boolean> = {};
+    await Promise.all(channels.map(async (channel) => {
+      const action: ChannelAction = plan[channel.name] ?? "none";
+      if (action === "none") {
+        if (failed) {
+          log.debug(
+            `Alerte par ${channel.label} non répétée : même panne déjà signalée il y a moins de ${
+              hoursText(repeatHours)
+            }.`,
+          );
+        }
+        return;
+      }
+      const message = action === "alert" ? alertMessage(facts) : recoveryMessage(facts);
+      delivered[channel.name] = await deliver({ channel, message }, { log, timeoutMs, secrets });
+    }));
+    const next = nextNotifyState(state, { outcome, plan, delivered, repeatHours });
+    if (JSON.stringify(next) !== JSON.stringify(state)) {
+      try {
+        await writeNotifyState(statePath, next);
+      } catch (error) {
+        log.warning(
+          `Mémoire des alertes non enregistrée (${statePath} : ${
+            rootMessage(error)
+          }) : une alerte pourra être envoyée une seconde fois.`,
+        );
+      }
+    }
+  } catch (error) {
+    log.warning(
+      `Alertes : erreur inattendue (${rootMessage(error)}) ; la synchronisation continue.`,
+    );
+  }
+}
+
+/** Sends one message on one channel within the time limit; true when it went out. */
+async function deliver(
+  what: { channel: NotifyChannel; message: AlertMessage },
+  options: { log: Logger; timeoutMs: number; secrets: readonly string[] },
+): Promise<boolean> {
+  const { channel, message } = what;
+  const [kind, sent] = message.kind === "alert"
+    ? ["Alerte", "envoyée"]
+    : ["Message de retour à la normale", "envoyé"];
+  const { log } = options;
+  if (!netAllowed(channel.target)) {
+    log.warning(
+      `${kind} non ${sent} par ${channel.label} : l'agent n'a pas la permission de joindre ${channel.target} ; ` +
+        "reconstruisez l'exécutable avec « notify » dans la configuration de build (scripts/compile.ts).",
+    );
+    return false;
+  }
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`pas de réponse en ${Math.round(options.timeoutMs / 1000)} s`));
+    }, options.timeoutMs);
+  });
+  try {
+    await Promise.race([channel.send(message, controller.signal), expired]);
+    log.info(`${kind} ${sent} par ${channel.label} : « ${message.subject} ».`);
+    return true;
+  } catch (error) {
+    const reason = redact(rootMessage(error), options.secrets.filter((s) => s.length >= 4));
+    log.warning(
+      `${kind} non ${sent} par ${channel.label} (${reason}) : vérifiez « notify » dans agent.json ; ` +
+        "la synchronisation n'en est pas affectée, un nouvel essai aura lieu à la prochaine passe.",
+    );
+    return false;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/** Whether the agent's permissions let it connect to `target` (`host:port`). */
+function netAllowed(target: string): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "net", host: target }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** The channels `notify` configures. */
+export function notifyChannels(
+  config: NotifyConfig,
+  options: SmtpChannelOptions = {},
+): NotifyChannel[] {
+  const channels: NotifyChannel[] = [];
+  if (config.smtp) channels.push(smtpChannel(config.smtp, options));
+  if (config.webhookUrl) channels.push(webhookChannel(config.webhookUrl));
+  return channels;
+}
+
+function shortLine(line: string): string {
+  return line.length > MAX_ERROR_LINE ? `${line.slice(0, MAX_ERROR_LINE - 1)}…` : line;
+}

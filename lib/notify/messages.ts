@@ -1,0 +1,217 @@
+/**
+ * What the alerts say: the French text of the failure alert and of the "back
+ * to normal" message, the webhook's JSON body, and the fingerprint that tells
+ * one failure from another. Pure functions of a {@linkcode PassReport}, so the
+ * wording is tested without any server and does not depend on how the pass or
+ * its log are written.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { localDateTime, logFileName } from "../base/log.ts";
+import { VERSION } from "../base/version.ts";
+import type { WorkFolders } from "../base/work_folders.ts";
+
+/** What the notifier needs to know of a pass; the sync command builds it from the pass's outcome. */
+export interface PassReport {
+  /** As shown to the administrator and in the webhook payload. */
+  exitCode: number;
+  /**
+   * `completed`, `export_errors` or `server_unavailable` today, more to come:
+   * anything but `completed` is a failure; `server_unavailable` is announced
+   * as Saxium out of reach.
+   */
+  status: string;
+  summary: { synced: number; errors: number; reacknowledged: number; unfinished: number };
+  /** Why the pass stopped early, for the administrator. */
+  message?: string;
+  /** The ERROR lines the pass logged. */
+  errors: readonly string[];
+}
+
+const MAX_ERROR_LINES = 10;
+
+/** One alert, ready for every channel. */
+export interface AlertMessage {
+  /** `alert` for a failure, `recovery` for "back to normal". */
+  kind: "alert" | "recovery";
+  /** The e-mail subject, and the webhook's `title`. */
+  subject: string;
+  /** The e-mail body, and the webhook's `text`. */
+  text: string;
+  /** The webhook's JSON body. */
+  payload: Record<string, unknown>;
+}
+
+/** What a message is made of. */
+export interface AlertFacts {
+  agentId: string;
+  /** The pass, its error lines as they are to be shown. */
+  report: PassReport;
+  /** When the pass ended. */
+  at: Date;
+  /** When the run of failing passes began. */
+  failingSince?: Date;
+  folders: Pick<WorkFolders, "root" | "errors" | "logs">;
+  repeatHours: number;
+}
+
+/**
+ * The message after a failed pass: what happened, what to do, the errors of
+ * the log, in French.
+ */
+export function alertMessage(facts: AlertFacts): AlertMessage {
+  const { report, agentId } = facts;
+  const unreachable = report.status === "server_unavailable";
+  const headline = unreachable
+    ? "Saxium injoignable ou accès refusé"
+    : `${report.summary.errors} export(s) en erreur`;
+  const subject = `[Agent Saxium → Batigest] ${agentId} : ${headline}`;
+  const when = localDateTime(facts.at);
+  const what = unreachable
+    ? `L'agent de synchronisation Saxium → Batigest du poste ${agentId} n'a pas pu travailler avec Saxium lors de la passe du ${when} (code de sortie ${report.exitCode}).`
+    : `L'agent de synchronisation Saxium → Batigest du poste ${agentId} a terminé la passe du ${when} avec ${report.summary.errors} export(s) en erreur (code de sortie ${report.exitCode}).`;
+  const todo = unreachable
+    ? [
+      "Corrigez la cause indiquée ci-dessus (réseau, proxy, certificat, jeton) ; rien n'est perdu : la prochaine passe reprendra automatiquement.",
+      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
+    ]
+    : [
+      `Les fichiers refusés sont dans ${facts.folders.errors}, chacun avec sa raison dans un fichier .erreur.txt ; ils sont aussi marqués en erreur dans Saxium.`,
+      "Corrigez la cause (document dans Saxium, Batigest fermé ou import automatique arrêté…), puis relancez l'export depuis Saxium.",
+      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
+    ];
+  const errors = report.errors.slice(0, MAX_ERROR_LINES);
+  const more = report.errors.length - errors.length;
+  const logFile = nodePath.join(facts.folders.logs, logFileName(facts.at));
+  const lines = [
+    "Bonjour,",
+    "",
+    what,
+    "",
+    ...(report.message ? ["Ce qui s'est passé :", `  ${report.message}`, ""] : []),
+    "Que faire :",
+    ...todo.map((t) => `  - ${t}`),
+    "",
+  ];
+  if (errors.length) {
+    lines.push(
+      "Erreurs relevées dans le journal pendant la passe :",
+      ...errors.map((e) => `  - ${e}`),
+      ...(more > 0 ? [`  … et ${more} autre(s), voir le journal.`] : []),
+      "",
+    );
+  }
+  lines.push(
+    `Bilan de la passe : ${passFigures(report)}.`,
+    `Journal : ${logFile}`,
+  );
+  if (facts.failingSince) lines.push(`En échec depuis : ${localDateTime(facts.failingSince)}`);
+  lines.push(
+    "",
+    `Cette alerte ne sera pas répétée pour la même panne avant ${hoursText(facts.repeatHours)}. ` +
+      "Un message « retour à la normale » sera envoyé dès qu'une passe réussira.",
+    ...signature(agentId),
+  );
+  const text = lines.join("\n");
+  return {
+    kind: "alert",
+    subject,
+    text,
+    payload: payload("sync.failure", facts, { title: subject, text, advice: todo, errors }),
+  };
+}
+
+/** The "back to normal" message after a successful pass. */
+export function recoveryMessage(facts: AlertFacts): AlertMessage {
+  const { agentId } = facts;
+  const subject = `[Agent Saxium → Batigest] ${agentId} : retour à la normale`;
+  const since = facts.failingSince
+    ? ` La panne signalée durait depuis le ${localDateTime(facts.failingSince)}.`
+    : "";
+  const text = [
+    "Bonjour,",
+    "",
+    `La synchronisation Saxium → Batigest du poste ${agentId} fonctionne de nouveau : la passe du ${
+      localDateTime(facts.at)
+    } s'est terminée sans erreur (${passFigures(facts.report)}).${since}`,
+    "",
+    `Les exports signalés en erreur auparavant restent dans ${facts.folders.errors} ; relancez-les depuis Saxium s'il y a lieu.`,
+    ...signature(agentId),
+  ].join("\n");
+  return {
+    kind: "recovery",
+    subject,
+    text,
+    payload: payload("sync.recovery", facts, { title: subject, text, advice: [], errors: [] }),
+  };
+}
+
+function payload(
+  event: string,
+  facts: AlertFacts,
+  parts: { title: string; text: string; advice: string[]; errors: string[] },
+): Record<string, unknown> {
+  return {
+    title: parts.title,
+    text: parts.text,
+    event,
+    agent: { id: facts.agentId, version: VERSION },
+    pass: {
+      exitCode: facts.report.exitCode,
+      finishedAt: facts.at.toISOString(),
+      summary: { ...facts.report.summary },
+      message: facts.report.message ?? null,
+    },
+    failingSince: facts.failingSince?.toISOString() ?? null,
+    errors: parts.errors,
+    advice: parts.advice,
+    workDir: facts.folders.root,
+  };
+}
+
+function passFigures(report: PassReport): string {
+  const s = report.summary;
+  const parts = [`${s.synced} synchronisé(s)`, `${s.errors} en erreur`];
+  if (s.reacknowledged) parts.push(`${s.reacknowledged} accusé(s) renvoyé(s)`);
+  if (s.unfinished) parts.push(`${s.unfinished} à reprendre`);
+  return parts.join(", ");
+}
+
+function signature(agentId: string): string[] {
+  return ["", "-- ", `Agent Saxium → Batigest ${VERSION} (${agentId})`];
+}
+
+/** A number of hours in French: `0,5 h`. */
+export function hoursText(n: number): string {
+  return `${String(n).replace(".", ",")} h`;
+}
+
+/**
+ * Identifies a failure so that the same one is not announced again: the exit
+ * code and the pass's message (server unavailable) or error lines, with
+ * numbers left out (retry counts, durations, ports). The notifier's memory is
+ * keyed by it, so its form must not change.
+ *
+ * @example
+ * ```ts
+ * failureFingerprint({ exitCode: 1, status: "export_errors", errors: ["DV-17 refusé en 30 s"] });
+ * // "1:dv-# refusé en # s"
+ * ```
+ */
+export function failureFingerprint(
+  report: Pick<PassReport, "exitCode" | "status" | "message" | "errors">,
+): string {
+  const normalize = (s: string) =>
+    s.toLowerCase()
+      .replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/g, "#")
+      .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b/g, "#")
+      .replace(/\d+/g, "#")
+      .replace(/\s+/g, " ")
+      .trim();
+  const basis = report.status === "server_unavailable" && report.message
+    ? [normalize(report.message)]
+    : [...new Set(report.errors.map(normalize))].sort();
+  return `${report.exitCode}:${basis.join(" | ")}`;
+}

@@ -1,0 +1,485 @@
+/**
+ * The story of one export: download, stage, publish, await import,
+ * acknowledge, archive, or the failure path (report the error, keep the
+ * files in `Errors\`). How many exports run side by side, and in which order,
+ * is `pipeline.ts`'s business; this file only knows one export at a time.
+ *
+ * Every export walks the journal's states (see `journal.ts`); each step below
+ * does its work, makes it durable, then records the new state. A step can be
+ * repeated from the state before it, so a pass interrupted anywhere (crash,
+ * reboot, server gone) resumes where it stopped, and a document already in
+ * Batigest is acknowledged again, never delivered again. The named crash
+ * points (`after-download`, `after-rename`, …) sit between a step's effect
+ * and its journal entry: the crash tests kill the agent at each of them.
+ *
+ * Which exports enter the steps (and whether an offered one is new, offered
+ * again after an error, or already imported) is decided in `pipeline.ts`;
+ * what an error means for the pass, in `failures.ts`.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { checkDocumentFile } from "./document_check.ts";
+import {
+  type FolderWatcher,
+  NameTakenError,
+  publish,
+  stage,
+  waitForConsumption,
+  withdraw,
+} from "./delivery.ts";
+import { uniqueFileName } from "./file_names.ts";
+import { withTransientRetry } from "../base/fs_retry.ts";
+import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
+import { SaxiumError } from "../saxium/client.ts";
+import type { DocumentFormat } from "../base/config.ts";
+import {
+  archiveStamp,
+  downloadPath,
+  errorFilesOf,
+  exists,
+  freeName,
+  stagingPath,
+  toImportPath,
+  withdrawnPath,
+  writeErrorNote,
+} from "../base/work_folders.ts";
+import { callServer, describe, localFailure, sendMark, ServerUnavailable } from "./failures.ts";
+import type { PassContext } from "./pass_types.ts";
+import type { PassReport } from "./pass_report.ts";
+
+/** What the steps of a pass share besides its context. */
+export interface ExportStepsOptions {
+  /** The pass's log and tally. */
+  report: PassReport;
+  /** Watches Batigest's import folder while a document waits to be imported. */
+  watcher: FolderWatcher;
+  /** The pass's clock. */
+  now: () => Date;
+}
+
+/** The journalled steps of one export at a time, with what a pass needs to remember between them. */
+export class ExportSteps {
+  #ctx: PassContext;
+  #report: PassReport;
+  #watcher: FolderWatcher;
+  #now: () => Date;
+  #clockStart = new Map<string, number>();
+  #publishedHere = new Set<string>();
+  /** Exports staged by this pass (their temporary files cannot have been renamed yet). */
+  #stagedHere = new Set<string>();
+  /** Names chosen for documents staged in this pass and not yet published (lower case). */
+  #reservedNames = new Set<string>();
+
+  /** Steps working in `ctx`'s folders, journal and server. */
+  constructor(ctx: PassContext, options: ExportStepsOptions) {
+    this.#ctx = ctx;
+    this.#report = options.report;
+    this.#watcher = options.watcher;
+    this.#now = options.now;
+  }
+
+  /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
+  startClockAt(id: string, epochMs: number): void {
+    this.#clockStart.set(id, epochMs);
+  }
+
+  /**
+   * Walks an export through its states while it is in one of `phase`.
+   * Returns where it stands, or undefined if a local problem stopped it (logged;
+   * the next pass resumes it). A server-wide problem stops the pass.
+   */
+  async advance(
+    start: ExportRecord,
+    phase: readonly ExportState[] = UNFINISHED_STATES,
+  ): Promise<ExportRecord | undefined> {
+    let record = start;
+    try {
+      while (phase.includes(record.state)) {
+        const before = record.state;
+        record = await this.#step(record);
+        if (record.state === before) return undefined; // must wait for a later pass
+      }
+      return record;
+    } catch (error) {
+      if (error instanceof ServerUnavailable) throw error;
+      this.#report.heldBack();
+      this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
+      return undefined;
+    }
+  }
+
+  #step(record: ExportRecord): Promise<ExportRecord> {
+    switch (record.state) {
+      case "downloading":
+        return this.#download(record);
+      case "ready":
+        return this.#stage(record);
+      case "staged":
+        return this.#publish(record);
+      case "delivered":
+        return this.#awaitImport(record);
+      case "consumed":
+        return this.#acknowledge(record);
+      case "acknowledged":
+        return this.#archive(record);
+      case "failed":
+        return this.#reportError(record);
+      default:
+        return Promise.resolve(record);
+    }
+  }
+
+  #failpoint(name: string): void {
+    this.#ctx.failpoint?.(name);
+  }
+
+  /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
+  async #download(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, client } = this.#ctx;
+    for (const { format } of record.files) {
+      const part = downloadPath(folders, record.id, format);
+      try {
+        const { bytes } = await callServer(
+          () => client.downloadTo(record.id, { format, path: part }),
+          { what: `téléchargement de l'export ${describe(record)}`, report: this.#report },
+        );
+        this.#report.debug(
+          `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
+        );
+      } catch (error) {
+        if (!(error instanceof SaxiumError)) throw error;
+        return this.#fail(record, {
+          stage: "download",
+          reason: `téléchargement du ${format.toUpperCase()} refusé : ${error.message}`,
+        });
+      }
+      this.#failpoint("after-download");
+      const verdict = await checkDocumentFile(part, {
+        format,
+        documentType: record.documentType,
+        reference: record.reference,
+      });
+      if (!verdict.ok) {
+        await this.#keepInErrors(part, {
+          name: `${record.baseName}.${format}`,
+          reason: verdict.reason,
+          exportId: record.id,
+        });
+        return this.#fail(record, { stage: "check", reason: verdict.reason });
+      }
+    }
+    for (const { format } of record.files) {
+      await this.#moveFile(
+        downloadPath(folders, record.id, format),
+        toImportPath(folders, record.id, format),
+      );
+    }
+    this.#failpoint("after-to-import");
+    const next = this.#ctx.journal.setState(record.id, "ready");
+    this.#failpoint("after-journal-ready");
+    return next;
+  }
+
+  /**
+   * Writes each file into the import folder under a temporary name, durably,
+   * and chooses the name it will be published under.
+   */
+  async #stage(record: ExportRecord): Promise<ExportRecord> {
+    const { folders } = this.#ctx;
+    // A temporary file left by an interrupted run is simply overwritten.
+    for (const { format } of record.files) await this.#copyToStaging(record.id, format);
+    const files = [];
+    // Names compared without case, as NTFS does; a document staged before
+    // this one but not published yet has its name kept.
+    const present = new Set(this.#reservedNames);
+    for (const entry of Deno.readDirSync(folders.importDir)) {
+      present.add(entry.name.toLowerCase());
+    }
+    for (const file of record.files) {
+      const importName = uniqueFileName(record.baseName, {
+        extension: file.format,
+        isTaken: (name) => present.has(name),
+      });
+      present.add(importName.toLowerCase());
+      this.#reservedNames.add(importName.toLowerCase());
+      files.push({ format: file.format, importName });
+    }
+    this.#failpoint("after-stage");
+    const next = this.#ctx.journal.setState(record.id, "staged", { files });
+    this.#stagedHere.add(record.id);
+    this.#failpoint("after-journal-staged");
+    return next;
+  }
+
+  /** Copies a file of a ready export to its temporary name in the import folder, durably. */
+  async #copyToStaging(id: string, format: DocumentFormat): Promise<void> {
+    const { folders, fileOps, retry } = this.#ctx;
+    const source = toImportPath(folders, id, format);
+    const temp = stagingPath(folders, id, format);
+    await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
+  }
+
+  /** Renames each staged file to its final name: from here Batigest sees it. */
+  async #publish(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, fileOps, retry } = this.#ctx;
+    // The journal must say `staged`, on disk, before a name Batigest sees.
+    await this.#ctx.journal.flush(record.id);
+    for (const file of record.files) {
+      const temp = stagingPath(folders, record.id, file.format);
+      if (!exists(temp)) {
+        // Staged by an earlier run: renamed before a crash. Staged by this
+        // pass: someone deleted it while it waited its turn; copied again.
+        if (!this.#stagedHere.has(record.id)) continue;
+        this.#report.warning(
+          `Export ${describe(record)} : le fichier temporaire ${
+            nodePath.basename(temp)
+          } a disparu du dossier d'import avant son dépôt (supprimé à la main ?) ; il est recopié.`,
+        );
+        await this.#copyToStaging(record.id, file.format);
+      }
+      const finalPath = nodePath.join(folders.importDir, file.importName);
+      try {
+        await publish(temp, { finalPath, fileOps, retry });
+      } catch (error) {
+        if (!(error instanceof NameTakenError)) throw error;
+        // Someone put a file of that name there since staging: keep waiting, never overwrite.
+        this.#report.warning(
+          `Export ${describe(record)} : ${error.message} ; nouvel essai à la prochaine passe.`,
+        );
+        this.#report.heldBack();
+        return record;
+      }
+      this.#failpoint("after-rename");
+      this.#reservedNames.delete(file.importName.toLowerCase());
+    }
+    const next = this.#ctx.journal.setState(record.id, "delivered");
+    this.#publishedHere.add(record.id);
+    this.#report.debug(
+      `Export ${describe(record)} déposé dans Batigest : ${
+        record.files.map((f) => f.importName).join(", ")
+      }.`,
+    );
+    this.#failpoint("after-journal-delivered");
+    return next;
+  }
+
+  /** Waits for Batigest to take the files; withdraws them if it does not in time. */
+  async #awaitImport(record: ExportRecord): Promise<ExportRecord> {
+    const { folders, settings, fileOps, retry } = this.#ctx;
+    const files = record.files.map((f) => ({
+      name: f.importName,
+      path: nodePath.join(folders.importDir, f.importName),
+      withdrawnPath: withdrawnPath(folders, record.id, f.format),
+    }));
+    // A withdrawal interrupted by a crash left its marker: not imported.
+    // (Only a document published by an earlier run can have one.)
+    let timedOut = false;
+    if (!this.#publishedHere.has(record.id)) {
+      for (const file of files) timedOut ||= exists(file.withdrawnPath);
+    }
+    if (!timedOut) {
+      const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
+      const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
+      const outcome = await waitForConsumption(files.map((f) => f.path), {
+        deadline: clockStart + settings.importTimeoutSeconds * 1000,
+        watcher: this.#watcher,
+        now: () => this.#now().getTime(),
+      });
+      timedOut = outcome === "timeout";
+    }
+    if (timedOut) {
+      const withdrawn: string[] = [];
+      for (const file of files) {
+        if (
+          exists(file.withdrawnPath) ||
+          (await withdraw(file.path, { withdrawnPath: file.withdrawnPath, fileOps, retry })) ===
+            "withdrawn"
+        ) {
+          withdrawn.push(file.name);
+          this.#failpoint("after-withdraw");
+        }
+      }
+      if (withdrawn.length > 0) {
+        const partial = withdrawn.length < files.length
+          ? ` (les autres fichiers du document ont été importés)`
+          : "";
+        return this.#fail(record, {
+          stage: "import",
+          reason:
+            `Batigest n'a pas importé ${
+              withdrawn.join(", ")
+            } en ${settings.importTimeoutSeconds} s${partial} : ` +
+            `vérifiez que Batigest est ouvert et que son import automatique est actif, puis relancez l'export dans Saxium. ` +
+            `Le fichier a été retiré du dossier d'import.`,
+        });
+      }
+    }
+    const next = this.#ctx.journal.setState(record.id, "consumed");
+    this.#report.debug(`Export ${describe(record)} importé par Batigest.`);
+    this.#failpoint("after-journal-consumed");
+    return next;
+  }
+
+  /** Tells Saxium the document is in Batigest. */
+  async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
+    await this.#markSynced(record);
+    this.#failpoint("after-mark-synced");
+    const next = this.#ctx.journal.setState(record.id, "acknowledged");
+    this.#failpoint("after-journal-acknowledged");
+    this.#report.count("synced");
+    return next;
+  }
+
+  /** A document Saxium still lists although it was imported: acknowledge it again. */
+  async reacknowledge(record: ExportRecord): Promise<void> {
+    this.#report.warning(
+      `L'export ${
+        describe(record)
+      } est déjà importé dans Batigest mais Saxium le propose encore : accusé de réception renvoyé, document non redéposé.`,
+    );
+    await this.#markSynced(record);
+    this.#report.count("reacknowledged");
+  }
+
+  /** The one mark-synced of the pass, for a first acknowledgement or a repeated one. */
+  #markSynced(record: ExportRecord): Promise<void> {
+    return sendMark(
+      () =>
+        this.#ctx.client.markSynced(record.id, {
+          batigestReference: record.reference,
+          importedAt: record.updatedAt,
+        }),
+      { record, what: "accusé de réception", report: this.#report },
+    );
+  }
+
+  /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
+  async #archive(record: ExportRecord): Promise<ExportRecord> {
+    const { folders } = this.#ctx;
+    const stamp = archiveStamp(this.#now());
+    for (const file of record.files) {
+      const source = toImportPath(folders, record.id, file.format);
+      const name = freeName(folders.archive, `${stamp}-${file.importName}`);
+      try {
+        await this.#moveFile(source, nodePath.join(folders.archive, name));
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
+      }
+    }
+    await this.#closeEarlierErrors(record);
+    this.#failpoint("after-archive");
+    const next = this.#ctx.journal.setState(record.id, "archived");
+    this.#report.info(
+      `Export ${describe(record)} synchronisé : importé par Batigest (${
+        record.files.map((f) => f.importName).join(", ")
+      }), confirmé à Saxium, archivé.`,
+    );
+    return next;
+  }
+
+  /** Tells Saxium the export is in error, with the reason. */
+  async #reportError(record: ExportRecord): Promise<ExportRecord> {
+    await this.#removeWithdrawn(record); // left by a crash right after failing
+    await sendMark(
+      () =>
+        this.#ctx.client.markError(record.id, {
+          errorMessage: record.error ?? "Erreur inconnue de l'agent.",
+          stage: record.errorStage,
+        }),
+      { record, what: "signalement d'erreur", report: this.#report },
+    );
+    this.#failpoint("after-mark-error");
+    return this.#ctx.journal.setState(record.id, "reported");
+  }
+
+  /** Records an export's failure; its files go to `Errors\` with the reason. */
+  async #fail(
+    record: ExportRecord,
+    failure: { stage: string; reason: string },
+  ): Promise<ExportRecord> {
+    const { folders } = this.#ctx;
+    for (const { format } of record.files) {
+      for (
+        const path of [
+          downloadPath(folders, record.id, format),
+          toImportPath(folders, record.id, format),
+        ]
+      ) {
+        if (exists(path)) {
+          await this.#keepInErrors(path, {
+            name: `${record.baseName}.${format}`,
+            reason: failure.reason,
+            exportId: record.id,
+          });
+        }
+      }
+    }
+    this.#report.count("errors");
+    this.#report.error(`Export ${describe(record)} en erreur : ${failure.reason}`);
+    const next = this.#ctx.journal.setState(record.id, "failed", {
+      error: failure.reason,
+      errorStage: failure.stage,
+    });
+    await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
+    this.#failpoint("after-journal-failed");
+    await this.#removeWithdrawn(record);
+    return next;
+  }
+
+  /** Deletes withdrawal markers once their copy is safe in `Errors\`. */
+  async #removeWithdrawn(record: ExportRecord): Promise<void> {
+    for (const { format } of record.files) {
+      await this.#removeIfPresent(withdrawnPath(this.#ctx.folders, record.id, format));
+    }
+  }
+
+  async #removeIfPresent(path: string): Promise<void> {
+    try {
+      await withTransientRetry(() => this.#ctx.fileOps.remove(path), this.#ctx.retry);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  /** Moves a file to `Errors\` beside a `.erreur.txt` that says why and names the export. */
+  async #keepInErrors(
+    path: string,
+    kept: { name: string; reason: string; exportId: string },
+  ): Promise<void> {
+    const { folders } = this.#ctx;
+    const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${kept.name}`);
+    await this.#moveFile(path, nodePath.join(folders.errors, target));
+    await writeErrorNote(folders.errors, { ...kept, name: target });
+  }
+
+  /**
+   * An export imported after an earlier attempt failed: the files that
+   * attempt left in `Errors\` describe a problem that is over, so they join
+   * the archive (the administrator sees only open errors there).
+   */
+  async #closeEarlierErrors(record: ExportRecord): Promise<void> {
+    if (record.attempts < 2) return;
+    const { folders } = this.#ctx;
+    const names = await errorFilesOf(folders.errors, record.id);
+    for (const name of names) {
+      const target = freeName(folders.archive, name);
+      await this.#moveFile(
+        nodePath.join(folders.errors, name),
+        nodePath.join(folders.archive, target),
+      );
+    }
+    if (names.length > 0) {
+      this.#report.info(
+        `Export ${
+          describe(record)
+        } : ${names.length} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
+      );
+    }
+  }
+
+  #moveFile(from: string, to: string): Promise<void> {
+    return withTransientRetry(() => this.#ctx.fileOps.rename(from, to), this.#ctx.retry);
+  }
+}

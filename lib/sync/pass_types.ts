@@ -1,0 +1,85 @@
+/**
+ * The shapes a sync pass shares between its files: what it is given
+ * (`PassContext`, the `SaxiumApi` it calls) and what it gives back
+ * (`PassResult`).
+ *
+ * They live apart from `pass.ts` because the pass's two stories, one
+ * export's steps (`export_steps.ts`) and the pipeline that runs many of them
+ * (`pipeline.ts`), need them too, while `pass.ts` imports those stories:
+ * keeping the types here keeps the arrows pointing one way. Callers keep
+ * importing them from `pass.ts`, which re-exports them.
+ *
+ * @module
+ */
+
+import type { DocumentFormat, Settings } from "../base/config.ts";
+import type { FileOps, RetryOptions } from "../base/fs_retry.ts";
+import type { Logger } from "../base/log.ts";
+import type { WorkFolders } from "../base/work_folders.ts";
+import type { PendingExport } from "../saxium/client.ts";
+import type { Journal } from "./journal.ts";
+
+/** The part of the Saxium client a pass uses. */
+export interface SaxiumApi {
+  listPending(limit: number): Promise<PendingExport[]>;
+  downloadTo(
+    id: string,
+    options: { format: DocumentFormat; path: string },
+  ): Promise<{ bytes: number }>;
+  markSynced(id: string, body: { batigestReference: string; importedAt: string }): Promise<void>;
+  markError(
+    id: string,
+    body: { errorMessage: string; stage?: string; code?: string },
+  ): Promise<void>;
+}
+
+/** Everything a pass works with; tests pass their own. */
+export interface PassContext {
+  settings: Settings;
+  client: SaxiumApi;
+  journal: Journal;
+  log: Logger;
+  folders: WorkFolders;
+  fileOps: FileOps;
+  /** Backoff for transient file-system errors. */
+  retry?: RetryOptions;
+  /** Stop taking new exports (Ctrl-C); the one in hand is finished. */
+  signal?: AbortSignal;
+  /** Test-only crash points. */
+  failpoint?: (name: string) => void;
+  /** How many exports are downloaded ahead while Batigest imports (default 16). */
+  prefetch?: number;
+  /** How many published documents may wait in the import folder at once (default 2). */
+  window?: number;
+  /** The pass's one clock (time stamps, import deadlines); the system's by default. */
+  now?: () => Date;
+}
+
+/** Counts of what a pass did. */
+export interface PassSummary {
+  /** Exports imported by Batigest and acknowledged on Saxium. */
+  synced: number;
+  /** Exports that ended in error (refused, not imported in time). */
+  errors: number;
+  /** Exports already in Batigest whose acknowledgement was sent again. */
+  reacknowledged: number;
+  /** Exports left half-way, to finish on the next pass. */
+  unfinished: number;
+}
+
+/**
+ * How a pass went, as a whole: `completed`, all fine; `export_errors`, at
+ * least one export in error or a local problem held one back;
+ * `server_unavailable`, Saxium could not be used (unreachable, refused).
+ */
+export type PassStatus = "completed" | "export_errors" | "server_unavailable";
+
+/** How a pass ended. */
+export interface PassResult {
+  status: PassStatus;
+  summary: PassSummary;
+  /** Why the pass stopped early, for the administrator. */
+  message?: string;
+  /** The ERROR lines this pass logged, in order, as written (message only, no date nor level). */
+  errors: string[];
+}

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import {
+  formatBytes,
+  formatCents,
+  formatCount,
+  formatDay,
+  formatDecimal,
+  formatDuration,
+  parseDay,
+  plural,
+} from "../../lib/base/french.ts";
+
+const NB = "\u202f";
+
+Deno.test("numbers, amounts and sizes read the French way", () => {
+  assert.equal(formatCount(7), "7");
+  assert.equal(formatCount(1234567), `1${NB}234${NB}567`);
+  assert.equal(formatCount(-1200), `-1${NB}200`);
+  assert.equal(formatDecimal(3.25, 1), "3,3");
+  assert.equal(formatDecimal(1204.75, 2), `1${NB}204,75`);
+  assert.equal(formatCents(2920320n), `29${NB}203,20`);
+  assert.equal(formatCents(-5n), "-0,05");
+  assert.equal(formatBytes(512), "512 octets");
+  assert.equal(formatBytes(85.6 * 1024 ** 3), "85,6 Go");
+  assert.equal(formatBytes(1536), "1,5 Ko");
+});
+
+Deno.test("durations and plurals", () => {
+  assert.equal(formatDuration(4_400), "4 s");
+  assert.equal(formatDuration(12 * 60_000), "12 min");
+  assert.equal(formatDuration(100_000), "100 s");
+  assert.equal(formatDuration(185 * 60_000), "3 h");
+  assert.equal(plural(0, "signalé"), "0 signalé");
+  assert.equal(plural(1, "signalé"), "1 signalé");
+  assert.equal(plural(8, "signalé"), "8 signalés");
+  assert.equal(plural(2, "accusé renvoyé", "accusés renvoyés"), "2 accusés renvoyés");
+});
+
+Deno.test("days typed the French way or the ISO way; impossible days refused", () => {
+  const today = new Date(2026, 10, 27, 10, 0, 0);
+  assert.equal(parseDay("25/11/2026", today), "2026-11-25");
+  assert.equal(parseDay("5/1/2026", today), "2026-01-05");
+  assert.equal(parseDay("25.11.2026", today), "2026-11-25");
+  assert.equal(parseDay("2026-11-25", today), "2026-11-25");
+  assert.equal(parseDay(" aujourd'hui ", today), "2026-11-27");
+  assert.equal(parseDay("hier", today), "2026-11-26");
+  assert.equal(parseDay("31/02/2026", today), undefined);
+  assert.equal(parseDay("2026-13-01", today), undefined);
+  assert.equal(parseDay("11/25/2026", today), undefined);
+  assert.equal(parseDay("demain", today), undefined);
+  assert.equal(formatDay(today), "27/11/2026");
+});

@@ -1,0 +1,65 @@
+import { ConfigError } from "../../lib/base/config_error.ts";
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import type { CommandContext } from "../../lib/base/context.ts";
+import { loadSettings, parseFlags, SETTING_OPTIONS } from "../../lib/cli/flags.ts";
+import { fakeContext } from "../support/context.ts";
+
+function contextWith(env: Record<string, string>): CommandContext {
+  return fakeContext({ env }).ctx;
+}
+
+function utf16le(text: string): Uint8Array {
+  const out = new Uint8Array(2 + text.length * 2);
+  out.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) {
+    out[2 + 2 * i] = text.charCodeAt(i) & 0xff;
+    out[3 + 2 * i] = text.charCodeAt(i) >> 8;
+  }
+  return out;
+}
+
+Deno.test("agent.json saved by Notepad as Unicode (UTF-16 with BOM) is read", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const workDir = nodePath.join(root, "work");
+    await Deno.mkdir(workDir);
+    const json = JSON.stringify({ apiUrl: "https://saxium.example.com", agentId: "POSTE-É" });
+    await Deno.writeFile(nodePath.join(workDir, "agent.json"), utf16le(json));
+    const flags = parseFlags(["--work-dir", workDir], SETTING_OPTIONS);
+    const error = (() => {
+      try {
+        return loadSettings(contextWith({ BATIGEST_IMPORT_PATH: nodePath.join(root, "i") }), flags);
+      } catch (e) {
+        return e;
+      }
+    })();
+    // The agent id with an accent is refused by its own rule: proof the file was decoded.
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.setting, "agentId");
+    assert.match(error.message, /POSTE-É/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("agent.json in UTF-8 with a BOM is read", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const workDir = nodePath.join(root, "work");
+    await Deno.mkdir(workDir);
+    const json = JSON.stringify({ apiUrl: "https://saxium.example.com", agentId: "POSTE-1" });
+    await Deno.writeFile(
+      nodePath.join(workDir, "agent.json"),
+      new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(json)]),
+    );
+    const flags = parseFlags(["--work-dir", workDir], SETTING_OPTIONS);
+    const settings = loadSettings(
+      contextWith({ BATIGEST_IMPORT_PATH: nodePath.join(root, "i") }),
+      flags,
+    );
+    assert.equal(settings.agentId, "POSTE-1");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

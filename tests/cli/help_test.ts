@@ -1,0 +1,53 @@
+/**
+ * Every command's `--help` is complete and consistent: each option the
+ * command accepts is listed, with "Utilisation :" first, and every setting
+ * the agent knows has its line.
+ */
+
+import assert from "node:assert/strict";
+import { SETTING_FLAGS } from "../../lib/base/config.ts";
+import * as doctor from "../../lib/cli/doctor.ts";
+import { SETTING_DOCS } from "../../lib/cli/help.ts";
+import * as history from "../../lib/cli/history.ts";
+import * as installTask from "../../lib/cli/install_task.ts";
+import * as status from "../../lib/cli/status.ts";
+import * as sync from "../../lib/cli/sync.ts";
+import * as tailLogs from "../../lib/cli/tail_logs.ts";
+import * as uninstallTask from "../../lib/cli/uninstall_task.ts";
+import type { CommandContext } from "../../lib/base/context.ts";
+import { fakeContext } from "../support/context.ts";
+
+type Command = (args: string[], ctx: CommandContext) => Promise<number>;
+
+const COMMANDS: [string, Command, Record<string, { type: string; short?: string }>][] = [
+  ["sync", sync.syncCommand, sync.OPTIONS],
+  ["status", status.statusCommand, status.OPTIONS],
+  ["doctor", doctor.doctorCommand, doctor.OPTIONS],
+  ["history", history.historyCommand, history.OPTIONS],
+  ["tail-logs", tailLogs.tailLogsCommand, tailLogs.OPTIONS],
+  ["install-task", installTask.installTaskCommand, installTask.OPTIONS],
+  ["uninstall-task", uninstallTask.uninstallTaskCommand, uninstallTask.OPTIONS],
+];
+
+Deno.test("every command's --help lists each option it accepts, in one vocabulary", async () => {
+  for (const [name, command, options] of COMMANDS) {
+    const { ctx, out, err } = fakeContext();
+    assert.equal(await command(["--help"], ctx), 0, name);
+    assert.deepEqual(err, [], name);
+    const text = out.join("\n");
+    assert.match(out[0], new RegExp(`^Utilisation : saxium-batigest-agent ${name}`), name);
+    assert.doesNotMatch(text, /Usage :/, name);
+    for (const [option, spec] of Object.entries(options)) {
+      assert.match(text, new RegExp(`--${option}\\b`), `${name} --help omits --${option}`);
+      if (spec.short) assert.match(text, new RegExp(`-${spec.short},`), `${name}: -${spec.short}`);
+    }
+  }
+});
+
+Deno.test("every setting flag has its help line with its default, and no other", () => {
+  assert.deepEqual(Object.keys(SETTING_DOCS).sort(), Object.keys(SETTING_FLAGS).sort());
+  for (const [flag, doc] of Object.entries(SETTING_DOCS)) {
+    assert.ok(doc.flag.startsWith(`--${flag}`), flag);
+    assert.match(doc.text, /\[.+\]|obligatoire/, `${flag}: its default`);
+  }
+});

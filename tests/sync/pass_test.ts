@@ -1,0 +1,432 @@
+/**
+ * The pass driven in memory: a fake Saxium (an object, no HTTP), a tiny
+ * Batigest that takes published `.xml` files out of the import folder, real
+ * temporary folders, a real journal and a real log. What is checked is what
+ * an administrator would see: each document in Batigest at most once,
+ * Saxium told, the journal finished, the import folder never crowded, the
+ * pass's outcome and its ERROR lines.
+ */
+
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import type { Settings } from "../../lib/base/config.ts";
+import { realFileOps } from "../../lib/base/fs_retry.ts";
+import { Logger, parseLogLine } from "../../lib/base/log.ts";
+import {
+  createWorkFolders,
+  journalPath,
+  stagingPath,
+  toImportPath,
+  type WorkFolders,
+  workFolders,
+} from "../../lib/base/work_folders.ts";
+import { type PendingExport, SaxiumError } from "../../lib/saxium/client.ts";
+import { type ExportState, Journal } from "../../lib/sync/journal.ts";
+import { type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
+import { quoteXml } from "../support/documents.ts";
+import { testSettings } from "../support/settings.ts";
+
+const TOKEN = "sxm_test_pass-7f3e9a";
+
+/** One export on the fake server. */
+interface FakeExport {
+  id: string;
+  ref: string;
+  status: "pending" | "imported" | "error";
+  xml: string;
+}
+
+/** A Saxium that lives in the test: it lists, serves and records. */
+class FakeSaxium implements SaxiumApi {
+  exports: FakeExport[] = [];
+  /** For each list call: how many exports it had listed before that were not downloaded yet. */
+  listCalls: { notDownloaded: number }[] = [];
+  downloads = new Map<string, number>();
+  synced = new Map<string, number>();
+  reported = new Map<string, number>();
+  /** Throws instead of serving a download when it returns an error. */
+  failDownload?: (item: FakeExport) => Error | undefined;
+  /** Called at every request (the window sampler uses it). */
+  onRequest?: () => void;
+  #listed = new Set<string>();
+
+  add(ref: string, options: { status?: FakeExport["status"]; xml?: string } = {}): FakeExport {
+    const item = {
+      id: crypto.randomUUID(),
+      ref,
+      status: options.status ?? "pending",
+      xml: options.xml ?? quoteXml(ref),
+    };
+    this.exports.push(item);
+    return item;
+  }
+
+  get(ref: string): FakeExport {
+    return this.exports.find((e) => e.ref === ref)!;
+  }
+
+  async listPending(limit: number): Promise<PendingExport[]> {
+    this.onRequest?.();
+    const notDownloaded = [...this.#listed].filter((id) => !this.downloads.has(id)).length;
+    this.listCalls.push({ notDownloaded });
+    await Promise.resolve();
+    const page = this.exports.filter((e) => e.status === "pending").slice(0, limit);
+    for (const e of page) this.#listed.add(e.id);
+    return page.map((e) => ({
+      id: e.id,
+      documentType: "devis_client",
+      documentReference: e.ref,
+      retryCount: 0,
+    }));
+  }
+
+  async downloadTo(id: string, options: { path: string }): Promise<{ bytes: number }> {
+    this.onRequest?.();
+    const item = this.exports.find((e) => e.id === id)!;
+    this.downloads.set(id, (this.downloads.get(id) ?? 0) + 1);
+    const failure = this.failDownload?.(item);
+    if (failure) throw failure;
+    const bytes = new TextEncoder().encode(item.xml);
+    await Deno.writeFile(options.path, bytes);
+    return { bytes: bytes.length };
+  }
+
+  async markSynced(id: string): Promise<void> {
+    this.onRequest?.();
+    await Promise.resolve();
+    this.synced.set(id, (this.synced.get(id) ?? 0) + 1);
+    this.exports.find((e) => e.id === id)!.status = "imported";
+  }
+
+  async markError(id: string): Promise<void> {
+    this.onRequest?.();
+    await Promise.resolve();
+    this.reported.set(id, (this.reported.get(id) ?? 0) + 1);
+    this.exports.find((e) => e.id === id)!.status = "error";
+  }
+}
+
+/** A Batigest in the test: every few ms, takes one published `.xml` file, reads it, deletes it. */
+class FakeBatigest {
+  /** The reference of each document imported, in order. */
+  imported: string[] = [];
+  /** The most published documents seen waiting in the import folder at once. */
+  mostWaiting = 0;
+  #dir: string;
+  #timer: ReturnType<typeof setInterval>;
+
+  constructor(dir: string, options: { everyMs: number }) {
+    this.#dir = dir;
+    this.#timer = setInterval(() => this.#take(), options.everyMs);
+  }
+
+  /** Published documents now in the import folder (temporary `~saxium-` files are not). */
+  waiting(): string[] {
+    const names = [];
+    for (const entry of Deno.readDirSync(this.#dir)) {
+      if (entry.name.endsWith(".xml") && !entry.name.startsWith("~")) names.push(entry.name);
+    }
+    this.mostWaiting = Math.max(this.mostWaiting, names.length);
+    return names.sort();
+  }
+
+  /** How many times Batigest imported the document `ref`. */
+  count(ref: string): number {
+    return this.imported.filter((r) => r === ref).length;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #take(): void {
+    const [name] = this.waiting();
+    if (!name) return;
+    const path = nodePath.join(this.#dir, name);
+    const xml = Deno.readTextFileSync(path);
+    this.imported.push(/<Reference>([^<]*)<\/Reference>/.exec(xml)![1]);
+    Deno.removeSync(path);
+  }
+}
+
+/** A pass's surroundings in a temporary folder. */
+interface Bench {
+  settings: Settings;
+  folders: WorkFolders;
+  journal: Journal;
+  saxium: FakeSaxium;
+  batigest: FakeBatigest;
+  pass(options?: { prefetch?: number; window?: number }): Promise<PassResult>;
+  /** The ERROR messages of the log files, in order. */
+  loggedErrors(): string[];
+}
+
+async function withBench(
+  options: { batchSize?: number; batigestEveryMs?: number },
+  test: (bench: Bench) => Promise<void>,
+): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "saxium-pass-" });
+  const settings = testSettings(root, {
+    token: TOKEN,
+    batchSize: options.batchSize ?? 50,
+    importTimeoutSeconds: 20,
+    logLevel: "DEBUG",
+  });
+  await Deno.mkdir(settings.batigestImportDir);
+  const folders = workFolders(settings);
+  createWorkFolders(folders);
+  const journal = new Journal(journalPath(folders));
+  const log = new Logger({
+    dir: folders.logs,
+    level: "DEBUG",
+    retentionDays: 30,
+    secrets: [TOKEN],
+    console: () => {},
+  });
+  const saxium = new FakeSaxium();
+  const batigest = new FakeBatigest(folders.importDir, { everyMs: options.batigestEveryMs ?? 5 });
+  const bench: Bench = {
+    settings,
+    folders,
+    journal,
+    saxium,
+    batigest,
+    pass: (extra = {}) =>
+      runSyncPass({
+        settings,
+        client: saxium,
+        journal,
+        log,
+        folders,
+        fileOps: realFileOps,
+        ...extra,
+      }),
+    loggedErrors() {
+      const errors = [];
+      for (const entry of [...Deno.readDirSync(folders.logs)].sort()) {
+        const text = Deno.readTextFileSync(nodePath.join(folders.logs, entry.name));
+        for (const line of text.split("\n")) {
+          const parsed = parseLogLine(line);
+          if (parsed?.level === "ERROR") errors.push(parsed.message);
+        }
+      }
+      return errors;
+    },
+  };
+  try {
+    await test(bench);
+  } finally {
+    batigest.stop();
+    journal.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+function refs(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
+}
+
+/** Every export of the fake server, as the journal has it. */
+function journalStates(bench: Bench): ExportState[] {
+  return bench.saxium.exports.map((e) => bench.journal.get(e.id)?.state ?? "downloading");
+}
+
+// A previous run stopped (crash, reboot) with one export in each of these
+// states; the files it had are where that run left them.
+const LEFT_BEHIND = {
+  staged: { imports: 1, acknowledgements: 1 },
+  delivered: { imports: 1, acknowledgements: 1 },
+  consumed: { imports: 0, acknowledgements: 1 },
+  acknowledged: { imports: 0, acknowledgements: 0 },
+  failed: { imports: 0, acknowledgements: 0 },
+} as const;
+
+for (const [state, expected] of Object.entries(LEFT_BEHIND)) {
+  Deno.test(`resume from « ${state} »: finished, in Batigest at most once, Saxium told once`, async () => {
+    await withBench({}, async (bench) => {
+      const { journal, folders, saxium, batigest } = bench;
+      const ref = `DV-RESUME-${state.toUpperCase()}`;
+      const item = saxium.add(ref, { status: state === "acknowledged" ? "imported" : "pending" });
+      const importName = `${ref}.xml`;
+      journal.begin({
+        id: item.id,
+        reference: ref,
+        documentType: "devis_client",
+        baseName: ref,
+        files: [{ format: "xml", importName: "" }],
+      });
+      if (state === "failed") {
+        journal.setState(item.id, "failed", { error: "document refusé", errorStage: "check" });
+      } else {
+        await Deno.writeTextFile(toImportPath(folders, item.id, "xml"), item.xml);
+        journal.setState(item.id, "ready");
+        journal.setState(item.id, "staged", { files: [{ format: "xml", importName }] });
+        const path: Partial<Record<string, string>> = {
+          staged: stagingPath(folders, item.id, "xml"),
+          delivered: nodePath.join(folders.importDir, importName),
+        };
+        if (path[state]) await Deno.writeTextFile(path[state]!, item.xml);
+        for (const next of ["delivered", "consumed", "acknowledged"] as const) {
+          if (journal.get(item.id)!.state === state) break;
+          journal.setState(item.id, next);
+        }
+      }
+      assert.equal(journal.get(item.id)!.state, state);
+
+      const result = await bench.pass();
+
+      assert.equal(result.status, "completed", result.errors.join("\n"));
+      assert.deepEqual(result.errors, []);
+      assert.equal(batigest.count(ref), expected.imports, "imported by Batigest in this pass");
+      assert.equal(saxium.synced.get(item.id) ?? 0, expected.acknowledgements);
+      assert.equal(saxium.downloads.get(item.id) ?? 0, 0, "never downloaded again");
+      assert.deepEqual(batigest.waiting(), [], "nothing left in the import folder");
+      if (state === "failed") {
+        assert.equal(journal.get(item.id)!.state, "reported");
+        assert.equal(saxium.reported.get(item.id), 1);
+        assert.equal(saxium.get(ref).status, "error");
+      } else {
+        assert.equal(journal.get(item.id)!.state, "archived");
+        assert.equal(saxium.get(ref).status, "imported");
+        const archived = [...Deno.readDirSync(folders.archive)].map((e) => e.name);
+        assert.equal(archived.length, 1);
+        assert.ok(archived[0].endsWith(importName), archived[0]);
+      }
+      assert.equal(result.summary.unfinished, 0);
+
+      // A second pass has nothing left to do and delivers nothing again.
+      const again = await bench.pass();
+      assert.equal(again.status, "completed");
+      assert.equal(batigest.count(ref), expected.imports);
+      assert.equal(saxium.synced.get(item.id) ?? 0, expected.acknowledgements);
+    });
+  });
+}
+
+Deno.test("the window: never more published documents waiting in Batigest's folder than allowed", async () => {
+  await withBench({ batigestEveryMs: 15 }, async (bench) => {
+    const { saxium, batigest } = bench;
+    const all = refs("DV-WINDOW", 10);
+    for (const ref of all) saxium.add(ref);
+    saxium.onRequest = () => batigest.waiting();
+    const sampler = setInterval(() => batigest.waiting(), 1);
+    let result: PassResult;
+    try {
+      result = await bench.pass({ window: 2 });
+    } finally {
+      clearInterval(sampler);
+    }
+
+    assert.equal(result.status, "completed", result.errors.join("\n"));
+    assert.equal(result.summary.synced, all.length);
+    for (const ref of all) assert.equal(batigest.count(ref), 1, ref);
+    assert.deepEqual(batigest.imported, all, "imported in the server's order");
+    assert.ok(batigest.mostWaiting <= 2, `${batigest.mostWaiting} documents waited at once`);
+    assert.ok(batigest.mostWaiting >= 1);
+  });
+});
+
+Deno.test("the feed asks Saxium again before the exports in hand run out, a bounded number of times", async () => {
+  await withBench({ batchSize: 10, batigestEveryMs: 2 }, async (bench) => {
+    const { saxium, batigest } = bench;
+    const all = refs("DV-FEED", 40);
+    for (const ref of all) saxium.add(ref);
+
+    const result = await bench.pass({ prefetch: 4 });
+
+    assert.equal(result.status, "completed", result.errors.join("\n"));
+    assert.equal(result.summary.synced, all.length);
+    for (const ref of all) assert.equal(batigest.count(ref), 1, ref);
+    const calls = saxium.listCalls;
+    assert.ok(calls.length >= 2);
+    assert.ok(
+      calls[1].notDownloaded > 0,
+      "the second list was asked while listed exports were still waiting to be downloaded",
+    );
+    // Each list call that is not the last ones brings something new: the
+    // feed never spins on a list of exports already in hand.
+    assert.ok(calls.length <= all.length + 3, `${calls.length} list calls for ${all.length}`);
+  });
+});
+
+Deno.test("Saxium lost in the middle of a pipeline: the pass stops cleanly, the next one finishes exactly once", async () => {
+  await withBench({}, async (bench) => {
+    const { saxium, batigest, journal } = bench;
+    const all = refs("DV-CUT", 6);
+    for (const ref of all) saxium.add(ref);
+    const third = saxium.get(all[2]);
+    saxium.failDownload = (item) =>
+      item === third
+        ? new SaxiumError("Saxium ne répond pas (délai de 30 s dépassé).", { kind: "timeout" })
+        : undefined;
+
+    const first = await bench.pass();
+
+    assert.equal(first.status, "server_unavailable");
+    assert.equal(first.message, "Saxium ne répond pas (délai de 30 s dépassé).");
+    assert.deepEqual(first.errors, [
+      `Saxium injoignable pendant : téléchargement de l'export ${all[2]} [${
+        third.id.slice(0, 8)
+      }]. Saxium ne répond pas (délai de 30 s dépassé).`,
+    ]);
+    assert.deepEqual(batigest.imported, all.slice(0, 2), "only the exports before it");
+    assert.deepEqual(batigest.waiting(), [], "nothing after it published");
+    assert.deepEqual(
+      all.slice(0, 2).map((ref) => saxium.get(ref).status),
+      ["imported", "imported"],
+    );
+    assert.deepEqual(journalStates(bench).slice(0, 2), ["archived", "archived"]);
+    assert.equal(first.summary.synced, 2);
+    assert.equal(
+      first.summary.unfinished,
+      journal.inStates(["downloading", "ready", "staged"]).length,
+    );
+    // Nothing of the pass goes on once it has returned.
+    const after = JSON.stringify(journal.countByState());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(JSON.stringify(journal.countByState()), after);
+
+    saxium.failDownload = undefined;
+    const second = await bench.pass();
+
+    assert.equal(second.status, "completed", second.errors.join("\n"));
+    // Those staged ahead by the first pass are resumed first: order across passes may change.
+    assert.deepEqual([...batigest.imported].sort(), all, "each document exactly once");
+    for (const item of saxium.exports) {
+      assert.equal(item.status, "imported", item.ref);
+      assert.equal(saxium.synced.get(item.id), 1, item.ref);
+    }
+    assert.deepEqual(journalStates(bench), all.map(() => "archived"));
+    assert.deepEqual(batigest.waiting(), []);
+    assert.deepEqual([...Deno.readDirSync(bench.folders.importDir)], [], "no temporary file left");
+  });
+});
+
+Deno.test("the result holds the ERROR lines the pass logged, as the log file has them", async () => {
+  await withBench({}, async (bench) => {
+    const { saxium, batigest } = bench;
+    const fine = saxium.add("DV-ERR-001");
+    const refused = saxium.add("DV-ERR-002");
+    const broken = saxium.add("DV-ERR-003", { xml: "<Devis><Reference>DV-ERR-003</Reference>" });
+    saxium.failDownload = (item) =>
+      item === refused
+        ? new SaxiumError(`export refusé (requête signée ${TOKEN})`, { kind: "http", status: 409 })
+        : undefined;
+
+    const result = await bench.pass();
+
+    assert.equal(result.status, "export_errors");
+    assert.equal(result.summary.synced, 1);
+    assert.equal(result.summary.errors, 2);
+    assert.equal(batigest.count(fine.ref), 1);
+    assert.equal(batigest.count(broken.ref), 0);
+    // The two downloads run side by side: either may fail first.
+    const [download, check] = [...result.errors].sort();
+    assert.equal(result.errors.length, 2);
+    assert.match(download, /^Export DV-ERR-002 \[[0-9a-f]{8}\] en erreur : téléchargement du XML/);
+    assert.match(check, /^Export DV-ERR-003 \[[0-9a-f]{8}\] en erreur : /);
+    assert.ok(!result.errors.join("\n").includes(TOKEN), "the token is masked");
+    assert.ok(download.includes("requête signée ********"), download);
+    assert.deepEqual(result.errors, bench.loggedErrors());
+  });
+});
