@@ -14,6 +14,14 @@ import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 import { ConfigError } from "./lib/base/config_error.ts";
+import {
+  type BuildInfo,
+  buildSummary,
+  configuredScope,
+  scopeProblem,
+} from "./lib/build/build_info.ts";
+import { frenchPermissionText, permissionRefusalLine } from "./lib/build/permission_text.ts";
+import { settingSources } from "./lib/cli/flags.ts";
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
@@ -52,6 +60,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 export interface MainOptions {
   /** Settings baked into the executable by the compile script. */
   buildDefaults?: BuildDefaults;
+  /**
+   * What the executable was built for (its permissions): configured folders
+   * and Saxium host are checked against it before any command runs.
+   */
+  build?: BuildInfo;
   /** Test-only crash points (the crash harness's entry sets it; builds never do). */
   failpoint?: (name: string) => void;
 }
@@ -74,11 +87,30 @@ function usage(): string {
   ].join("\n");
 }
 
+/**
+ * Why the configured work folder, import folder or Saxium host is outside
+ * what this executable was built for (one French line), before the command
+ * touches anything; undefined when inside, for `--help`, and for
+ * `uninstall-task`.
+ */
+function outsideBuild(
+  name: string,
+  args: string[],
+  ctx: CommandContext,
+  build: BuildInfo,
+): string | undefined {
+  // uninstall-task reads no setting: removing the task stays possible whatever the configuration.
+  if (name === "uninstall-task" || args.includes("--help") || args.includes("-h")) return undefined;
+  const scope = configuredScope({ args, sources: settingSources(ctx), info: build });
+  return scopeProblem(scope, build);
+}
+
 /** Runs the agent with `args`; resolves to the process exit code. */
 export async function main(args: string[], options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = args;
   if (name === "--version" || name === "-V" || name === "version") {
     console.log(`${AGENT_NAME} ${VERSION}`);
+    if (options.build) buildSummary(options.build).forEach((line) => console.log(line));
     return 0;
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -92,6 +124,8 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     );
     return 2;
   }
+  const stdout = (line: string) => console.log(frenchPermissionText(line));
+  const stderr = (line: string) => console.error(frenchPermissionText(line));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
@@ -99,8 +133,8 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   const ctx: CommandContext = {
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
+    stdout,
+    stderr,
     env: (key) => Deno.env.get(key),
     hostname: () => Deno.hostname(),
     now: () => new Date(),
@@ -111,21 +145,22 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     failpoint: options.failpoint ?? (() => {}),
   };
   try {
+    const outside = options.build && outsideBuild(name, rest, ctx, options.build);
+    if (outside) {
+      stderr(outside);
+      return 2;
+    }
     return await (await command.load())(rest, ctx);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`Configuration : ${error.message}`);
+      stderr(`Configuration : ${error.message}`);
       return 2;
     }
     if (error instanceof Deno.errors.NotCapable) {
-      console.error(
-        `Accès refusé par les permissions de l'agent (${
-          (error as Error).message
-        }) : l'agent ne lit et n'écrit que dans son dossier de travail et le dossier d'import de Batigest ; vérifiez la configuration.`,
-      );
+      stderr(permissionRefusalLine(error));
       return 2;
     }
-    console.error(`Erreur inattendue : ${(error as Error)?.message ?? String(error)}`);
+    stderr(`Erreur inattendue : ${(error as Error)?.message ?? String(error)}`);
     return 1;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);

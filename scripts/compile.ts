@@ -1,7 +1,12 @@
 /**
  * Builds `dist/saxium-batigest-agent.exe` for Windows from a build
  * configuration: `deno task compile --config build.json [--output …]
- * [--print-args]`.
+ * [--site-name] [--target host] [--print-args]`.
+ *
+ * Two steps: `deno check` of the generated entry with a normal heap, then
+ * `deno compile --no-check` with the executable's permissions and V8 heap
+ * caps (which `deno compile` would otherwise apply to its own type check,
+ * out of memory from an empty cache).
  *
  * `deno compile` downloads Deno's Windows runtime (denort) unless the
  * `DENORT_BIN` variable points to a local copy.
@@ -16,6 +21,7 @@ import {
   BuildConfigError,
   buildDefaults,
   buildPermissionFlags,
+  checkArgs,
   compileArgs,
   ENTRY_FILE,
   entrySource,
@@ -23,15 +29,21 @@ import {
   envFileSource,
   isRuntimeDownloadFailure,
   parseBuildConfig,
+  siteOutput,
   TARGET,
 } from "../lib/build/build_config.ts";
 
 const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
 
-Usage : deno task compile --config build.json [--output dist/agent.exe] [--print-args]
+Usage : deno task compile --config build.json [--output dist/agent.exe] [--site-name]
+                         [--target host] [--print-args]
 
   --config <fichier>   configuration de build (modèle : scripts/build.example.json)
   --output <fichier>   exécutable produit (par défaut dist/saxium-batigest-agent.exe)
+  --site-name          nomme l'exécutable d'après le serveur Saxium
+                       (dist/saxium-batigest-agent-<hôte>.exe)
+  --target <cible>     cible Deno (par défaut ${TARGET}) ; « host » : celle de cette
+                       machine (essai local avec DENORT_BIN pointant vers deno)
   --print-args         affiche les arguments de deno compile sans rien construire
   -h, --help           cette aide
 
@@ -46,6 +58,8 @@ async function run(args: string[]): Promise<number> {
       options: {
         config: { type: "string" },
         output: { type: "string" },
+        "site-name": { type: "boolean" },
+        target: { type: "string" },
         "print-args": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -82,7 +96,9 @@ async function run(args: string[]): Promise<number> {
   }
   const { config, warnings } = parsed;
   const projectRoot = fileURLToPath(new URL("..", import.meta.url));
-  const denoArgs = compileArgs(config, { projectRoot, output: flags.output });
+  const output = flags.output ?? (flags["site-name"] ? siteOutput(config) : undefined);
+  const target = flags.target === "host" ? Deno.build.target : flags.target;
+  const denoArgs = compileArgs(config, { projectRoot, output, target });
   if (flags["print-args"]) {
     console.log(JSON.stringify(denoArgs, null, 2));
     return 0;
@@ -104,8 +120,23 @@ async function run(args: string[]): Promise<number> {
   await Deno.writeTextFile(nodePath.join(projectRoot, ENTRY_FILE), entrySource(config));
   await Deno.writeTextFile(nodePath.join(projectRoot, ENV_FILE), envFileSource());
 
+  console.log(`Vérification des types (${checkArgs().join(" ")})…`);
+  const started = performance.now();
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: checkArgs(),
+    cwd: projectRoot,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!check.success) {
+    console.error(
+      `Échec de la vérification des types (code ${check.code}) : voir les messages ci-dessus ; rien n'a été construit.`,
+    );
+    return 1;
+  }
+
   const denort = Deno.env.get("DENORT_BIN");
-  if (denort) console.log(`Runtime Deno pour Windows : ${denort} (DENORT_BIN)`);
+  if (denort) console.log(`Runtime Deno pour ${target ?? TARGET} : ${denort} (DENORT_BIN)`);
   const result = await new Deno.Command(Deno.execPath(), {
     args: denoArgs,
     cwd: projectRoot,
@@ -128,7 +159,10 @@ async function run(args: string[]): Promise<number> {
     }
     return 1;
   }
-  console.log(`Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]}`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1).replace(".", ",");
+  console.log(
+    `Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]} (${seconds} s)`,
+  );
   return 0;
 }
 

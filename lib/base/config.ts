@@ -93,7 +93,8 @@ export const SETTING_FLAGS: Readonly<Record<string, keyof Settings>> = {
   "ca-file": "caFile",
 };
 
-const ENV_VARS: Partial<Record<keyof Settings, string>> = {
+/** The environment variable of each setting that has one. */
+export const ENV_VARS: Readonly<Partial<Record<keyof Settings, string>>> = {
   apiUrl: "SAXIUM_API_URL",
   token: "SAXIUM_TOKEN",
   agentId: "SAXIUM_AGENT_ID",

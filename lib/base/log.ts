@@ -5,6 +5,14 @@
  * `logRetentionDays` days. Secrets are masked and CR/LF neutralised before a
  * line is written, so nothing from the server can forge a log line.
  *
+ * Each day's file starts with a UTF-8 byte order mark and every line ends with
+ * CRLF: Windows PowerShell 5.1 (`Get-Content`, `Select-String`) reads a file
+ * without a BOM as ANSI and garbles the accents. Readers strip the BOM
+ * (`parseLogLine` tolerates it, `log_tail.ts` never prints it).
+ *
+ * Deno's permission refusals are turned into French before a line is written
+ * (`lib/build/permission_text.ts`), so no developer English reaches the log.
+ *
  * Stands in for `@std/log`: the format and rotation are the contract's, not a
  * library's.
  *
@@ -13,6 +21,10 @@
 
 import nodePath from "node:path";
 import { redact } from "./secrets.ts";
+import { frenchPermissionText } from "../build/permission_text.ts";
+
+/** The UTF-8 byte order mark each day's log file starts with. */
+export const UTF8_BOM = "\uFEFF";
 
 const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };
 
@@ -103,7 +115,10 @@ export function parseLogLine(line: string): LogLine | undefined {
  * control characters shown as a visible `⏎` or `?`.
  */
 export function sanitize(message: string, secrets: readonly string[] = []): string {
-  return redact(message, secrets).replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ").replace(
+  return frenchPermissionText(redact(message, secrets)).replace(
+    /\r\n|[\r\n\u2028\u2029\u0085]/g,
+    " ⏎ ",
+  ).replace(
     /\t/g,
     " ",
   )
@@ -167,7 +182,7 @@ export class Logger {
     const line = formatLine(now, level, sanitize(message, this.#options.secrets));
     const path = logFilePath(this.#options.dir, now);
     try {
-      Deno.writeFileSync(path, this.#encoder.encode(`${line}\r\n`), { append: true });
+      appendLine(path, this.#encoder.encode(`${line}\r\n`));
     } catch {
       // A log that cannot be written must not stop the sync; the console still has it.
     }
@@ -180,6 +195,24 @@ export class Logger {
       retentionDays: this.#options.retentionDays,
       now: this.#options.now(),
     });
+  }
+}
+
+const BOM_BYTES = new TextEncoder().encode(UTF8_BOM);
+
+/**
+ * Appends one encoded line; a new day's file is created with the BOM first,
+ * atomically (`createNew`), so two processes never both write one.
+ */
+function appendLine(path: string, bytes: Uint8Array): void {
+  try {
+    const first = new Uint8Array(BOM_BYTES.length + bytes.length);
+    first.set(BOM_BYTES);
+    first.set(bytes, BOM_BYTES.length);
+    Deno.writeFileSync(path, first, { createNew: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    Deno.writeFileSync(path, bytes, { append: true });
   }
 }
 

@@ -2,7 +2,8 @@
  * Following a day's log as `tail -f` does: the last lines, filtered by level,
  * then each new line as it comes, onto the next day's file after midnight.
  * It takes the clock, a sleep and a writer, so tests drive a midnight
- * rollover without waiting for one. The line format is `log.ts`'s.
+ * rollover without waiting for one. The line format is `log.ts`'s; the
+ * UTF-8 BOM a day's file starts with is never shown.
  *
  * @module
  */
@@ -98,7 +99,9 @@ interface Cursor {
 }
 
 function newCursor(path: string): Cursor {
-  return { path, offset: 0, decoder: new TextDecoder(), pending: "" };
+  // ignoreBOM: false (the default, said explicitly): the decoder drops the BOM
+  // at the start of the file, the only place log.ts writes one.
+  return { path, offset: 0, decoder: new TextDecoder("utf-8", { ignoreBOM: false }), pending: "" };
 }
 
 function flush(cursor: Cursor): string[] {
@@ -134,7 +137,7 @@ async function readNewLines(cursor: Cursor): Promise<string[] | undefined> {
     const text = cursor.pending + cursor.decoder.decode(buffer.subarray(0, read), { stream: true });
     const parts = text.split("\n");
     cursor.pending = parts.pop() ?? "";
-    return parts.map((line) => line.replace(/\r$/, ""));
+    return parts.map((line) => line.replace(/\r$/, "").replace(/^\uFEFF/, ""));
   } finally {
     file.close();
   }

@@ -8,6 +8,7 @@
 
 import { netTarget } from "../base/net.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";
+import { ICACLS } from "../windows/acl.ts";
 import { EVENTCREATE } from "../windows/event_log.ts";
 
 /** Environment variables the agent reads (configuration and proxies). */
@@ -34,6 +35,8 @@ export interface PermissionScope {
   extraNetHosts?: readonly string[];
   /** The scheduled-task tool: `schtasks.exe` on Windows. */
   schtasks?: string;
+  /** The ACL tool `install-task` locks the work folder with: `icacls.exe` on Windows. */
+  icacls?: string;
   /** Extra environment variables (test-only switches). */
   extraEnv?: readonly string[];
 }
@@ -56,7 +59,7 @@ export function permissionFlags(scope: PermissionScope): string[] {
     `--allow-net=${[...new Set(net)].join(",")}`,
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    `--allow-run=${scope.schtasks ?? SCHTASKS},${EVENTCREATE}`,
+    `--allow-run=${scope.schtasks ?? SCHTASKS},${scope.icacls ?? ICACLS},${EVENTCREATE}`,
     `--allow-env=${env}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",
@@ -69,5 +72,9 @@ export function permissionFlags(scope: PermissionScope): string[] {
  * by the end-to-end tests): a small young generation and a capped old one keep
  * the agent near 100 MB however long the backlog; documents are checked in
  * streamed chunks, so nothing it holds comes near the cap.
+ *
+ * `deno compile` also applies `--v8-flags` to its own process, so the compile
+ * script type-checks in a separate `deno check` with a normal heap and then
+ * compiles with `--no-check`: the cap reaches only the executable.
  */
 export const V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-space-size=96";

@@ -24,6 +24,7 @@ import {
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 import { renderHelp } from "./help.ts";
+import { lockDownWorkFolder } from "../windows/acl.ts";
 
 const HELP = renderHelp({
   usage: "install-task [--every <minutes>] [--name <tâche>] [--dry-run] [paramètres]",
@@ -86,6 +87,7 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
       return EXIT.ok;
     }
     await installTask(ctx.runCommand, { name, workDir: settings.workDir, xml });
+    await lockDownWorkFolder(ctx.runCommand, { workDir: settings.workDir });
     ctx.stdout(
       `Tâche planifiée « ${name} » installée : « sync --once » toutes les ${everyMinutes} minutes, en tant que SYSTEM, dans ${settings.workDir}.`,
     );

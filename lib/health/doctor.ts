@@ -43,6 +43,8 @@ import {
   probeSaxium,
 } from "./checks_saxium.ts";
 import { checkTask, probeTask } from "./task_health.ts";
+import { checkTokenFileAcl, probeTokenFileAcl } from "../windows/acl.ts";
+import { decodeText, parseJsonText } from "../base/json_text.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -72,6 +74,8 @@ export interface DoctorOptions {
   verifySmtp?: (smtp: SmtpConfig) => Promise<void>;
   /** Time allowed to each network probe. */
   timeoutMs?: number;
+  /** The system (`Deno.build.os` by default): file rights are checked on Windows only. */
+  os?: string;
 }
 
 /**
@@ -92,11 +96,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     await probeFolder(settings.batigestImportDir, { rename: true }),
   ];
   const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
-  const [saxium, task, notify, disks] = await Promise.all([
+  const configFile = nodePath.join(settings.workDir, CONFIG_FILE_NAME);
+  const onWindows = (options.os ?? Deno.build.os) === "windows";
+  const [saxium, task, notify, disks, tokenFile] = await Promise.all([
     probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
     probeTask(options.runCommand, options.taskName),
     probeNotify(settings, { verify: options.verifySmtp }),
     Promise.all(existing.map((path) => probeDiskSpace(path))),
+    onWindows
+      ? probeTokenFileAcl(options.runCommand, {
+        path: configFile,
+        holdsToken: await fileHoldsToken(configFile),
+      })
+      : undefined,
   ]);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
@@ -124,8 +136,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
     checkNotify(notify),
+    // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
+    ...(tokenFile ? [checkTokenFileAcl(tokenFile)] : []),
   ];
   return report(checks, { now, agentId: settings.agentId });
+}
+
+/** Whether `agent.json` holds a token (its own, not the environment's). */
+async function fileHoldsToken(path: string): Promise<boolean> {
+  try {
+    const json = parseJsonText(decodeText(await Deno.readFile(path)).text);
+    return json.ok && typeof json.value === "object" && json.value !== null &&
+      typeof (json.value as Record<string, unknown>).token === "string";
+  } catch {
+    return false;
+  }
 }
 
 function report(checks: CheckResult[], options: { now: Date; agentId?: string }): DoctorReport {

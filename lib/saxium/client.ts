@@ -592,6 +592,9 @@ export class SaxiumClient {
   /** A failure raised by `fetch` or while reading a body: timeout or network. */
   #transportFailure(error: unknown, signal: AbortSignal): unknown {
     if (error instanceof Retryable || error instanceof SaxiumError) return error;
+    // A permission refusal is not a network failure: retrying cannot help, and
+    // main.ts turns it into the French line and exit 2.
+    if (error instanceof Deno.errors.NotCapable) return error;
     if (signal.aborted) {
       return new Retryable(
         "timeout",

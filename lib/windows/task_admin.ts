@@ -13,6 +13,7 @@
 import { ConfigError } from "../base/config_error.ts";
 import { TaskSchedulerError } from "./schtasks.ts";
 import { DEFAULT_TASK_NAME, taskNameProblem } from "./task_definition.ts";
+import { AclError } from "./acl.ts";
 
 /**
  * The task's name from `--name` (trimmed), or the default one.
@@ -41,6 +42,11 @@ export function taskNameOption(value: string | boolean | undefined): string {
  * ```
  */
 export function taskFailureLine(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof TaskSchedulerError) return error.message;
+  if (
+    error instanceof ConfigError || error instanceof TaskSchedulerError ||
+    error instanceof AclError
+  ) {
+    return error.message;
+  }
   throw error;
 }

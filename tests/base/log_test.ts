@@ -40,7 +40,7 @@ Deno.test("levels filter, the file gets CRLF lines, the console mirrors them", a
     const text = await Deno.readTextFile(nodePath.join(dir, "sync-2026-11-26.log"));
     assert.equal(
       text,
-      "[2026-11-26 12:00:00] [INFO] visible ********\r\n" +
+      "\uFEFF[2026-11-26 12:00:00] [INFO] visible ********\r\n" +
         "[2026-11-26 12:00:00] [ERROR] problème ⏎ sur deux lignes\r\n",
     );
     assert.equal(seen.length, 2);

@@ -21,6 +21,7 @@ import {
   PROJECT_ROOT,
   runAgent,
   TEST_TOKEN,
+  unsupportedHere,
   type World,
 } from "../support/agent_process.ts";
 import {
@@ -116,7 +117,7 @@ function kinds(audit: readonly AuditEntry[]): Set<string> {
   return new Set(audit.map((e) => e.permission));
 }
 
-Deno.test("the flags grant only the two folders, the Saxium host, schtasks and eventcreate, the listed variables and hostname", () => {
+Deno.test("the flags grant only the two folders, the Saxium host, schtasks, icacls and eventcreate, the listed variables and hostname", () => {
   const flags = permissionFlags({
     apiUrl: "https://saxium.example.com",
     workDir: "C:\\SaxiumBatigest",
@@ -128,7 +129,7 @@ Deno.test("the flags grant only the two folders, the Saxium host, schtasks and e
     "--allow-net=saxium.example.com:443",
     `--allow-read=${folders}`,
     `--allow-write=${folders}`,
-    "--allow-run=schtasks.exe,eventcreate.exe",
+    "--allow-run=schtasks.exe,icacls.exe,eventcreate.exe",
     `--allow-env=${AGENT_ENV_VARS.join(",")}`,
     "--ignore-env",
     "--allow-sys=hostname,statfs",
@@ -201,7 +202,16 @@ Deno.test("the audit check is not vacuous: it flags accesses outside the scope",
   assert.equal(auditViolations(outside, scope).length, outside.length);
 });
 
-Deno.test("sync end to end under the audit: only the two folders, the Saxium host and the listed variables", async () => {
+Deno.test({
+  name:
+    "sync end to end under the audit: only the two folders, the Saxium host and the listed variables",
+  ignore: unsupportedHere({
+    name:
+      "sync end to end under the audit: only the two folders, the Saxium host and the listed variables",
+    runsOn: ["linux", "darwin"],
+    reason: "the fake schtasks.exe is a /bin/sh script",
+  }),
+}, async () => {
   await withAuditedWorld(async (world, audited, schtasksCalls) => {
     for (const ref of ["DV-1730000000001", "DV-1730000000002"]) {
       world.saxium.addExport({
@@ -241,7 +251,14 @@ Deno.test("sync end to end under the audit: only the two folders, the Saxium hos
   });
 });
 
-Deno.test("status and tail-logs under the audit stay inside as well", async () => {
+Deno.test({
+  name: "status and tail-logs under the audit stay inside as well",
+  ignore: unsupportedHere({
+    name: "status and tail-logs under the audit stay inside as well",
+    runsOn: ["linux", "darwin"],
+    reason: "the fake schtasks.exe is a /bin/sh script",
+  }),
+}, async () => {
   await withAuditedWorld(async (world, audited, schtasksCalls) => {
     world.saxium.addExport({
       documentType: "devis_client",

@@ -102,9 +102,14 @@ Deno.test("a quote and an order are delivered, imported once, acknowledged and a
     assert.deepEqual(await listFiles(world.importDir), []);
     assert.match(run.stdout, /2 synchronisés, 0 en erreur/);
     const log = files.find((f) => f.startsWith("Logs/sync-"))!;
-    const lines = (await Deno.readTextFile(nodePath.join(world.workDir, log))).trimEnd().split(
-      "\r\n",
-    );
+    // The day's file starts with a UTF-8 BOM (for Windows PowerShell 5.1).
+    const lines = (await Deno.readTextFile(nodePath.join(world.workDir, log))).replace(
+      /^\uFEFF/,
+      "",
+    )
+      .trimEnd().split(
+        "\r\n",
+      );
     for (const line of lines) {
       assert.match(line, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \[(DEBUG|INFO|WARNING|ERROR)\] \S/);
     }
@@ -284,12 +289,13 @@ Deno.test("401 and a closed port: exit 3, nothing delivered, nothing lost", asyn
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
+    // The closed port is inside the permissions: a network failure, not a refusal.
     const closed = await runAgent(world, [
       "sync",
       "--once",
       "--api-url",
       `http://127.0.0.1:${port}`,
-    ]);
+    ], { extraNetHosts: [`127.0.0.1:${port}`] });
     runs.push(closed);
     assert.equal(closed.code, 3, closed.stderr);
     assert.equal(world.batigest.ledger.length, 0);

@@ -85,7 +85,7 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Leave out the world's environment entirely (only `env`). */
   bareEnv?: boolean;
-  /** Entry module, relative to the project (default `main.ts`). */
+  /** Entry module, relative to the project (default `main.ts`), or absolute (a generated entry). */
   entry?: string;
   /** Extra variables allowed by the permission set (test switches). */
   extraEnv?: string[];
@@ -113,7 +113,9 @@ export function agentArgs(world: World, args: string[], options: RunOptions = {}
       extraEnv: options.extraEnv,
       extraNetHosts: options.extraNetHosts,
     }),
-    nodePath.join(PROJECT_ROOT, options.entry ?? "main.ts"),
+    nodePath.isAbsolute(options.entry ?? "")
+      ? options.entry!
+      : nodePath.join(PROJECT_ROOT, options.entry ?? "main.ts"),
     ...args,
   ];
 }
@@ -203,4 +205,24 @@ export async function everythingWritten(world: World, runs: AgentRun[]): Promise
     }
   }
   return parts.join("\n");
+}
+
+/** A test that needs a system other than this one. */
+export interface SystemNeed {
+  /** The test's name, printed with the reason. */
+  name: string;
+  /** The systems it runs on. */
+  runsOn: readonly (typeof Deno.build.os)[];
+  /** Why it cannot run elsewhere. */
+  reason: string;
+}
+
+/**
+ * `ignore` for `Deno.test` when this system is not one the test runs on,
+ * printing the test and the reason: a test is never skipped silently.
+ */
+export function unsupportedHere(need: SystemNeed): boolean {
+  if (need.runsOn.includes(Deno.build.os)) return false;
+  console.log(`skipped on ${Deno.build.os}: ${need.name} (${need.reason})`);
+  return true;
 }

@@ -241,10 +241,24 @@ Deno.test("install-task registers the task and says so", async () => {
     const h = harness();
     const code = await installTaskCommand([...folders(dir), "--name", "Saxium Test"], h.ctx);
     assert.equal(code, 0, h.err.join("\n"));
+    // The task, then the work folder (and the token in agent.json) for SYSTEM and Administrators only.
     assert.deepEqual(h.calls.map((c) => [c.command, c.args]), [
       [
         SCHTASKS,
         ["/Create", "/XML", nodePath.join(dir, "task.xml"), "/TN", "Saxium Test", "/F"],
+      ],
+      ["icacls.exe", [dir, "/reset", "/T", "/C", "/Q"]],
+      [
+        "icacls.exe",
+        [
+          dir,
+          "/inheritance:r",
+          "/grant:r",
+          "*S-1-5-18:(OI)(CI)F",
+          "*S-1-5-32-544:(OI)(CI)F",
+          "/C",
+          "/Q",
+        ],
       ],
     ]);
     const xml = new TextDecoder("utf-16le").decode(h.calls[0].xmlBytes!.slice(2));
@@ -259,6 +273,21 @@ Deno.test("install-task without administrator rights: exit 2 and the elevated pr
     const h = harness({ results: [DENIED_FR] });
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
     assert.match(h.err.join("\n"), /Invite de commandes \(administrateur\)/);
+    assert.deepEqual(h.out, []);
+  });
+});
+
+Deno.test("install-task: icacls refused after the task is registered: exit 2, one French line", async () => {
+  await withTempDir(async (dir) => {
+    const h = harness({
+      results: [OK, { code: 5, stdout: "", stderr: "Accès refusé.\r\n" }],
+    });
+    assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
+    assert.equal(h.err.length, 1);
+    assert.match(
+      h.err[0],
+      /^Impossible de restreindre l'accès au dossier de travail .* administrateur\.$/,
+    );
     assert.deepEqual(h.out, []);
   });
 });
@@ -293,7 +322,7 @@ Deno.test("install-task warns when the settings come from this session only", as
     h.ctx.buildDefaults = {};
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 0);
     assert.match(h.err.join("\n"), /SYSTEM .* agent\.json/);
-    assert.equal(h.calls.length, 1);
+    assert.deepEqual(h.calls.map((c) => c.command), [SCHTASKS, "icacls.exe", "icacls.exe"]);
   });
 });
 

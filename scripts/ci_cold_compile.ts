@@ -1,0 +1,129 @@
+/**
+ * Builds the executable as a new user would, from nothing: an empty Deno
+ * cache (`DENO_DIR`), every npm package downloaded again, and checks the
+ * result. `.ci/run` runs it; so can anyone:
+ *
+ *   deno run -A scripts/ci_cold_compile.ts [--config scripts/build.example.json]
+ *     [--download-runtime] [--target <triple>]
+ *
+ * Without `DENORT_BIN`, the runtime is this machine's own `deno` and the
+ * target this machine's (Linux here): `deno compile` then embeds the agent
+ * into a copy of the full `deno` binary, which starts as plain `deno` (only
+ * `denort` runs the embedded program). So "it starts" is checked as: the file
+ * exists, runs (`--version`, exit 0), and carries Deno's standalone trailer
+ * with the agent inside (its baked Saxium host, its build description and the
+ * V8 heap caps in the metadata). The agent's own start-up under the same
+ * permissions is what the end-to-end tests run. With `DENORT_BIN` set to a
+ * real `denort` and `--target` given, the output is the real executable and
+ * its `--version` must name the agent. With `--download-runtime` (CI on
+ * Windows, which has Internet), `deno compile` downloads the real runtime for
+ * the target (Windows by default) and `--version` must name the agent too.
+ *
+ * Exit 0 when every check passed; prints `cold compile: …` lines.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildInfo, parseBuildConfig } from "../lib/build/build_config.ts";
+import { V8_FLAGS } from "../lib/build/permissions.ts";
+import { netTarget } from "../lib/base/net.ts";
+import { AGENT_NAME, VERSION } from "../lib/base/version.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The trailer `deno compile` appends to find the embedded program. */
+const STANDALONE_MARKER = "d3n0l4nd";
+
+async function run(args: string[]): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      target: { type: "string" },
+      "download-runtime": { type: "boolean" },
+    },
+    strict: true,
+  }).values;
+  const config = flags.config ?? nodePath.join(ROOT, "scripts", "build.example.json");
+  const denoDir = await Deno.makeTempDir({ prefix: "cold-deno-dir-" });
+  const outDir = await Deno.makeTempDir({ prefix: "cold-compile-" });
+  const download = flags["download-runtime"] === true;
+  const localRuntime = !download && Deno.env.get("DENORT_BIN") === undefined;
+  const target = flags.target ?? (localRuntime ? "host" : undefined);
+  const output = nodePath.join(outDir, localRuntime ? "agent" : "agent.exe");
+  const env: Record<string, string> = { DENO_DIR: denoDir, NO_COLOR: "1" };
+  if (!download) env.DENORT_BIN = Deno.env.get("DENORT_BIN") ?? Deno.execPath();
+  const failures: string[] = [];
+  try {
+    const started = performance.now();
+    const compile = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        nodePath.join(ROOT, "scripts", "compile.ts"),
+        "--config",
+        config,
+        "--output",
+        output,
+        ...(target ? ["--target", target] : []),
+      ],
+      cwd: ROOT,
+      env,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `cold compile: ${seconds.toFixed(1)} s with an empty DENO_DIR (exit ${compile.code})`,
+    );
+    if (!compile.success) failures.push(`compile.ts exited ${compile.code}`);
+    else failures.push(...await checkOutput(output, { config, localRuntime }));
+  } finally {
+    await Deno.remove(denoDir, { recursive: true }).catch(() => {});
+    await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  }
+  for (const failure of failures) console.log(`cold compile: FAILED: ${failure}`);
+  if (failures.length === 0) console.log("cold compile: ok");
+  return failures.length === 0 ? 0 : 1;
+}
+
+async function checkOutput(
+  output: string,
+  options: { config: string; localRuntime: boolean },
+): Promise<string[]> {
+  const failures: string[] = [];
+  const stat = await Deno.stat(output).catch(() => undefined);
+  if (!stat?.isFile || stat.size === 0) return [`${output} was not created`];
+  const version = await new Deno.Command(output, { args: ["--version"] }).output();
+  const printed = new TextDecoder().decode(version.stdout);
+  if (!version.success) failures.push(`${output} --version exited ${version.code}`);
+  const expected = options.localRuntime
+    ? /^deno \d/m
+    : new RegExp(`^${AGENT_NAME} ${VERSION}`, "m");
+  if (!expected.test(printed)) failures.push(`--version printed ${JSON.stringify(printed)}`);
+  console.log(
+    `cold compile: ${output} (${Math.round(stat.size / 1e6)} MB) --version: ${
+      printed.split("\n")[0]
+    }`,
+  );
+
+  const { config } = parseBuildConfig(await Deno.readTextFile(options.config), options.config);
+  const info = buildInfo(config);
+  const bytes = await Deno.readFile(output);
+  const text = new TextDecoder("latin1").decode(bytes.subarray(Math.max(0, bytes.length - 64e6)));
+  const expectations: [string, string][] = [
+    [STANDALONE_MARKER, "Deno's standalone trailer"],
+    [netTarget(info.apiUrl), "the baked Saxium host"],
+    ['"netHosts"', "the build description (build_info.ts)"],
+    [V8_FLAGS.replace("--v8-flags=", "").split(",")[1], "the V8 heap cap in the metadata"],
+    ["scopeProblem", "the agent's start-up check"],
+  ];
+  for (const [needle, what] of expectations) {
+    if (!text.includes(needle)) failures.push(`${what} (${needle}) is not in the executable`);
+  }
+  return failures;
+}
+
+if (import.meta.main) Deno.exit(await run(Deno.args));

@@ -1,0 +1,121 @@
+/**
+ * Builds one site's executable, named after its Saxium host, with its SHA-256
+ * checksum file: what the release workflow runs (from the GitHub page's form,
+ * or on a tag), and what an operator runs by hand:
+ *
+ *   deno run -A scripts/release_site.ts --api-url https://saxium.client.fr
+ *     [--work-dir C:\SaxiumBatigest] [--batigest-import-dir "D:\Batigest\Import"]
+ *     [--notify-json '{"smtp": {...}}']
+ *   deno run -A scripts/release_site.ts --config build.json
+ *
+ * Without flags, the same values are read from the variables SITE_API_URL,
+ * SITE_WORK_DIR, SITE_BATIGEST_IMPORT_DIR, SITE_NOTIFY_JSON (the workflow's
+ * form), then BUILD_CONFIG_JSON (the repository variable), and last
+ * `scripts/build.example.json`. Writes `dist/saxium-batigest-agent-<host>.exe`
+ * and `….exe.sha256` ("<hash>  <name>", as `sha256sum -c` reads), and their
+ * paths to `GITHUB_OUTPUT` when set (`exe`, `sha256`).
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/build/build_config.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The build configuration's JSON from flags, then the variables, then the example. */
+export function siteConfigText(
+  flags: Record<string, string | undefined>,
+  env: (name: string) => string | undefined,
+): { text: string; source: string } {
+  const pick = (flag: string, variable: string) => flags[flag] || env(variable) || undefined;
+  const apiUrl = pick("api-url", "SITE_API_URL");
+  if (apiUrl) {
+    const notify = pick("notify-json", "SITE_NOTIFY_JSON");
+    const config: Record<string, unknown> = { apiUrl };
+    const workDir = pick("work-dir", "SITE_WORK_DIR");
+    const importDir = pick("batigest-import-dir", "SITE_BATIGEST_IMPORT_DIR");
+    if (workDir) config.workDir = workDir;
+    if (importDir) config.batigestImportDir = importDir;
+    if (notify) {
+      try {
+        config.notify = JSON.parse(notify);
+      } catch {
+        throw new BuildConfigError(
+          `Les notifications (--notify-json ou SITE_NOTIFY_JSON) ne sont pas un JSON valide : partez de l'exemple du README.`,
+        );
+      }
+    }
+    return { text: JSON.stringify(config), source: "formulaire" };
+  }
+  if (flags.config) return { text: Deno.readTextFileSync(flags.config), source: flags.config };
+  const repository = env("BUILD_CONFIG_JSON");
+  if (repository) return { text: repository, source: "BUILD_CONFIG_JSON" };
+  const example = nodePath.join(ROOT, "scripts", "build.example.json");
+  return { text: Deno.readTextFileSync(example), source: "scripts/build.example.json" };
+}
+
+/** `<hash>  <name>` of a file, as `sha256sum` writes it. */
+export async function sha256Line(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex}  ${nodePath.basename(path)}\n`;
+}
+
+async function run(args: string[]): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: {
+      "api-url": { type: "string" },
+      "work-dir": { type: "string" },
+      "batigest-import-dir": { type: "string" },
+      "notify-json": { type: "string" },
+      config: { type: "string" },
+    },
+    strict: true,
+  }).values;
+  let parsed;
+  try {
+    const { text, source } = siteConfigText(flags, (name) => Deno.env.get(name));
+    parsed = parseBuildConfig(text, source);
+    if (parsed.config.token !== undefined) {
+      throw new BuildConfigError(
+        `${source} : pas de jeton dans une version publiée ; il se met sur le poste (SAXIUM_TOKEN ou « token » dans agent.json).`,
+      );
+    }
+  } catch (error) {
+    if (error instanceof BuildConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const buildDir = nodePath.join(ROOT, "dist", "build");
+  await Deno.mkdir(buildDir, { recursive: true });
+  const configPath = nodePath.join(buildDir, "site.json");
+  await Deno.writeTextFile(configPath, JSON.stringify(parsed.config, null, 2));
+  const exe = nodePath.join(ROOT, siteOutput(parsed.config));
+  const compile = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      nodePath.join(ROOT, "scripts", "compile.ts"),
+      "--config",
+      configPath,
+      "--output",
+      exe,
+    ],
+    cwd: ROOT,
+  }).output();
+  if (!compile.success) return 1;
+  const sha = `${exe}.sha256`;
+  await Deno.writeTextFile(sha, await sha256Line(exe));
+  console.log(`Somme de contrôle : ${sha}`);
+  const output = Deno.env.get("GITHUB_OUTPUT");
+  if (output) await Deno.writeTextFile(output, `exe=${exe}\nsha256=${sha}\n`, { append: true });
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await run(Deno.args));

@@ -1,0 +1,144 @@
+/**
+ * The executable knows its build: the start-up check of the configured work
+ * folder, import folder and Saxium host against the build's, as data, with
+ * Windows paths (case-insensitive) checked on Linux.
+ */
+
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import {
+  buildSummary,
+  configuredScope,
+  describeBuild,
+  scopeProblem,
+  settingFlagValues,
+} from "../../lib/build/build_info.ts";
+import type { SettingSources } from "../../lib/base/config.ts";
+
+const BUILD = describeBuild({
+  apiUrl: "https://saxium.client.fr",
+  workDir: "C:\\SaxiumBatigest",
+  batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
+  extraNetHosts: ["smtp.client.fr:587"],
+});
+
+Deno.test("build info: the network targets are the permissions'", () => {
+  assert.deepEqual(BUILD.netHosts, ["saxium.client.fr:443", "smtp.client.fr:587"]);
+  assert.deepEqual(buildSummary(BUILD), [
+    "Construit pour le serveur Saxium : https://saxium.client.fr (saxium.client.fr:443)",
+    "Dossier de travail : C:\\SaxiumBatigest",
+    "Dossier d'import de Batigest : C:\\Program Files\\Sage\\Batigest\\Import",
+    "Notifications vers : smtp.client.fr:587",
+  ]);
+});
+
+Deno.test("build info: values inside the build pass, whatever their case", () => {
+  assert.equal(
+    scopeProblem({
+      workDir: "c:\\saxiumbatigest",
+      batigestImportDir: "C:\\PROGRAM FILES\\Sage\\Batigest\\Import\\",
+      apiUrl: "https://SAXIUM.client.fr:443/",
+    }, BUILD),
+    undefined,
+  );
+  assert.equal(scopeProblem({ workDir: "C:\\SaxiumBatigest\\Site2" }, BUILD), undefined);
+});
+
+Deno.test("build info: each value outside the build is one French line naming both values", () => {
+  assert.equal(
+    scopeProblem(
+      { workDir: "C:\\SaxiumBatigest", batigestImportDir: "D:\\Batigest\\Import" },
+      BUILD,
+    ),
+    "Le dossier d'import configuré (D:\\Batigest\\Import) n'est pas celui pour lequel cet exécutable a été construit (C:\\Program Files\\Sage\\Batigest\\Import) : corrigez batigestImportDir ou construisez l'exécutable pour ce dossier (voir README, « Construire l'exécutable d'un site »).",
+  );
+  assert.equal(
+    scopeProblem({ workDir: "D:\\Agent" }, BUILD),
+    "Le dossier de travail configuré (D:\\Agent) n'est pas celui pour lequel cet exécutable a été construit (C:\\SaxiumBatigest) : corrigez SAXIUM_WORK_DIR ou --work-dir, ou construisez l'exécutable pour ce dossier (voir README, « Construire l'exécutable d'un site »).",
+  );
+  assert.equal(
+    scopeProblem({ workDir: "C:\\SaxiumBatigest", apiUrl: "https://saxium.client.fr:8443" }, BUILD),
+    "Le serveur Saxium configuré (https://saxium.client.fr:8443, soit saxium.client.fr:8443) n'est pas celui pour lequel cet exécutable a été construit (https://saxium.client.fr, soit saxium.client.fr:443) : corrigez apiUrl ou construisez l'exécutable pour ce serveur (voir README, « Construire l'exécutable d'un site »).",
+  );
+  // A sibling whose name starts like the build's folder is outside.
+  assert.match(scopeProblem({ workDir: "C:\\SaxiumBatigest2" }, BUILD)!, /dossier de travail/);
+});
+
+function sources(
+  options: { env?: Record<string, string>; file?: string; reads?: string[] },
+): SettingSources {
+  return {
+    env: (name) => options.env?.[name],
+    hostname: () => "PC",
+    pathApi: nodePath.win32,
+    buildDefaults: {
+      apiUrl: BUILD.apiUrl,
+      workDir: BUILD.workDir,
+      batigestImportDir: BUILD.batigestImportDir,
+    },
+    readTextFile: (path) => {
+      options.reads?.push(path);
+      return options.file;
+    },
+  };
+}
+
+Deno.test("build info: the configured values, by the settings' precedence", () => {
+  const reads: string[] = [];
+  const file = JSON.stringify({ batigestImportDir: "E:\\Import", apiUrl: "https://autre.fr" });
+  assert.deepEqual(
+    configuredScope({ args: [], sources: sources({ file, reads }), info: BUILD }),
+    { workDir: "C:\\SaxiumBatigest", batigestImportDir: "E:\\Import", apiUrl: "https://autre.fr" },
+  );
+  assert.deepEqual(reads, ["C:\\SaxiumBatigest\\agent.json"]);
+  const env = { BATIGEST_IMPORT_PATH: "F:\\Import", SAXIUM_API_URL: "https://env.fr" };
+  assert.deepEqual(
+    configuredScope({
+      args: ["--once", "--batigest-import-dir", "G:\\Import", "--api-url=https://flag.fr"],
+      sources: sources({ env, file }),
+      info: BUILD,
+    }),
+    { workDir: "C:\\SaxiumBatigest", batigestImportDir: "G:\\Import", apiUrl: "https://flag.fr" },
+  );
+  // Nothing configured: the build's own values, inside by construction.
+  const built = configuredScope({ args: [], sources: sources({}), info: BUILD });
+  assert.equal(scopeProblem(built, BUILD), undefined);
+});
+
+Deno.test("build info: agent.json is not read when the work folder is outside the build", () => {
+  const reads: string[] = [];
+  const scope = configuredScope({
+    args: ["--work-dir", "D:\\Ailleurs"],
+    sources: sources({ reads, file: "{}" }),
+    info: BUILD,
+  });
+  assert.deepEqual(scope, { workDir: "D:\\Ailleurs" });
+  assert.deepEqual(reads, []);
+});
+
+Deno.test("build info: an unreadable agent.json is left to the command to report", () => {
+  const scope = configuredScope({
+    args: [],
+    sources: sources({ file: "{ pas du JSON" }),
+    info: BUILD,
+  });
+  assert.equal(scope.batigestImportDir, BUILD.batigestImportDir);
+  assert.equal(scopeProblem(scope, BUILD), undefined);
+});
+
+Deno.test("build info: setting flags read from any command's arguments", () => {
+  assert.deepEqual(
+    settingFlagValues([
+      "-n",
+      "5",
+      "--work-dir=C:\\A",
+      "--api-url",
+      "https://x.fr",
+      "--work-dir",
+      "C:\\B",
+    ]),
+    { "work-dir": "C:\\B", "api-url": "https://x.fr" },
+  );
+  assert.deepEqual(settingFlagValues(["--", "--work-dir", "C:\\X"]), {});
+  assert.deepEqual(settingFlagValues(["--work-dir"]), {});
+});
