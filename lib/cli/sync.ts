@@ -23,7 +23,7 @@ import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
-import { formatDecimal, formatPassFigures } from "../base/french.ts";
+import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
 import { renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
@@ -162,7 +162,15 @@ const EXIT_OF: Record<PassStatus, number> = {
 
 /** The one line that says how the pass went. */
 export function conclusion(result: PassResult): string {
-  const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}.`;
+  const { synced, errors, reacknowledged } = result.summary;
+  const done = synced + errors + reacknowledged;
+  const seconds = result.elapsedMs / 1000;
+  const pace = done > 0
+    ? ` en ${formatDuration(result.elapsedMs)}${
+      done >= 10 && seconds > 0 ? ` (${formatDecimal(done / seconds)} exports/s)` : ""
+    }`
+    : "";
+  const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}${pace}.`;
   if (result.status === "server_unavailable") {
     const why = (result.message ?? "").replace(/\.$/, "");
     return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;

@@ -10,14 +10,24 @@
  * its result instead of reading the day's log file back and guessing which
  * lines were this pass's.
  *
+ * On a backlog it also says where it stands: an INFO line every
+ * {@linkcode PROGRESS_EVERY} exports or {@linkcode PROGRESS_MS} of work,
+ * with what is left and an estimate of the time it needs.
+ *
  * @module
  */
 
+import { formatDuration, plural } from "../base/french.ts";
 import { type Logger, sanitize } from "../base/log.ts";
 import type { PassResult, PassStatus, PassSummary } from "./pass_types.ts";
 
 /** What the steps count: every figure of a {@linkcode PassSummary} but the unfinished. */
 export type PassCount = Exclude<keyof PassSummary, "unfinished">;
+
+/** A progress line after this many exports done… */
+export const PROGRESS_EVERY = 25;
+/** …or after this long since the last one (ms), whichever comes first. */
+export const PROGRESS_MS = 10_000;
 
 /** The log and the tally of one pass; see the module doc. */
 export class PassReport {
@@ -26,14 +36,27 @@ export class PassReport {
   #errors: string[] = [];
   #counts: Record<PassCount, number> = { synced: 0, errors: 0, reacknowledged: 0 };
   #heldBack = false;
+  #clock: () => number;
+  #startedAt: number;
+  #known = 0;
+  #lastProgress: { at: number; done: number };
 
   /**
    * Writes through `log`. `secrets` are those `log` masks (the token), so that
-   * the kept ERROR lines read exactly as the log file does.
+   * the kept ERROR lines read exactly as the log file does. `clock` is a
+   * monotonic time in ms (`performance.now` by default), for the progress lines.
    */
-  constructor(log: Logger, options: { secrets: readonly string[] }) {
+  constructor(log: Logger, options: { secrets: readonly string[]; clock?: () => number }) {
     this.#log = log;
     this.#secrets = options.secrets;
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#startedAt = this.#clock();
+    this.#lastProgress = { at: this.#startedAt, done: 0 };
+  }
+
+  /** How many exports the pass knows of so far (Saxium's list grows as it is asked again). */
+  known(total: number): void {
+    this.#known = Math.max(this.#known, total);
   }
 
   /** Detailed progress. */
@@ -60,6 +83,30 @@ export class PassReport {
   /** One more export synced, in error, or acknowledged again. */
   count(what: PassCount): void {
     this.#counts[what]++;
+    this.#progress();
+  }
+
+  /** The progress line, when a backlog has moved on enough since the last one. */
+  #progress(): void {
+    const done = this.#counts.synced + this.#counts.errors + this.#counts.reacknowledged;
+    const now = this.#clock();
+    const due = done - this.#lastProgress.done >= PROGRESS_EVERY ||
+      now - this.#lastProgress.at >= PROGRESS_MS;
+    const total = Math.max(this.#known, done);
+    if (!due || done >= total) return;
+    this.#lastProgress = { at: now, done };
+    const perExport = (now - this.#startedAt) / done;
+    const left = formatDuration(perExport * (total - done));
+    this.#log.info(
+      `Progression : ${done}/${total} exports traités (${
+        plural(this.#counts.synced, "synchronisé")
+      }, ${this.#counts.errors} en erreur) ; reste environ ${left}.`,
+    );
+  }
+
+  /** How long the pass has worked (ms), by the monotonic clock. */
+  elapsedMs(): number {
+    return this.#clock() - this.#startedAt;
   }
 
   /** A local problem (disk, a name taken, an invalid id) held an export back. */
@@ -82,6 +129,7 @@ export class PassReport {
       summary: { ...this.#counts, unfinished: options.unfinished },
       message: options.stoppedBy,
       errors: [...this.#errors],
+      elapsedMs: Math.round(this.elapsedMs()),
     };
   }
 }

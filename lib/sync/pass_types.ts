@@ -82,4 +82,6 @@ export interface PassResult {
   message?: string;
   /** The ERROR lines this pass logged, in order, as written (message only, no date nor level). */
   errors: string[];
+  /** How long the pass worked, by a monotonic clock (ms). */
+  elapsedMs: number;
 }

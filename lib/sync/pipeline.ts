@@ -83,6 +83,7 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       work.rethrow();
       if (!(await feed.at(i, () => work.settled()))) break;
       const received = feed.received;
+      report.known(received.length);
       while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
         prepared.push(settle(prepare(received[prepared.length], { ctx, steps, report })));
       }

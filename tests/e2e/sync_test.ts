@@ -382,6 +382,24 @@ Deno.test("Errors heals: an export refused, fixed and re-sent in Saxium, then im
   });
 });
 
+Deno.test("a backlog says where it stands, and the closing line its time and pace", async () => {
+  await withWorld({}, async (world, runs) => {
+    for (let i = 0; i < 60; i++) addQuote(world, `DV-BACKLOG-${i}`);
+    const run = await sync(world, runs);
+    assert.equal(run.code, 0, run.stderr);
+    const progress = run.stdout.split("\n").filter((l) => l.includes("Progression"));
+    assert.ok(progress.length >= 2, run.stdout);
+    assert.match(
+      progress[0],
+      /\[INFO\] Progression : 25\/\d+ exports traités \(25 synchronisés, 0 en erreur\) ; reste environ \d+ (s|min)\.$/,
+    );
+    assert.match(
+      run.stdout,
+      /Fin de la synchronisation : 60 synchronisés, 0 en erreur en \d+ s \(\d+,\d exports\/s\)\./,
+    );
+  });
+});
+
 Deno.test("a second instance exits 4 without touching anything", async () => {
   await withWorld({ batigestStopped: true }, async (world, runs) => {
     addQuote(world, "DV-LOCK");
