@@ -17,6 +17,7 @@ import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./n
 import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
+import { describeSystemError } from "./system_errors.ts";
 
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
@@ -236,9 +237,9 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
   } catch (error) {
     throw new ConfigError(
       CONFIG_FILE_NAME,
-      `Impossible de lire ${path} (${
-        errorText(error)
-      }) : vérifiez les droits sur le dossier de travail.`,
+      `Impossible de lire ${path} : ${
+        describeSystemError(error).cause
+      } ; vérifiez les droits sur le dossier de travail.`,
     );
   }
   if (raw === undefined) return {};
@@ -527,8 +528,4 @@ export function printable(value: string, max = 80): string {
   // deno-lint-ignore no-control-regex
   const clean = value.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, "?");
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}
-
-function errorText(error: unknown): string {
-  return printable(error instanceof Error ? error.message : String(error), 120);
 }

@@ -25,6 +25,7 @@ import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
 import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
 import { renderHelp } from "./help.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 
 const HELP = renderHelp({
   usage: "sync [--once] [options]",
@@ -62,9 +63,9 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   } catch (error) {
     throw new ConfigError(
       "workDir",
-      `Impossible de créer les dossiers de travail dans ${settings.workDir} (${
-        (error as Error).message
-      }) : vérifiez les droits du compte qui exécute l'agent.`,
+      `Impossible de créer les dossiers de travail dans ${settings.workDir} : ${
+        describeSystemError(error).cause
+      } ; vérifiez les droits du compte qui exécute l'agent et l'espace disque.`,
     );
   }
   const lock = acquireInstanceLock(lockPath(folders));
