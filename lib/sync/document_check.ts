@@ -33,7 +33,7 @@ export interface DocumentCheckOptions {
   maxBytes?: number;
   /** Deepest XML element nesting accepted (default 64). */
   maxDepth?: number;
-  /** Most XML elements accepted in one document (default 100,000). */
+  /** Most XML elements accepted in one document (default 1,000,000). */
   maxElements?: number;
 }
 
