@@ -8,6 +8,7 @@
  */
 
 import { formatCents } from "../base/french.ts";
+import { printable } from "../base/one_line.ts";
 
 /** The advice that ends most refusals: the fix is Saxium's, not the agent's. */
 export const FIX_IN_SAXIUM = "corrigez le document dans Saxium puis ré-exportez-le.";
@@ -121,15 +122,13 @@ export function fail(reason: string): never {
 
 /** An untrusted value, quoted, on one line and short. */
 export function show(value: string): string {
-  return `« ${oneLine(value, 40)} »`;
+  return `« ${showName(value)} »`;
 }
 
-/** An untrusted element name, printable and short. */
+/**
+ * An untrusted element name, printable and short: shorter than a setting's
+ * echo (40 characters, not 80), for a document's refusal names up to three.
+ */
 export function showName(value: string): string {
-  return oneLine(value, 40);
-}
-
-function oneLine(value: string, maxLength: number): string {
-  const clean = value.replace(/[\p{C}\u2028\u2029]/gu, "?");
-  return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
+  return printable(value, 40);
 }
