@@ -15,6 +15,7 @@ import { parseJsonText } from "./json_text.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
+import { printable } from "./one_line.ts";
 import { isInside } from "./paths.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 import { describeSystemError } from "./system_errors.ts";
@@ -521,11 +522,4 @@ export function maskedSettings(settings: Settings): Record<string, unknown> {
   if (settings.proxy) masked.proxy = maskUrlCredentials(settings.proxy);
   if (settings.notify) masked.notify = maskByKey(settings.notify);
   return masked;
-}
-
-/** A value safe to echo in a message: control characters shown as `?`, length capped. */
-export function printable(value: string, max = 80): string {
-  // deno-lint-ignore no-control-regex
-  const clean = value.replace(/[\x00-\x1f\x7f\u2028\u2029]/g, "?");
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { oneLine } from "../base/one_line.ts";
+
 /** A check's verdict. */
 export type CheckStatus = "OK" | "WARNING" | "ERROR";
 
@@ -54,16 +56,14 @@ export function verdicts(id: string, title: string): Verdicts {
 
 /**
  * An error as one line for a check's detail: the innermost cause's message,
- * control characters removed, at most 200 characters.
+ * made one line by {@linkcode oneLine}, at most 200 characters.
  */
 export function oneLineMessage(e: unknown): string {
   let text = e instanceof Error ? e.message : String(e);
   for (let c = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
     if (c.message) text = c.message;
   }
-  // deno-lint-ignore no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+  return oneLine(text, 200);
 }
 
 /** The text with its first letter upper-case. */

@@ -9,6 +9,7 @@
 
 import { formatDay, plural } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
+import { oneLine } from "../base/one_line.ts";
 import { exists, journalPath, type WorkFolders } from "../base/work_folders.ts";
 import { type HistoryEvent, Journal } from "../sync/journal.ts";
 
@@ -93,19 +94,13 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
     const outcome = e.outcome === "synced" ? "synchronisé" : "en erreur";
     const type = TYPE_NAMES[e.documentType] ?? e.documentType.slice(0, 20);
     const attempt = e.attempt > 1 ? ` (tentative ${e.attempt})` : "";
-    return [when, outcome, type, e.reference.slice(0, 60), oneLine(e.detail) + attempt];
+    return [when, outcome, type, e.reference.slice(0, 60), oneLine(e.detail, 160) + attempt];
   });
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
   return [
     `Historique ${period} : ${counts}.`,
     ...rows.map((r) => `  ${r.slice(0, 4).map((c, i) => c.padEnd(widths[i])).join("  ")}  ${r[4]}`),
   ];
-}
-
-function oneLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  const clean = text.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, " ").trim();
-  return clean.length > 160 ? `${clean.slice(0, 159)}…` : clean;
 }
 
 function localDay(isoDate: string): Date {

@@ -19,6 +19,7 @@
  */
 
 import type { CommandRunner } from "../base/command_runner.ts";
+import { oneLine } from "../base/one_line.ts";
 
 /** The ACL tool the agent may run, as named in its permissions. */
 export const ICACLS = "icacls.exe";
@@ -92,7 +93,7 @@ export async function lockDownWorkFolder(
   for (const args of lockDownArgs(options.workDir)) {
     const result = await runner(options.icacls ?? ICACLS, args);
     if (result.code !== 0) {
-      const said = oneLine(result.stderr || result.stdout);
+      const said = oneLine(result.stderr || result.stdout, 160);
       throw new AclError(
         `Impossible de restreindre l'accès au dossier de travail ${options.workDir} (icacls, code ${result.code}${
           said ? ` : ${said}` : ""
@@ -249,10 +250,4 @@ export async function probeTokenFileAcl(
       : "icacls n'a pas pu être lancé";
   }
   return facts;
-}
-
-function oneLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  const line = text.replace(/[\x00-\x1f\x7f]+/g, " ").trim();
-  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }

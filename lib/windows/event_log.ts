@@ -14,6 +14,7 @@
  */
 
 import type { CommandRunner } from "../base/command_runner.ts";
+import { oneLine } from "../base/one_line.ts";
 
 /** The program the agent runs, as named in its permissions. */
 export const EVENTCREATE = "eventcreate.exe";
@@ -53,9 +54,7 @@ const MAX_DESCRIPTION = 1000;
  */
 export function eventCreateArgs(event: EventName, message: string): string[] {
   const { id, level } = EVENTS[event];
-  // deno-lint-ignore no-control-regex
-  let text = message.replace(/[\x00-\x1f\x7f\u2028\u2029]+/g, " ").trim();
-  if (text.length > MAX_DESCRIPTION) text = `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+  const text = oneLine(message, MAX_DESCRIPTION);
   return ["/L", "APPLICATION", "/SO", EVENT_SOURCE, "/T", level, "/ID", String(id), "/D", text];
 }
 
