@@ -42,3 +42,15 @@ export function printable(value: string, max = 80): string {
   const shown = value.replace(/[\p{C}\u2028\u2029]/gu, "?");
   return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }
+
+/**
+ * An error as one line: the innermost cause's message (a library's wrapper
+ * says less than what it wraps), made one line by {@linkcode oneLine}.
+ */
+export function innermostMessage(error: unknown, max: number): string {
+  let text = error instanceof Error ? error.message : String(error);
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message) text = e.message;
+  }
+  return oneLine(text, max);
+}

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { oneLine } from "../base/one_line.ts";
+import { innermostMessage } from "../base/one_line.ts";
 
 /** A check's verdict. */
 export type CheckStatus = "OK" | "WARNING" | "ERROR";
@@ -54,16 +54,9 @@ export function verdicts(id: string, title: string): Verdicts {
   };
 }
 
-/**
- * An error as one line for a check's detail: the innermost cause's message,
- * made one line by {@linkcode oneLine}, at most 200 characters.
- */
+/** An error as one line for a check's detail, at most 200 characters. */
 export function oneLineMessage(e: unknown): string {
-  let text = e instanceof Error ? e.message : String(e);
-  for (let c = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
-    if (c.message) text = c.message;
-  }
-  return oneLine(text, 200);
+  return innermostMessage(e, 200);
 }
 
 /** The text with its first letter upper-case. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { oneLine } from "../base/one_line.ts";
+import { innermostMessage } from "../base/one_line.ts";
 import type { AlertMessage } from "./messages.ts";
 
 /** Time allowed to each channel for one message. */
@@ -27,9 +27,5 @@ export interface NotifyChannel {
 
 /** The innermost message of an error chain, on one line. */
 export function rootMessage(error: unknown): string {
-  let message = error instanceof Error ? error.message : String(error);
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e.message) message = e.message;
-  }
-  return oneLine(message, 300);
+  return innermostMessage(error, 300);
 }
