@@ -24,13 +24,25 @@
  *
  * Reaching a final state also appends an event (synced, or in error with the
  * reason) in the same transaction: the record of an export keeps only where it
- * stands now, the events keep what happened and when, for `history`.
+ * stands now, the events keep what happened and when, for `history`
+ * (`journal_history.ts`).
  *
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { DocumentFormat } from "../base/config.ts";
+import {
+  appendEvent,
+  backfillEvents,
+  type HistoryEvent,
+  lastRun,
+  readHistory,
+  recordRun,
+  type RunRecord,
+} from "./journal_history.ts";
+
+export type { EventOutcome, HistoryEvent, RunRecord } from "./journal_history.ts";
 
 /** Where an export stands. */
 export type ExportState =
@@ -106,32 +118,6 @@ export interface ExportRecord {
   attempts: number;
   deliveredAt?: string;
   updatedAt: string;
-}
-
-/** A finished run of `sync`, for `status`. */
-export interface RunRecord {
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number;
-  summary: Record<string, number>;
-  message?: string;
-}
-
-/** What happened to an export, as `history` tells it. */
-export type EventOutcome = "synced" | "error";
-
-/** One final outcome of an export, appended when it happened. */
-export interface HistoryEvent {
-  /** When (ISO 8601, UTC). */
-  at: string;
-  exportId: string;
-  reference: string;
-  documentType: string;
-  outcome: EventOutcome;
-  /** The files put into Batigest, or the reason of the error. */
-  detail: string;
-  /** Which attempt of the agent on this export it was (1 the first time). */
-  attempt: number;
 }
 
 /** A move the journal refuses: a bug, never a user's mistake. */
@@ -227,28 +213,13 @@ export class Journal {
       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
     ).get() !== undefined;
     this.#db.exec(SCHEMA);
-    if (!hadEvents) this.#backfillEvents();
+    if (!hadEvents) backfillEvents(this.#db);
   }
 
-  /**
-   * A journal written before events existed: its finished exports become
-   * events at the time of their last change, so `history` is not empty
-   * after an upgrade.
-   */
-  #backfillEvents(): void {
-    this.#db.exec(
-      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
-       SELECT updated_at, id, reference, document_type,
-              CASE state WHEN 'archived' THEN 'synced' ELSE 'error' END,
-              CASE state WHEN 'archived' THEN files ELSE COALESCE(error, '') END, attempts
-       FROM exports WHERE state IN ('archived', 'reported') ORDER BY updated_at`,
-    );
-  }
-
-  #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  #statements = new Map<string, StatementSync>();
 
   /** A prepared statement, prepared once per journal (SQLite compiles it once). */
-  #stmt(sql: string) {
+  #stmt(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -394,7 +365,7 @@ export class Journal {
     if (isFinal(state)) {
       this.#transaction(() => {
         update();
-        this.#appendEvent(next);
+        appendEvent((sql) => this.#stmt(sql), next);
       });
     } else {
       update();
@@ -415,82 +386,20 @@ export class Journal {
     }
   }
 
-  #appendEvent(record: ExportRecord): void {
-    const synced = record.state === "archived";
-    this.#stmt(
-      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      record.updatedAt,
-      record.id,
-      record.reference,
-      record.documentType,
-      synced ? "synced" : "error",
-      synced ? record.files.map((f) => f.importName).join(", ") : record.error ?? "",
-      record.attempts,
-    );
-  }
-
   /** The events from `since` (included) to `until` (excluded), oldest first. */
   history(range: { since: Date; until: Date }): HistoryEvent[] {
-    const rows = this.#stmt(
-      `SELECT at, export_id, reference, document_type, outcome, detail, attempt
-       FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
-    ).all(range.since.toISOString(), range.until.toISOString()) as unknown as {
-      at: string;
-      export_id: string;
-      reference: string;
-      document_type: string;
-      outcome: EventOutcome;
-      detail: string;
-      attempt: number;
-    }[];
-    return rows.map((row) => ({
-      at: row.at,
-      exportId: row.export_id,
-      reference: row.reference,
-      documentType: row.document_type,
-      outcome: row.outcome,
-      detail: row.outcome === "synced" ? importNames(row.detail) : row.detail,
-      attempt: row.attempt,
-    }));
+    return readHistory((sql) => this.#stmt(sql), range);
   }
 
   /** Records a finished run. */
   recordRun(run: RunRecord): void {
-    this.#stmt(
-      `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
-    ).run(
-      run.startedAt,
-      run.finishedAt,
-      run.exitCode,
-      JSON.stringify(run.summary),
-      run.message ?? null,
-    );
+    recordRun((sql) => this.#stmt(sql), run);
     this.#commits++;
   }
 
   /** The last finished run, if any. */
   lastRun(): RunRecord | undefined {
-    const row = this.#stmt(
-      "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
-    ).get() as
-      | {
-        started_at: string;
-        finished_at: string;
-        exit_code: number;
-        summary: string;
-        message: string | null;
-      }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      exitCode: row.exit_code,
-      summary: JSON.parse(row.summary),
-      message: row.message ?? undefined,
-    };
+    return lastRun((sql) => this.#stmt(sql));
   }
 
   #require(id: string): ExportRecord {
@@ -505,16 +414,6 @@ export class Journal {
         `passage interdit de « ${current.state} » à « ${to} » pour l'export ${current.id}`,
       );
     }
-  }
-}
-
-/** Import names from an event's detail: a list, or (backfilled) the files' JSON. */
-function importNames(detail: string): string {
-  if (!detail.startsWith("[")) return detail;
-  try {
-    return (JSON.parse(detail) as ExportFile[]).map((f) => f.importName).join(", ");
-  } catch {
-    return detail;
   }
 }
 
