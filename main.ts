@@ -14,6 +14,11 @@ import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 import { ConfigError } from "./lib/base/config_error.ts";
+import { describeSystemError } from "./lib/base/system_errors.ts";
+import { EXIT } from "./lib/cli/exit_codes.ts";
+
+/** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
+const INTERRUPTED_EXIT = 130;
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
@@ -92,8 +97,21 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     );
     return 2;
   }
+  // The first Ctrl-C stops taking work and lets the run end (within seconds:
+  // requests and waits are cut short, the journal keeps everything
+  // resumable); a second one exits at once, which the journal survives too.
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const onSignal = () => {
+    if (!stop.signal.aborted) {
+      console.error(
+        "Arrêt demandé : fin de la passe en cours dans quelques secondes (Ctrl+C de nouveau pour quitter tout de suite).",
+      );
+      stop.abort();
+      return;
+    }
+    console.error("Arrêt immédiat : tout reprendra à la prochaine passe.");
+    Deno.exit(INTERRUPTED_EXIT);
+  };
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
@@ -125,8 +143,12 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       );
       return 2;
     }
-    console.error(`Erreur inattendue : ${(error as Error)?.message ?? String(error)}`);
-    return 1;
+    const { cause, original } = describeSystemError(error);
+    console.error(
+      `Erreur inattendue de l'agent (${cause}) : rien n'a été perdu ; relancez, et si elle revient, envoyez au support le paquet de « saxium-batigest-agent doctor --bundle ».`,
+    );
+    if (args.includes("--verbose")) console.error(`Détail : ${original}`);
+    return EXIT.localTrouble;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }

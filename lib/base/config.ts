@@ -34,6 +34,11 @@ export interface Settings {
   pollIntervalSeconds: number;
   batchSize: number;
   importTimeoutSeconds: number;
+  /**
+   * A download fails when no byte arrives for this long (not when it is
+   * merely slow); 30 when absent (settings built by hand in tests).
+   */
+  downloadIdleSeconds?: number;
   logRetentionDays: number;
   logLevel: LogLevel;
   proxy?: string;
@@ -73,6 +78,7 @@ export const DEFAULTS = {
   pollIntervalSeconds: 300,
   batchSize: 50,
   importTimeoutSeconds: 30,
+  downloadIdleSeconds: 30,
   logRetentionDays: 30,
   logLevel: "INFO" as LogLevel,
 } as const;
@@ -87,6 +93,7 @@ export const SETTING_FLAGS: Readonly<Record<string, keyof Settings>> = {
   "poll-interval": "pollIntervalSeconds",
   "batch-size": "batchSize",
   "import-timeout": "importTimeoutSeconds",
+  "download-idle": "downloadIdleSeconds",
   "log-retention-days": "logRetentionDays",
   "log-level": "logLevel",
   "proxy": "proxy",
@@ -111,6 +118,7 @@ const FILE_KEYS: ReadonlySet<string> = new Set([
   "pollIntervalSeconds",
   "batchSize",
   "importTimeoutSeconds",
+  "downloadIdleSeconds",
   "logRetentionDays",
   "logLevel",
   "proxy",
@@ -122,6 +130,7 @@ const RANGES: Record<string, [number, number]> = {
   pollIntervalSeconds: [10, 86_400],
   batchSize: [1, 500],
   importTimeoutSeconds: [1, 3_600],
+  downloadIdleSeconds: [5, 3_600],
   logRetentionDays: [1, 3_650],
 };
 
@@ -207,6 +216,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     pollIntervalSeconds: integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
     batchSize: integer("batchSize", pick("batchSize")),
     importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
+    downloadIdleSeconds: integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
     logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
@@ -406,7 +416,12 @@ function formats(value: unknown): DocumentFormat[] {
 }
 
 function integer(
-  setting: "pollIntervalSeconds" | "batchSize" | "importTimeoutSeconds" | "logRetentionDays",
+  setting:
+    | "pollIntervalSeconds"
+    | "batchSize"
+    | "importTimeoutSeconds"
+    | "downloadIdleSeconds"
+    | "logRetentionDays",
   value: unknown,
 ): number {
   if (value === undefined) return DEFAULTS[setting];

@@ -12,4 +12,6 @@ export const EXIT = {
   config: 2,
   unreachable: 3,
   locked: 4,
+  /** This machine stopped the pass: a full disk, an unexpected error of the agent. */
+  localTrouble: 6,
 } as const;

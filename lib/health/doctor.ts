@@ -43,6 +43,7 @@ import {
   probeSaxium,
 } from "./checks_saxium.ts";
 import { checkTask, probeTask } from "./task_health.ts";
+import { checkJournal, probeJournal } from "./checks_journal.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -121,6 +122,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       },
     }),
     checkTask(task),
+    checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
     checkNotify(notify),

@@ -95,6 +95,8 @@ export interface CopyOptions {
   failure: (error: unknown) => unknown;
   /** The error for a body cut short, given the bytes received. */
   interrupted: (total: number) => unknown;
+  /** Called at each chunk received (the client's inactivity timer). */
+  progress?: () => void;
 }
 
 /**
@@ -113,6 +115,7 @@ export async function copyBody(res: Response, options: CopyOptions): Promise<num
       },
       onChunk: (chunk) => {
         total += chunk.length;
+        options.progress?.();
         if (total > options.maxBytes) throw options.tooLarge();
         // Written at once: a chunk reaches the OS cache in microseconds, less
         // than a trip to Deno's thread pool, whose threads would each keep

@@ -85,6 +85,16 @@ export interface SaxiumClientOptions {
   random?: () => number;
   /** Called before each wait between attempts (the agent logs it). */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Stops every request and wait at once (Ctrl-C): the call throws a
+   * `SaxiumError` of kind `aborted`.
+   */
+  signal?: AbortSignal;
+  /**
+   * A download fails when no byte arrives for this long (the answer's headers
+   * included), however long the whole body takes; 30 000 by default.
+   */
+  downloadIdleMs?: number;
 }
 
 /**
@@ -172,8 +182,9 @@ export class SaxiumClient {
     const accept = options.format === "xml" ? "application/xml" : "text/csv";
     let opened = false;
     try {
-      return await this.#withRetry(async (signal) => {
+      return await this.#withRetry(async (signal, progress) => {
         const res = await this.#send("GET", path, { accept, signal });
+        progress();
         if (/^\s*(text\/html|application\/json)\b/i.test(res.headers.get("content-type") ?? "")) {
           // A proxy's or the server's error page, not the document: never
           // written as a file, never blamed on the document.
@@ -194,13 +205,13 @@ export class SaxiumClient {
         opened = true;
         const file = await Deno.open(options.path, { write: true, create: true, truncate: true });
         try {
-          const bytes = await this.#copy(res, file, { signal, id, declared });
+          const bytes = await this.#copy(res, file, { signal, id, declared, progress });
           await file.sync();
           return { bytes };
         } finally {
           file.close();
         }
-      });
+      }, { idleMs: this.#options.downloadIdleMs ?? 30_000 });
     } catch (error) {
       if (opened) await Deno.remove(options.path).catch(() => {});
       throw error;
@@ -311,15 +322,20 @@ export class SaxiumClient {
   }
 
   /** `attempt`, retried by the client's policy (see `retry.ts`). */
-  #withRetry<T>(attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  #withRetry<T>(
+    attempt: (signal: AbortSignal, progress: () => void) => Promise<T>,
+    options: { idleMs?: number } = {},
+  ): Promise<T> {
     const o = this.#options;
     return runWithRetry(attempt, {
       maxAttempts: this.#maxAttempts,
       timeoutMs: this.#timeoutMs,
+      idleMs: options.idleMs,
       baseDelayMs: o.baseDelayMs ?? 500,
       maxDelayMs: o.maxDelayMs ?? 30_000,
       random: this.#random,
       sleep: this.#sleep,
+      stop: o.signal,
       onRetry: o.onRetry,
       token: this.#token,
     });
@@ -389,10 +405,11 @@ export class SaxiumClient {
   #copy(
     res: Response,
     file: Deno.FsFile,
-    options: { signal: AbortSignal; id: string; declared?: number },
+    options: { signal: AbortSignal; id: string; declared?: number; progress: () => void },
   ): Promise<number> {
     return copyBody(res, {
       file,
+      progress: options.progress,
       declared: options.declared,
       maxBytes: this.#maxBytes,
       tooLarge: () => this.#tooLarge(options.id),

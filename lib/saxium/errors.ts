@@ -18,7 +18,9 @@ export type SaxiumErrorKind =
   | "protocol"
   | "too_large"
   | "redirect"
-  | "not_found";
+  | "not_found"
+  /** The agent is stopping (Ctrl-C): nothing failed. */
+  | "aborted";
 
 /** Options of `SaxiumError`. */
 export interface SaxiumErrorOptions {

@@ -44,7 +44,20 @@ import {
   withdrawnPath,
   writeErrorNote,
 } from "../base/work_folders.ts";
-import { callServer, describe, localFailure, sendMark, ServerUnavailable } from "./failures.ts";
+import {
+  callServer,
+  describe,
+  localFailure,
+  localTrouble,
+  type MarkVerdict,
+  sendMark,
+  stopsThePass,
+} from "./failures.ts";
+import { removeReceipt, writeReceipt } from "./receipts.ts";
+import { Slots } from "./slots.ts";
+
+/** Downloads running at once by default. */
+const DEFAULT_DOWNLOADS = 4;
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 
@@ -70,6 +83,12 @@ export class ExportSteps {
   #stagedHere = new Set<string>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
   #reservedNames = new Set<string>();
+  /** Exports Saxium refused to hear about in this pass: not asked again before the next. */
+  #asideHere = new Set<string>();
+  /** Downloads running at once, so that parallel downloads never starve each other. */
+  #downloads: Slots;
+  /** Downloads in a row that stopped arriving. */
+  #stalls = 0;
 
   /** Steps working in `ctx`'s folders, journal and server. */
   constructor(ctx: PassContext, options: ExportStepsOptions) {
@@ -77,6 +96,7 @@ export class ExportSteps {
     this.#report = options.report;
     this.#watcher = options.watcher;
     this.#now = options.now;
+    this.#downloads = new Slots(ctx.downloads ?? DEFAULT_DOWNLOADS);
   }
 
   /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
@@ -102,7 +122,12 @@ export class ExportSteps {
       }
       return record;
     } catch (error) {
-      if (error instanceof ServerUnavailable) throw error;
+      if (stopsThePass(error)) throw error;
+      const trouble = await localTrouble(error, this.#ctx.folders);
+      if (trouble) {
+        this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
+        throw trouble;
+      }
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;
@@ -136,14 +161,12 @@ export class ExportSteps {
 
   /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
   async #download(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, client } = this.#ctx;
+    const { folders } = this.#ctx;
     for (const { format } of record.files) {
       const part = downloadPath(folders, record.id, format);
       try {
-        const { bytes } = await callServer(
-          () => client.downloadTo(record.id, { format, path: part }),
-          { what: `téléchargement de l'export ${describe(record)}`, report: this.#report },
-        );
+        const bytes = await this.#downloads.run(() => this.#fetchFile(record, { format, part }));
+        if (bytes === undefined) return record; // waits for a later pass
         this.#report.debug(
           `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
         );
@@ -175,6 +198,42 @@ export class ExportSteps {
     const next = this.#ctx.journal.setState(record.id, "ready");
     this.#failpoint("after-journal-ready");
     return next;
+  }
+
+  /**
+   * One file of an export from Saxium into `Downloads\`; its size, or
+   * undefined when it stopped arriving (slow or cut link) although Saxium
+   * answers: that export waits for a later pass, the others go on. Twice in
+   * a row with no download between them is the link, not the export: the
+   * pass stops (`ServerUnavailable`).
+   */
+  async #fetchFile(
+    record: ExportRecord,
+    file: { format: DocumentFormat; part: string },
+  ): Promise<number | undefined> {
+    const what = `téléchargement de l'export ${describe(record)}`;
+    try {
+      const { bytes } = await this.#ctx.client.downloadTo(record.id, {
+        format: file.format,
+        path: file.part,
+      });
+      this.#stalls = 0;
+      return bytes;
+    } catch (error) {
+      const stalled = error instanceof SaxiumError &&
+        (error.kind === "timeout" || error.kind === "network");
+      if (stalled && ++this.#stalls < 2) {
+        this.#report.heldBack();
+        this.#report.error(
+          `Export ${
+            describe(record)
+          } : ${error.message} Il sera repris à la prochaine passe ; les autres exports continuent.`,
+        );
+        return undefined;
+      }
+      // Anything else is read as for any other call: the server, or this export.
+      return await callServer(() => Promise.reject(error), { what, report: this.#report });
+    }
   }
 
   /**
@@ -219,8 +278,10 @@ export class ExportSteps {
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
-    // The journal must say `staged`, on disk, before a name Batigest sees.
+    // The journal must say `staged`, on disk, before a name Batigest sees,
+    // and so must the receipt, which outlives the journal.
     await this.#ctx.journal.flush(record.id);
+    await writeReceipt(folders, { ...record, at: this.#now().toISOString() });
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
       if (!exists(temp)) {
@@ -281,7 +342,9 @@ export class ExportSteps {
         deadline: clockStart + settings.importTimeoutSeconds * 1000,
         watcher: this.#watcher,
         now: () => this.#now().getTime(),
+        signal: this.#ctx.signal,
       });
+      if (outcome === "stopped") return record; // still delivered: the next pass waits again
       timedOut = outcome === "timeout";
     }
     if (timedOut) {
@@ -317,9 +380,14 @@ export class ExportSteps {
     return next;
   }
 
-  /** Tells Saxium the document is in Batigest. */
+  /** Tells Saxium the document is in Batigest; a refusal sets this export aside. */
   async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
-    await this.#markSynced(record);
+    if (this.#asideHere.has(record.id)) return record;
+    const verdict = await this.#markSynced(record);
+    if (verdict.outcome === "refused") return this.#setAside(record, verdict.reason);
+    if (verdict.outcome === "already") {
+      this.#report.info(`Saxium sait déjà que l'export ${describe(record)} est synchronisé.`);
+    }
     this.#failpoint("after-mark-synced");
     const next = this.#ctx.journal.setState(record.id, "acknowledged");
     this.#failpoint("after-journal-acknowledged");
@@ -329,17 +397,22 @@ export class ExportSteps {
 
   /** A document Saxium still lists although it was imported: acknowledge it again. */
   async reacknowledge(record: ExportRecord): Promise<void> {
+    if (this.#asideHere.has(record.id)) return;
     this.#report.warning(
       `L'export ${
         describe(record)
       } est déjà importé dans Batigest mais Saxium le propose encore : accusé de réception renvoyé, document non redéposé.`,
     );
-    await this.#markSynced(record);
+    const verdict = await this.#markSynced(record);
+    if (verdict.outcome === "refused") {
+      this.#setAside(record, verdict.reason);
+      return;
+    }
     this.#report.count("reacknowledged");
   }
 
   /** The one mark-synced of the pass, for a first acknowledgement or a repeated one. */
-  #markSynced(record: ExportRecord): Promise<void> {
+  #markSynced(record: ExportRecord): Promise<MarkVerdict> {
     return sendMark(
       () =>
         this.#ctx.client.markSynced(record.id, {
@@ -348,6 +421,28 @@ export class ExportSteps {
         }),
       { record, what: "accusé de réception", report: this.#report },
     );
+  }
+
+  /**
+   * Saxium refused to hear about this export (not about the agent): it
+   * waits aside in its state, said once per pass, retried at the next one;
+   * the other exports go on.
+   */
+  #setAside(record: ExportRecord, reason: string): ExportRecord {
+    this.#asideHere.add(record.id);
+    this.#ctx.journal.setAside(record.id, reason);
+    this.#report.heldBack();
+    this.#report.error(
+      `Export ${
+        describe(record)
+      } mis de côté : ${reason} Il sera proposé de nouveau à Saxium à chaque passe ; les autres exports continuent.`,
+    );
+    return record;
+  }
+
+  /** Exports set aside in this pass (Saxium refused to hear about them). */
+  get asideCount(): number {
+    return this.#asideHere.size;
   }
 
   /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
@@ -375,8 +470,9 @@ export class ExportSteps {
 
   /** Tells Saxium the export is in error, with the reason. */
   async #reportError(record: ExportRecord): Promise<ExportRecord> {
+    if (this.#asideHere.has(record.id)) return record;
     await this.#removeWithdrawn(record); // left by a crash right after failing
-    await sendMark(
+    const verdict = await sendMark(
       () =>
         this.#ctx.client.markError(record.id, {
           errorMessage: record.error ?? "Erreur inconnue de l'agent.",
@@ -384,6 +480,7 @@ export class ExportSteps {
         }),
       { record, what: "signalement d'erreur", report: this.#report },
     );
+    if (verdict.outcome === "refused") return this.#setAside(record, verdict.reason);
     this.#failpoint("after-mark-error");
     return this.#ctx.journal.setState(record.id, "reported");
   }
@@ -414,6 +511,7 @@ export class ExportSteps {
     });
     await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
     this.#failpoint("after-journal-failed");
+    await removeReceipt(folders, record.id); // taken back: a new attempt may deliver it
     await this.#removeWithdrawn(record);
     return next;
   }

@@ -25,7 +25,7 @@
 
 import { FolderWatcher } from "./delivery.ts";
 import { ExportSteps } from "./export_steps.ts";
-import { describe, ServerUnavailable } from "./failures.ts";
+import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
 import { type ExportState, UNFINISHED_STATES } from "./journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
@@ -58,16 +58,22 @@ export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   const watcher = new FolderWatcher(ctx.folders.importDir);
   const steps = new ExportSteps(ctx, { report, watcher, now });
   let stoppedBy: string | undefined;
+  let trouble: string | undefined;
   try {
     await resumeInFlight(ctx, { steps, report });
     await drainPending(ctx, { steps, report, now });
   } catch (error) {
-    if (!(error instanceof ServerUnavailable)) throw error;
-    stoppedBy = error.message;
+    if (error instanceof ServerUnavailable) stoppedBy = error.message;
+    else if (error instanceof LocalTrouble) trouble = error.message;
+    else if (!(error instanceof PassStopped)) throw error;
   } finally {
     await watcher.close();
   }
-  return report.result({ stoppedBy, unfinished: ctx.journal.inStates(UNFINISHED_STATES).length });
+  if (ctx.signal?.aborted) {
+    report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
+  }
+  const unfinished = ctx.journal.inStates(UNFINISHED_STATES).length;
+  return report.result({ stoppedBy, trouble, unfinished });
 }
 
 /** Exports a previous run left between delivery and the end: finish them first. */
@@ -76,6 +82,7 @@ async function resumeInFlight(
   options: { steps: ExportSteps; report: PassReport },
 ): Promise<void> {
   for (const record of ctx.journal.inStates(LEFT_IN_FLIGHT)) {
+    if (ctx.signal?.aborted) return;
     options.report.info(
       `Reprise de ${
         describe(record)
