@@ -30,6 +30,8 @@ import { type ExportState, UNFINISHED_STATES } from "./journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
+import { archiveOrphans } from "./receipts.ts";
+import { archiveStamp, freeName } from "../base/work_folders.ts";
 
 export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
 
@@ -89,5 +91,17 @@ async function resumeInFlight(
       } (état « ${record.state} » laissé par l'exécution précédente).`,
     );
     await options.steps.advance(record);
+  }
+}
+
+/** Copies of exports the journal forgot and Saxium no longer offers: archived (see `receipts.ts`). */
+async function tidyOrphans(ctx: PassContext, report: PassReport): Promise<void> {
+  const now = ctx.now ?? (() => new Date());
+  const archived = await archiveOrphans(ctx.folders, {
+    known: (id) => ctx.journal.get(id) !== undefined,
+    archiveName: (name) => freeName(ctx.folders.archive, `${archiveStamp(now())}-${name}`),
+  });
+  for (const name of archived) {
+    report.info(`${name} : déjà synchronisé d'après son reçu (journal perdu), archivé.`);
   }
 }

@@ -95,3 +95,27 @@ export function stateFromFolders(folders: WorkFolders, receipt: Receipt): Export
   if (files.some((f) => exists(stagingPath(folders, id, f.format)))) return "staged";
   return "consumed";
 }
+
+/**
+ * Files left in `ToImport\` by an export the journal forgot (deleted,
+ * restored) and Saxium no longer offers, although its receipt says it was
+ * delivered: it was acknowledged, so its copy goes to `Archive\`. Called
+ * only after a pass saw the whole pending list. Returns the names archived.
+ */
+export async function archiveOrphans(
+  folders: WorkFolders,
+  options: { known: (id: string) => boolean; archiveName: (name: string) => string },
+): Promise<string[]> {
+  const archived: string[] = [];
+  for (const entry of Deno.readDirSync(folders.toImport)) {
+    const match = /^([0-9a-f-]{36})\.(xml|csv)$/.exec(entry.name);
+    if (!entry.isFile || !match || options.known(match[1])) continue;
+    const receipt = await readReceipt(folders, match[1]);
+    const file = receipt?.files.find((f) => f.format === match[2]);
+    if (!file) continue;
+    const target = nodePath.join(folders.archive, options.archiveName(file.importName));
+    await Deno.rename(nodePath.join(folders.toImport, entry.name), target);
+    archived.push(file.importName);
+  }
+  return archived;
+}

@@ -54,6 +54,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         "clock",
         "proxy",
         "scheduled-task",
+        "journal",
         "errors-folder",
         "import-waiting",
         "notify",
