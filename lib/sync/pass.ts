@@ -71,6 +71,7 @@ export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   } finally {
     await watcher.close();
   }
+  if (!stoppedBy && !trouble && !ctx.signal?.aborted) await tidyOrphans(ctx, report);
   if (ctx.signal?.aborted) {
     report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
   }
