@@ -69,7 +69,9 @@ export async function runWithRetry<T>(
       const failure = error.kind === "timeout" && options.idleMs !== undefined
         ? new Retryable(
           "timeout",
-          `Saxium n'a plus rien envoyé pendant ${options.idleMs / 1000} s`,
+          `Saxium n'a plus rien envoyé pendant ${
+            String(options.idleMs / 1000).replace(".", ",")
+          } s`,
           "vérifiez le réseau, ou augmentez downloadIdleSeconds pour une liaison très lente",
         )
         : error;

@@ -44,20 +44,10 @@ import {
   withdrawnPath,
   writeErrorNote,
 } from "../base/work_folders.ts";
-import {
-  callServer,
-  describe,
-  localFailure,
-  localTrouble,
-  type MarkVerdict,
-  sendMark,
-  stopsThePass,
-} from "./failures.ts";
+import { describe, localFailure, localTrouble, sendMark, stopsThePass } from "./failures.ts";
 import { removeReceipt, writeReceipt } from "./receipts.ts";
-import { Slots } from "./slots.ts";
-
-/** Downloads running at once by default. */
-const DEFAULT_DOWNLOADS = 4;
+import { Downloads } from "./downloads.ts";
+import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 
@@ -83,12 +73,10 @@ export class ExportSteps {
   #stagedHere = new Set<string>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
   #reservedNames = new Set<string>();
-  /** Exports Saxium refused to hear about in this pass: not asked again before the next. */
-  #asideHere = new Set<string>();
-  /** Downloads running at once, so that parallel downloads never starve each other. */
-  #downloads: Slots;
-  /** Downloads in a row that stopped arriving. */
-  #stalls = 0;
+  /** What Saxium answers about acknowledgements, and the exports set aside. */
+  #acks: Acknowledgements;
+  /** Downloads, a few at a time. */
+  #downloads: Downloads;
 
   /** Steps working in `ctx`'s folders, journal and server. */
   constructor(ctx: PassContext, options: ExportStepsOptions) {
@@ -96,7 +84,8 @@ export class ExportSteps {
     this.#report = options.report;
     this.#watcher = options.watcher;
     this.#now = options.now;
-    this.#downloads = new Slots(ctx.downloads ?? DEFAULT_DOWNLOADS);
+    this.#downloads = new Downloads(ctx, { report: this.#report });
+    this.#acks = new Acknowledgements(ctx, { report: this.#report });
   }
 
   /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
@@ -165,7 +154,7 @@ export class ExportSteps {
     for (const { format } of record.files) {
       const part = downloadPath(folders, record.id, format);
       try {
-        const bytes = await this.#downloads.run(() => this.#fetchFile(record, { format, part }));
+        const bytes = await this.#downloads.fetch(record, { format, part });
         if (bytes === undefined) return record; // waits for a later pass
         this.#report.debug(
           `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
@@ -198,42 +187,6 @@ export class ExportSteps {
     const next = this.#ctx.journal.setState(record.id, "ready");
     this.#failpoint("after-journal-ready");
     return next;
-  }
-
-  /**
-   * One file of an export from Saxium into `Downloads\`; its size, or
-   * undefined when it stopped arriving (slow or cut link) although Saxium
-   * answers: that export waits for a later pass, the others go on. Twice in
-   * a row with no download between them is the link, not the export: the
-   * pass stops (`ServerUnavailable`).
-   */
-  async #fetchFile(
-    record: ExportRecord,
-    file: { format: DocumentFormat; part: string },
-  ): Promise<number | undefined> {
-    const what = `téléchargement de l'export ${describe(record)}`;
-    try {
-      const { bytes } = await this.#ctx.client.downloadTo(record.id, {
-        format: file.format,
-        path: file.part,
-      });
-      this.#stalls = 0;
-      return bytes;
-    } catch (error) {
-      const stalled = error instanceof SaxiumError &&
-        (error.kind === "timeout" || error.kind === "network");
-      if (stalled && ++this.#stalls < 2) {
-        this.#report.heldBack();
-        this.#report.error(
-          `Export ${
-            describe(record)
-          } : ${error.message} Il sera repris à la prochaine passe ; les autres exports continuent.`,
-        );
-        return undefined;
-      }
-      // Anything else is read as for any other call: the server, or this export.
-      return await callServer(() => Promise.reject(error), { what, report: this.#report });
-    }
   }
 
   /**
@@ -382,9 +335,9 @@ export class ExportSteps {
 
   /** Tells Saxium the document is in Batigest; a refusal sets this export aside. */
   async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
-    if (this.#asideHere.has(record.id)) return record;
-    const verdict = await this.#markSynced(record);
-    if (verdict.outcome === "refused") return this.#setAside(record, verdict.reason);
+    if (this.#acks.isAside(record.id)) return record;
+    const verdict = await this.#acks.markSynced(record);
+    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
     if (verdict.outcome === "already") {
       this.#report.info(`Saxium sait déjà que l'export ${describe(record)} est synchronisé.`);
     }
@@ -396,53 +349,13 @@ export class ExportSteps {
   }
 
   /** A document Saxium still lists although it was imported: acknowledge it again. */
-  async reacknowledge(record: ExportRecord): Promise<void> {
-    if (this.#asideHere.has(record.id)) return;
-    this.#report.warning(
-      `L'export ${
-        describe(record)
-      } est déjà importé dans Batigest mais Saxium le propose encore : accusé de réception renvoyé, document non redéposé.`,
-    );
-    const verdict = await this.#markSynced(record);
-    if (verdict.outcome === "refused") {
-      this.#setAside(record, verdict.reason);
-      return;
-    }
-    this.#report.count("reacknowledged");
-  }
-
-  /** The one mark-synced of the pass, for a first acknowledgement or a repeated one. */
-  #markSynced(record: ExportRecord): Promise<MarkVerdict> {
-    return sendMark(
-      () =>
-        this.#ctx.client.markSynced(record.id, {
-          batigestReference: record.reference,
-          importedAt: record.updatedAt,
-        }),
-      { record, what: "accusé de réception", report: this.#report },
-    );
-  }
-
-  /**
-   * Saxium refused to hear about this export (not about the agent): it
-   * waits aside in its state, said once per pass, retried at the next one;
-   * the other exports go on.
-   */
-  #setAside(record: ExportRecord, reason: string): ExportRecord {
-    this.#asideHere.add(record.id);
-    this.#ctx.journal.setAside(record.id, reason);
-    this.#report.heldBack();
-    this.#report.error(
-      `Export ${
-        describe(record)
-      } mis de côté : ${reason} Il sera proposé de nouveau à Saxium à chaque passe ; les autres exports continuent.`,
-    );
-    return record;
+  reacknowledge(record: ExportRecord): Promise<void> {
+    return this.#acks.reacknowledge(record);
   }
 
   /** Exports set aside in this pass (Saxium refused to hear about them). */
   get asideCount(): number {
-    return this.#asideHere.size;
+    return this.#acks.asideCount;
   }
 
   /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
@@ -470,7 +383,7 @@ export class ExportSteps {
 
   /** Tells Saxium the export is in error, with the reason. */
   async #reportError(record: ExportRecord): Promise<ExportRecord> {
-    if (this.#asideHere.has(record.id)) return record;
+    if (this.#acks.isAside(record.id)) return record;
     await this.#removeWithdrawn(record); // left by a crash right after failing
     const verdict = await sendMark(
       () =>
@@ -480,7 +393,7 @@ export class ExportSteps {
         }),
       { record, what: "signalement d'erreur", report: this.#report },
     );
-    if (verdict.outcome === "refused") return this.#setAside(record, verdict.reason);
+    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
     this.#failpoint("after-mark-error");
     return this.#ctx.journal.setState(record.id, "reported");
   }
