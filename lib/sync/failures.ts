@@ -98,7 +98,10 @@ export async function sendMark(
       );
       return { outcome: "gone" };
     }
-    return { outcome: "refused", reason: error.message };
+    if (isAboutTheExport(error)) return { outcome: "refused", reason: error.message };
+    // A redirect elsewhere, an answer of the wrong shape: Saxium as a whole.
+    report.error(`Saxium a refusé le ${what} de l'export ${describe(record)} : ${error.message}`);
+    throw new ServerUnavailable(error.message);
   }
 }
 
@@ -140,6 +143,12 @@ async function freeSpace(dir: string): Promise<string> {
   } catch {
     return "? octets";
   }
+}
+
+/** A refusal about one export: a 4xx validation answer, or `success: false`. */
+function isAboutTheExport(error: SaxiumError): boolean {
+  return error.kind === "http" && error.status !== undefined &&
+    (error.status === 200 || (error.status >= 400 && error.status < 500));
 }
 
 /** Whether a client error concerns the whole server rather than one export. */

@@ -54,7 +54,7 @@ Deno.test("a download with no byte for downloadIdleMs fails, saying so and namin
       .then(() => undefined, (err) => err);
     assert.ok(error instanceof SaxiumError);
     assert.equal(error.kind, "timeout");
-    assert.match(error.message, /n'a plus rien envoyé pendant 0\.3 s .*downloadIdleSeconds/);
+    assert.match(error.message, /n'a plus rien envoyé pendant 0,3 s .*downloadIdleSeconds/);
   } finally {
     client.close();
     await sim.close();

@@ -39,6 +39,8 @@ Deno.test("sendMark: what Saxium answered about one export stays with that expor
   // Saxium as a whole: the pass stops.
   await assert.rejects(mark(refusal(503)), ServerUnavailable);
   await assert.rejects(mark(refusal(401, "auth")), ServerUnavailable);
+  await assert.rejects(mark(refusal(302, "redirect")), ServerUnavailable);
+  await assert.rejects(mark(refusal(200, "protocol")), ServerUnavailable);
 });
 
 Deno.test("localTrouble: a full disk (the OS's or SQLite's) is named with the free space of both folders", async () => {
