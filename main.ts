@@ -22,6 +22,11 @@ import {
 } from "./lib/build/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/build/permission_text.ts";
 import { settingSources } from "./lib/cli/flags.ts";
+import { describeSystemError } from "./lib/base/system_errors.ts";
+import { EXIT } from "./lib/base/exit_codes.ts";
+
+/** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
+const INTERRUPTED_EXIT = 130;
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
@@ -126,8 +131,21 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   }
   const stdout = (line: string) => console.log(frenchPermissionText(line));
   const stderr = (line: string) => console.error(frenchPermissionText(line));
+  // The first Ctrl-C stops taking work and lets the run end (within seconds:
+  // requests and waits are cut short, the journal keeps everything
+  // resumable); a second one exits at once, which the journal survives too.
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const onSignal = () => {
+    if (!stop.signal.aborted) {
+      console.error(
+        "Arrêt demandé : fin de la passe en cours dans quelques secondes (Ctrl+C de nouveau pour quitter tout de suite).",
+      );
+      stop.abort();
+      return;
+    }
+    console.error("Arrêt immédiat : tout reprendra à la prochaine passe.");
+    Deno.exit(INTERRUPTED_EXIT);
+  };
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
@@ -160,8 +178,12 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
       stderr(permissionRefusalLine(error));
       return 2;
     }
-    stderr(`Erreur inattendue : ${(error as Error)?.message ?? String(error)}`);
-    return 1;
+    const { cause, original } = describeSystemError(error);
+    stderr(
+      `Erreur inattendue de l'agent (${cause}) : rien n'a été perdu ; relancez, et si elle revient, envoyez au support le paquet de « saxium-batigest-agent doctor --bundle ».`,
+    );
+    if (args.includes("--verbose")) stderr(`Détail : ${original}`);
+    return EXIT.localTrouble;
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
   }

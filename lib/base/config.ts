@@ -34,6 +34,11 @@ export interface Settings {
   pollIntervalSeconds: number;
   batchSize: number;
   importTimeoutSeconds: number;
+  /**
+   * A download fails when no byte arrives for this long (not when it is
+   * merely slow); 30 when absent (settings built by hand in tests).
+   */
+  downloadIdleSeconds?: number;
   logRetentionDays: number;
   logLevel: LogLevel;
   proxy?: string;
@@ -75,6 +80,7 @@ export const DEFAULTS = {
   pollIntervalSeconds: 300,
   batchSize: 50,
   importTimeoutSeconds: 30,
+  downloadIdleSeconds: 30,
   logRetentionDays: 30,
   logLevel: "INFO" as LogLevel,
 } as const;
@@ -89,6 +95,7 @@ export const SETTING_FLAGS: Readonly<Record<string, keyof Settings>> = {
   "poll-interval": "pollIntervalSeconds",
   "batch-size": "batchSize",
   "import-timeout": "importTimeoutSeconds",
+  "download-idle": "downloadIdleSeconds",
   "log-retention-days": "logRetentionDays",
   "log-level": "logLevel",
   "proxy": "proxy",
@@ -114,6 +121,7 @@ const FILE_KEYS: ReadonlySet<string> = new Set([
   "pollIntervalSeconds",
   "batchSize",
   "importTimeoutSeconds",
+  "downloadIdleSeconds",
   "logRetentionDays",
   "logLevel",
   "proxy",
@@ -126,6 +134,7 @@ const RANGES: Record<string, [number, number]> = {
   pollIntervalSeconds: [10, 86_400],
   batchSize: [1, 500],
   importTimeoutSeconds: [1, 3_600],
+  downloadIdleSeconds: [5, 3_600],
   logRetentionDays: [1, 3_650],
 };
 
@@ -222,6 +231,7 @@ function resolveFromSources(flags: SettingFlags, sources: SettingSources): Setti
     pollIntervalSeconds: integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
     batchSize: integer("batchSize", pick("batchSize")),
     importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
+    downloadIdleSeconds: integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
     logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
@@ -422,7 +432,12 @@ function formats(value: unknown): DocumentFormat[] {
 }
 
 function integer(
-  setting: "pollIntervalSeconds" | "batchSize" | "importTimeoutSeconds" | "logRetentionDays",
+  setting:
+    | "pollIntervalSeconds"
+    | "batchSize"
+    | "importTimeoutSeconds"
+    | "downloadIdleSeconds"
+    | "logRetentionDays",
   value: unknown,
 ): number {
   if (value === undefined) return DEFAULTS[setting];

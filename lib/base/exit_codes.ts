@@ -13,6 +13,8 @@ export const EXIT = {
   config: 2,
   unreachable: 3,
   locked: 4,
+  /** This machine stopped the pass: a full disk, an unexpected error of the agent. */
+  localTrouble: 6,
 } as const;
 
 /** What each exit code means, in French, for the help, `status` and the task's last result. */
@@ -23,6 +25,8 @@ export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.unreachable]:
     "serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403), rien n'est perdu",
   [EXIT.locked]: "une autre instance de l'agent était déjà en cours",
+  [EXIT.localTrouble]:
+    "problème du poste (disque plein, erreur inattendue de l'agent), rien n'est perdu",
 };
 
 /** The help's lines on exit codes. */

@@ -65,6 +65,11 @@ export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = {
     flag: "--import-timeout <secondes>",
     text: `temps laissé à Batigest pour prendre un document [${DEFAULTS.importTimeoutSeconds}]`,
   },
+  "download-idle": {
+    flag: "--download-idle <secondes>",
+    text:
+      `abandon d'un téléchargement sans aucun octet reçu pendant ce délai [${DEFAULTS.downloadIdleSeconds}]`,
+  },
   "log-retention-days": {
     flag: "--log-retention-days <jours>",
     text: `jours de journaux gardés dans Logs [${DEFAULTS.logRetentionDays}]`,

@@ -10,7 +10,9 @@ import { ConfigError } from "../base/config_error.ts";
 import { requireToken, type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
-import { Journal } from "../sync/journal.ts";
+import { Journal, JournalDamaged, journalDamagedLine } from "../sync/journal.ts";
+import { localTrouble } from "../sync/failures.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
 import { notifyAfterPass } from "../notify/after_pass.ts";
@@ -18,14 +20,19 @@ import type { PassReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
-import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
+import {
+  createWorkFolders,
+  journalPath,
+  lockPath,
+  type WorkFolders,
+  workFolders,
+} from "../base/work_folders.ts";
 import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
 import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
 import { renderHelp } from "./help.ts";
-import { describeSystemError } from "../base/system_errors.ts";
 
 const HELP = renderHelp({
   usage: "sync [--once] [options]",
@@ -84,9 +91,17 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     console: (line, level) =>
       (level === "WARNING" || level === "ERROR") ? ctx.stderr(line) : ctx.stdout(line),
   });
-  const journal = new Journal(journalPath(folders), { now: ctx.now });
+  let journal: Journal;
+  try {
+    journal = new Journal(journalPath(folders), { now: ctx.now, verify: true });
+  } catch (error) {
+    lock.release();
+    return await stopBeforePass(error, { settings, ctx, log });
+  }
   const client = openSaxiumClient(settings, {
     caCerts,
+    signal: ctx.signal,
+    downloadIdleMs: (settings.downloadIdleSeconds ?? 30) * 1000,
     onRetry: ({ attempt, delayMs, reason }) =>
       log.info(
         `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
@@ -120,20 +135,15 @@ interface PassTools {
 }
 
 async function onePass(settings: Settings, tools: PassTools): Promise<number> {
-  const { ctx, log, journal, client } = tools;
+  const { ctx, log, journal } = tools;
   const startedAt = ctx.now();
   log.info(`Début de la synchronisation (agent ${VERSION}, ${settings.apiUrl}).`);
-  const result = await runSyncPass({
-    settings,
-    client,
-    journal,
-    log,
-    folders: workFolders(settings),
-    fileOps: realFileOps,
-    signal: ctx.signal,
-    failpoint: ctx.failpoint,
-    now: ctx.now,
-  });
+  let result: PassResult;
+  try {
+    result = await runPass(settings, tools);
+  } catch (error) {
+    return await stopBeforePass(error, { settings, ctx, log });
+  }
   const exitCode = EXIT_OF[result.status];
   log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
   journal.recordRun({
@@ -154,11 +164,101 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
   return exitCode;
 }
 
+function runPass(settings: Settings, tools: PassTools): Promise<PassResult> {
+  const { ctx, log, journal, client } = tools;
+  return runSyncPass({
+    settings,
+    client,
+    journal,
+    log,
+    folders: workFolders(settings),
+    fileOps: realFileOps,
+    signal: ctx.signal,
+    failpoint: ctx.failpoint,
+    now: ctx.now,
+  });
+}
+
+/**
+ * A run that cannot go on (the journal cannot be trusted, the disk is full,
+ * an error nobody expected): one French line in the day's log and on the
+ * console, the original text at DEBUG, the alert sent; the exit code says
+ * which (2 for the journal, 6 otherwise).
+ */
+async function stopBeforePass(
+  error: unknown,
+  tools: { settings: Settings; ctx: CommandContext; log: Logger },
+): Promise<number> {
+  const { settings, ctx, log } = tools;
+  // A setting or a permission the build does not grant: main.ts says it in one line, exit 2.
+  if (error instanceof ConfigError || error instanceof Deno.errors.NotCapable) throw error;
+  const folders = workFolders(settings);
+  const { line, exitCode, status } = await explainStop(error, folders);
+  log.error(line);
+  log.debug(`Détail : ${describeSystemError(error).original}`);
+  if (error instanceof Error && error.stack) log.debug(error.stack);
+  const report: PassReport = {
+    exitCode,
+    status,
+    summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 },
+    message: line,
+    errors: [line],
+  };
+  await notifyAfterPass(report, {
+    settings,
+    folders,
+    log,
+    now: ctx.now,
+    runCommand: ctx.runCommand,
+  }).catch(() => {});
+  return exitCode;
+}
+
+/** The line, exit code and status of a run stopped by `error`. */
+async function explainStop(
+  error: unknown,
+  folders: WorkFolders,
+): Promise<{ line: string; exitCode: number; status: string }> {
+  if (error instanceof JournalDamaged) {
+    return {
+      line: journalDamagedLine(journalPath(folders)),
+      exitCode: EXIT.config,
+      status: "journal_damaged",
+    };
+  }
+  const trouble = await localTrouble(error, folders).catch((e) => {
+    if (e instanceof JournalDamaged) return e;
+    throw e;
+  });
+  if (trouble instanceof JournalDamaged) {
+    return {
+      line: journalDamagedLine(journalPath(folders)),
+      exitCode: EXIT.config,
+      status: "journal_damaged",
+    };
+  }
+  if (trouble) {
+    return {
+      line: `Synchronisation arrêtée : ${trouble.message}`,
+      exitCode: EXIT.localTrouble,
+      status: "local_trouble",
+    };
+  }
+  const { cause } = describeSystemError(error);
+  return {
+    line:
+      `Erreur inattendue de l'agent (${cause}) : rien n'a été perdu ; relancez, et si elle revient, envoyez au support le paquet de « saxium-batigest-agent doctor --bundle ».`,
+    exitCode: EXIT.localTrouble,
+    status: "local_trouble",
+  };
+}
+
 /** The contract's exit code for each way a pass can end. */
 const EXIT_OF: Record<PassStatus, number> = {
   completed: EXIT.ok,
   export_errors: EXIT.exportErrors,
   server_unavailable: EXIT.unreachable,
+  local_trouble: EXIT.localTrouble,
 };
 
 /** The one line that says how the pass went. */
@@ -175,6 +275,9 @@ export function conclusion(result: PassResult): string {
   if (result.status === "server_unavailable") {
     const why = (result.message ?? "").replace(/\.$/, "");
     return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;
+  }
+  if (result.status === "local_trouble") {
+    return `${head} Arrêt sur un problème du poste : ${result.message}`;
   }
   if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;

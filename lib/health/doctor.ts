@@ -45,6 +45,7 @@ import {
 import { checkTask, probeTask } from "./task_health.ts";
 import { checkTokenFileAcl, probeTokenFileAcl } from "../windows/acl.ts";
 import { decodeText, parseJsonText } from "../base/json_text.ts";
+import { checkJournal, probeJournal } from "./checks_journal.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -133,6 +134,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       },
     }),
     checkTask(task),
+    checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
     checkNotify(notify),

@@ -14,7 +14,8 @@ import type { CommandRunner } from "../base/command_runner.ts";
 import { maskedSettings, type Settings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
-import { exists, isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
+import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
+import { journalProblems, probeJournal } from "./checks_journal.ts";
 import { SaxiumError, type ServerStatus } from "../saxium/client.ts";
 import { openSaxiumClient } from "../saxium/open.ts";
 import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../sync/journal.ts";
@@ -52,7 +53,9 @@ export async function gatherStatus(
   const problems: string[] = [];
   let lastRun: RunRecord | undefined;
   let exports = {} as Record<ExportState, number>;
-  if (exists(journalPath(folders))) {
+  const journalFacts = probeJournal(folders);
+  problems.push(...journalProblems(journalFacts));
+  if (!journalFacts.absent && !journalFacts.damaged && !journalFacts.unreadable) {
     const journal = new Journal(journalPath(folders));
     try {
       lastRun = journal.lastRun();

@@ -23,7 +23,8 @@ export function eventFor(message: AlertMessage): EventName {
       return "serverUnavailable";
     case 5:
       return "batigestInactive";
-    case 6:
+    case EXIT.config: // a damaged journal stops a run with the configuration's code
+    case EXIT.localTrouble:
       return "localTrouble";
     default:
       return "exportErrors";

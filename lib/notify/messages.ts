@@ -19,7 +19,8 @@ export interface PassReport {
   /** As shown to the administrator and in the webhook payload. */
   exitCode: number;
   /**
-   * `completed`, `export_errors` or `server_unavailable` today, more to come:
+   * `completed`, `export_errors`, `server_unavailable`, `local_trouble` or
+   * `journal_damaged` today, more to come:
    * anything but `completed` is a failure; `server_unavailable` is announced
    * as Saxium out of reach.
    */
@@ -65,15 +66,25 @@ export interface AlertFacts {
 export function alertMessage(facts: AlertFacts): AlertMessage {
   const { report, agentId } = facts;
   const unreachable = report.status === "server_unavailable";
+  const local = report.status === "local_trouble" || report.status === "journal_damaged";
   const headline = unreachable
     ? "Saxium injoignable ou accès refusé"
+    : local
+    ? "synchronisation arrêtée par un problème du poste"
     : `${report.summary.errors} export(s) en erreur`;
   const subject = `[Agent Saxium → Batigest] ${agentId} : ${headline}`;
   const when = localDateTime(facts.at);
-  const what = unreachable
+  const what = local
+    ? `L'agent de synchronisation Saxium → Batigest du poste ${agentId} s'est arrêté sur un problème du poste lors de la passe du ${when} (code de sortie ${report.exitCode}).`
+    : unreachable
     ? `L'agent de synchronisation Saxium → Batigest du poste ${agentId} n'a pas pu travailler avec Saxium lors de la passe du ${when} (code de sortie ${report.exitCode}).`
     : `L'agent de synchronisation Saxium → Batigest du poste ${agentId} a terminé la passe du ${when} avec ${report.summary.errors} export(s) en erreur (code de sortie ${report.exitCode}).`;
-  const todo = unreachable
+  const todo = local
+    ? [
+      "Faites ce qu'indique la ligne ci-dessus (place disque à libérer, journal à renommer) ; rien n'est perdu : la prochaine passe reprendra.",
+      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
+    ]
+    : unreachable
     ? [
       "Corrigez la cause indiquée ci-dessus (réseau, proxy, certificat, jeton) ; rien n'est perdu : la prochaine passe reprendra automatiquement.",
       "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",

@@ -45,7 +45,10 @@ import {
   withdrawnPath,
   writeErrorNote,
 } from "../base/work_folders.ts";
-import { callServer, describe, localFailure, sendMark, ServerUnavailable } from "./failures.ts";
+import { describe, localFailure, localTrouble, sendMark, stopsThePass } from "./failures.ts";
+import { removeReceipt, writeReceipt } from "./receipts.ts";
+import { Downloads } from "./downloads.ts";
+import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 
@@ -71,6 +74,10 @@ export class ExportSteps {
   #stagedHere = new Set<string>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
   #reservedNames = new Set<string>();
+  /** What Saxium answers about acknowledgements, and the exports set aside. */
+  #acks: Acknowledgements;
+  /** Downloads, a few at a time. */
+  #downloads: Downloads;
 
   /** Steps working in `ctx`'s folders, journal and server. */
   constructor(ctx: PassContext, options: ExportStepsOptions) {
@@ -78,6 +85,8 @@ export class ExportSteps {
     this.#report = options.report;
     this.#watcher = options.watcher;
     this.#now = options.now;
+    this.#downloads = new Downloads(ctx, { report: this.#report });
+    this.#acks = new Acknowledgements(ctx, { report: this.#report });
   }
 
   /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
@@ -103,7 +112,12 @@ export class ExportSteps {
       }
       return record;
     } catch (error) {
-      if (error instanceof ServerUnavailable) throw error;
+      if (stopsThePass(error)) throw error;
+      const trouble = await localTrouble(error, this.#ctx.folders);
+      if (trouble) {
+        this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
+        throw trouble;
+      }
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;
@@ -137,14 +151,12 @@ export class ExportSteps {
 
   /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
   async #download(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, client } = this.#ctx;
+    const { folders } = this.#ctx;
     for (const { format } of record.files) {
       const part = downloadPath(folders, record.id, format);
       try {
-        const { bytes } = await callServer(
-          () => client.downloadTo(record.id, { format, path: part }),
-          { what: `téléchargement de l'export ${describe(record)}`, report: this.#report },
-        );
+        const bytes = await this.#downloads.fetch(record, { format, part });
+        if (bytes === undefined) return record; // waits for a later pass
         this.#report.debug(
           `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
         );
@@ -224,8 +236,10 @@ export class ExportSteps {
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
-    // The journal must say `staged`, on disk, before a name Batigest sees.
+    // The journal must say `staged`, on disk, before a name Batigest sees,
+    // and so must the receipt, which outlives the journal.
     await this.#ctx.journal.flush(record.id);
+    await writeReceipt(folders, { ...record, at: this.#now().toISOString() });
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
       if (!exists(temp)) {
@@ -286,7 +300,9 @@ export class ExportSteps {
         deadline: clockStart + settings.importTimeoutSeconds * 1000,
         watcher: this.#watcher,
         now: () => this.#now().getTime(),
+        signal: this.#ctx.signal,
       });
+      if (outcome === "stopped") return record; // still delivered: the next pass waits again
       timedOut = outcome === "timeout";
     }
     if (timedOut) {
@@ -322,9 +338,14 @@ export class ExportSteps {
     return next;
   }
 
-  /** Tells Saxium the document is in Batigest. */
+  /** Tells Saxium the document is in Batigest; a refusal sets this export aside. */
   async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
-    await this.#markSynced(record);
+    if (this.#acks.isAside(record.id)) return record;
+    const verdict = await this.#acks.markSynced(record);
+    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
+    if (verdict.outcome === "already") {
+      this.#report.info(`Saxium sait déjà que l'export ${describe(record)} est synchronisé.`);
+    }
     this.#failpoint("after-mark-synced");
     const next = this.#ctx.journal.setState(record.id, "acknowledged");
     this.#failpoint("after-journal-acknowledged");
@@ -333,26 +354,13 @@ export class ExportSteps {
   }
 
   /** A document Saxium still lists although it was imported: acknowledge it again. */
-  async reacknowledge(record: ExportRecord): Promise<void> {
-    this.#report.warning(
-      `L'export ${
-        describe(record)
-      } est déjà importé dans Batigest mais Saxium le propose encore : accusé de réception renvoyé, document non redéposé.`,
-    );
-    await this.#markSynced(record);
-    this.#report.count("reacknowledged");
+  reacknowledge(record: ExportRecord): Promise<void> {
+    return this.#acks.reacknowledge(record);
   }
 
-  /** The one mark-synced of the pass, for a first acknowledgement or a repeated one. */
-  #markSynced(record: ExportRecord): Promise<void> {
-    return sendMark(
-      () =>
-        this.#ctx.client.markSynced(record.id, {
-          batigestReference: record.reference,
-          importedAt: record.updatedAt,
-        }),
-      { record, what: "accusé de réception", report: this.#report },
-    );
+  /** Exports set aside in this pass (Saxium refused to hear about them). */
+  get asideCount(): number {
+    return this.#acks.asideCount;
   }
 
   /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
@@ -381,8 +389,9 @@ export class ExportSteps {
 
   /** Tells Saxium the export is in error, with the reason. */
   async #reportError(record: ExportRecord): Promise<ExportRecord> {
+    if (this.#acks.isAside(record.id)) return record;
     await this.#removeWithdrawn(record); // left by a crash right after failing
-    await sendMark(
+    const verdict = await sendMark(
       () =>
         this.#ctx.client.markError(record.id, {
           errorMessage: record.error ?? "Erreur inconnue de l'agent.",
@@ -390,6 +399,7 @@ export class ExportSteps {
         }),
       { record, what: "signalement d'erreur", report: this.#report },
     );
+    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
     this.#failpoint("after-mark-error");
     return this.#ctx.journal.setState(record.id, "reported");
   }
@@ -424,6 +434,7 @@ export class ExportSteps {
     });
     await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
     this.#failpoint("after-journal-failed");
+    await removeReceipt(folders, record.id); // taken back: a new attempt may deliver it
     await this.#removeWithdrawn(record);
     return next;
   }

@@ -17,6 +17,16 @@
  *      └───────────┴────────────────────┴─► failed ─► reported
  * ```
  *
+ * A record the journal lost (deleted, damaged, restored from an old backup)
+ * is rebuilt from the receipt written before publication (`receipts.ts`),
+ * never started again: from no record, `downloading`, `ready` or `reported`,
+ * to `staged`, `delivered` or `consumed`, whichever the folders show
+ * ({@linkcode Journal.restore}, `REBUILT_FROM`, `REBUILT_TO`).
+ *
+ * An export Saxium refuses to hear about (its acknowledgement or error report
+ * refused) stays in its state, set aside with the reason
+ * ({@linkcode Journal.setAside}); the next pass retries that step.
+ *
  * `archived` and `reported` are final. A state is written once the step that
  * leads to it is complete and durable, and every step can be repeated from
  * the state before it, looking at the folders: that is what makes a restart
@@ -24,13 +34,26 @@
  *
  * Reaching a final state also appends an event (synced, or in error with the
  * reason) in the same transaction: the record of an export keeps only where it
- * stands now, the events keep what happened and when, for `history`.
+ * stands now, the events keep what happened and when, for `history`
+ * (`journal_history.ts`).
  *
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { DocumentFormat } from "../base/config.ts";
+import { JournalDamaged, journalDamagedLine, openDatabase } from "./journal_schema.ts";
+import {
+  appendEvent,
+  type HistoryEvent,
+  lastRun,
+  readHistory,
+  recordRun,
+  type RunRecord,
+} from "./journal_history.ts";
+
+export type { EventOutcome, HistoryEvent, RunRecord } from "./journal_history.ts";
+export { JournalDamaged, journalDamagedLine };
 
 /** Where an export stands. */
 export type ExportState =
@@ -69,6 +92,17 @@ const MOVES: Record<ExportState, readonly ExportState[]> = {
   reported: ["downloading"],
 };
 
+/**
+ * States a record may be rebuilt from, by {@linkcode Journal.restore}: those
+ * before publication, and the final error (a journal restored from a backup
+ * made before a later attempt). A receipt says the document was published
+ * since: the record must not start a delivery again.
+ */
+export const REBUILT_FROM: readonly ExportState[] = ["downloading", "ready", "reported"];
+
+/** States a rebuilt record may start in: what the folders show of a published document. */
+export const REBUILT_TO: readonly ExportState[] = ["staged", "delivered", "consumed"];
+
 /** Whether the journal allows moving from `from` to `to`. */
 export function canMove(from: ExportState, to: ExportState): boolean {
   return MOVES[from].includes(to);
@@ -102,36 +136,15 @@ export interface ExportRecord {
   error?: string;
   /** The step that failed: download, check, delivery, import, … */
   errorStage?: string;
+  /**
+   * Why Saxium refused the acknowledgement or the error report of this export
+   * (French): it waits aside, retried at the next passes, never blocking the others.
+   */
+  aside?: string;
   /** How many times the agent started on it. */
   attempts: number;
   deliveredAt?: string;
   updatedAt: string;
-}
-
-/** A finished run of `sync`, for `status`. */
-export interface RunRecord {
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number;
-  summary: Record<string, number>;
-  message?: string;
-}
-
-/** What happened to an export, as `history` tells it. */
-export type EventOutcome = "synced" | "error";
-
-/** One final outcome of an export, appended when it happened. */
-export interface HistoryEvent {
-  /** When (ISO 8601, UTC). */
-  at: string;
-  exportId: string;
-  reference: string;
-  documentType: string;
-  outcome: EventOutcome;
-  /** The files put into Batigest, or the reason of the error. */
-  detail: string;
-  /** Which attempt of the agent on this export it was (1 the first time). */
-  attempt: number;
 }
 
 /** A move the journal refuses: a bug, never a user's mistake. */
@@ -154,44 +167,8 @@ interface Row {
   attempts: number;
   delivered_at: string | null;
   updated_at: string;
+  aside: string | null;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS exports (
-  id TEXT PRIMARY KEY,
-  reference TEXT NOT NULL,
-  document_type TEXT NOT NULL,
-  base_name TEXT NOT NULL,
-  state TEXT NOT NULL,
-  files TEXT NOT NULL,
-  error TEXT,
-  error_stage TEXT,
-  attempts INTEGER NOT NULL DEFAULT 1,
-  delivered_at TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS exports_state ON exports(state);
-CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  export_id TEXT NOT NULL,
-  reference TEXT NOT NULL,
-  document_type TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  attempt INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_at ON events(at);
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  started_at TEXT NOT NULL,
-  finished_at TEXT NOT NULL,
-  exit_code INTEGER NOT NULL,
-  summary TEXT NOT NULL,
-  message TEXT
-);
-`;
 
 /** The journal, opened on a SQLite file (or `:memory:` in tests). */
 export class Journal {
@@ -207,48 +184,21 @@ export class Journal {
   #onDisk = -1;
   #flushing?: Promise<void>;
 
-  /** Opens (and creates if needed) the journal at `path`. */
-  constructor(path: string, options: { now?: () => Date } = {}) {
-    this.#now = options.now ?? (() => new Date());
-    this.#db = new DatabaseSync(path);
-    const { journal_mode } = this.#db.prepare("PRAGMA journal_mode = WAL").get() as {
-      journal_mode: string;
-    };
-    if (journal_mode === "wal") {
-      this.#walPath = `${path}-wal`;
-      this.#db.exec("PRAGMA synchronous = NORMAL;");
-    } else {
-      // No write-ahead log (in memory, or a file system without it): every
-      // commit then reaches the disk by itself, and `flush` has nothing to do.
-      this.#db.exec("PRAGMA synchronous = FULL;");
-    }
-    this.#db.exec("PRAGMA busy_timeout = 5000;");
-    const hadEvents = this.#db.prepare(
-      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
-    ).get() !== undefined;
-    this.#db.exec(SCHEMA);
-    if (!hadEvents) this.#backfillEvents();
-  }
-
   /**
-   * A journal written before events existed: its finished exports become
-   * events at the time of their last change, so `history` is not empty
-   * after an upgrade.
+   * Opens (and creates if needed) the journal at `path`. With `verify`, a
+   * damaged database is refused (`JournalDamaged`) before anything is read.
    */
-  #backfillEvents(): void {
-    this.#db.exec(
-      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
-       SELECT updated_at, id, reference, document_type,
-              CASE state WHEN 'archived' THEN 'synced' ELSE 'error' END,
-              CASE state WHEN 'archived' THEN files ELSE COALESCE(error, '') END, attempts
-       FROM exports WHERE state IN ('archived', 'reported') ORDER BY updated_at`,
-    );
+  constructor(path: string, options: { now?: () => Date; verify?: boolean } = {}) {
+    this.#now = options.now ?? (() => new Date());
+    const opened = openDatabase(path, { verify: options.verify ?? false });
+    this.#db = opened.db;
+    this.#walPath = opened.walPath;
   }
 
-  #statements = new Map<string, ReturnType<DatabaseSync["prepare"]>>();
+  #statements = new Map<string, StatementSync>();
 
   /** A prepared statement, prepared once per journal (SQLite compiles it once). */
-  #stmt(sql: string) {
+  #stmt(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -377,11 +327,12 @@ export class Journal {
       errorStage: changes.errorStage ?? current.errorStage,
       deliveredAt: state === "delivered" ? now : current.deliveredAt,
       updatedAt: now,
+      aside: undefined,
     };
     const update = () =>
       this.#stmt(
         `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
-         delivered_at = ?, updated_at = ? WHERE id = ?`,
+         delivered_at = ?, updated_at = ?, aside = NULL WHERE id = ?`,
       ).run(
         state,
         JSON.stringify(next.files),
@@ -394,13 +345,59 @@ export class Journal {
     if (isFinal(state)) {
       this.#transaction(() => {
         update();
-        this.#appendEvent(next);
+        appendEvent((sql) => this.#stmt(sql), next);
       });
     } else {
       update();
     }
     this.#lastChange.set(id, ++this.#commits);
     return next;
+  }
+
+  /**
+   * Puts an export aside, in its state, with why Saxium refused to hear about
+   * it (`undefined` clears it). Not a move: the next pass retries the same step.
+   */
+  setAside(id: string, reason: string | undefined): void {
+    this.#stmt("UPDATE exports SET aside = ? WHERE id = ?").run(reason ?? null, id);
+    this.#commits++;
+  }
+
+  /**
+   * Rebuilds the record of an export from the evidence the folders keep (its
+   * receipt, written before publication), when the journal has no record of
+   * it or an older one: the journal was deleted, damaged or restored from a
+   * backup. Only from `REBUILT_FROM` (or no record), only to `REBUILT_TO`.
+   */
+  restore(
+    evidence: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">,
+    state: ExportState,
+  ): ExportRecord {
+    const current = this.get(evidence.id);
+    if (current && !REBUILT_FROM.includes(current.state) || !REBUILT_TO.includes(state)) {
+      throw new JournalError(
+        `reconstruction interdite de « ${current?.state} » à « ${state} » pour l'export ${evidence.id}`,
+      );
+    }
+    const now = this.#now().toISOString();
+    this.#stmt(
+      `INSERT OR REPLACE INTO exports (id, reference, document_type, base_name, state, files,
+       attempts, delivered_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      evidence.id,
+      evidence.reference,
+      evidence.documentType,
+      evidence.baseName,
+      state,
+      JSON.stringify(evidence.files),
+      current?.attempts ?? 1,
+      now,
+      now,
+      now,
+    );
+    this.#lastChange.set(evidence.id, ++this.#commits);
+    return this.get(evidence.id)!;
   }
 
   /** Runs `work` as one SQLite transaction: all of it is committed, or none. */
@@ -415,82 +412,20 @@ export class Journal {
     }
   }
 
-  #appendEvent(record: ExportRecord): void {
-    const synced = record.state === "archived";
-    this.#stmt(
-      `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      record.updatedAt,
-      record.id,
-      record.reference,
-      record.documentType,
-      synced ? "synced" : "error",
-      synced ? record.files.map((f) => f.importName).join(", ") : record.error ?? "",
-      record.attempts,
-    );
-  }
-
   /** The events from `since` (included) to `until` (excluded), oldest first. */
   history(range: { since: Date; until: Date }): HistoryEvent[] {
-    const rows = this.#stmt(
-      `SELECT at, export_id, reference, document_type, outcome, detail, attempt
-       FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
-    ).all(range.since.toISOString(), range.until.toISOString()) as unknown as {
-      at: string;
-      export_id: string;
-      reference: string;
-      document_type: string;
-      outcome: EventOutcome;
-      detail: string;
-      attempt: number;
-    }[];
-    return rows.map((row) => ({
-      at: row.at,
-      exportId: row.export_id,
-      reference: row.reference,
-      documentType: row.document_type,
-      outcome: row.outcome,
-      detail: row.outcome === "synced" ? importNames(row.detail) : row.detail,
-      attempt: row.attempt,
-    }));
+    return readHistory((sql) => this.#stmt(sql), range);
   }
 
   /** Records a finished run. */
   recordRun(run: RunRecord): void {
-    this.#stmt(
-      `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
-    ).run(
-      run.startedAt,
-      run.finishedAt,
-      run.exitCode,
-      JSON.stringify(run.summary),
-      run.message ?? null,
-    );
+    recordRun((sql) => this.#stmt(sql), run);
     this.#commits++;
   }
 
   /** The last finished run, if any. */
   lastRun(): RunRecord | undefined {
-    const row = this.#stmt(
-      "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
-    ).get() as
-      | {
-        started_at: string;
-        finished_at: string;
-        exit_code: number;
-        summary: string;
-        message: string | null;
-      }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      exitCode: row.exit_code,
-      summary: JSON.parse(row.summary),
-      message: row.message ?? undefined,
-    };
+    return lastRun((sql) => this.#stmt(sql));
   }
 
   #require(id: string): ExportRecord {
@@ -508,16 +443,6 @@ export class Journal {
   }
 }
 
-/** Import names from an event's detail: a list, or (backfilled) the files' JSON. */
-function importNames(detail: string): string {
-  if (!detail.startsWith("[")) return detail;
-  try {
-    return (JSON.parse(detail) as ExportFile[]).map((f) => f.importName).join(", ");
-  } catch {
-    return detail;
-  }
-}
-
 function fromRow(row: Row): ExportRecord {
   return {
     id: row.id,
@@ -531,5 +456,6 @@ function fromRow(row: Row): ExportRecord {
     attempts: row.attempts,
     deliveredAt: row.delivered_at ?? undefined,
     updatedAt: row.updated_at,
+    aside: row.aside ?? undefined,
   };
 }

@@ -25,11 +25,13 @@
 
 import { FolderWatcher } from "./delivery.ts";
 import { ExportSteps } from "./export_steps.ts";
-import { describe, ServerUnavailable } from "./failures.ts";
+import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
 import { type ExportState, UNFINISHED_STATES } from "./journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
+import { archiveOrphans } from "./receipts.ts";
+import { archiveStamp, freeName } from "../base/work_folders.ts";
 
 export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
 
@@ -58,16 +60,23 @@ export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
   const watcher = new FolderWatcher(ctx.folders.importDir);
   const steps = new ExportSteps(ctx, { report, watcher, now });
   let stoppedBy: string | undefined;
+  let trouble: string | undefined;
   try {
     await resumeInFlight(ctx, { steps, report });
     await drainPending(ctx, { steps, report, now });
   } catch (error) {
-    if (!(error instanceof ServerUnavailable)) throw error;
-    stoppedBy = error.message;
+    if (error instanceof ServerUnavailable) stoppedBy = error.message;
+    else if (error instanceof LocalTrouble) trouble = error.message;
+    else if (!(error instanceof PassStopped)) throw error;
   } finally {
     await watcher.close();
   }
-  return report.result({ stoppedBy, unfinished: ctx.journal.inStates(UNFINISHED_STATES).length });
+  if (!stoppedBy && !trouble && !ctx.signal?.aborted) await tidyOrphans(ctx, report);
+  if (ctx.signal?.aborted) {
+    report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
+  }
+  const unfinished = ctx.journal.inStates(UNFINISHED_STATES).length;
+  return report.result({ stoppedBy, trouble, unfinished });
 }
 
 /** Exports a previous run left between delivery and the end: finish them first. */
@@ -76,11 +85,24 @@ async function resumeInFlight(
   options: { steps: ExportSteps; report: PassReport },
 ): Promise<void> {
   for (const record of ctx.journal.inStates(LEFT_IN_FLIGHT)) {
+    if (ctx.signal?.aborted) return;
     options.report.info(
       `Reprise de ${
         describe(record)
       } (état « ${record.state} » laissé par l'exécution précédente).`,
     );
     await options.steps.advance(record);
+  }
+}
+
+/** Copies of exports the journal forgot and Saxium no longer offers: archived (see `receipts.ts`). */
+async function tidyOrphans(ctx: PassContext, report: PassReport): Promise<void> {
+  const now = ctx.now ?? (() => new Date());
+  const archived = await archiveOrphans(ctx.folders, {
+    known: (id) => ctx.journal.get(id) !== undefined,
+    archiveName: (name) => freeName(ctx.folders.archive, `${archiveStamp(now())}-${name}`),
+  });
+  for (const name of archived) {
+    report.info(`${name} : déjà synchronisé d'après son reçu (journal perdu), archivé.`);
   }
 }

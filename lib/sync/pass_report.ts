@@ -116,10 +116,12 @@ export class PassReport {
 
   /**
    * The pass's outcome: `stoppedBy` is why Saxium could not be used (if it
-   * could not), `unfinished` how many exports the journal has half-way.
+   * could not), `trouble` what on this machine stopped it, `unfinished` how many exports the journal has half-way.
    */
-  result(options: { stoppedBy?: string; unfinished: number }): PassResult {
-    const status: PassStatus = options.stoppedBy !== undefined
+  result(options: { stoppedBy?: string; trouble?: string; unfinished: number }): PassResult {
+    const status: PassStatus = options.trouble !== undefined
+      ? "local_trouble"
+      : options.stoppedBy !== undefined
       ? "server_unavailable"
       : this.#counts.errors > 0 || this.#heldBack
       ? "export_errors"
@@ -127,7 +129,7 @@ export class PassReport {
     return {
       status,
       summary: { ...this.#counts, unfinished: options.unfinished },
-      message: options.stoppedBy,
+      message: options.trouble ?? options.stoppedBy,
       errors: [...this.#errors],
       elapsedMs: Math.round(this.elapsedMs()),
     };

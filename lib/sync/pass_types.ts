@@ -43,12 +43,17 @@ export interface PassContext {
   fileOps: FileOps;
   /** Backoff for transient file-system errors. */
   retry?: RetryOptions;
-  /** Stop taking new exports (Ctrl-C); the one in hand is finished. */
+  /**
+   * Ctrl-C: stop taking work; requests and waits are cut short (the client
+   * is given the same signal), and everything started stays resumable.
+   */
   signal?: AbortSignal;
   /** Test-only crash points. */
   failpoint?: (name: string) => void;
   /** How many exports are downloaded ahead while Batigest imports (default 16). */
   prefetch?: number;
+  /** How many downloads run at once (default 4). */
+  downloads?: number;
   /** How many published documents may wait in the import folder at once (default 2). */
   window?: number;
   /** The pass's one clock (time stamps, import deadlines); the system's by default. */
@@ -70,9 +75,14 @@ export interface PassSummary {
 /**
  * How a pass went, as a whole: `completed`, all fine; `export_errors`, at
  * least one export in error or a local problem held one back;
- * `server_unavailable`, Saxium could not be used (unreachable, refused).
+ * `server_unavailable`, Saxium could not be used (unreachable, refused);
+ * `local_trouble`, this machine stopped it (a full disk).
  */
-export type PassStatus = "completed" | "export_errors" | "server_unavailable";
+export type PassStatus =
+  | "completed"
+  | "export_errors"
+  | "server_unavailable"
+  | "local_trouble";
 
 /** How a pass ended. */
 export interface PassResult {

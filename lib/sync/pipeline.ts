@@ -17,10 +17,12 @@
  * @module
  */
 
-import type { ExportFile, ExportRecord, ExportState } from "./journal.ts";
+import { type ExportFile, type ExportRecord, type ExportState, REBUILT_FROM } from "./journal.ts";
 import { type PendingExport, SaxiumError } from "../saxium/client.ts";
 import type { ExportSteps } from "./export_steps.ts";
-import { describe, ServerUnavailable } from "./failures.ts";
+import { describe, PassStopped, ServerUnavailable } from "./failures.ts";
+import { readReceipt, stateFromFolders } from "./receipts.ts";
+import { loadSkippedIds, rememberSkippedId, skippedKey } from "./skipped_ids.ts";
 import { safeBaseName } from "./file_names.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
@@ -69,9 +71,11 @@ export interface DrainOptions {
 export async function drainPending(ctx: PassContext, options: DrainOptions): Promise<void> {
   const { steps, report, now } = options;
   const feed = new PendingFeed({
-    list: () => listPending(ctx, report),
+    list: (limit) => listPending(ctx, { report, limit }),
     limit: ctx.settings.batchSize,
     report,
+    skipped: new SkippedIds(ctx, report),
+    aside: () => steps.asideCount,
   });
   const ahead = ctx.prefetch ?? DEFAULT_PREFETCH;
   const window = ctx.window ?? DEFAULT_WINDOW;
@@ -125,43 +129,96 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
     for (const outcome of outcomes) unwrap(outcome);
   }
   work.rethrow();
-  if (ctx.signal?.aborted) report.info("Arrêt demandé : la passe s'arrête ici.");
 }
 
 /** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
-async function listPending(ctx: PassContext, report: PassReport): Promise<PendingExport[]> {
+async function listPending(
+  ctx: PassContext,
+  options: { report: PassReport; limit: number },
+): Promise<PendingExport[]> {
+  const { report } = options;
   try {
-    return await ctx.client.listPending(ctx.settings.batchSize);
+    return await ctx.client.listPending(options.limit);
   } catch (error) {
     if (!(error instanceof SaxiumError)) throw error;
+    if (error.kind === "aborted") throw new PassStopped();
     report.error(`Impossible d'obtenir la liste des exports en attente : ${error.message}`);
     throw new ServerUnavailable(error.message);
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Most exports asked for in one list, however many are passed over. */
+const MAX_LIST = 1_000;
+
+/**
+ * The one form of an export's id: trimmed, lower case. Saxium's ids are
+ * UUIDs, which it compares without case; the agent's memory (the journal,
+ * the receipts, the file names) must do the same.
+ */
+export function normalizeId(id: string): string {
+  return id.trim().toLowerCase();
+}
+
+/** Whether a (normalised) id is one Saxium should send: a UUID. */
+export function isValidId(id: string): boolean {
+  return UUID.test(id);
+}
+
+/**
+ * Ids Saxium should never send: reported once (ERROR line, hence an alert),
+ * remembered, and passed over quietly at the next passes.
+ */
+class SkippedIds {
+  #ctx: PassContext;
+  #report: PassReport;
+  #known?: Set<string>;
+
+  constructor(ctx: PassContext, report: PassReport) {
+    this.#ctx = ctx;
+    this.#report = report;
+  }
+
+  /** Notes an invalid id: reported the first time it is ever seen. */
+  note(item: PendingExport): void {
+    this.#known ??= loadSkippedIds(this.#ctx.folders);
+    const key = skippedKey(item.id);
+    const what = `identifiant « ${item.id.slice(0, 60)} » (référence « ${
+      item.documentReference.slice(0, 60)
+    } »)`;
+    if (this.#known.has(key)) {
+      this.#report.debug(`Export ignoré de nouveau : ${what} invalide.`);
+      return;
+    }
+    this.#known.add(key);
+    rememberSkippedId(this.#ctx.folders, item.id);
+    this.#report.heldBack();
+    this.#report.error(
+      `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
+        "Il ne sera plus signalé, et les exports suivants sont traités.",
+    );
+  }
+}
 
 /**
  * One offered export, up to the point where it is ready for delivery: new
  * ones are downloaded and checked, reported ones Saxium offers again start
- * over, archived ones are acknowledged again (never delivered again).
+ * over, archived ones are acknowledged again (never delivered again). One
+ * the journal does not know as published but whose receipt says it was
+ * (journal deleted, damaged, restored from a backup) is rebuilt from the
+ * receipt and the folders, never delivered again.
  */
 async function prepare(
   item: PendingExport,
   options: { ctx: PassContext; steps: ExportSteps; report: PassReport },
 ): Promise<ExportRecord | undefined> {
   const { ctx, steps, report } = options;
-  if (!UUID.test(item.id)) {
-    report.error(
-      `Export ignoré : identifiant « ${
-        item.id.slice(0, 60)
-      } » invalide (un UUID est attendu) ; signalez-le au support Saxium.`,
-    );
-    report.heldBack();
-    return undefined;
-  }
   const journal = ctx.journal;
   let record = journal.get(item.id);
+  if (!record || REBUILT_FROM.includes(record.state)) {
+    record = await fromReceipt(item, options) ?? record;
+  }
   if (record?.state === "archived") {
     await steps.reacknowledge(record);
     return undefined;
@@ -180,6 +237,24 @@ async function prepare(
     files: plannedFiles(ctx),
   });
   return await steps.advance(record, ["downloading"]);
+}
+
+/** The record rebuilt from the export's receipt, if it has one (see `receipts.ts`). */
+async function fromReceipt(
+  item: PendingExport,
+  options: { ctx: PassContext; report: PassReport },
+): Promise<ExportRecord | undefined> {
+  const { ctx, report } = options;
+  const receipt = await readReceipt(ctx.folders, item.id);
+  if (!receipt) return undefined;
+  const state = stateFromFolders(ctx.folders, receipt);
+  report.warning(
+    `L'export ${describe(receipt)} a déjà été déposé dans Batigest (reçu du ${
+      receipt.at.slice(0, 10)
+    }) mais le journal ne le savait plus (supprimé, endommagé ou restauré) : ` +
+      `il est repris là où les dossiers le montrent, sans être redéposé.`,
+  );
+  return ctx.journal.restore(receipt, state);
 }
 
 /** The files a new attempt will download: one per configured format, not named yet. */
@@ -276,20 +351,33 @@ class InFlight {
  * asking again mostly returns exports already in hand, which are skipped.
  */
 class PendingFeed {
-  #list: () => Promise<PendingExport[]>;
+  #list: (limit: number) => Promise<PendingExport[]>;
   #limit: number;
   #report: PassReport;
+  #skipped: SkippedIds;
+  #aside: () => number;
+  /** Invalid ids met in this pass: asked past, so they never starve the queue. */
+  #passedOver = new Set<string>();
   #items: PendingExport[] = [];
   #seen = new Set<string>();
   #listing?: Promise<Settled<number>>;
   #exhausted = false;
 
   constructor(
-    options: { list: () => Promise<PendingExport[]>; limit: number; report: PassReport },
+    options: {
+      list: (limit: number) => Promise<PendingExport[]>;
+      limit: number;
+      report: PassReport;
+      skipped: SkippedIds;
+      /** How many exports in hand wait aside (Saxium refused them): asked past too. */
+      aside: () => number;
+    },
   ) {
     this.#list = options.list;
     this.#limit = options.limit;
     this.#report = options.report;
+    this.#skipped = options.skipped;
+    this.#aside = options.aside;
   }
 
   /** The exports received so far, in the server's order. */
@@ -339,16 +427,29 @@ class PendingFeed {
     await this.#listing;
   }
 
+  /**
+   * Asks for one list, past the exports that cannot go on (invalid ids,
+   * exports set aside); keeps the new ones, each id once, in one form.
+   */
   async #fetch(): Promise<number> {
-    const page = await this.#list();
-    const fresh = page.filter((e) => !this.#seen.has(e.id));
-    for (const item of fresh) {
-      this.#seen.add(item.id);
-      this.#items.push(item);
+    const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#aside());
+    const page = await this.#list(limit);
+    let fresh = 0;
+    for (const raw of page) {
+      const id = normalizeId(raw.id);
+      if (this.#seen.has(id)) continue;
+      this.#seen.add(id);
+      if (!isValidId(id)) {
+        this.#passedOver.add(id);
+        this.#skipped.note(raw);
+        continue;
+      }
+      this.#items.push({ ...raw, id });
+      fresh++;
     }
-    if (fresh.length > 0) {
-      this.#report.debug(`${fresh.length} export(s) en attente reçus de Saxium.`);
-    } else if (page.length < this.#limit) this.#exhausted = true;
-    return fresh.length;
+    if (fresh > 0) {
+      this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
+    } else if (page.length < limit) this.#exhausted = true;
+    return fresh;
   }
 }

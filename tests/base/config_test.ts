@@ -45,8 +45,14 @@ Deno.test("defaults come from the contract, agent id from the host name", () => 
   assert.deepEqual(s.batigestImportDir, "C:\\Program Files\\Sage\\Batigest\\Import");
   assert.deepEqual(s.formats, ["xml"]);
   assert.deepEqual(
-    [s.pollIntervalSeconds, s.batchSize, s.importTimeoutSeconds, s.logRetentionDays],
-    [300, 50, 30, 30],
+    [
+      s.pollIntervalSeconds,
+      s.batchSize,
+      s.importTimeoutSeconds,
+      s.downloadIdleSeconds,
+      s.logRetentionDays,
+    ],
+    [300, 50, 30, 30, 30],
   );
   assert.deepEqual(s.logLevel, "INFO");
   assert.deepEqual(s.token, undefined);
@@ -124,6 +130,8 @@ Deno.test("numbers, formats and levels are validated with their range", () => {
     [{ "batch-size": "abc" }, "batchSize"],
     [{ "poll-interval": "5" }, "pollIntervalSeconds"],
     [{ "import-timeout": "1.5" }, "importTimeoutSeconds"],
+    [{ "download-idle": "2" }, "downloadIdleSeconds"],
+    [{ "download-idle": "3601" }, "downloadIdleSeconds"],
     [{ "formats": "pdf" }, "formats"],
     [{ "formats": "xml,xml" }, "formats"],
     [{ "log-level": "bavard" }, "logLevel"],

@@ -455,7 +455,7 @@ Deno.test("EXDEV: staging never renames across folders; the temporary file is wr
   }
 });
 
-Deno.test("full disk while staging: clear French error, exit 1, nothing half-delivered, the next pass delivers", async () => {
+Deno.test("full disk while staging: the pass stops as local trouble with the free space, nothing half-delivered, the next pass delivers", async () => {
   const b = await bench();
   try {
     const quote = b.addQuote("DV-DISQUE");
@@ -469,7 +469,8 @@ Deno.test("full disk while staging: clear French error, exit 1, nothing half-del
       },
     };
     const first = await b.pass(fullDisk);
-    assert.equal(first.status, "export_errors");
+    assert.equal(first.status, "local_trouble");
+    assert.match(first.message ?? "", /^disque plein \(.+ libres dans .+\) : libérez de la place/);
     const errors = b.lines.filter((l) => l.includes("[ERROR]"));
     assert.ok(errors.some((l) => l.includes("disque plein")), errors.join("\n"));
     assert.ok(!b.lines.some((l) => l.includes("No space left") && !l.includes("disque plein")));

@@ -86,6 +86,8 @@ export interface CrashReport {
   phases: Record<string, number>;
   /** Server requests the agent had to retry (evidence that the faults fired). */
   retries: number;
+  /** Times the journal was deleted between two runs. */
+  journalLosses: number;
   elapsedMs: number;
 }
 
@@ -102,6 +104,7 @@ export function emptyReport(): CrashReport {
     problems: [],
     phases: {},
     retries: 0,
+    journalLosses: 0,
     elapsedMs: 0,
   };
 }
@@ -120,6 +123,7 @@ export function addReport(total: CrashReport, part: CrashReport): CrashReport {
     total.phases[phase] = (total.phases[phase] ?? 0) + n;
   }
   total.retries += part.retries;
+  total.journalLosses += part.journalLosses;
   total.elapsedMs += part.elapsedMs;
   return total;
 }
@@ -147,6 +151,7 @@ export function formatReport(report: CrashReport): string {
     `${report.exports} exports`,
     `${report.runs} runs`,
     report.retries ? `${report.retries} server retries` : "",
+    report.journalLosses ? `${report.journalLosses} journals deleted` : "",
     phases ? `kills landed in: ${phases}` : "",
     `${(report.elapsedMs / 1000).toFixed(1)} s`,
   ].filter(Boolean).join("; ");
@@ -634,6 +639,34 @@ export interface RandomKillOptions {
   log?: (line: string) => void;
   /** Stop early (soak's Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Saxium's odd answers and the agent's lost memory at random (issue 12):
+   * 409/404 on acknowledgements, duplicate and case-flipped ids in lists,
+   * the journal deleted between two runs; true by default.
+   */
+  oddAnswers?: boolean;
+}
+
+/** Chance that the journal is deleted after a killed run, with odd answers on. */
+const JOURNAL_LOSS_RATE = 0.1;
+
+/** The odd answers of issue 12: acknowledgements answered 409 or 404 now and then. */
+export function oddAnswerFaults(): FaultRule[] {
+  return [
+    {
+      route: "mark-synced",
+      probability: 0.05,
+      fault: { status: 409, body: '{"success":false,"message":"Export déjà importé"}' },
+    },
+    { route: "mark-synced", probability: 0.05, fault: { status: 404 } },
+  ];
+}
+
+/** Deletes the journal (and its write-ahead files), as an administrator or a restore might. */
+export async function deleteJournal(world: World): Promise<void> {
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.remove(`${journalFile(world)}${suffix}`).catch(() => {});
+  }
 }
 
 /**
@@ -709,8 +742,13 @@ async function killWorld(
   const world = await makeWorld({ consumeDelayMs: 25, latencyMs: 8 });
   const formats: ("xml" | "csv")[] = options.index % 2 === 0 ? ["xml", "csv"] : ["xml"];
   const args = ["sync", "--once", "--formats", formats.join(",")];
-  const faults = randomFaults(options.faultRate ?? 0.2, options);
+  const odd = options.oddAnswers ?? true;
+  const faults = [
+    ...(odd ? oddAnswerFaults() : []),
+    ...randomFaults(options.faultRate ?? 0.2, options),
+  ];
   for (const rule of faults) world.saxium.addFault(rule);
+  if (odd) world.saxium.listQuirks = { duplicates: 0.2, caseFlips: 0.2 };
   const expected: Expectation[] = [];
   const runs: AgentRun[] = [];
   const batch = options.exportsPerBatch ?? 6;
@@ -750,6 +788,10 @@ async function killWorld(
         report.randomKills++;
         for (const phase of phasesSince(world, since)) {
           report.phases[phase] = (report.phases[phase] ?? 0) + 1;
+        }
+        if (odd && random() < JOURNAL_LOSS_RATE) {
+          await deleteJournal(world);
+          report.journalLosses++;
         }
       }
     }

@@ -90,6 +90,15 @@ export interface SaxiumSimulator {
   addFault(rule: FaultRule): void;
   /** Remove every fault rule. */
   clearFaults(): void;
+  /**
+   * Oddities of the pending list, changeable at any time: the chance that an
+   * export is listed twice (`duplicates`), that its id is listed in upper
+   * case (`caseFlips`), and items put at the head of every list (`head`,
+   * e.g. ids that are not UUIDs).
+   */
+  listQuirks: { duplicates?: number; caseFlips?: number; head?: Record<string, unknown>[] };
+  /** Downloads sent at this many bytes per second (in small chunks); unlimited when unset. */
+  downloadBytesPerSecond?: number;
   /** Release hanging requests, drop connections and stop listening. */
   close(): Promise<void>;
 }
@@ -148,11 +157,20 @@ export function startSaxiumSimulator(
 
   const links = new Map<number, Link>();
 
+  /** An export by id, without case, as Saxium's UUID column compares them. */
+  function find(id: string): SimExport | undefined {
+    return exports.get(id) ??
+      [...exports.values()].find((e) => e.id.toLowerCase() === id.toLowerCase());
+  }
+
   function takeFault(method: string, route: Route | undefined): FaultKind | undefined {
     for (const rule of faults) {
       if (rule.route && rule.route !== "any" && rule.route !== route?.name) continue;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
-      if (rule.exportId !== undefined && rule.exportId !== route?.exportId) continue;
+      if (
+        rule.exportId !== undefined &&
+        rule.exportId.toLowerCase() !== route?.exportId?.toLowerCase()
+      ) continue;
       if (rule.times !== undefined && rule.times <= 0) continue;
       if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
       if (rule.times !== undefined) rule.times--;
@@ -219,12 +237,17 @@ export function startSaxiumSimulator(
     if (!Number.isInteger(limit) || limit < 1) {
       return fail(400, "Paramètre limit invalide : un entier positif est attendu");
     }
-    const list = [...exports.values()]
+    const quirks = sim.listQuirks;
+    const pendingOnes = [...exports.values()]
       .filter((e) => e.status === "pending")
-      .sort((a, b) => compare(a.generatedAt, b.generatedAt) || compare(a.id, b.id))
-      .slice(0, limit)
-      .map((e) => ({
-        id: e.id,
+      .sort((a, b) => compare(a.generatedAt, b.generatedAt) || compare(a.id, b.id));
+    const withDuplicates = pendingOnes.flatMap((e) =>
+      Math.random() < (quirks.duplicates ?? 0) ? [e, e] : [e]
+    );
+    const items = [
+      ...(quirks.head ?? []),
+      ...withDuplicates.map((e) => ({
+        id: Math.random() < (quirks.caseFlips ?? 0) ? e.id.toUpperCase() : e.id,
         documentType: e.documentType,
         documentReference: e.documentReference,
         xmlFileUrl: e.files.xml ? `/api/batigest/exports/${e.id}/download?format=xml` : null,
@@ -232,12 +255,13 @@ export function startSaxiumSimulator(
         exportData: { metadata: { source: "Saxium", documentType: e.documentType } },
         generatedAt: e.generatedAt,
         retryCount: e.retryCount,
-      }));
-    return json(200, { success: true, data: list });
+      })),
+    ];
+    return json(200, { success: true, data: items.slice(0, limit) });
   }
 
   function download(id: string, format: string | null): Response {
-    const e = exports.get(id);
+    const e = find(id);
     if (!e) return fail(404, `Export ${id} introuvable`);
     if (format !== "xml" && format !== "csv") {
       return fail(400, "Paramètre format invalide : xml ou csv attendu");
@@ -245,12 +269,15 @@ export function startSaxiumSimulator(
     const bytes = e.files[format];
     if (!bytes) return fail(400, `L'export ${id} n'a pas de fichier ${format}`);
     e.downloadedAt ??= new Date().toISOString();
-    return new Response(bytes.slice(), {
-      headers: {
-        "content-type": format === "xml" ? "application/xml" : "text/csv",
-        "content-disposition": contentDisposition(`${e.documentReference}.${format}`),
+    return new Response(
+      sim.downloadBytesPerSecond ? throttled(bytes, sim.downloadBytesPerSecond) : bytes.slice(),
+      {
+        headers: {
+          "content-type": format === "xml" ? "application/xml" : "text/csv",
+          "content-disposition": contentDisposition(`${e.documentReference}.${format}`),
+        },
       },
-    });
+    );
   }
 
   function markSynced(id: string, body: unknown): Response {
@@ -258,13 +285,13 @@ export function startSaxiumSimulator(
     if (!isObject(b) || typeof b.exportId !== "string" || !UUID.test(b.exportId)) {
       return fail(400, "Données invalides : exportId doit être un UUID");
     }
-    if (b.exportId !== id) {
+    if (b.exportId.toLowerCase() !== id.toLowerCase()) {
       return fail(400, "Données invalides : exportId ne correspond pas à l'URL");
     }
     if (typeof b.batigestReference !== "string") {
       return fail(400, "Données invalides : batigestReference doit être une chaîne");
     }
-    const e = exports.get(id);
+    const e = find(id);
     if (!e) return fail(404, `Export ${id} introuvable`);
     e.status = "imported";
     e.syncedCount++;
@@ -277,7 +304,7 @@ export function startSaxiumSimulator(
     if (!isObject(b) || typeof b.errorMessage !== "string") {
       return fail(400, "Données invalides : errorMessage doit être une chaîne");
     }
-    const e = exports.get(id);
+    const e = find(id);
     if (!e) return fail(404, `Export ${id} introuvable`);
     e.status = "error";
     e.retryCount++;
@@ -350,7 +377,8 @@ export function startSaxiumSimulator(
   }
 
   const port = (listener.addr as Deno.NetAddr).port;
-  return Promise.resolve({
+  const sim: SaxiumSimulator = {
+    listQuirks: {},
     url: `http://127.0.0.1:${port}`,
     port,
     exports,
@@ -391,6 +419,21 @@ export function startSaxiumSimulator(
       for (const link of active) link.close();
       await server.finished;
       await Promise.all(active.map((link) => link.closed));
+    },
+  };
+  return Promise.resolve(sim);
+}
+
+/** A body sent `perSecond` bytes a second, in chunks of a tenth of that (at least 1 KB). */
+function throttled(bytes: Uint8Array, perSecond: number): ReadableStream<Uint8Array> {
+  const chunk = Math.max(1024, Math.floor(perSecond / 10));
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      await new Promise((resolve) => setTimeout(resolve, (chunk / perSecond) * 1000));
+      controller.enqueue(bytes.slice(offset, offset + chunk));
+      offset += chunk;
     },
   });
 }

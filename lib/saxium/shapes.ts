@@ -1,0 +1,102 @@
+/**
+ * What Saxium's answers look like and what the agent sends it: the exports
+ * of the pending list, the queue figures, the bodies of mark-synced and
+ * mark-error, and the zod schemas that check answers before anything trusts
+ * them. One owner for the wire format of `saxium-api.md`, apart from how the
+ * bytes travel (`client.ts`).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { DocumentFormat } from "../base/config.ts";
+
+/** An export waiting for the agent, as listed by the pending route. */
+export interface PendingExport {
+  id: string;
+  documentType: string;
+  documentReference: string;
+  generatedAt?: string;
+  retryCount: number;
+}
+
+/** The server's `/api/batigest/status` figures. */
+export interface ServerStatus {
+  pending: number;
+  ready: number;
+  downloaded: number;
+  imported: number;
+  errors: number;
+  lastSync: string | null;
+  queueHealth: string;
+}
+
+/** Where and how `downloadTo` writes a document. */
+export interface DownloadOptions {
+  format: DocumentFormat;
+  /** File to create or truncate. */
+  path: string;
+}
+
+/** What the agent reports when Batigest consumed a document. */
+export interface MarkSyncedBody {
+  batigestReference: string;
+  /** ISO 8601. */
+  importedAt: string;
+}
+
+/** What the agent reports when a document failed. */
+export interface MarkErrorBody {
+  /** One line a person can act on. */
+  errorMessage: string;
+  /** The failing stage (download, check, delivery...). */
+  stage?: string;
+  code?: string;
+}
+
+const PendingItem = z.object({
+  id: z.string().min(1),
+  documentType: z.string(),
+  documentReference: z.string(),
+  generatedAt: z.string().nullish().transform((v) => v ?? undefined),
+  retryCount: z.number().int().min(0).default(0),
+});
+
+/** The pending list's items. */
+export const PendingList = z.array(PendingItem);
+
+/** The status route's `data`. */
+export const Status = z.object({
+  pending: z.number(),
+  ready: z.number(),
+  downloaded: z.number(),
+  imported: z.number(),
+  errors: z.number(),
+  lastSync: z.string().nullable(),
+  queueHealth: z.string(),
+});
+
+/** What `parseJson` returns for a text that is not JSON. */
+export const NOT_JSON: unique symbol = Symbol("not JSON");
+
+/** The JSON value of `text`, or `NOT_JSON`. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** Whether a value is a plain JSON object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The first problem zod found, in French. */
+export function issueOf(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return "forme inconnue";
+  const at = first.path.length ? first.path.join(".") : "racine";
+  return `champ ${at} : ${first.message}`;
+}

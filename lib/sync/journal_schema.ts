@@ -1,0 +1,130 @@
+/**
+ * Opening the journal's database: the pragmas (WAL, how durable a commit
+ * is), the schema and its upgrades (events backfilled, the `aside` column,
+ * ids in lower case), and, on request, a check that the file can be trusted.
+ * Kept apart from `journal.ts`, which says what the records mean.
+ *
+ * A damaged database (not a database, malformed pages) is refused with
+ * `JournalDamaged`: the agent never works from a journal it cannot trust.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { backfillEvents } from "./journal_history.ts";
+
+/** The journal's file cannot be trusted (not a database, malformed pages). */
+export class JournalDamaged extends Error {
+  /** `detail` is SQLite's own text, for the DEBUG log. */
+  constructor(readonly path: string, readonly detail: string) {
+    super(`journal de l'agent endommagé (${path})`);
+    this.name = "JournalDamaged";
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS exports (
+  id TEXT PRIMARY KEY,
+  reference TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  base_name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  files TEXT NOT NULL,
+  error TEXT,
+  error_stage TEXT,
+  attempts INTEGER NOT NULL DEFAULT 1,
+  delivered_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exports_state ON exports(state);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  export_id TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  document_type TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  attempt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  exit_code INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  message TEXT
+);
+`;
+
+/**
+ * The one French line about a damaged journal: what happened, what to do.
+ * Rebuilding is safe: the receipts keep what was delivered.
+ */
+export function journalDamagedLine(path: string): string {
+  return `Le journal de l'agent (${path}) est endommagé et n'est plus fiable : rien n'a été fait. ` +
+    "Renommez-le (par exemple en journal-endommage.db) puis relancez : l'agent en crée un neuf " +
+    "et se sert des reçus du dossier State\\receipts pour ne jamais redéposer un document.";
+}
+
+/** An opened database, and its write-ahead log when it has one. */
+export interface OpenedDatabase {
+  db: DatabaseSync;
+  walPath?: string;
+}
+
+/**
+ * Opens (and creates or upgrades) the journal's database at `path`. With
+ * `verify`, SQLite's quick check runs first and a damaged file throws
+ * `JournalDamaged`.
+ */
+export function openDatabase(path: string, options: { verify: boolean }): OpenedDatabase {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    if (options.verify) {
+      const rows = db.prepare("PRAGMA quick_check(1)").all() as { quick_check: string }[];
+      const verdict = rows.map((r) => Object.values(r)[0]).join(" ");
+      if (verdict !== "ok") throw new JournalDamaged(path, verdict);
+    }
+    return setUp(db, path);
+  } catch (error) {
+    db?.close();
+    const text = error instanceof Error ? error.message : String(error);
+    if (/not a database|malformed|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(text)) {
+      throw new JournalDamaged(path, text);
+    }
+    throw error;
+  }
+}
+
+function setUp(db: DatabaseSync, path: string): OpenedDatabase {
+  let walPath: string | undefined;
+  const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as {
+    journal_mode: string;
+  };
+  if (journal_mode === "wal") {
+    walPath = `${path}-wal`;
+    db.exec("PRAGMA synchronous = NORMAL;");
+  } else {
+    // No write-ahead log (in memory, or a file system without it): every
+    // commit then reaches the disk by itself, and `flush` has nothing to do.
+    db.exec("PRAGMA synchronous = FULL;");
+  }
+  db.exec("PRAGMA busy_timeout = 5000;");
+  const hadEvents = db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+  ).get() !== undefined;
+  db.exec(SCHEMA);
+  if (!hadEvents) backfillEvents(db);
+  const columns = db.prepare("PRAGMA table_info(exports)").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "aside")) {
+    db.exec("ALTER TABLE exports ADD COLUMN aside TEXT");
+  }
+  // Ids are compared in lower case since issue 12; older records follow
+  // (a record whose lower-case twin exists is left as it is).
+  db.exec("UPDATE OR IGNORE exports SET id = lower(id) WHERE id <> lower(id)");
+  return { db, walPath };
+}

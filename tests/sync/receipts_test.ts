@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import {
+  createWorkFolders,
+  stagingPath,
+  toImportPath,
+  withdrawnPath,
+  workFolders,
+} from "../../lib/base/work_folders.ts";
+import {
+  archiveOrphans,
+  readReceipt,
+  type Receipt,
+  removeReceipt,
+  stateFromFolders,
+  writeReceipt,
+} from "../../lib/sync/receipts.ts";
+import { Journal, JournalError } from "../../lib/sync/journal.ts";
+
+const ID = "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
+
+async function world() {
+  const root = await Deno.makeTempDir({ prefix: "saxium-receipts-" });
+  const folders = workFolders({
+    workDir: nodePath.join(root, "work"),
+    batigestImportDir: nodePath.join(root, "import"),
+  });
+  createWorkFolders(folders);
+  await Deno.mkdir(folders.importDir);
+  const receipt: Receipt = {
+    id: ID,
+    reference: "DV-1",
+    documentType: "devis_client",
+    baseName: "DV-1",
+    files: [{ format: "xml", importName: "DV-1.xml" }],
+    at: "2026-01-02T03:04:05.000Z",
+  };
+  return { root, folders, receipt };
+}
+
+Deno.test("a receipt is written, read back and removed; a missing or cut one reads as none", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    assert.equal(await readReceipt(folders, ID), undefined);
+    await writeReceipt(folders, receipt);
+    assert.deepEqual(await readReceipt(folders, ID), receipt);
+    await Deno.writeTextFile(nodePath.join(folders.state, "receipts", `${ID}.json`), '{"id":');
+    assert.equal(await readReceipt(folders, ID), undefined);
+    await removeReceipt(folders, ID);
+    await removeReceipt(folders, ID); // twice is fine
+    assert.equal(await readReceipt(folders, ID), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the folders tell where a published export stands: waiting or withdrawn, staged, consumed", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    assert.equal(stateFromFolders(folders, receipt), "consumed");
+    await Deno.writeTextFile(stagingPath(folders, ID, "xml"), "x");
+    assert.equal(stateFromFolders(folders, receipt), "staged");
+    await Deno.writeTextFile(nodePath.join(folders.importDir, "DV-1.xml"), "x");
+    assert.equal(stateFromFolders(folders, receipt), "delivered");
+    await Deno.remove(nodePath.join(folders.importDir, "DV-1.xml"));
+    await Deno.remove(stagingPath(folders, ID, "xml"));
+    await Deno.writeTextFile(withdrawnPath(folders, ID, "xml"), "x");
+    assert.equal(stateFromFolders(folders, receipt), "delivered");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the journal rebuilds a record from a receipt only before publication, never over a later state", () => {
+  const journal = new Journal(":memory:");
+  const base = {
+    id: ID,
+    reference: "DV-1",
+    documentType: "devis_client",
+    baseName: "DV-1",
+    files: [{ format: "xml" as const, importName: "DV-1.xml" }],
+  };
+  assert.equal(journal.restore(base, "consumed").state, "consumed");
+  assert.throws(() => journal.restore(base, "delivered"), JournalError);
+  const other = { ...base, id: "1b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d" };
+  journal.begin({ ...other, files: [{ format: "xml", importName: "" }] });
+  assert.equal(journal.restore(other, "delivered").state, "delivered");
+  assert.throws(() => journal.restore(other, "downloading"), JournalError);
+  journal.close();
+});
+
+Deno.test("a copy left in ToImport by an export the journal forgot goes to Archive when its receipt says delivered", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    await Deno.writeTextFile(toImportPath(folders, ID, "xml"), "x");
+    const stranger = "1b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
+    await Deno.writeTextFile(toImportPath(folders, stranger, "xml"), "x");
+    assert.deepEqual(
+      await archiveOrphans(folders, { known: () => false, archiveName: (n) => `A-${n}` }),
+      [],
+      "no receipt, nothing archived",
+    );
+    await writeReceipt(folders, receipt);
+    assert.deepEqual(
+      await archiveOrphans(folders, { known: (id) => id === ID, archiveName: (n) => `A-${n}` }),
+      [],
+      "known to the journal: the pass deals with it",
+    );
+    assert.deepEqual(
+      await archiveOrphans(folders, { known: () => false, archiveName: (n) => `A-${n}` }),
+      ["DV-1.xml"],
+    );
+    assert.deepEqual([...Deno.readDirSync(folders.archive)].map((e) => e.name), ["A-DV-1.xml"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
