@@ -98,7 +98,7 @@ export class PassReport {
     const perExport = (now - this.#startedAt) / done;
     const left = formatDuration(perExport * (total - done));
     this.#log.info(
-      `Progression : ${done}/${total} exports traités (${
+      `Progression : ${done} exports traités sur ${total} connus (${
         plural(this.#counts.synced, "synchronisé")
       }, ${this.#counts.errors} en erreur) ; reste environ ${left}.`,
     );

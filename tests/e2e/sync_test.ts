@@ -391,7 +391,7 @@ Deno.test("a backlog says where it stands, and the closing line its time and pac
     assert.ok(progress.length >= 2, run.stdout);
     assert.match(
       progress[0],
-      /\[INFO\] Progression : 25\/\d+ exports traités \(25 synchronisés, 0 en erreur\) ; reste environ \d+ (s|min)\.$/,
+      /\[INFO\] Progression : 25 exports traités sur \d+ connus \(25 synchronisés, 0 en erreur\) ; reste environ \d+ (s|min)\.$/,
     );
     assert.match(
       run.stdout,

@@ -32,11 +32,11 @@ Deno.test("progress: a line every 25 exports on a backlog, with what is left", a
     assert.equal(progress.length, 2, lines.join("\n"));
     assert.match(
       progress[0],
-      /\[INFO\] Progression : 25\/120 exports traités \(24 synchronisés, 1 en erreur\) ; reste environ 10 s\.$/,
+      /\[INFO\] Progression : 25 exports traités sur 120 connus \(24 synchronisés, 1 en erreur\) ; reste environ 10 s\.$/,
     );
     assert.match(
       progress[1],
-      /Progression : 50\/120 exports traités \(48 synchronisés, 2 en erreur\)/,
+      /Progression : 50 exports traités sur 120 connus \(48 synchronisés, 2 en erreur\)/,
     );
   });
 });
@@ -50,8 +50,8 @@ Deno.test("progress: every 10 s on a slow backlog; none for a short pass or at t
     }
     const progress = lines.filter((l) => l.includes("Progression"));
     assert.deepEqual(progress.map((l) => l.replace(/^.*Progression : /, "")), [
-      "3/8 exports traités (3 synchronisés, 0 en erreur) ; reste environ 20 s.",
-      "6/8 exports traités (6 synchronisés, 0 en erreur) ; reste environ 8 s.",
+      "3 exports traités sur 8 connus (3 synchronisés, 0 en erreur) ; reste environ 20 s.",
+      "6 exports traités sur 8 connus (6 synchronisés, 0 en erreur) ; reste environ 8 s.",
     ]);
     assert.equal(report.result({ unfinished: 0 }).elapsedMs, 32_000);
   });
