@@ -34,6 +34,8 @@ export interface Settings {
   pollIntervalSeconds: number;
   batchSize: number;
   importTimeoutSeconds: number;
+  /** Hours a published document may wait before it is taken back even without evidence that Batigest refused it. */
+  batigestRefusalHours: number;
   logRetentionDays: number;
   logLevel: LogLevel;
   proxy?: string;
@@ -73,6 +75,7 @@ export const DEFAULTS = {
   pollIntervalSeconds: 300,
   batchSize: 50,
   importTimeoutSeconds: 30,
+  batigestRefusalHours: 72,
   logRetentionDays: 30,
   logLevel: "INFO" as LogLevel,
 } as const;
@@ -111,6 +114,7 @@ const FILE_KEYS: ReadonlySet<string> = new Set([
   "pollIntervalSeconds",
   "batchSize",
   "importTimeoutSeconds",
+  "batigestRefusalHours",
   "logRetentionDays",
   "logLevel",
   "proxy",
@@ -122,6 +126,7 @@ const RANGES: Record<string, [number, number]> = {
   pollIntervalSeconds: [10, 86_400],
   batchSize: [1, 500],
   importTimeoutSeconds: [1, 3_600],
+  batigestRefusalHours: [1, 8_760],
   logRetentionDays: [1, 3_650],
 };
 
@@ -207,6 +212,7 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     pollIntervalSeconds: integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
     batchSize: integer("batchSize", pick("batchSize")),
     importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
+    batigestRefusalHours: integer("batigestRefusalHours", pick("batigestRefusalHours")),
     logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
@@ -406,7 +412,12 @@ function formats(value: unknown): DocumentFormat[] {
 }
 
 function integer(
-  setting: "pollIntervalSeconds" | "batchSize" | "importTimeoutSeconds" | "logRetentionDays",
+  setting:
+    | "pollIntervalSeconds"
+    | "batchSize"
+    | "importTimeoutSeconds"
+    | "batigestRefusalHours"
+    | "logRetentionDays",
   value: unknown,
 ): number {
   if (value === undefined) return DEFAULTS[setting];

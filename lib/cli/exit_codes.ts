@@ -12,4 +12,6 @@ export const EXIT = {
   config: 2,
   unreachable: 3,
   locked: 4,
+  /** Batigest is not importing (closed?): nothing in error, nothing lost, the next pass resumes. */
+  batigestInactive: 5,
 } as const;

@@ -38,8 +38,9 @@ de Batigest, attend leur import, puis les confirme à Saxium et les archive.
   --formats xml,csv           formats à déposer
   --poll-interval SECONDES    intervalle entre deux passes sans --once
 
-Codes de sortie : 0 terminé, 1 au moins un export en erreur, 2 configuration,
-3 Saxium injoignable ou accès refusé, 4 une autre instance est en cours.`;
+Codes de sortie : 0 terminé, 1 au moins un export en erreur, 2 configuration ou
+dossier inutilisable, 3 Saxium injoignable ou accès refusé, 4 une autre instance
+est en cours, 5 Batigest n'importe pas (fermé ?) : rien en erreur, rien de perdu.`;
 
 /** Runs `sync`; returns the exit code. */
 export async function syncCommand(args: string[], ctx: CommandContext): Promise<number> {
@@ -124,13 +125,13 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     journal,
     log,
     folders: workFolders(settings),
-    fileOps: realFileOps,
+    fileOps: ctx.fileOps ?? realFileOps,
     signal: ctx.signal,
     failpoint: ctx.failpoint,
     now: ctx.now,
   });
   const exitCode = EXIT_OF[result.status];
-  log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
+  log.write(conclusionLevel(result), conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
@@ -148,6 +149,8 @@ const EXIT_OF: Record<PassStatus, number> = {
   completed: EXIT.ok,
   export_errors: EXIT.exportErrors,
   server_unavailable: EXIT.unreachable,
+  batigest_inactive: EXIT.batigestInactive,
+  folder_unusable: EXIT.config,
 };
 
 /** The one line that says how the pass went. */
@@ -160,10 +163,20 @@ export function conclusion(result: PassResult): string {
   if (result.status === "server_unavailable") {
     return `${head} Saxium injoignable ou accès refusé (${result.message}) ; rien n'est perdu, la prochaine passe reprendra.`;
   }
+  if (result.status === "batigest_inactive") return `${head} ${result.message}`;
+  if (result.status === "folder_unusable") {
+    return `${head} Dossier inutilisable : voir la ligne ERROR ci-dessus ; rien n'est perdu.`;
+  }
   if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;
+}
+
+/** The level of the conclusion: Batigest closed is a WARNING (normal life), a failure an ERROR. */
+function conclusionLevel(result: PassResult): "INFO" | "WARNING" | "ERROR" {
+  if (result.status === "completed") return "INFO";
+  return result.status === "batigest_inactive" ? "WARNING" : "ERROR";
 }
 
 function checkImportFolder(settings: Settings): void {

@@ -21,14 +21,10 @@
 
 import nodePath from "node:path";
 import { checkDocumentFile } from "./document_check.ts";
-import {
-  type FolderWatcher,
-  NameTakenError,
-  publish,
-  stage,
-  waitForConsumption,
-  withdraw,
-} from "./delivery.ts";
+import { type FolderWatcher, NameTakenError, publish, stage } from "./delivery.ts";
+import type { BatigestWatch } from "./batigest_watch.ts";
+import { FolderUnusable } from "./folder_guard.ts";
+import { awaitImport } from "./import_wait.ts";
 import { uniqueFileName } from "./file_names.ts";
 import { withTransientRetry } from "../base/fs_retry.ts";
 import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
@@ -52,8 +48,10 @@ import type { PassReport } from "./pass_report.ts";
 export interface ExportStepsOptions {
   /** The pass's log and tally. */
   report: PassReport;
-  /** Watches Batigest's import folder while a document waits to be imported. */
+  /** Wakes a wait when Batigest's import folder changes. */
   watcher: FolderWatcher;
+  /** What the pass sees of Batigest: documents taken, evidence, inactivity. */
+  watch: BatigestWatch;
   /** The pass's clock. */
   now: () => Date;
 }
@@ -63,8 +61,8 @@ export class ExportSteps {
   #ctx: PassContext;
   #report: PassReport;
   #watcher: FolderWatcher;
+  #watch: BatigestWatch;
   #now: () => Date;
-  #clockStart = new Map<string, number>();
   #publishedHere = new Set<string>();
   /** Exports staged by this pass (their temporary files cannot have been renamed yet). */
   #stagedHere = new Set<string>();
@@ -76,12 +74,13 @@ export class ExportSteps {
     this.#ctx = ctx;
     this.#report = options.report;
     this.#watcher = options.watcher;
+    this.#watch = options.watch;
     this.#now = options.now;
   }
 
-  /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
-  startClockAt(id: string, epochMs: number): void {
-    this.#clockStart.set(id, epochMs);
+  /** Batigest was found inactive in this pass: nothing more is published. */
+  get batigestInactive(): boolean {
+    return this.#watch.inactiveSince !== undefined;
   }
 
   /**
@@ -102,7 +101,7 @@ export class ExportSteps {
       }
       return record;
     } catch (error) {
-      if (error instanceof ServerUnavailable) throw error;
+      if (error instanceof ServerUnavailable || error instanceof FolderUnusable) throw error;
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;
@@ -219,6 +218,8 @@ export class ExportSteps {
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
+    if (this.batigestInactive) return record; // stays staged for a later pass
+    this.#watch.ensureMark({ documentsWaiting: false });
     // The journal must say `staged`, on disk, before a name Batigest sees.
     await this.#ctx.journal.flush(record.id);
     for (const file of record.files) {
@@ -251,6 +252,10 @@ export class ExportSteps {
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
+    this.#watch.track(
+      record.id,
+      record.files.map((f) => nodePath.join(folders.importDir, f.importName)),
+    );
     this.#report.debug(
       `Export ${describe(record)} déposé dans Batigest : ${
         record.files.map((f) => f.importName).join(", ")
@@ -260,56 +265,28 @@ export class ExportSteps {
     return next;
   }
 
-  /** Waits for Batigest to take the files; withdraws them if it does not in time. */
+  /**
+   * Waits for Batigest to take the files (`import_wait.ts`): imported, taken
+   * back on evidence that Batigest refused it, or left waiting in the folder
+   * for the next pass (Batigest inactive).
+   */
   async #awaitImport(record: ExportRecord): Promise<ExportRecord> {
     const { folders, settings, fileOps, retry } = this.#ctx;
-    const files = record.files.map((f) => ({
-      name: f.importName,
-      path: nodePath.join(folders.importDir, f.importName),
-      withdrawnPath: withdrawnPath(folders, record.id, f.format),
-    }));
-    // A withdrawal interrupted by a crash left its marker: not imported.
-    // (Only a document published by an earlier run can have one.)
-    let timedOut = false;
-    if (!this.#publishedHere.has(record.id)) {
-      for (const file of files) timedOut ||= exists(file.withdrawnPath);
-    }
-    if (!timedOut) {
-      const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
-      const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
-      const outcome = await waitForConsumption(files.map((f) => f.path), {
-        deadline: clockStart + settings.importTimeoutSeconds * 1000,
-        watcher: this.#watcher,
-        now: () => this.#now().getTime(),
-      });
-      timedOut = outcome === "timeout";
-    }
-    if (timedOut) {
-      const withdrawn: string[] = [];
-      for (const file of files) {
-        if (
-          exists(file.withdrawnPath) ||
-          (await withdraw(file.path, { withdrawnPath: file.withdrawnPath, fileOps, retry })) ===
-            "withdrawn"
-        ) {
-          withdrawn.push(file.name);
-          this.#failpoint("after-withdraw");
-        }
-      }
-      if (withdrawn.length > 0) {
-        const partial = withdrawn.length < files.length
-          ? ` (les autres fichiers du document ont été importés)`
-          : "";
-        return this.#fail(record, {
-          stage: "import",
-          reason:
-            `Batigest n'a pas importé ${
-              withdrawn.join(", ")
-            } en ${settings.importTimeoutSeconds} s${partial} : ` +
-            `vérifiez que Batigest est ouvert et que son import automatique est actif, puis relancez l'export dans Saxium. ` +
-            `Le fichier a été retiré du dossier d'import.`,
-        });
-      }
+    const outcome = await awaitImport(record, {
+      settings,
+      folders,
+      fileOps,
+      retry,
+      watch: this.#watch,
+      watcher: this.#watcher,
+      now: this.#now,
+      publishedHere: this.#publishedHere.has(record.id),
+      warn: (message) => this.#report.warning(`Export ${describe(record)} : ${message}`),
+      failpoint: this.#ctx.failpoint,
+    });
+    if (outcome.kind === "waiting") return record;
+    if (outcome.kind === "refused") {
+      return this.#fail(record, { stage: "import", reason: outcome.reason });
     }
     const next = this.#ctx.journal.setState(record.id, "consumed");
     this.#report.debug(`Export ${describe(record)} importé par Batigest.`);

@@ -69,18 +69,31 @@ export class PassReport {
 
   /**
    * The pass's outcome: `stoppedBy` is why Saxium could not be used (if it
-   * could not), `unfinished` how many exports the journal has half-way.
+   * could not), `folderProblem` why a folder could not, `batigestInactive`
+   * the line saying Batigest stopped importing, `unfinished` how many exports
+   * the journal has half-way.
    */
-  result(options: { stoppedBy?: string; unfinished: number }): PassResult {
+  result(
+    options: {
+      stoppedBy?: string;
+      folderProblem?: string;
+      batigestInactive?: string;
+      unfinished: number;
+    },
+  ): PassResult {
     const status: PassStatus = options.stoppedBy !== undefined
       ? "server_unavailable"
+      : options.folderProblem !== undefined
+      ? "folder_unusable"
       : this.#counts.errors > 0 || this.#heldBack
       ? "export_errors"
+      : options.batigestInactive !== undefined
+      ? "batigest_inactive"
       : "completed";
     return {
       status,
       summary: { ...this.#counts, unfinished: options.unfinished },
-      message: options.stoppedBy,
+      message: options.stoppedBy ?? options.folderProblem ?? options.batigestInactive,
       errors: [...this.#errors],
     };
   }

@@ -71,6 +71,7 @@ async function bench(
     pollIntervalSeconds: 300,
     batchSize: 50,
     importTimeoutSeconds: options.importTimeoutSeconds ?? 20,
+    batigestRefusalHours: 72,
     logRetentionDays: 30,
     logLevel: "DEBUG",
   };
