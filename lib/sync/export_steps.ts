@@ -66,6 +66,10 @@ export class ExportSteps {
   #publishedHere = new Set<string>();
   /** Exports staged by this pass (their temporary files cannot have been renamed yet). */
   #stagedHere = new Set<string>();
+  /** Exports being walked through their steps now. */
+  #inHand = new Set<string>();
+  /** Exports walked in this pass, finished or not. */
+  #walked = new Set<string>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
   #reservedNames = new Set<string>();
 
@@ -76,6 +80,11 @@ export class ExportSteps {
     this.#watcher = options.watcher;
     this.#watch = options.watch;
     this.#now = options.now;
+  }
+
+  /** Whether this pass has walked export `id` (it does not try it again). */
+  walked(id: string): boolean {
+    return this.#walked.has(id);
   }
 
   /** Batigest was found inactive in this pass: nothing more is published. */
@@ -92,6 +101,11 @@ export class ExportSteps {
     start: ExportRecord,
     phase: readonly ExportState[] = UNFINISHED_STATES,
   ): Promise<ExportRecord | undefined> {
+    // One walk per export at a time: a document resumed from an earlier run
+    // may be offered again by Saxium while it is still being waited for.
+    if (this.#inHand.has(start.id)) return undefined;
+    this.#inHand.add(start.id);
+    this.#walked.add(start.id);
     let record = start;
     try {
       while (phase.includes(record.state)) {
@@ -105,6 +119,8 @@ export class ExportSteps {
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;
+    } finally {
+      this.#inHand.delete(start.id);
     }
   }
 

@@ -76,10 +76,17 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
   let folderProblem: string | undefined;
   try {
     const waiting = resumeWaiting(ctx, { steps, report, watch });
-    await resumeInFlight(ctx, { steps, report, states: LEFT_AFTER_BATIGEST });
+    await resumeInFlight(ctx, {
+      steps,
+      report,
+      records: ctx.journal.inStates(LEFT_AFTER_BATIGEST),
+    });
+    const leftStaged = ctx.journal.inStates(["staged"]);
     await drainPending(ctx, { steps, report, now, waiting });
     if (!steps.batigestInactive && !ctx.signal?.aborted) {
-      await resumeInFlight(ctx, { steps, report, states: ["staged"] }); // not offered again
+      // Staged by an earlier run and not offered again by Saxium in this pass.
+      const records = leftStaged.filter((r) => !steps.walked(r.id));
+      await resumeInFlight(ctx, { steps, report, records });
     }
   } catch (error) {
     if (error instanceof ServerUnavailable) stoppedBy = error.message;
@@ -142,16 +149,18 @@ function resumeWaiting(
         describe(record)
       } : il attend dans le dossier d'import de Batigest depuis l'exécution précédente.`,
     );
-    return options.steps.advance(record).then(() => performance.now());
+    const waited = options.steps.advance(record).then(() => performance.now());
+    waited.catch(() => {}); // a folder that stops the pass: seen where the pipeline awaits it
+    return waited;
   });
 }
 
-/** Exports a previous run left in `states`: finish them. */
+/** Exports a previous run left in flight: finish them. */
 async function resumeInFlight(
-  ctx: PassContext,
-  options: { steps: ExportSteps; report: PassReport; states: readonly ExportState[] },
+  _ctx: PassContext,
+  options: { steps: ExportSteps; report: PassReport; records: readonly ExportRecord[] },
 ): Promise<void> {
-  for (const record of ctx.journal.inStates(options.states)) {
+  for (const record of options.records) {
     options.report.info(
       `Reprise de ${
         describe(record)

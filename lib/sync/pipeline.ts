@@ -207,14 +207,13 @@ class EarlyStages {
   /** Stages export `id` once it is prepared, if it is then ready. */
   start(id: string, prepared: Promise<Settled<ExportRecord | undefined>>): void {
     if (this.#stages.has(id)) return;
-    this.#stages.set(
-      id,
-      prepared.then((outcome) =>
-        "value" in outcome && outcome.value?.state === "ready"
-          ? this.#steps.advance(outcome.value, ["ready"])
-          : undefined
-      ),
+    const staging = prepared.then((outcome) =>
+      "value" in outcome && outcome.value?.state === "ready"
+        ? this.#steps.advance(outcome.value, ["ready"])
+        : undefined
     );
+    staging.catch(() => {}); // a folder that stops the pass: seen by `take` or `settled`
+    this.#stages.set(id, staging);
   }
 
   /** Stages a ready export, or waits for the staging started early for it. */

@@ -175,7 +175,11 @@ Deno.test("Batigest stopped: the document waits in its folder, nothing in error,
     assert.equal((await sync(world, runs, "--import-timeout", "1")).code, 0);
     assert.equal(world.batigest.ledger.length, 1);
     assert.equal(world.saxium.exports.get(quote.id)!.status, "imported");
-    assert.deepEqual(await listFiles(world.importDir), [], "plus rien n'attend, la marque est retirée");
+    assert.deepEqual(
+      await listFiles(world.importDir),
+      [],
+      "plus rien n'attend, la marque est retirée",
+    );
   });
 });
 
