@@ -29,6 +29,12 @@ export interface BatigestMemory {
   lastImportAt?: string;
   /** The id written in the import folder's mark. */
   folderMark?: string;
+  /**
+   * Documents still waiting that Batigest was seen passing by (a document
+   * published after them taken while they stayed): export id → ISO 8601 of
+   * the first such sight. The evidence outlives the pass that saw it.
+   */
+  passedBy?: Record<string, string>;
 }
 
 /** Where the memory is kept. */
@@ -46,6 +52,11 @@ export function readBatigestMemory(folders: Pick<WorkFolders, "state">): Batiges
       inactiveSince: text(parsed.inactiveSince),
       lastImportAt: text(parsed.lastImportAt),
       folderMark: text(parsed.folderMark),
+      passedBy: parsed.passedBy && typeof parsed.passedBy === "object"
+        ? Object.fromEntries(
+          Object.entries(parsed.passedBy).filter(([, v]) => typeof v === "string"),
+        ) as Record<string, string>
+        : undefined,
     };
   } catch {
     return {};
@@ -69,9 +80,11 @@ export function writeBatigestMemory(
  */
 export function afterPass(
   memory: BatigestMemory,
-  pass: { inactiveSince?: Date; lastImportAt?: Date },
+  pass: { inactiveSince?: Date; lastImportAt?: Date; passedBy?: Record<string, string> },
 ): BatigestMemory {
   const next: BatigestMemory = { ...memory };
+  if (pass.passedBy && Object.keys(pass.passedBy).length > 0) next.passedBy = pass.passedBy;
+  else delete next.passedBy;
   if (pass.lastImportAt) next.lastImportAt = pass.lastImportAt.toISOString();
   if (pass.inactiveSince) {
     next.inactiveSince = memory.inactiveSince ?? pass.inactiveSince.toISOString();

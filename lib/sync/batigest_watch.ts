@@ -38,6 +38,8 @@ export interface WatchedDocument {
   paths: readonly string[];
   /** When it was first seen gone (monotonic ms). */
   goneAt?: number;
+  /** When an earlier run saw Batigest pass it by, on this run's clock (capped). */
+  passedBefore?: number;
 }
 
 /** What {@linkcode BatigestWatch} works with. */
@@ -107,6 +109,11 @@ export class BatigestWatch {
     let doc = this.#docs.get(id);
     if (!doc) {
       doc = { id, seq: this.#seq++, paths };
+      const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
+      if (Number.isFinite(seen)) {
+        // A time recorded by an earlier run: never in the future, at most a day back.
+        doc.passedBefore = this.clock() - Math.min(86_400_000, Math.max(0, Date.now() - seen));
+      }
       this.#docs.set(id, doc);
     }
     return doc;
@@ -137,7 +144,7 @@ export class BatigestWatch {
 
   /** When a document published after `doc` was first seen gone while `doc` stayed. */
   passedBy(doc: WatchedDocument): number | undefined {
-    let first: number | undefined;
+    let first = doc.passedBefore;
     for (const other of this.#docs.values()) {
       if (other.seq > doc.seq && other.goneAt !== undefined) {
         first = Math.min(first ?? Infinity, other.goneAt);
@@ -163,9 +170,16 @@ export class BatigestWatch {
         // gone already, or the folder is unusable: nothing to clean
       }
     }
+    const passedBy: Record<string, string> = {};
+    const nowMs = this.clock();
+    for (const doc of this.#docs.values()) {
+      const at = doc.goneAt === undefined ? this.passedBy(doc) : undefined;
+      if (at !== undefined) passedBy[doc.id] = new Date(Date.now() - (nowMs - at)).toISOString();
+    }
     return afterPass(this.#memory, {
       inactiveSince: this.#inactiveSince,
       lastImportAt: this.#lastImportAt,
+      passedBy,
     });
   }
 

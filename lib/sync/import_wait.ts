@@ -170,6 +170,7 @@ async function withdrawAll(
   },
 ): Promise<ImportOutcome> {
   const { files, options } = what;
+  const failpoint = options.failpoint ?? (() => {});
   const withdrawn: string[] = [];
   for (const file of files) {
     if (
@@ -181,7 +182,7 @@ async function withdrawAll(
         })) === "withdrawn"
     ) {
       withdrawn.push(file.name);
-      options.failpoint?.("after-withdraw");
+      failpoint("after-withdraw");
     }
   }
   if (withdrawn.length === 0) return { kind: "consumed" }; // taken at the last moment

@@ -24,22 +24,10 @@ import { FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
 
 async function withWorld(
-  options: WorldOptions & { slowReadMs?: number; passesBy?: (name: string) => boolean },
+  options: WorldOptions,
   body: (world: World) => Promise<void>,
 ): Promise<void> {
   const world = await makeWorld(options);
-  if (options.slowReadMs !== undefined || options.passesBy) {
-    // The same simulated Batigest, in the mode the test asks for.
-    await world.batigest.close();
-    const { startBatigestSimulator } = await import("../support/batigest_simulator.ts");
-    const batigest = startBatigestSimulator({
-      dir: world.importDir,
-      slowReadMs: options.slowReadMs,
-      passesBy: options.passesBy,
-    });
-    if (options.batigestStopped) batigest.stop();
-    world.batigest = batigest;
-  }
   try {
     await body(world);
   } finally {

@@ -376,14 +376,17 @@ export async function finishPasses(
   options: FinishOptions = {},
 ): Promise<{ runs: AgentRun[]; completed: boolean }> {
   const runs: AgentRun[] = [];
+  world.batigest.start(); // closed during the campaign, perhaps: open for the end
   const faulty = options.faultyRuns ?? 4;
-  const total = faulty + (options.cleanRuns ?? 3);
+  let total = faulty + (options.cleanRuns ?? 3);
   for (let i = 0; i < total; i++) {
     if (i === faulty) world.saxium.clearFaults();
     const run = await runAgent(world, ["sync", "--once", ...(options.args ?? [])], {
       env: options.audit?.env(),
     });
     runs.push(run);
+    // Batigest still busy with a slow document (exit 5): one more pass, up to 20 in all.
+    if (run.code === 5 && total < 20) total++;
     const pending = [...world.saxium.exports.values()].some((e) => e.status === "pending");
     if ((run.code === 0 || run.code === 1) && !pending && inFlight(world) === 0) {
       return { runs, completed: true };
@@ -473,6 +476,9 @@ const HAPPY_PATH = [
   "after-archive",
 ];
 
+/** Names the "passes one by" scenario's Batigest refuses. */
+const PASSED_BY = new Set<string>();
+
 const SCENARIOS: readonly Scenario[] = [
   {
     name: "nominal",
@@ -493,8 +499,10 @@ const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
-    name: "Batigest closed",
-    world: { batigestStopped: true },
+    // Batigest takes the documents after the first and leaves that one: it
+    // is refused on that evidence, withdrawn and reported, never imported.
+    name: "Batigest passes one by",
+    world: { passesBy: (name) => PASSED_BY.has(name) },
     args: ["--import-timeout", "1"],
     reaches: [
       "after-journal-delivered",
@@ -503,10 +511,9 @@ const SCENARIOS: readonly Scenario[] = [
       "after-mark-error",
     ],
     setup(world) {
-      return addGoodExports(world, { count: 1, formats: ["xml"] }).map((e) => ({
-        ...e,
-        outcome: "error" as const,
-      }));
+      const [first, ...others] = addGoodExports(world, { count: 3, formats: ["xml"] });
+      PASSED_BY.add(`${first.export.documentReference}.xml`);
+      return [{ ...first, outcome: "error" as const }, ...others];
     },
   },
 ];
@@ -634,6 +641,14 @@ export interface RandomKillOptions {
   log?: (line: string) => void;
   /** Stop early (soak's Ctrl-C). */
   signal?: AbortSignal;
+  /** Chance, before each run, that Batigest closes (if open) or opens again (if closed); 0 by default. */
+  batigestFlaps?: number;
+  /**
+   * Batigest reads orders (`BC-…`, which no later document sorts before)
+   * slowly: recorded when read, deleted this many ms later; the agent then
+   * runs with `--import-timeout` below it. Off by default.
+   */
+  slowReadMs?: number;
 }
 
 /**
@@ -706,9 +721,22 @@ async function killWorld(
 ): Promise<CrashReport> {
   const report = emptyReport();
   const random = options.random;
-  const world = await makeWorld({ consumeDelayMs: 25, latencyMs: 8 });
+  const world = await makeWorld({
+    consumeDelayMs: 25,
+    latencyMs: 8,
+    slowReadMs: options.slowReadMs,
+    slow: (name) => name.startsWith("BC-"),
+  });
   const formats: ("xml" | "csv")[] = options.index % 2 === 0 ? ["xml", "csv"] : ["xml"];
   const args = ["sync", "--once", "--formats", formats.join(",")];
+  if (options.slowReadMs !== undefined) {
+    args.push("--import-timeout", String(Math.max(1, Math.floor(options.slowReadMs / 1000) - 1)));
+  } else if (options.batigestFlaps) {
+    // A run that starts with documents waiting for a closed Batigest waits
+    // this long before it asks Saxium anything: keep it short.
+    args.push("--import-timeout", "2");
+  }
+  let open = true;
   const faults = randomFaults(options.faultRate ?? 0.2, options);
   for (const rule of faults) world.saxium.addFault(rule);
   const expected: Expectation[] = [];
@@ -724,6 +752,13 @@ async function killWorld(
         const broken = options.brokenPerBatch ?? 1;
         expected.push(...addGoodExports(world, { count: batch - broken, formats }));
         for (let i = 0; i < broken; i++) expected.push(addBrokenExport(world, formats));
+      }
+      if (random() < (options.batigestFlaps ?? 0)) {
+        open = !open;
+        if (open) world.batigest.start();
+        else world.batigest.stop();
+        report.phases[open ? "Batigest reopened" : "Batigest closed"] =
+          (report.phases[open ? "Batigest reopened" : "Batigest closed"] ?? 0) + 1;
       }
       const before = world.saxium.requests.length;
       const since = new Date();
