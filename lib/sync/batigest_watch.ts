@@ -119,6 +119,13 @@ export class BatigestWatch {
     return doc;
   }
 
+  /** How many followed documents are still in the folder, as last seen. */
+  waiting(): number {
+    let n = 0;
+    for (const doc of this.#docs.values()) if (doc.goneAt === undefined) n++;
+    return n;
+  }
+
   /** Stops following a document the agent takes back itself. */
   untrack(id: string): void {
     this.#docs.delete(id);

@@ -87,9 +87,14 @@ export class ExportSteps {
     return this.#walked.has(id);
   }
 
-  /** Batigest was found inactive in this pass: nothing more is published. */
+  /**
+   * Batigest was found inactive in this pass and the window is full: nothing
+   * more is published. (With a place left, one more document goes: if
+   * Batigest takes it, it is alive, and passed by the one left.)
+   */
   get batigestInactive(): boolean {
-    return this.#watch.inactiveSince !== undefined;
+    return this.#watch.inactiveSince !== undefined &&
+      this.#watch.waiting() >= (this.#ctx.window ?? 2);
   }
 
   /**
