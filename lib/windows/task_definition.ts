@@ -349,11 +349,13 @@ export function describeLastResult(code: number): string {
     case 1:
       return "1 : passe terminée, mais au moins un export en erreur";
     case 2:
-      return "2 : problème de configuration ou de permission, rien n'a été fait";
+      return "2 : problème de configuration, de permission ou de dossier, rien n'est perdu";
     case 3:
       return "3 : serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403)";
     case 4:
       return "4 : une autre instance de l'agent était déjà en cours";
+    case 5:
+      return "5 : Batigest n'importe pas (fermé ?), rien en erreur ni perdu";
     case RESULT_NEVER_RUN:
       return "jamais exécutée";
     case RESULT_RUNNING:
