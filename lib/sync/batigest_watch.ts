@@ -126,6 +126,11 @@ export class BatigestWatch {
     return n;
   }
 
+  /** The paths of the followed documents still in the folder, as last seen. */
+  waitingPaths(): string[] {
+    return [...this.#docs.values()].filter((d) => d.goneAt === undefined).flatMap((d) => d.paths);
+  }
+
   /** Stops following a document the agent takes back itself. */
   untrack(id: string): void {
     this.#docs.delete(id);

@@ -5,9 +5,9 @@
  *
  * A document is never taken back while Batigest may be reading it: before a
  * document is declared left (Batigest inactive) or withdrawn, the agent tries
- * to rename it in place; on Windows a program that holds the file makes that
- * rename fail (sharing violation), and the wait goes on with its timeout
- * started again. A withdrawal is a rename to `~saxium-<id>.<fmt>.withdrawn`,
+ * to rename it, and the other documents waiting, in place; on Windows a
+ * program that holds a file makes that rename fail (sharing violation): Batigest
+ * is at work, and the wait goes on with its timeout started again. A withdrawal is a rename to `~saxium-<id>.<fmt>.withdrawn`,
  * a name Batigest ignores; a crash after it leaves that name, which a later
  * run reads as "withdrawn, not imported".
  *
@@ -113,7 +113,12 @@ export async function awaitImport(
       await options.watcher.next(Math.min(100, timeoutMs));
       continue;
     }
-    const held = await heldFile(files.map((f) => f.path), options);
+    // Batigest holding this document, or another one it is importing, is at work.
+    const paths = files.map((f) => f.path);
+    const held = await heldFile([
+      ...paths,
+      ...watch.waitingPaths().filter((p) => !paths.includes(p)),
+    ], options);
     if (held) {
       if (++holds > MAX_HOLDS) {
         options.warn(
