@@ -12,6 +12,7 @@
 import { type BuildDefaults } from "./lib/base/config.ts";
 import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
+import type { FileOps } from "./lib/base/fs_retry.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 import { ConfigError } from "./lib/base/config_error.ts";
 import {
@@ -72,6 +73,8 @@ export interface MainOptions {
   build?: BuildInfo;
   /** Test-only crash points (the crash harness's entry sets it; builds never do). */
   failpoint?: (name: string) => void;
+  /** Test-only file operations (the crash harness's entry sets it; builds never do). */
+  fileOps?: FileOps;
 }
 
 function usage(): string {
@@ -161,6 +164,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     executable: { path: Deno.execPath(), standalone: Deno.build.standalone },
     signal: stop.signal,
     failpoint: options.failpoint ?? (() => {}),
+    fileOps: options.fileOps,
   };
   try {
     const outside = options.build && outsideBuild(name, rest, ctx, options.build);

@@ -37,6 +37,9 @@ entered Batigest exactly once and was acknowledged.
   --failpoints         also kill the agent at every failpoint first
   --audit              run every agent under DENO_AUDIT_PERMISSIONS and check the accesses
   --seed S             seed of the harness's choices (delays, formats)
+  --batigest-flaps P   chance before each run that Batigest closes or reopens (default 0.2)
+  --slow-read MS       Batigest reads orders slowly, deleting them MS later; the agent
+                       runs with a shorter --import-timeout (default 2500; 0 for off)
   --quiet              only the final lines
   --help               this help
 
@@ -57,6 +60,8 @@ export async function soak(args: string[]): Promise<number> {
         "failpoints": { type: "boolean", default: false },
         "audit": { type: "boolean", default: false },
         "seed": { type: "string" },
+        "batigest-flaps": { type: "string", default: "0.2" },
+        "slow-read": { type: "string", default: "2500" },
         "quiet": { type: "boolean", default: false },
         "help": { type: "boolean", short: "h", default: false },
       },
@@ -73,13 +78,16 @@ export async function soak(args: string[]): Promise<number> {
   const faultRate = Number(values["fault-rate"]);
   const perWorld = Number(values["kills-per-world"]);
   const concurrency = Number(values.concurrency);
+  const flaps = Number(values["batigest-flaps"]);
+  const slowRead = Number(values["slow-read"]);
   const seed = values.seed === undefined
     ? Math.floor(Math.random() * 2 ** 31)
     : Number(values.seed);
   if (
     !Number.isInteger(kills) || kills < 1 || !(faultRate >= 0 && faultRate < 1) ||
     !Number.isInteger(perWorld) || perWorld < 1 || !Number.isInteger(concurrency) ||
-    concurrency < 1 || !Number.isInteger(seed)
+    concurrency < 1 || !Number.isInteger(seed) || !(flaps >= 0 && flaps <= 1) ||
+    !Number.isInteger(slowRead) || slowRead < 0
   ) {
     console.error(`Invalid option value.\n\n${HELP}`);
     return 2;
@@ -105,7 +113,7 @@ export async function soak(args: string[]): Promise<number> {
         console.log(
           `soak: ${kills} random kills, ${
             Math.round(faultRate * 1000) / 10
-          } % faulty requests, seed ${seed}`,
+          } % faulty requests, Batigest flaps ${flaps}, slow reads ${slowRead} ms, seed ${seed}`,
         );
       }
       let done = 0;
@@ -117,6 +125,8 @@ export async function soak(args: string[]): Promise<number> {
         concurrency,
         audit: values.audit,
         seed,
+        batigestFlaps: flaps,
+        slowReadMs: slowRead > 0 ? slowRead : undefined,
         signal: stop.signal,
         log: log && ((line) => {
           done++;

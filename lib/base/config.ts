@@ -39,6 +39,8 @@ export interface Settings {
    * merely slow); 30 when absent (settings built by hand in tests).
    */
   downloadIdleSeconds?: number;
+  /** Hours a published document may wait before it is taken back even without evidence that Batigest refused it. */
+  batigestRefusalHours: number;
   logRetentionDays: number;
   logLevel: LogLevel;
   proxy?: string;
@@ -81,6 +83,7 @@ export const DEFAULTS = {
   batchSize: 50,
   importTimeoutSeconds: 30,
   downloadIdleSeconds: 30,
+  batigestRefusalHours: 72,
   logRetentionDays: 30,
   logLevel: "INFO" as LogLevel,
 } as const;
@@ -122,6 +125,7 @@ const FILE_KEYS: ReadonlySet<string> = new Set([
   "batchSize",
   "importTimeoutSeconds",
   "downloadIdleSeconds",
+  "batigestRefusalHours",
   "logRetentionDays",
   "logLevel",
   "proxy",
@@ -135,6 +139,7 @@ const RANGES: Record<string, [number, number]> = {
   batchSize: [1, 500],
   importTimeoutSeconds: [1, 3_600],
   downloadIdleSeconds: [5, 3_600],
+  batigestRefusalHours: [1, 8_760],
   logRetentionDays: [1, 3_650],
 };
 
@@ -232,6 +237,7 @@ function resolveFromSources(flags: SettingFlags, sources: SettingSources): Setti
     batchSize: integer("batchSize", pick("batchSize")),
     importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
     downloadIdleSeconds: integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
+    batigestRefusalHours: integer("batigestRefusalHours", pick("batigestRefusalHours")),
     logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
     logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
     proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
@@ -437,6 +443,7 @@ function integer(
     | "batchSize"
     | "importTimeoutSeconds"
     | "downloadIdleSeconds"
+    | "batigestRefusalHours"
     | "logRetentionDays",
   value: unknown,
 ): number {

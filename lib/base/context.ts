@@ -8,6 +8,7 @@
 
 import type { BuildDefaults } from "./config.ts";
 import type { CommandRunner } from "./command_runner.ts";
+import type { FileOps } from "./fs_retry.ts";
 
 /** The outside world as a command sees it. */
 export interface CommandContext {
@@ -31,4 +32,6 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Test-only crash points; a no-op in every build. */
   failpoint: (name: string) => void;
+  /** Test-only file operations (a refusing folder); the real ones when unset, in every build. */
+  fileOps?: FileOps;
 }

@@ -13,6 +13,8 @@ export const EXIT = {
   config: 2,
   unreachable: 3,
   locked: 4,
+  /** Batigest is not importing (closed?): nothing in error, nothing lost, the next pass resumes. */
+  batigestInactive: 5,
   /** This machine stopped the pass: a full disk, an unexpected error of the agent. */
   localTrouble: 6,
 } as const;
@@ -21,10 +23,12 @@ export const EXIT = {
 export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.ok]: "passe terminée (y compris : rien à faire)",
   [EXIT.exportErrors]: "passe terminée, mais au moins un export en erreur",
-  [EXIT.config]: "problème de configuration ou de permission, rien n'a été fait",
+  [EXIT.config]:
+    "problème de configuration, de permission ou de dossier (journal endommagé, dossier d'import déplacé), rien n'est perdu",
   [EXIT.unreachable]:
     "serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403), rien n'est perdu",
   [EXIT.locked]: "une autre instance de l'agent était déjà en cours",
+  [EXIT.batigestInactive]: "Batigest n'importe pas (fermé ?), rien en erreur ni perdu",
   [EXIT.localTrouble]:
     "problème du poste (disque plein, erreur inattendue de l'agent), rien n'est perdu",
 };

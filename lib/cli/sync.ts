@@ -145,7 +145,7 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     return await stopBeforePass(error, { settings, ctx, log });
   }
   const exitCode = EXIT_OF[result.status];
-  log.write(result.status === "completed" ? "INFO" : "ERROR", conclusion(result));
+  log.write(conclusionLevel(result), conclusion(result));
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
@@ -172,7 +172,7 @@ function runPass(settings: Settings, tools: PassTools): Promise<PassResult> {
     journal,
     log,
     folders: workFolders(settings),
-    fileOps: realFileOps,
+    fileOps: ctx.fileOps ?? realFileOps,
     signal: ctx.signal,
     failpoint: ctx.failpoint,
     now: ctx.now,
@@ -259,6 +259,8 @@ const EXIT_OF: Record<PassStatus, number> = {
   export_errors: EXIT.exportErrors,
   server_unavailable: EXIT.unreachable,
   local_trouble: EXIT.localTrouble,
+  batigest_inactive: EXIT.batigestInactive,
+  folder_unusable: EXIT.config,
 };
 
 /** The one line that says how the pass went. */
@@ -279,10 +281,20 @@ export function conclusion(result: PassResult): string {
   if (result.status === "local_trouble") {
     return `${head} Arrêt sur un problème du poste : ${result.message}`;
   }
+  if (result.status === "batigest_inactive") return `${head} ${result.message}`;
+  if (result.status === "folder_unusable") {
+    return `${head} Dossier inutilisable : voir la ligne ERROR ci-dessus ; rien n'est perdu.`;
+  }
   if (result.status === "export_errors") {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;
+}
+
+/** The level of the conclusion: Batigest closed is a WARNING (normal life), a failure an ERROR. */
+function conclusionLevel(result: PassResult): "INFO" | "WARNING" | "ERROR" {
+  if (result.status === "completed") return "INFO";
+  return result.status === "batigest_inactive" ? "WARNING" : "ERROR";
 }
 
 function checkImportFolder(settings: Settings): void {

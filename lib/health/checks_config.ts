@@ -34,7 +34,7 @@ export function checkConfig(facts: ConfigFacts): CheckResult {
   }
   const s = facts.settings;
   const file = nodePath.join(s.workDir, CONFIG_FILE_NAME);
-  const source = facts.configFileExists ? `${file} lu` : `pas de ${CONFIG_FILE_NAME}`;
+  const source = facts.configFileExists ? `${file} lu` : `pas de fichier ${CONFIG_FILE_NAME}`;
   const detail = `${source} ; Saxium ${s.apiUrl}, agent ${s.agentId}, jeton ${
     s.token ? "défini" : "absent"
   }`;

@@ -16,6 +16,7 @@ import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
 import { formatBytes } from "../base/french.ts";
 import { localDateTime } from "../base/log.ts";
+import { FOLDER_MARK_NAME } from "../sync/batigest_memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -290,7 +291,8 @@ export async function listFiles(
 /** Whether a name in the import folder is something Batigest should take, or the agent's own. */
 export function isImportCandidate(name: string): boolean {
   return /\.(xml|csv)$/i.test(name) ||
-    (name.startsWith("~saxium-") && !name.startsWith(DOCTOR_FILE_PREFIX));
+    (name.startsWith("~saxium-") && !name.startsWith(DOCTOR_FILE_PREFIX) &&
+      name !== FOLDER_MARK_NAME);
 }
 
 function stale(listing: FolderListing, now: Date): AgedFile[] {

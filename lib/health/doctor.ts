@@ -24,6 +24,8 @@ import type { SmtpConfig } from "../base/notify_settings.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import { checkNotify, probeNotify } from "./checks_alerts.ts";
 import { checkConfig } from "./checks_config.ts";
+import { checkBatigestImports } from "./checks_batigest.ts";
+import { readBatigestMemory } from "../sync/batigest_memory.ts";
 import {
   checkDiskSpace,
   checkImportFolder,
@@ -137,6 +139,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
+    checkBatigestImports(readBatigestMemory(folders)),
     checkNotify(notify),
     // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
     ...(tokenFile ? [checkTokenFileAcl(tokenFile)] : []),

@@ -22,6 +22,8 @@ import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "..
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
 import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
 import { formatPassFigures, plural } from "../base/french.ts";
+import { readBatigestMemory } from "../sync/batigest_memory.ts";
+import { type BatigestActivity, batigestActivity } from "./checks_batigest.ts";
 
 /** Everything `status` reports, as printed by `--json`. */
 export interface StatusReport {
@@ -32,6 +34,8 @@ export interface StatusReport {
   lastRun?: RunRecord;
   exports: Record<ExportState, number>;
   errorsFolder: { files: number; oldest?: string };
+  /** Whether Batigest imports, from what the last passes saw. */
+  batigest: BatigestActivity;
   task: TaskInfo | { error: string } | null;
   server: ServerStatus | ServerTrouble;
 }
@@ -75,6 +79,8 @@ export async function gatherStatus(
     problems.push(`${inFlight} export(s) attendent la prochaine passe pour être terminés.`);
   }
   const errorsFolder = await scanErrors(folders.errors);
+  const batigest = batigestActivity(readBatigestMemory(folders));
+  if (batigest.problem) problems.push(batigest.problem);
   const taskFacts = await probeTask(options.runCommand, options.taskName);
   const taskVerdict = judgeTask(taskFacts);
   if (taskVerdict.problem) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
@@ -89,6 +95,7 @@ export async function gatherStatus(
     lastRun,
     exports,
     errorsFolder,
+    batigest,
     task,
     server,
   };
@@ -181,6 +188,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
         : ""
     }`,
   );
+  if (report.batigest) lines.push(`Batigest          : ${report.batigest.line}`);
   const task = report.task;
   lines.push(
     `Tâche planifiée   : ${

@@ -19,10 +19,10 @@ export interface PassReport {
   /** As shown to the administrator and in the webhook payload. */
   exitCode: number;
   /**
-   * `completed`, `export_errors`, `server_unavailable`, `local_trouble` or
-   * `journal_damaged` today, more to come:
-   * anything but `completed` is a failure; `server_unavailable` is announced
-   * as Saxium out of reach.
+   * `completed`, `export_errors`, `server_unavailable`, `batigest_inactive`,
+   * `folder_unusable`, `local_trouble`, `journal_damaged`, more to come:
+   * anything but `completed` is a failure, announced by what it is (an
+   * unknown one as exports in error).
    */
   status: string;
   summary: { synced: number; errors: number; reacknowledged: number; unfinished: number };
@@ -65,35 +65,8 @@ export interface AlertFacts {
  */
 export function alertMessage(facts: AlertFacts): AlertMessage {
   const { report, agentId } = facts;
-  const unreachable = report.status === "server_unavailable";
-  const local = report.status === "local_trouble" || report.status === "journal_damaged";
-  const headline = unreachable
-    ? "Saxium injoignable ou accès refusé"
-    : local
-    ? "synchronisation arrêtée par un problème du poste"
-    : `${report.summary.errors} export(s) en erreur`;
+  const { headline, what, todo } = alertContent(facts);
   const subject = `[Agent Saxium → Batigest] ${agentId} : ${headline}`;
-  const when = localDateTime(facts.at);
-  const what = local
-    ? `L'agent de synchronisation Saxium → Batigest du poste ${agentId} s'est arrêté sur un problème du poste lors de la passe du ${when} (code de sortie ${report.exitCode}).`
-    : unreachable
-    ? `L'agent de synchronisation Saxium → Batigest du poste ${agentId} n'a pas pu travailler avec Saxium lors de la passe du ${when} (code de sortie ${report.exitCode}).`
-    : `L'agent de synchronisation Saxium → Batigest du poste ${agentId} a terminé la passe du ${when} avec ${report.summary.errors} export(s) en erreur (code de sortie ${report.exitCode}).`;
-  const todo = local
-    ? [
-      "Faites ce qu'indique la ligne ci-dessus (place disque à libérer, journal à renommer) ; rien n'est perdu : la prochaine passe reprendra.",
-      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
-    ]
-    : unreachable
-    ? [
-      "Corrigez la cause indiquée ci-dessus (réseau, proxy, certificat, jeton) ; rien n'est perdu : la prochaine passe reprendra automatiquement.",
-      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
-    ]
-    : [
-      `Les fichiers refusés sont dans ${facts.folders.errors}, chacun avec sa raison dans un fichier .erreur.txt ; ils sont aussi marqués en erreur dans Saxium.`,
-      "Corrigez la cause (document dans Saxium, Batigest fermé ou import automatique arrêté…), puis relancez l'export depuis Saxium.",
-      "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.",
-    ];
   const errors = report.errors.slice(0, MAX_ERROR_LINES);
   const more = report.errors.length - errors.length;
   const logFile = nodePath.join(facts.folders.logs, logFileName(facts.at));
@@ -133,6 +106,70 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
     text,
     payload: payload("sync.failure", facts, { title: subject, text, advice: todo, errors }),
   };
+}
+
+/** The headline, the "what happened" sentence and the advice of an alert, by status. */
+function alertContent(facts: AlertFacts): { headline: string; what: string; todo: string[] } {
+  const { report, agentId } = facts;
+  const when = localDateTime(facts.at);
+  const doctor =
+    "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.";
+  const agent = `L'agent de synchronisation Saxium → Batigest du poste ${agentId}`;
+  switch (report.status) {
+    case "server_unavailable":
+      return {
+        headline: "Saxium injoignable ou accès refusé",
+        what:
+          `${agent} n'a pas pu travailler avec Saxium lors de la passe du ${when} (code de sortie ${report.exitCode}).`,
+        todo: [
+          "Corrigez la cause indiquée ci-dessus (réseau, proxy, certificat, jeton) ; rien n'est perdu : la prochaine passe reprendra automatiquement.",
+          doctor,
+        ],
+      };
+    case "batigest_inactive":
+      return {
+        headline: "Batigest n'importe plus (fermé ?)",
+        what:
+          `${agent} a déposé des documents que Batigest n'a pas pris (passe du ${when}, code de sortie ${report.exitCode}). Rien n'est perdu et rien n'est en erreur : les documents attendent dans le dossier d'import de Batigest, les suivants chez l'agent ou dans Saxium.`,
+        todo: [
+          "Vérifiez que Batigest est ouvert sur le serveur et que son import automatique est actif (après une mise à jour ou un redémarrage, il faut parfois le relancer).",
+          "Ne relancez aucun export dans Saxium : dès que Batigest importera de nouveau, la synchronisation reprendra d'elle-même, sans doublon.",
+          doctor,
+        ],
+      };
+    case "local_trouble":
+    case "journal_damaged":
+      return {
+        headline: "synchronisation arrêtée par un problème du poste",
+        what:
+          `${agent} s'est arrêté sur un problème du poste lors de la passe du ${when} (code de sortie ${report.exitCode}).`,
+        todo: [
+          "Faites ce qu'indique la ligne ci-dessus (place disque à libérer, journal à renommer) ; rien n'est perdu : la prochaine passe reprendra.",
+          doctor,
+        ],
+      };
+    case "folder_unusable":
+      return {
+        headline: "dossier inutilisable",
+        what:
+          `${agent} s'est arrêté lors de la passe du ${when} : un de ses dossiers ne peut pas être utilisé (code de sortie ${report.exitCode}). Rien n'est perdu.`,
+        todo: [
+          "Corrigez la cause indiquée ci-dessus (droits du compte SYSTEM sur le dossier, dossier d'import de Batigest déplacé ou remplacé) ; la prochaine passe reprendra automatiquement.",
+          doctor,
+        ],
+      };
+    default:
+      return {
+        headline: `${report.summary.errors} export(s) en erreur`,
+        what:
+          `${agent} a terminé la passe du ${when} avec ${report.summary.errors} export(s) en erreur (code de sortie ${report.exitCode}).`,
+        todo: [
+          `Les fichiers refusés sont dans ${facts.folders.errors}, chacun avec sa raison dans un fichier .erreur.txt ; ils sont aussi marqués en erreur dans Saxium.`,
+          "Corrigez la cause (document dans Saxium, document refusé par Batigest…) ; pour un document refusé par Batigest, vérifiez d'abord dans Batigest s'il a été importé, puis relancez l'export depuis Saxium s'il ne l'a pas été.",
+          doctor,
+        ],
+      };
+  }
 }
 
 /** The "back to normal" message after a successful pass. */

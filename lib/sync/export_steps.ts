@@ -21,14 +21,10 @@
 
 import nodePath from "node:path";
 import { checkDocumentFile } from "./document_check.ts";
-import {
-  type FolderWatcher,
-  NameTakenError,
-  publish,
-  stage,
-  waitForConsumption,
-  withdraw,
-} from "./delivery.ts";
+import { type FolderWatcher, NameTakenError, publish, stage } from "./delivery.ts";
+import type { BatigestWatch } from "./batigest_watch.ts";
+import { FolderUnusable } from "./folder_guard.ts";
+import { awaitImport } from "./import_wait.ts";
 import { uniqueFileName } from "./file_names.ts";
 import { withTransientRetry } from "../base/fs_retry.ts";
 import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
@@ -56,8 +52,10 @@ import type { PassReport } from "./pass_report.ts";
 export interface ExportStepsOptions {
   /** The pass's log and tally. */
   report: PassReport;
-  /** Watches Batigest's import folder while a document waits to be imported. */
+  /** Wakes a wait when Batigest's import folder changes. */
   watcher: FolderWatcher;
+  /** What the pass sees of Batigest: documents taken, evidence, inactivity. */
+  watch: BatigestWatch;
   /** The pass's clock. */
   now: () => Date;
 }
@@ -67,11 +65,15 @@ export class ExportSteps {
   #ctx: PassContext;
   #report: PassReport;
   #watcher: FolderWatcher;
+  #watch: BatigestWatch;
   #now: () => Date;
-  #clockStart = new Map<string, number>();
   #publishedHere = new Set<string>();
   /** Exports staged by this pass (their temporary files cannot have been renamed yet). */
   #stagedHere = new Set<string>();
+  /** Exports being walked through their steps now. */
+  #inHand = new Set<string>();
+  /** Exports walked in this pass, finished or not. */
+  #walked = new Set<string>();
   /** Names chosen for documents staged in this pass and not yet published (lower case). */
   #reservedNames = new Set<string>();
   /** What Saxium answers about acknowledgements, and the exports set aside. */
@@ -84,14 +86,25 @@ export class ExportSteps {
     this.#ctx = ctx;
     this.#report = options.report;
     this.#watcher = options.watcher;
+    this.#watch = options.watch;
     this.#now = options.now;
     this.#downloads = new Downloads(ctx, { report: this.#report });
     this.#acks = new Acknowledgements(ctx, { report: this.#report });
   }
 
-  /** The import timeout of `id` starts no earlier than `epochMs` (the one before it left). */
-  startClockAt(id: string, epochMs: number): void {
-    this.#clockStart.set(id, epochMs);
+  /** Whether this pass has walked export `id` (it does not try it again). */
+  walked(id: string): boolean {
+    return this.#walked.has(id);
+  }
+
+  /**
+   * Batigest was found inactive in this pass and the window is full: nothing
+   * more is published. (With a place left, one more document goes: if
+   * Batigest takes it, it is alive, and passed by the one left.)
+   */
+  get batigestInactive(): boolean {
+    return this.#watch.inactiveSince !== undefined &&
+      this.#watch.waiting() >= (this.#ctx.window ?? 2);
   }
 
   /**
@@ -103,6 +116,11 @@ export class ExportSteps {
     start: ExportRecord,
     phase: readonly ExportState[] = UNFINISHED_STATES,
   ): Promise<ExportRecord | undefined> {
+    // One walk per export at a time: a document resumed from an earlier run
+    // may be offered again by Saxium while it is still being waited for.
+    if (this.#inHand.has(start.id)) return undefined;
+    this.#inHand.add(start.id);
+    this.#walked.add(start.id);
     let record = start;
     try {
       while (phase.includes(record.state)) {
@@ -112,7 +130,7 @@ export class ExportSteps {
       }
       return record;
     } catch (error) {
-      if (stopsThePass(error)) throw error;
+      if (stopsThePass(error) || error instanceof FolderUnusable) throw error;
       const trouble = await localTrouble(error, this.#ctx.folders);
       if (trouble) {
         this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
@@ -121,6 +139,8 @@ export class ExportSteps {
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;
+    } finally {
+      this.#inHand.delete(start.id);
     }
   }
 
@@ -236,6 +256,8 @@ export class ExportSteps {
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
     const { folders, fileOps, retry } = this.#ctx;
+    if (this.batigestInactive) return record; // stays staged for a later pass
+    this.#watch.ensureMark({ documentsWaiting: false });
     // The journal must say `staged`, on disk, before a name Batigest sees,
     // and so must the receipt, which outlives the journal.
     await this.#ctx.journal.flush(record.id);
@@ -270,6 +292,10 @@ export class ExportSteps {
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
+    this.#watch.track(
+      record.id,
+      record.files.map((f) => nodePath.join(folders.importDir, f.importName)),
+    );
     this.#report.debug(
       `Export ${describe(record)} déposé dans Batigest : ${
         record.files.map((f) => f.importName).join(", ")
@@ -279,58 +305,30 @@ export class ExportSteps {
     return next;
   }
 
-  /** Waits for Batigest to take the files; withdraws them if it does not in time. */
+  /**
+   * Waits for Batigest to take the files (`import_wait.ts`): imported, taken
+   * back on evidence that Batigest refused it, or left waiting in the folder
+   * for the next pass (Batigest inactive).
+   */
   async #awaitImport(record: ExportRecord): Promise<ExportRecord> {
     const { folders, settings, fileOps, retry } = this.#ctx;
-    const files = record.files.map((f) => ({
-      name: f.importName,
-      path: nodePath.join(folders.importDir, f.importName),
-      withdrawnPath: withdrawnPath(folders, record.id, f.format),
-    }));
-    // A withdrawal interrupted by a crash left its marker: not imported.
-    // (Only a document published by an earlier run can have one.)
-    let timedOut = false;
-    if (!this.#publishedHere.has(record.id)) {
-      for (const file of files) timedOut ||= exists(file.withdrawnPath);
-    }
-    if (!timedOut) {
-      const deliveredAt = Date.parse(record.deliveredAt ?? this.#now().toISOString());
-      const clockStart = Math.max(deliveredAt, this.#clockStart.get(record.id) ?? 0);
-      const outcome = await waitForConsumption(files.map((f) => f.path), {
-        deadline: clockStart + settings.importTimeoutSeconds * 1000,
-        watcher: this.#watcher,
-        now: () => this.#now().getTime(),
-        signal: this.#ctx.signal,
-      });
-      if (outcome === "stopped") return record; // still delivered: the next pass waits again
-      timedOut = outcome === "timeout";
-    }
-    if (timedOut) {
-      const withdrawn: string[] = [];
-      for (const file of files) {
-        if (
-          exists(file.withdrawnPath) ||
-          (await withdraw(file.path, { withdrawnPath: file.withdrawnPath, fileOps, retry })) ===
-            "withdrawn"
-        ) {
-          withdrawn.push(file.name);
-          this.#failpoint("after-withdraw");
-        }
-      }
-      if (withdrawn.length > 0) {
-        const partial = withdrawn.length < files.length
-          ? ` (les autres fichiers du document ont été importés)`
-          : "";
-        return this.#fail(record, {
-          stage: "import",
-          reason:
-            `Batigest n'a pas importé ${
-              withdrawn.join(", ")
-            } en ${settings.importTimeoutSeconds} s${partial} : ` +
-            `vérifiez que Batigest est ouvert et que son import automatique est actif, puis relancez l'export dans Saxium. ` +
-            `Le fichier a été retiré du dossier d'import.`,
-        });
-      }
+    const outcome = await awaitImport(record, {
+      settings,
+      folders,
+      fileOps,
+      retry,
+      watch: this.#watch,
+      watcher: this.#watcher,
+      now: this.#now,
+      publishedHere: this.#publishedHere.has(record.id),
+      warn: (message) => this.#report.warning(`Export ${describe(record)} : ${message}`),
+      failpoint: this.#ctx.failpoint,
+      signal: this.#ctx.signal,
+    });
+    // Still delivered (Batigest inactive, the file held, or Ctrl-C): the next pass waits again.
+    if (outcome.kind === "waiting") return record;
+    if (outcome.kind === "refused") {
+      return this.#fail(record, { stage: "import", reason: outcome.reason });
     }
     const next = this.#ctx.journal.setState(record.id, "consumed");
     this.#report.debug(`Export ${describe(record)} importé par Batigest.`);

@@ -23,10 +23,13 @@
  * @module
  */
 
+import { BatigestWatch } from "./batigest_watch.ts";
+import { readBatigestMemory, writeBatigestMemory } from "./batigest_memory.ts";
 import { FolderWatcher } from "./delivery.ts";
 import { ExportSteps } from "./export_steps.ts";
 import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
-import { type ExportState, UNFINISHED_STATES } from "./journal.ts";
+import { FolderUnusable, guardFileOps } from "./folder_guard.ts";
+import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
@@ -35,14 +38,13 @@ import { archiveStamp, freeName } from "../base/work_folders.ts";
 
 export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
 
-/** States a previous run can leave an export in, past its download: finished first. */
-const LEFT_IN_FLIGHT: readonly ExportState[] = [
-  "staged",
-  "delivered",
-  "consumed",
-  "acknowledged",
-  "failed",
-];
+/**
+ * States a previous run can leave an export in, past its download, finished
+ * before new exports: Batigest is done with them. Documents left `delivered`
+ * wait in the pipeline's window first; those left `staged` are published in
+ * their turn, after them.
+ */
+const LEFT_AFTER_BATIGEST: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
 
 /**
  * Runs one pass: finish what a previous run left in flight, then take the
@@ -54,37 +56,122 @@ const LEFT_IN_FLIGHT: readonly ExportState[] = [
  * if (result.status !== "completed") console.error(result.errors.join("\n"));
  * ```
  */
-export async function runSyncPass(ctx: PassContext): Promise<PassResult> {
-  const now = ctx.now ?? (() => new Date());
-  const report = new PassReport(ctx.log, { secrets: [ctx.settings.token ?? ""] });
+export async function runSyncPass(context: PassContext): Promise<PassResult> {
+  const now = context.now ?? (() => new Date());
+  const report = new PassReport(context.log, { secrets: [context.settings.token ?? ""] });
+  // A folder that refuses the agent stops the pass at its first refusal (folder_guard.ts).
+  const ctx: PassContext = {
+    ...context,
+    fileOps: guardFileOps(context.fileOps, {
+      folders: context.folders,
+      debug: (m) => report.debug(m),
+    }),
+  };
   const watcher = new FolderWatcher(ctx.folders.importDir);
-  const steps = new ExportSteps(ctx, { report, watcher, now });
+  const watch = new BatigestWatch({
+    importDir: ctx.folders.importDir,
+    memory: readBatigestMemory(ctx.folders),
+    save: (memory) => writeBatigestMemory(ctx.folders, memory),
+  });
+  const steps = new ExportSteps(ctx, { report, watcher, watch, now });
   let stoppedBy: string | undefined;
+  let folderProblem: string | undefined;
   let trouble: string | undefined;
   try {
-    await resumeInFlight(ctx, { steps, report });
-    await drainPending(ctx, { steps, report, now });
+    const waiting = resumeWaiting(ctx, { steps, report, watch });
+    await resumeInFlight(ctx, {
+      steps,
+      report,
+      records: ctx.journal.inStates(LEFT_AFTER_BATIGEST),
+    });
+    const leftStaged = ctx.journal.inStates(["staged"]);
+    await drainPending(ctx, { steps, report, now, waiting });
+    if (!steps.batigestInactive && !ctx.signal?.aborted) {
+      // Staged by an earlier run and not offered again by Saxium in this pass.
+      const records = leftStaged.filter((r) => !steps.walked(r.id));
+      await resumeInFlight(ctx, { steps, report, records });
+    }
   } catch (error) {
     if (error instanceof ServerUnavailable) stoppedBy = error.message;
     else if (error instanceof LocalTrouble) trouble = error.message;
-    else if (!(error instanceof PassStopped)) throw error;
+    else if (error instanceof FolderUnusable) {
+      folderProblem = error.message;
+      report.error(error.message);
+    } else if (!(error instanceof PassStopped)) throw error;
   } finally {
     await watcher.close();
   }
-  if (!stoppedBy && !trouble && !ctx.signal?.aborted) await tidyOrphans(ctx, report);
+  if (!stoppedBy && !trouble && !folderProblem && !ctx.signal?.aborted) {
+    await tidyOrphans(ctx, report);
+  }
   if (ctx.signal?.aborted) {
     report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
   }
-  const unfinished = ctx.journal.inStates(UNFINISHED_STATES).length;
-  return report.result({ stoppedBy, trouble, unfinished });
+  const documentsWaiting = ctx.journal.inStates(["delivered"]).length > 0;
+  let inactive: string | undefined;
+  try {
+    const memory = watch.finish({ documentsWaiting });
+    writeBatigestMemory(ctx.folders, memory);
+    if (watch.inactiveSince && documentsWaiting) {
+      // Said once, by the conclusion the command writes (a WARNING, not an error).
+      inactive = inactiveLine(new Date(memory.inactiveSince ?? watch.inactiveSince), now());
+    }
+  } catch (error) {
+    report.warning(`Mémoire de l'état de Batigest non enregistrée (${(error as Error).message}).`);
+  }
+  return report.result({
+    stoppedBy,
+    trouble,
+    folderProblem,
+    batigestInactive: inactive,
+    unfinished: ctx.journal.inStates(UNFINISHED_STATES).length,
+  });
 }
 
-/** Exports a previous run left between delivery and the end: finish them first. */
+/** The one WARNING line of a pass that found Batigest inactive. */
+export function inactiveLine(since: Date, now: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  const sameDay = since.toDateString() === now.toDateString();
+  const when = sameDay
+    ? `${p(since.getHours())}:${p(since.getMinutes())}`
+    : `le ${p(since.getDate())}/${p(since.getMonth() + 1)} à ${p(since.getHours())}:${
+      p(since.getMinutes())
+    }`;
+  return `Batigest n'importe plus depuis ${when} : est-il ouvert, et son import automatique actif ? ` +
+    `Les documents attendent dans son dossier d'import et les suivants chez l'agent ou dans Saxium ; ` +
+    `rien n'est perdu ni en erreur, la synchronisation reprendra d'elle-même quand Batigest importera de nouveau.`;
+}
+
+/**
+ * Documents an earlier run left in Batigest's folder: their waits start now,
+ * side by side, oldest first; each resolves when it ends.
+ */
+function resumeWaiting(
+  ctx: PassContext,
+  options: { steps: ExportSteps; report: PassReport; watch: BatigestWatch },
+): Promise<number>[] {
+  const records = [...ctx.journal.inStates(["delivered"])]
+    .sort((a, b) => (a.deliveredAt ?? "").localeCompare(b.deliveredAt ?? ""));
+  if (records.length === 0) return [];
+  options.watch.ensureMark({ documentsWaiting: true });
+  return records.map((record: ExportRecord) => {
+    options.report.info(
+      `Reprise de ${
+        describe(record)
+      } : il attend dans le dossier d'import de Batigest depuis l'exécution précédente.`,
+    );
+    const waited = options.steps.advance(record).then(() => performance.now());
+    waited.catch(() => {}); // a folder that stops the pass: seen where the pipeline awaits it
+    return waited;
+  });
+}
+
+/** Exports a previous run left in flight: finish them. */
 async function resumeInFlight(
   ctx: PassContext,
-  options: { steps: ExportSteps; report: PassReport },
+  options: { steps: ExportSteps; report: PassReport; records: readonly ExportRecord[] },
 ): Promise<void> {
-  for (const record of ctx.journal.inStates(LEFT_IN_FLIGHT)) {
+  for (const record of options.records) {
     if (ctx.signal?.aborted) return;
     options.report.info(
       `Reprise de ${

@@ -116,20 +116,36 @@ export class PassReport {
 
   /**
    * The pass's outcome: `stoppedBy` is why Saxium could not be used (if it
-   * could not), `trouble` what on this machine stopped it, `unfinished` how many exports the journal has half-way.
+   * could not), `trouble` what on this machine stopped it, `folderProblem`
+   * why a folder could not be used, `batigestInactive` the line saying
+   * Batigest stopped importing, `unfinished` how many exports the journal
+   * has half-way.
    */
-  result(options: { stoppedBy?: string; trouble?: string; unfinished: number }): PassResult {
+  result(
+    options: {
+      stoppedBy?: string;
+      trouble?: string;
+      folderProblem?: string;
+      batigestInactive?: string;
+      unfinished: number;
+    },
+  ): PassResult {
     const status: PassStatus = options.trouble !== undefined
       ? "local_trouble"
       : options.stoppedBy !== undefined
       ? "server_unavailable"
+      : options.folderProblem !== undefined
+      ? "folder_unusable"
       : this.#counts.errors > 0 || this.#heldBack
       ? "export_errors"
+      : options.batigestInactive !== undefined
+      ? "batigest_inactive"
       : "completed";
     return {
       status,
       summary: { ...this.#counts, unfinished: options.unfinished },
-      message: options.trouble ?? options.stoppedBy,
+      message: options.trouble ?? options.stoppedBy ?? options.folderProblem ??
+        options.batigestInactive,
       errors: [...this.#errors],
       elapsedMs: Math.round(this.elapsedMs()),
     };

@@ -76,13 +76,18 @@ export interface PassSummary {
  * How a pass went, as a whole: `completed`, all fine; `export_errors`, at
  * least one export in error or a local problem held one back;
  * `server_unavailable`, Saxium could not be used (unreachable, refused);
- * `local_trouble`, this machine stopped it (a full disk).
+ * `local_trouble`, this machine stopped it (a full disk);
+ * `batigest_inactive`, Batigest took nothing (closed?), nothing in error,
+ * documents left waiting; `folder_unusable`, the import or work folder
+ * refuses the agent, or the import folder was renamed or replaced.
  */
 export type PassStatus =
   | "completed"
   | "export_errors"
   | "server_unavailable"
-  | "local_trouble";
+  | "local_trouble"
+  | "batigest_inactive"
+  | "folder_unusable";
 
 /** How a pass ended. */
 export interface PassResult {

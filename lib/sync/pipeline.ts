@@ -61,6 +61,8 @@ export interface DrainOptions {
   report: PassReport;
   /** The pass's clock. */
   now: () => Date;
+  /** Waits already running for documents an earlier run published (they resolve when each ends). */
+  waiting?: readonly Promise<number>[];
 }
 
 /**
@@ -83,7 +85,9 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
   const early = new EarlyStages(steps);
   const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
   try {
-    for (let i = 0; !ctx.signal?.aborted; i++) {
+    // Documents an earlier run left waiting take their places in the window first.
+    for (const waiting of options.waiting ?? []) await work.addImport(waiting, window);
+    for (let i = 0; !ctx.signal?.aborted && !steps.batigestInactive; i++) {
       work.rethrow();
       if (!(await feed.at(i, () => work.settled()))) break;
       const received = feed.received;
@@ -111,7 +115,7 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       // start: waiting in line never eats into it.
       const inLine = work.lastImport;
       const imported = (async () => {
-        steps.startClockAt(published.id, await inLine);
+        await inLine; // its timeout starts once the one before it left
         const done = await steps.advance(published, ["delivered"]);
         if (done) work.add(steps.advance(done, FINISH));
         return now().getTime();
@@ -279,14 +283,13 @@ class EarlyStages {
   /** Stages export `id` once it is prepared, if it is then ready. */
   start(id: string, prepared: Promise<Settled<ExportRecord | undefined>>): void {
     if (this.#stages.has(id)) return;
-    this.#stages.set(
-      id,
-      prepared.then((outcome) =>
-        "value" in outcome && outcome.value?.state === "ready"
-          ? this.#steps.advance(outcome.value, ["ready"])
-          : undefined
-      ),
+    const staging = prepared.then((outcome) =>
+      "value" in outcome && outcome.value?.state === "ready"
+        ? this.#steps.advance(outcome.value, ["ready"])
+        : undefined
     );
+    staging.catch(() => {}); // a folder that stops the pass: seen by `take` or `settled`
+    this.#stages.set(id, staging);
   }
 
   /** Stages a ready export, or waits for the staging started early for it. */

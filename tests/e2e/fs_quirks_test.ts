@@ -54,8 +54,13 @@ interface Bench {
 }
 
 async function bench(
-  options: { batigestStopped?: boolean; importTimeoutSeconds?: number; consumeDelayMs?: number } =
-    {},
+  options: {
+    batigestStopped?: boolean;
+    importTimeoutSeconds?: number;
+    consumeDelayMs?: number;
+    /** Files Batigest passes by (refuses and leaves in its folder). */
+    passesBy?: (name: string) => boolean;
+  } = {},
 ): Promise<Bench> {
   const root = await Deno.makeTempDir({ prefix: "saxium-fs-" });
   const importDir = nodePath.join(root, "import");
@@ -71,6 +76,7 @@ async function bench(
     pollIntervalSeconds: 300,
     batchSize: 50,
     importTimeoutSeconds: options.importTimeoutSeconds ?? 20,
+    batigestRefusalHours: 72,
     logRetentionDays: 30,
     logLevel: "DEBUG",
   };
@@ -79,6 +85,7 @@ async function bench(
   const batigest = startBatigestSimulator({
     dir: importDir,
     consumeDelayMs: options.consumeDelayMs,
+    passesBy: options.passesBy,
   });
   if (options.batigestStopped) batigest.stop();
   const journal = new Journal(journalPath(folders));
@@ -273,10 +280,11 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
   }
 });
 
-Deno.test("withdrawal refused for a moment (Batigest opening the file at the deadline): withdrawn, reported once", async () => {
-  const b = await bench({ batigestStopped: true, importTimeoutSeconds: 1 });
+Deno.test("withdrawal marker removal refused for a moment: a document Batigest passed by is withdrawn, reported once", async () => {
+  let left: string | undefined; // the first document Batigest sees: others come after it
+  const b = await bench({ importTimeoutSeconds: 1, passesBy: (name) => (left ??= name) === name });
   try {
-    const quote = b.addQuote("DV-LATE");
+    const all = [b.addQuote("DV-LATE-1"), b.addQuote("DV-LATE-2"), b.addQuote("DV-LATE-3")];
     let refusals = 0;
     const fileOps: FileOps = {
       ...realFileOps,
@@ -289,23 +297,71 @@ Deno.test("withdrawal refused for a moment (Batigest opening the file at the dea
       },
     };
     const result = await b.pass(fileOps);
-    assert.equal(result.status, "export_errors");
+    assert.equal(result.status, "export_errors", b.lines.join("\n"));
+    const quote = all.find((e) => `${e.documentReference}.xml` === left)!;
+    const others = all.filter((e) => e !== quote);
     assert.equal(refusals, 3);
     assert.deepEqual(await listFiles(b.folders.importDir), [], "withdrawn from the import folder");
     const served = b.saxium.exports.get(quote.id)!;
     assert.equal(served.status, "error");
     assert.equal(served.retryCount, 1, "reported once");
-    assert.match(served.errorMessage!, /Batigest n'a pas importé/);
-    b.batigest.start();
+    assert.match(served.errorMessage!, /importait les documents déposés après lui/);
+    for (const e of others) assert.equal(await timesConsumed(b, e), 1);
     assert.equal((await b.pass()).status, "completed");
-    assert.equal(b.batigest.ledger.length, 0, "nothing imported behind Saxium's back");
+    assert.equal(await timesConsumed(b, quote), 0, "nothing imported behind Saxium's back");
   } finally {
     await b.close();
   }
 });
 
-Deno.test("the journal reaches the disk before a document takes its final name and before a withdrawal marker goes", async () => {
+Deno.test("Batigest holds the file while it reads it slowly (Windows sharing violation): never withdrawn, imported once", async () => {
   const b = await bench({ importTimeoutSeconds: 1 });
+  await b.batigest.close();
+  // The same simulated Batigest, reading slowly and holding the file meanwhile.
+  const slow = startBatigestSimulator({ dir: b.folders.importDir, slowReadMs: 3_000 });
+  try {
+    const quotes = [b.addQuote("DV-HOLD-1"), b.addQuote("DV-HOLD-2"), b.addQuote("DV-HOLD-3")];
+    let sharingViolations = 0;
+    const windows: FileOps = {
+      ...realFileOps,
+      async rename(from, to) {
+        if (slow.holding.has(nodePath.basename(from))) {
+          sharingViolations++;
+          throw Object.assign(
+            new Error(
+              "The process cannot access the file because it is being used by another process. (os error 32)",
+            ),
+            { code: "EBUSY" },
+          );
+        }
+        await realFileOps.rename(from, to);
+      },
+    };
+    // Every export synced in the end (a pass may leave one still being read to the next).
+    for (let i = 0; i < 10; i++) {
+      const result = await b.pass(windows);
+      assert.ok(["completed", "batigest_inactive"].includes(result.status), b.lines.join("\n"));
+      if (quotes.every((e) => b.saxium.exports.get(e.id)!.status === "imported")) break;
+    }
+    assert.ok(sharingViolations > 0, "the agent looked at a held file and kept waiting");
+    assert.ok(!b.lines.some((l) => l.includes("[ERROR]") && !l.includes("Fin de")), "no error");
+    for (const e of quotes) {
+      assert.equal(slow.ledger.filter((l) => l.name === `${e.documentReference}.xml`).length, 1);
+      assert.equal(b.saxium.exports.get(e.id)!.status, "imported");
+    }
+  } finally {
+    await slow.close();
+    await b.close();
+  }
+});
+
+Deno.test("the journal reaches the disk before a document takes its final name and before a withdrawal marker goes", async () => {
+  let armed = false;
+  let left: string | undefined; // once armed, the first document Batigest sees
+  const b = await bench({
+    importTimeoutSeconds: 1,
+    passesBy: (name) => armed && (left ??= name) === name,
+  });
   try {
     const quotes = ["DV-FLUSH-1", "DV-FLUSH-2", "DV-FLUSH-1", "DV-FLUSH-3"].map((ref) =>
       b.addQuote(ref)
@@ -342,10 +398,11 @@ Deno.test("the journal reaches the disk before a document takes its final name a
     assert.equal((await b.pass(fileOps)).status, "completed", b.lines.join("\n"));
     assert.equal(quotes.filter((e) => stateOf(b, e) === "archived").length, 4);
 
-    // Batigest closed: the document is withdrawn, its marker deleted once in `Errors\`.
-    b.batigest.stop();
-    const late = b.addQuote("DV-FLUSH-4");
+    // Batigest passes a document by: it is withdrawn, its marker deleted once in `Errors\`.
+    armed = true;
+    const added = [b.addQuote("DV-FLUSH-4"), b.addQuote("DV-FLUSH-5")];
     assert.equal((await b.pass(fileOps)).status, "export_errors");
+    const late = added.find((e) => `${e.documentReference}.xml` === left)!;
     assert.equal(stateOf(b, late), "reported");
     assert.ok(onDisk.has(`${late.id} failed`));
     assert.deepEqual(unflushed, []);

@@ -167,23 +167,24 @@ Deno.test("mark-synced failing for a whole run: exit 3, then the next run acknow
   });
 });
 
-Deno.test("Batigest stopped: timeout, file withdrawn, kept in Errors, marked in error, exit 1", async () => {
+Deno.test("Batigest stopped: the document waits in its folder, nothing in error, exit 5; started: imported once", async () => {
   await withWorld({ batigestStopped: true }, async (world, runs) => {
     const quote = addQuote(world, "DV-STOP");
     const run = await sync(world, runs, "--import-timeout", "1");
-    assert.equal(run.code, 1, run.stdout);
-    assert.deepEqual(await listFiles(world.importDir), [], "retiré du dossier d'import");
-    const exported = world.saxium.exports.get(quote.id)!;
-    assert.equal(exported.status, "error");
-    assert.match(exported.errorMessage!, /Batigest n'a pas importé DV-STOP\.xml en 1 s/);
-    const errors = (await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/"));
-    assert.equal(errors.length, 2);
-    const reason = errors.find((f) => f.endsWith(".erreur.txt"))!;
-    assert.match(await Deno.readTextFile(nodePath.join(world.workDir, reason)), /Batigest/);
-    // Batigest starts again later: nothing reappears, nothing is imported behind Saxium's back.
+    assert.equal(run.code, 5, run.stdout + run.stderr);
+    assert.match(run.stderr, /\[WARNING\] .*Batigest n'importe plus depuis .*rien n'est perdu/);
+    assert.ok((await listFiles(world.importDir)).includes("DV-STOP.xml"), "laissé pour Batigest");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending", "rien en erreur");
+    assert.deepEqual((await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/")), []);
     world.batigest.start();
-    assert.equal((await sync(world, runs)).code, 0);
-    assert.equal(world.batigest.ledger.length, 0);
+    assert.equal((await sync(world, runs, "--import-timeout", "1")).code, 0);
+    assert.equal(world.batigest.ledger.length, 1);
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "imported");
+    assert.deepEqual(
+      await listFiles(world.importDir),
+      [],
+      "plus rien n'attend, la marque est retirée",
+    );
   });
 });
 
@@ -404,7 +405,9 @@ Deno.test("a second instance exits 4 without touching anything", async () => {
   await withWorld({ batigestStopped: true }, async (world, runs) => {
     addQuote(world, "DV-LOCK");
     const first = spawnAgent(world, ["sync", "--once", "--import-timeout", "20"]);
-    await waitFor(async () => (await listFiles(world.importDir)).length === 1);
+    await waitFor(async () =>
+      (await listFiles(world.importDir)).filter((f) => f.endsWith(".xml")).length === 1
+    );
     const second = await runAgent(world, ["sync", "--once"]);
     runs.push(second);
     assert.equal(second.code, 4);

@@ -192,3 +192,52 @@ Deno.test({
     }
   },
 });
+
+Deno.test("Batigest inactive: one French alert (since when, what to do, nothing lost), not repeated; a later completed pass sends the recovery", async () => {
+  await withBench(async ({ folders, log, clock }) => {
+    const sent: { kind: string; subject: string; text: string }[] = [];
+    const channel: NotifyChannel = {
+      name: "webhook",
+      label: "webhook de test",
+      target: "127.0.0.1:9",
+      send: (message) => {
+        sent.push(message);
+        return Promise.resolve();
+      },
+    };
+    const inactive = {
+      exitCode: 5,
+      status: "batigest_inactive",
+      summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 6 },
+      message:
+        "Batigest n'importe plus depuis 18:02 : est-il ouvert, et son import automatique actif ? … rien n'est perdu ni en erreur",
+      errors: [],
+    };
+    const settings = { agentId: "SRV-01", notify: undefined };
+    const options = { settings, folders, log, now: () => clock.now, channels: [channel] };
+    await notifyAfterPass(inactive, options);
+    clock.advanceHours(0.1);
+    await notifyAfterPass(
+      { ...inactive, message: inactive.message.replace("18:02", "18:07") },
+      options,
+    );
+    assert.equal(sent.length, 1, "not repeated within repeatHours");
+    assert.equal(sent[0].kind, "alert");
+    assert.match(sent[0].subject, /Batigest n'importe plus/);
+    assert.match(sent[0].text, /depuis 18:02/);
+    assert.match(sent[0].text, /Rien n'est perdu et rien n'est en erreur/);
+    assert.match(sent[0].text, /Vérifiez que Batigest est ouvert/);
+    assert.match(sent[0].text, /Ne relancez aucun export dans Saxium/);
+
+    clock.advanceHours(1);
+    await notifyAfterPass({
+      exitCode: 0,
+      status: "completed",
+      summary: { synced: 6, errors: 0, reacknowledged: 0, unfinished: 0 },
+      errors: [],
+    }, options);
+    assert.equal(sent.length, 2);
+    assert.equal(sent[1].kind, "recovery");
+    assert.match(sent[1].subject, /retour à la normale/);
+  });
+});

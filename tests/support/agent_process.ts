@@ -36,6 +36,12 @@ export interface WorldOptions {
   consumeDelayMs?: number;
   /** Start with Batigest closed. */
   batigestStopped?: boolean;
+  /** Batigest reads slowly: see `BatigestSimulatorOptions.slowReadMs`. */
+  slowReadMs?: number;
+  /** Which files it reads slowly (all by default). */
+  slow?: (name: string) => boolean;
+  /** Files Batigest passes by (refuses and leaves in its folder). */
+  passesBy?: (name: string) => boolean;
   latencyMs?: number;
 }
 
@@ -55,6 +61,9 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
   const batigest = startBatigestSimulator({
     dir: importDir,
     consumeDelayMs: options.consumeDelayMs ?? 0,
+    slowReadMs: options.slowReadMs,
+    slow: options.slow,
+    passesBy: options.passesBy,
   });
   if (options.batigestStopped) batigest.stop();
   return {

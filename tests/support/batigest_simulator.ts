@@ -4,6 +4,13 @@
  * what it consumed in a ledger, so tests can prove each document was
  * imported exactly once and complete.
  *
+ * Besides closing and opening (`stop`, `start`), it can be a slow reader
+ * (`slowReadMs`: the document is imported, and recorded, when it is read,
+ * and deleted only later, as a big document keeps Batigest busy), tell which
+ * files it holds open meanwhile (`holding`, for a `FileOps` that refuses
+ * their renames as Windows would), and pass documents by (`passesBy`: a
+ * document Batigest refuses and leaves in its folder).
+ *
  * @module
  */
 
@@ -19,6 +26,8 @@ export interface LedgerEntry {
 /** A running simulated Batigest. */
 export interface BatigestSimulator {
   ledger: LedgerEntry[];
+  /** Names of the files it is reading now (a slow read holds them open). */
+  holding: ReadonlySet<string>;
   /** Batigest closed: files are left alone (the file in hand is finished). */
   stop(): void;
   /** Batigest open again. */
@@ -34,6 +43,15 @@ export interface BatigestSimulatorOptions {
   consumeDelayMs?: number;
   /** Rescan period in ms, besides file-system events; 10 by default. */
   pollMs?: number;
+  /**
+   * Slow reader: the file is recorded as imported when read, and deleted
+   * only this many ms later (for the files `slow` selects, all by default).
+   */
+  slowReadMs?: number;
+  /** Which files are read slowly when `slowReadMs` is set. */
+  slow?: (name: string) => boolean;
+  /** Files Batigest refuses: left in the folder, never imported. */
+  passesBy?: (name: string) => boolean;
 }
 
 /**
@@ -49,6 +67,7 @@ export interface BatigestSimulatorOptions {
  */
 export function startBatigestSimulator(options: BatigestSimulatorOptions): BatigestSimulator {
   const ledger: LedgerEntry[] = [];
+  const holding = new Set<string>();
   const consumeDelayMs = options.consumeDelayMs ?? 0;
   let running = true;
   let closed = false;
@@ -73,7 +92,7 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
 
   async function drain(): Promise<void> {
     while (running && !closed) {
-      const name = await nextFile(options.dir);
+      const name = await nextFile(options.dir, options.passesBy);
       // stop() may have been called while the folder was being listed.
       if (name === undefined || !running || closed || !await consume(name)) return;
     }
@@ -88,11 +107,27 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
     } catch {
       return false; // gone or locked: try again on the next scan
     }
-    if (consumeDelayMs > 0) await delay(consumeDelayMs, closing.signal);
-    if (closed) return false;
-    const digest = await crypto.subtle.digest("SHA-256", bytes);
-    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    ledger.push({ name, sha256, bytes: bytes.length, at: Date.now() });
+    const slowly = options.slowReadMs !== undefined && (options.slow?.(name) ?? true);
+    const record = async () => {
+      const digest = await crypto.subtle.digest("SHA-256", bytes);
+      const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
+        .join("");
+      ledger.push({ name, sha256, bytes: bytes.length, at: Date.now() });
+    };
+    if (slowly) {
+      // Imported as it is read; the file stays, held open, until the import is done.
+      await record();
+      holding.add(name);
+      try {
+        await delay(options.slowReadMs!, closing.signal);
+      } finally {
+        holding.delete(name);
+      }
+    } else {
+      if (consumeDelayMs > 0) await delay(consumeDelayMs, closing.signal);
+      if (closed) return false;
+      await record();
+    }
     try {
       await Deno.remove(path);
     } catch {
@@ -110,6 +145,7 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
 
   return {
     ledger,
+    holding,
     stop() {
       running = false;
     },
@@ -130,11 +166,16 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
 }
 
 /** The first file (by name) Batigest would import, if any. */
-async function nextFile(dir: string): Promise<string | undefined> {
+async function nextFile(
+  dir: string,
+  passesBy?: (name: string) => boolean,
+): Promise<string | undefined> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && /\.(xml|csv)$/i.test(entry.name)) names.push(entry.name);
+      if (entry.isFile && /\.(xml|csv)$/i.test(entry.name) && !passesBy?.(entry.name)) {
+        names.push(entry.name);
+      }
     }
   } catch {
     return undefined; // folder briefly unreachable

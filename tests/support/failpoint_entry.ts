@@ -7,6 +7,9 @@
  *   `failpoint("…")` in `lib/sync/export_steps.ts`); unset, the agent runs normally.
  * - `AGENT_FAILPOINT_HIT`: the hit that kills (1 = the first time the pass
  *   reaches that point, the default).
+ * - `AGENT_REFUSED_FOLDER`: a folder whose every file operation is refused
+ *   with "Operation not permitted (os error 1)", as a folder whose rights
+ *   were removed (tests run as root, whom `chmod` does not stop).
  *
  * The process exits with code 137 (the code of a SIGKILL) without running
  * any `finally`, closing the journal or releasing the lock: only what is
@@ -25,7 +28,9 @@
  * @module
  */
 
+import nodePath from "node:path";
 import { main } from "../../main.ts";
+import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
 
 /** The exit code of a process killed at a failpoint (128 + SIGKILL). */
 export const FAILPOINT_EXIT_CODE = 137;
@@ -52,8 +57,27 @@ function readHit(raw: string | undefined): number {
   return n;
 }
 
+/** File operations that refuse everything inside `folder`, as a folder without rights. */
+export function refusingFolder(folder: string): FileOps {
+  const inside = (path: string) =>
+    nodePath.resolve(nodePath.dirname(path)) === nodePath.resolve(folder);
+  const refuse = () =>
+    Promise.reject(new Deno.errors.PermissionDenied("Operation not permitted (os error 1)"));
+  return {
+    rename: (from, to) => inside(from) || inside(to) ? refuse() : realFileOps.rename(from, to),
+    remove: (path) => inside(path) ? refuse() : realFileOps.remove(path),
+    copyFile: (from, to) => inside(to) ? refuse() : realFileOps.copyFile(from, to),
+  };
+}
+
 if (import.meta.main) {
   const name = Deno.env.get("AGENT_FAILPOINT") || undefined;
   const hit = readHit(Deno.env.get("AGENT_FAILPOINT_HIT"));
-  Deno.exit(await main(Deno.args, { failpoint: killAt(name, hit) }));
+  const refused = Deno.env.get("AGENT_REFUSED_FOLDER") || undefined;
+  Deno.exit(
+    await main(Deno.args, {
+      failpoint: killAt(name, hit),
+      fileOps: refused ? refusingFolder(refused) : undefined,
+    }),
+  );
 }

@@ -19,6 +19,7 @@ export function testSettings(root: string, extra: Partial<Settings> = {}): Setti
     pollIntervalSeconds: DEFAULTS.pollIntervalSeconds,
     batchSize: DEFAULTS.batchSize,
     importTimeoutSeconds: DEFAULTS.importTimeoutSeconds,
+    batigestRefusalHours: DEFAULTS.batigestRefusalHours,
     logRetentionDays: DEFAULTS.logRetentionDays,
     logLevel: "INFO",
     ...extra,

@@ -367,6 +367,7 @@ Deno.test("task action: compiled executable, Windows paths with spaces", () => {
       pollIntervalSeconds: 300,
       batchSize: 50,
       importTimeoutSeconds: 30,
+      batigestRefusalHours: 72,
       logRetentionDays: 30,
       logLevel: "INFO",
     },

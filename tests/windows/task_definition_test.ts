@@ -303,7 +303,8 @@ Deno.test("last results in French", () => {
   assert.equal(describeLastResult(267009), "en cours d'exécution");
   assert.equal(describeLastResult(-2147024894), "code inattendu 0x80070002");
   assert.equal(describeLastResult(0xc000013a), "code inattendu 0xC000013A");
-  assert.equal(describeLastResult(5), "code inattendu 0x5");
+  assert.match(describeLastResult(5), /Batigest n'importe pas/);
+  assert.equal(describeLastResult(6_000), "code inattendu 0x1770");
 });
 
 Deno.test("schtasks failures recognised in English and French, mangled or not", () => {

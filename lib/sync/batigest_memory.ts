@@ -1,0 +1,117 @@
+/**
+ * What the agent remembers of Batigest between runs, in its own small file
+ * `State\batigest.json` (the journal knows exports, not Batigest): since when
+ * Batigest has not imported while a document waited, when it last imported,
+ * and the mark the agent left in the import folder.
+ *
+ * The mark is a file `~saxium-dossier.txt` in the import folder (Batigest
+ * ignores anything but `.xml` and `.csv`), written while documents wait
+ * there. A document counts as imported only if it left the folder while the
+ * mark stayed: a folder renamed, deleted or replaced loses it. Its id is kept
+ * here, so that an empty folder recreated in place is told from the original.
+ *
+ * `status` and `doctor` read this file; the sync pass writes it.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { WorkFolders } from "../base/work_folders.ts";
+
+/** The mark's name in the import folder. */
+export const FOLDER_MARK_NAME = "~saxium-dossier.txt";
+
+/** `State\batigest.json`. */
+export interface BatigestMemory {
+  /** ISO 8601: since when Batigest has not imported a waiting document (unset: it imports). */
+  inactiveSince?: string;
+  /** ISO 8601: the last import the agent saw. */
+  lastImportAt?: string;
+  /** The id written in the import folder's mark. */
+  folderMark?: string;
+  /**
+   * Documents still waiting that Batigest was seen passing by (a document
+   * published after them taken while they stayed): export id → ISO 8601 of
+   * the first such sight. The evidence outlives the pass that saw it.
+   */
+  passedBy?: Record<string, string>;
+}
+
+/** Where the memory is kept. */
+export function batigestMemoryPath(folders: Pick<WorkFolders, "state">): string {
+  return nodePath.join(folders.state, "batigest.json");
+}
+
+/** Reads the memory; empty when absent or unreadable (it is a hint, never a source of truth). */
+export function readBatigestMemory(folders: Pick<WorkFolders, "state">): BatigestMemory {
+  try {
+    const parsed = JSON.parse(Deno.readTextFileSync(batigestMemoryPath(folders)));
+    if (parsed === null || typeof parsed !== "object") return {};
+    const text = (v: unknown) => typeof v === "string" ? v : undefined;
+    return {
+      inactiveSince: text(parsed.inactiveSince),
+      lastImportAt: text(parsed.lastImportAt),
+      folderMark: text(parsed.folderMark),
+      passedBy: parsed.passedBy && typeof parsed.passedBy === "object"
+        ? Object.fromEntries(
+          Object.entries(parsed.passedBy).filter(([, v]) => typeof v === "string"),
+        ) as Record<string, string>
+        : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the memory (whole file, replaced by a rename). */
+export function writeBatigestMemory(
+  folders: Pick<WorkFolders, "state">,
+  memory: BatigestMemory,
+): void {
+  const path = batigestMemoryPath(folders);
+  Deno.writeTextFileSync(`${path}.tmp`, `${JSON.stringify(memory, null, 2)}\n`);
+  Deno.renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * The memory after a pass: `inactiveSince` set when the pass found Batigest
+ * inactive (the earlier date kept when it already was), cleared when it saw
+ * an import; `lastImportAt` moved to the last import seen.
+ */
+export function afterPass(
+  memory: BatigestMemory,
+  pass: { inactiveSince?: Date; lastImportAt?: Date; passedBy?: Record<string, string> },
+): BatigestMemory {
+  const next: BatigestMemory = { ...memory };
+  if (pass.passedBy && Object.keys(pass.passedBy).length > 0) next.passedBy = pass.passedBy;
+  else delete next.passedBy;
+  if (pass.lastImportAt) next.lastImportAt = pass.lastImportAt.toISOString();
+  if (pass.inactiveSince) {
+    next.inactiveSince = memory.inactiveSince ?? pass.inactiveSince.toISOString();
+  } else if (pass.lastImportAt) delete next.inactiveSince;
+  return next;
+}
+
+/** The mark's path in `importDir`. */
+export function folderMarkPath(importDir: string): string {
+  return nodePath.join(importDir, FOLDER_MARK_NAME);
+}
+
+/** The id the mark in `importDir` holds, or undefined when there is none. */
+export function readFolderMark(importDir: string): string | undefined {
+  try {
+    return /id=([0-9a-f-]{36})/.exec(Deno.readTextFileSync(folderMarkPath(importDir)))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a mark holding `id` into `importDir`. */
+export function writeFolderMark(importDir: string, id: string): void {
+  Deno.writeTextFileSync(
+    folderMarkPath(importDir),
+    "Fichier de l'agent Saxium → Batigest : il prouve que ce dossier est celui où les documents\r\n" +
+      "en attente ont été déposés. Ne pas le supprimer ; l'agent le retire quand plus rien n'attend.\r\n" +
+      `id=${id}\r\n`,
+  );
+}

@@ -1,0 +1,230 @@
+/**
+ * What one pass sees of Batigest: the documents it published (or found
+ * waiting), in order, which of them left the import folder and when, and
+ * whether Batigest is taken to be inactive. Every wait of the pass reads the
+ * same watch, so that one document's wait sees another one taken (the
+ * evidence the refusal rule of `import_rule.ts` needs), and the pipeline
+ * stops publishing as soon as a wait finds Batigest inactive.
+ *
+ * Before it believes that a document left, the watch checks that the import
+ * folder is still the one the documents were put in: it exists, is the same
+ * folder (file id, where the system gives one) and still holds the agent's
+ * mark (`batigest_memory.ts`). Otherwise the pass stops with
+ * {@linkcode FolderUnusable}: nothing is counted as imported.
+ *
+ * Times are monotonic (`performance.now()`).
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import { exists } from "../base/work_folders.ts";
+import {
+  afterPass,
+  type BatigestMemory,
+  FOLDER_MARK_NAME,
+  folderMarkPath,
+  readFolderMark,
+  writeFolderMark,
+} from "./batigest_memory.ts";
+import { FolderUnusable } from "./folder_guard.ts";
+
+/** One document waiting in the import folder, as the watch follows it. */
+export interface WatchedDocument {
+  id: string;
+  /** Publication order in this pass (documents found waiting come first). */
+  seq: number;
+  /** Its files' paths in the import folder. */
+  paths: readonly string[];
+  /** When it was first seen gone (monotonic ms). */
+  goneAt?: number;
+  /** When an earlier run saw Batigest pass it by, on this run's clock (capped). */
+  passedBefore?: number;
+}
+
+/** What {@linkcode BatigestWatch} works with. */
+export interface BatigestWatchOptions {
+  importDir: string;
+  /** What the agent remembered of Batigest (the folder mark's id among it). */
+  memory: BatigestMemory;
+  /** Keeps the memory at once when a new mark is written (before any document is published beside it). */
+  save?: (memory: BatigestMemory) => void;
+  /** The monotonic clock; `performance.now()` by default. */
+  clock?: () => number;
+}
+
+/** The pass's view of Batigest; see the module doc. */
+export class BatigestWatch {
+  #importDir: string;
+  #memory: BatigestMemory;
+  #save?: (memory: BatigestMemory) => void;
+  #docs = new Map<string, WatchedDocument>();
+  #seq = 0;
+  #folderId?: string;
+  #markReady = false;
+  #inactiveSince?: Date;
+  #lastImportAt?: Date;
+  /** When Batigest was last seen taking a document (monotonic ms). */
+  lastWorkMs?: number;
+  /** The monotonic clock. */
+  readonly clock: () => number;
+
+  /** Watches `importDir`, remembering its identity now. */
+  constructor(options: BatigestWatchOptions) {
+    this.#importDir = options.importDir;
+    this.#memory = { ...options.memory };
+    this.#save = options.save;
+    this.clock = options.clock ?? (() => performance.now());
+    this.#folderId = folderIdentity(this.#importDir);
+  }
+
+  /** Since when Batigest is taken to be inactive in this pass (unset: it imports). */
+  get inactiveSince(): Date | undefined {
+    return this.#inactiveSince;
+  }
+
+  /**
+   * Makes sure the import folder holds the agent's mark before a document is
+   * published (writes one, or checks the one documents already wait beside).
+   */
+  ensureMark(options: { documentsWaiting: boolean }): void {
+    if (this.#markReady) return;
+    const found = readFolderMark(this.#importDir);
+    if (found !== undefined && found === this.#memory.folderMark) {
+      this.#markReady = true;
+      return;
+    }
+    if (options.documentsWaiting && this.#memory.folderMark !== undefined) {
+      throw this.#changed([...this.#docs.values()]);
+    }
+    const id = crypto.randomUUID();
+    writeFolderMark(this.#importDir, id);
+    this.#memory.folderMark = id;
+    this.#save?.(this.#memory);
+    this.#markReady = true;
+  }
+
+  /** Follows a document from now on (idempotent); returns how it is followed. */
+  track(id: string, paths: readonly string[]): WatchedDocument {
+    let doc = this.#docs.get(id);
+    if (!doc) {
+      doc = { id, seq: this.#seq++, paths };
+      const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
+      if (Number.isFinite(seen)) {
+        // A time recorded by an earlier run: never in the future, at most a day back.
+        doc.passedBefore = this.clock() - Math.min(86_400_000, Math.max(0, Date.now() - seen));
+      }
+      this.#docs.set(id, doc);
+    }
+    return doc;
+  }
+
+  /** How many followed documents are still in the folder, as last seen. */
+  waiting(): number {
+    let n = 0;
+    for (const doc of this.#docs.values()) if (doc.goneAt === undefined) n++;
+    return n;
+  }
+
+  /** The paths of the followed documents still in the folder, as last seen. */
+  waitingPaths(): string[] {
+    return [...this.#docs.values()].filter((d) => d.goneAt === undefined).flatMap((d) => d.paths);
+  }
+
+  /** Stops following a document the agent takes back itself. */
+  untrack(id: string): void {
+    this.#docs.delete(id);
+  }
+
+  /**
+   * Looks at the folder: notes which followed documents left it. Throws
+   * {@linkcode FolderUnusable} if the folder is no longer the one they were put in.
+   */
+  poll(now: Date): void {
+    const left: WatchedDocument[] = [];
+    for (const doc of this.#docs.values()) {
+      if (doc.goneAt === undefined && !doc.paths.some((p) => exists(p))) left.push(doc);
+    }
+    if (left.length === 0) return;
+    if (!this.#intact()) throw this.#changed(left);
+    const at = this.clock();
+    for (const doc of left) doc.goneAt = at;
+    this.lastWorkMs = at;
+    this.#lastImportAt = now;
+    this.#inactiveSince = undefined;
+  }
+
+  /** When a document published after `doc` was first seen gone while `doc` stayed. */
+  passedBy(doc: WatchedDocument): number | undefined {
+    let first = doc.passedBefore;
+    for (const other of this.#docs.values()) {
+      if (other.seq > doc.seq && other.goneAt !== undefined) {
+        first = Math.min(first ?? Infinity, other.goneAt);
+      }
+    }
+    return first;
+  }
+
+  /** A wait found Batigest inactive since `since`: the pass stops publishing. */
+  declareInactive(since: Date): void {
+    if (!this.#inactiveSince || since < this.#inactiveSince) this.#inactiveSince = since;
+  }
+
+  /**
+   * The memory to keep after the pass; the mark is removed when no document
+   * waits any more (`documentsWaiting` false).
+   */
+  finish(options: { documentsWaiting: boolean }): BatigestMemory {
+    if (!options.documentsWaiting && this.#intact()) {
+      try {
+        Deno.removeSync(folderMarkPath(this.#importDir));
+      } catch {
+        // gone already, or the folder is unusable: nothing to clean
+      }
+    }
+    const passedBy: Record<string, string> = {};
+    const nowMs = this.clock();
+    for (const doc of this.#docs.values()) {
+      const at = doc.goneAt === undefined ? this.passedBy(doc) : undefined;
+      if (at !== undefined) passedBy[doc.id] = new Date(Date.now() - (nowMs - at)).toISOString();
+    }
+    return afterPass(this.#memory, {
+      inactiveSince: this.#inactiveSince,
+      lastImportAt: this.#lastImportAt,
+      passedBy,
+    });
+  }
+
+  /** Whether the folder is still the one documents were put in. */
+  #intact(): boolean {
+    const id = folderIdentity(this.#importDir);
+    if (id === undefined) return false;
+    if (this.#folderId !== undefined && id !== "" && id !== this.#folderId) return false;
+    if (!this.#markReady) return true; // nothing published this pass: nothing to compare
+    return readFolderMark(this.#importDir) === this.#memory.folderMark;
+  }
+
+  #changed(docs: readonly WatchedDocument[]): FolderUnusable {
+    const names = docs.flatMap((d) => d.paths.map((p) => nodePath.basename(p)));
+    const gone = !exists(this.#importDir);
+    return new FolderUnusable(
+      `Le dossier d'import de Batigest ${this.#importDir} a été ${
+        gone ? "renommé ou supprimé" : "remplacé par un autre dossier"
+      } alors que des documents y attendaient (${names.slice(0, 5).join(", ")}) : ` +
+        `remettez en place le dossier d'origine (il contient le fichier ${FOLDER_MARK_NAME}) ` +
+        `ou corrigez batigestImportDir ; rien n'a été marqué synchronisé, rien n'est perdu. ` +
+        `Si Batigest a été déplacé volontairement, recopiez ces documents et ${FOLDER_MARK_NAME} dans le nouveau dossier.`,
+    );
+  }
+}
+
+/** `dev:ino` of a folder; "" when the system gives none; undefined when it is no folder. */
+function folderIdentity(dir: string): string | undefined {
+  try {
+    const info = Deno.statSync(dir);
+    if (!info.isDirectory) return undefined;
+    return info.ino === null || info.ino === undefined ? "" : `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
+  }
+}

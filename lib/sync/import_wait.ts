@@ -1,0 +1,224 @@
+/**
+ * Waiting for Batigest to import a published document, and taking it back
+ * only when the refusal rule (`import_rule.ts`) allows. Its own story beside
+ * `export_steps.ts`: the step `delivered` calls it and records what it says.
+ *
+ * A document is never taken back while Batigest may be reading it: before a
+ * document is declared left (Batigest inactive) or withdrawn, the agent tries
+ * to rename it, and the other documents waiting, in place; on Windows a
+ * program that holds a file makes that rename fail (sharing violation): Batigest
+ * is at work, and the wait goes on with its timeout started again. A withdrawal is a rename to `~saxium-<id>.<fmt>.withdrawn`,
+ * a name Batigest ignores; a crash after it leaves that name, which a later
+ * run reads as "withdrawn, not imported".
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import type { Settings } from "../base/config.ts";
+import {
+  type FileOps,
+  isTransient,
+  type RetryOptions,
+  withTransientRetry,
+} from "../base/fs_retry.ts";
+import { describeSystemError } from "../base/system_errors.ts";
+import { exists, withdrawnPath, type WorkFolders } from "../base/work_folders.ts";
+import type { BatigestWatch } from "./batigest_watch.ts";
+import { type FolderWatcher, withdraw } from "./delivery.ts";
+import { FolderUnusable } from "./folder_guard.ts";
+import { earlierWait, judgeWait, quietSince } from "./import_rule.ts";
+import type { ExportRecord } from "./journal.ts";
+
+/** Times in a row a held document restarts its timeout before the pass leaves it waiting. */
+const MAX_HOLDS = 20;
+
+/** Time given to a rename that probes or withdraws before the file is taken to be held. */
+const HELD_RETRY_MS = 2_000;
+
+/** How a wait ended. */
+export type ImportOutcome =
+  /** Every file left the import folder: imported. */
+  | { kind: "consumed" }
+  /** Batigest passed it by: its files still there were withdrawn; `reason` for the administrator. */
+  | { kind: "refused"; reason: string }
+  /** Left waiting in the folder (Batigest inactive, or still holding it): the next pass waits again. */
+  | { kind: "waiting" };
+
+/** What {@linkcode awaitImport} works with. */
+export interface ImportWaitOptions {
+  settings: Pick<Settings, "importTimeoutSeconds" | "batigestRefusalHours">;
+  folders: WorkFolders;
+  fileOps: FileOps;
+  retry?: RetryOptions;
+  /** The pass's view of Batigest. */
+  watch: BatigestWatch;
+  /** Wakes the wait when the folder changes. */
+  watcher: FolderWatcher;
+  /** The wall clock (recorded times, messages). */
+  now: () => Date;
+  /** Whether this run published the document (else an earlier run did). */
+  publishedHere: boolean;
+  /** Told what the wait noticed that is worth a line (held files). */
+  warn: (message: string) => void;
+  /** Test-only crash points. */
+  failpoint?: (name: string) => void;
+  /** Ctrl-C: stop waiting at once; the document stays delivered for the next pass. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits for Batigest to take `record`'s files; see the module doc and
+ * `import_rule.ts` for when it stops.
+ */
+export async function awaitImport(
+  record: ExportRecord,
+  options: ImportWaitOptions,
+): Promise<ImportOutcome> {
+  const { settings, folders, watch } = options;
+  const files = record.files.map((f) => ({
+    name: f.importName,
+    path: nodePath.join(folders.importDir, f.importName),
+    withdrawnPath: withdrawnPath(folders, record.id, f.format),
+  }));
+  // A withdrawal interrupted by a crash left its marker: not imported.
+  if (!options.publishedHere && files.some((f) => exists(f.withdrawnPath))) {
+    return await withdrawAll(record, { files, options, why: "interrupted" });
+  }
+  const doc = watch.track(record.id, files.map((f) => f.path));
+  const timeoutMs = settings.importTimeoutSeconds * 1000;
+  const refusalMs = settings.batigestRefusalHours * 3_600_000;
+  const waitedBeforeMs = options.publishedHere
+    ? 0
+    : earlierWait({ deliveredAt: record.deliveredAt, now: options.now(), capMs: refusalMs });
+  let waitStartMs = watch.clock();
+  let holds = 0;
+  while (true) {
+    if (options.signal?.aborted) return { kind: "waiting" };
+    watch.poll(options.now());
+    if (doc.goneAt !== undefined) return { kind: "consumed" };
+    const nowMs = watch.clock();
+    // Another wait found Batigest inactive, and it has taken nothing since this one began.
+    if (watch.inactiveSince && (watch.lastWorkMs ?? -Infinity) < waitStartMs) {
+      return { kind: "waiting" };
+    }
+    const facts = {
+      nowMs,
+      waitStartMs,
+      lastWorkMs: watch.lastWorkMs,
+      passedByMs: watch.passedBy(doc),
+      waitedBeforeMs,
+      timeoutMs,
+      refusalMs,
+    };
+    const verdict = judgeWait(facts);
+    if (verdict === "wait") {
+      await options.watcher.next(Math.min(100, timeoutMs));
+      continue;
+    }
+    // Batigest holding this document, or another one it is importing, is at work.
+    const paths = files.map((f) => f.path);
+    const held = await heldFile([
+      ...paths,
+      ...watch.waitingPaths().filter((p) => !paths.includes(p)),
+    ], options);
+    if (held) {
+      if (++holds > MAX_HOLDS) {
+        options.warn(
+          `${held} est toujours ouvert par un programme (Batigest ?) : il reste dans le dossier d'import, la prochaine passe attendra encore.`,
+        );
+        return { kind: "waiting" };
+      }
+      waitStartMs = watch.clock(); // being read: the timeout starts again
+      continue;
+    }
+    if (verdict === "inactive") {
+      watch.declareInactive(quietSince({ ...facts, now: options.now() }));
+      return { kind: "waiting" };
+    }
+    watch.untrack(record.id);
+    const evidence = facts.passedByMs !== undefined && nowMs - facts.passedByMs >= timeoutMs;
+    return await withdrawAll(record, { files, options, why: evidence ? "passed-by" : "too-long" });
+  }
+}
+
+/** The name of a file of `paths` a program holds open, if any (see the module doc). */
+async function heldFile(
+  paths: readonly string[],
+  options: ImportWaitOptions,
+): Promise<string | undefined> {
+  for (const path of paths) {
+    if (!exists(path)) continue;
+    try {
+      await withTransientRetry(() => options.fileOps.rename(path, path), {
+        ...options.retry,
+        maxMs: HELD_RETRY_MS,
+      });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // taken meanwhile
+      if (error instanceof FolderUnusable) throw error;
+      if (isTransient(error) || describeSystemError(error).kind === "busy") {
+        return nodePath.basename(path);
+      }
+      throw error;
+    }
+  }
+  return undefined;
+}
+
+type WaitedFile = { name: string; path: string; withdrawnPath: string };
+
+/** Withdraws the files still in the folder and says why, for the error path. */
+async function withdrawAll(
+  record: ExportRecord,
+  what: {
+    files: readonly WaitedFile[];
+    options: ImportWaitOptions;
+    why: "passed-by" | "too-long" | "interrupted";
+  },
+): Promise<ImportOutcome> {
+  const { files, options } = what;
+  const failpoint = options.failpoint ?? (() => {});
+  const withdrawn: string[] = [];
+  for (const file of files) {
+    if (
+      exists(file.withdrawnPath) ||
+      (await withdraw(file.path, {
+          withdrawnPath: file.withdrawnPath,
+          fileOps: options.fileOps,
+          retry: options.retry,
+        })) === "withdrawn"
+    ) {
+      withdrawn.push(file.name);
+      failpoint("after-withdraw");
+    }
+  }
+  if (withdrawn.length === 0) return { kind: "consumed" }; // taken at the last moment
+  return {
+    kind: "refused",
+    reason: refusalReason({ withdrawn, files, record, why: what.why, options }),
+  };
+}
+
+/** What the administrator reads of a document taken back (mark-error, `.erreur.txt`). */
+function refusalReason(facts: {
+  withdrawn: readonly string[];
+  files: readonly WaitedFile[];
+  record: ExportRecord;
+  why: "passed-by" | "too-long" | "interrupted";
+  options: ImportWaitOptions;
+}): string {
+  const names = facts.withdrawn.join(", ");
+  const partial = facts.withdrawn.length < facts.files.length
+    ? " (les autres fichiers du document ont été importés)"
+    : "";
+  const hours = facts.options.settings.batigestRefusalHours;
+  const what = facts.why === "passed-by"
+    ? `Batigest a laissé ${names} dans son dossier d'import alors qu'il importait les documents déposés après lui : il l'a sans doute refusé${partial}.`
+    : facts.why === "too-long"
+    ? `Batigest n'a pas importé ${names} en ${hours} h${partial}.`
+    : `Batigest n'avait pas importé ${names}${partial} quand l'agent l'a retiré (retrait interrompu puis terminé).`;
+  return `${what} Le fichier a été retiré du dossier d'import et gardé dans Errors. ` +
+    `Vérifiez dans Batigest si le document ${facts.record.reference} a été importé ; ` +
+    `seulement s'il ne l'a pas été, corrigez la cause (message d'import de Batigest) puis relancez l'export dans Saxium.`;
+}

@@ -1,0 +1,238 @@
+/**
+ * Batigest's side of life, end to end: the agent as a subprocess under its
+ * own permission set, against the simulators. Batigest closed with a
+ * backlog, opened again, slow to import, passing a document by; its import
+ * folder renamed, replaced or refusing the agent; a clock set back between
+ * two runs. Checked by what an administrator sees: exit codes, the lines
+ * written, Batigest's ledger, Saxium's record, the folders.
+ */
+
+import assert from "node:assert/strict";
+import nodePath from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import {
+  type AgentRun,
+  listFiles,
+  makeWorld,
+  runAgent,
+  spawnAgent,
+  type World,
+  type WorldOptions,
+} from "../support/agent_process.ts";
+import { quoteXml } from "../support/documents.ts";
+import { FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
+import type { SimExport } from "../support/saxium_simulator.ts";
+
+async function withWorld(
+  options: WorldOptions,
+  body: (world: World) => Promise<void>,
+): Promise<void> {
+  const world = await makeWorld(options);
+  try {
+    await body(world);
+  } finally {
+    await world.close();
+  }
+}
+
+function addQuotes(world: World, prefix: string, n: number): SimExport[] {
+  return Array.from({ length: n }, (_, i) => {
+    const ref = `${prefix}-${i + 1}`;
+    return world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: ref,
+      files: { xml: quoteXml(ref) },
+    });
+  });
+}
+
+function sync(world: World, args: string[], timeoutMs = 60_000): Promise<AgentRun> {
+  return runAgent(world, ["sync", "--once", ...args], { timeoutMs });
+}
+
+/** How many times Batigest imported each export, in order. */
+async function importCounts(world: World, exports: SimExport[]): Promise<number[]> {
+  const counts = [];
+  for (const e of exports) {
+    const sha = await sha256Hex(e.files.xml!);
+    counts.push(world.batigest.ledger.filter((l) => l.sha256 === sha).length);
+  }
+  return counts;
+}
+
+function statuses(world: World, exports: SimExport[]): string[] {
+  return exports.map((e) => world.saxium.exports.get(e.id)!.status);
+}
+
+/** Runs passes until every export is synced or `max` passes ran; returns the runs. */
+async function syncUntilDone(
+  world: World,
+  exports: SimExport[],
+  options: { args: string[]; max: number },
+): Promise<AgentRun[]> {
+  const runs = [];
+  for (let i = 0; i < options.max; i++) {
+    runs.push(await sync(world, options.args));
+    if (statuses(world, exports).every((s) => s === "imported")) break;
+  }
+  return runs;
+}
+
+async function waitFor(condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const xmlIn = async (dir: string) => (await listFiles(dir)).filter((f) => f.endsWith(".xml"));
+
+Deno.test("Batigest closed with a backlog of 6: one short pass, exit 5, nothing in error; opened: each imported once", async () => {
+  await withWorld({ batigestStopped: true }, async (world) => {
+    const quotes = addQuotes(world, "DV-NUIT", 6);
+    // Killed (exit 137) if it outlives the timeout by 10 s.
+    const closed = await sync(world, ["--import-timeout", "2"], 12_000);
+    assert.equal(closed.code, 5, closed.stdout + closed.stderr);
+    const warnings = closed.stderr.split("\n").filter((l) => l.includes("[WARNING]"));
+    assert.equal(warnings.length, 1, closed.stderr);
+    assert.match(warnings[0], /Batigest n'importe plus depuis \d\d:\d\d : est-il ouvert/);
+    assert.match(warnings[0], /rien n'est perdu/);
+    assert.doesNotMatch(closed.stderr, /\[ERROR\]/);
+    assert.deepEqual(statuses(world, quotes), Array(6).fill("pending"), "nothing marked in error");
+    assert.ok((await xmlIn(world.importDir)).length <= 2, "the pass stopped publishing");
+    assert.deepEqual((await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/")), []);
+
+    // Closed still: the next pass waits on the documents left, publishes nothing more.
+    const still = await sync(world, ["--import-timeout", "2"], 12_000);
+    assert.equal(still.code, 5, still.stdout + still.stderr);
+    assert.ok((await xmlIn(world.importDir)).length <= 2);
+
+    world.batigest.start();
+    const runs = await syncUntilDone(world, quotes, { args: ["--import-timeout", "2"], max: 3 });
+    assert.equal(runs.at(-1)!.code, 0, runs.at(-1)!.stdout + runs.at(-1)!.stderr);
+    assert.deepEqual(await importCounts(world, quotes), Array(6).fill(1));
+    assert.deepEqual(statuses(world, quotes), Array(6).fill("imported"));
+    assert.deepEqual(await listFiles(world.importDir), []);
+  });
+});
+
+Deno.test("slow reader (deletes long after reading): never a duplicate, all synced in the end, no mark-error", async () => {
+  await withWorld({ slowReadMs: 2_500 }, async (world) => {
+    const quotes = addQuotes(world, "DV-LENT", 3);
+    const runs = await syncUntilDone(world, quotes, { args: ["--import-timeout", "1"], max: 8 });
+    for (const run of runs) assert.ok([0, 5].includes(run.code), run.stdout + run.stderr);
+    assert.deepEqual(await importCounts(world, quotes), [1, 1, 1]);
+    assert.deepEqual(statuses(world, quotes), ["imported", "imported", "imported"]);
+    assert.ok(world.saxium.requests.every((r) => !r.path.includes("mark-error")));
+  });
+});
+
+Deno.test("Batigest passes a document by: refused on evidence, kept in Errors with the advice, the others synced", async () => {
+  let left: string | undefined; // the first document Batigest sees: it has others after it
+  const passesBy = (name: string) => (left ??= name) === name;
+  await withWorld({ passesBy }, async (world) => {
+    const quotes = addQuotes(world, "DV-REFUS", 4);
+    const run = await sync(world, ["--import-timeout", "3"]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const refused = quotes.find((q) => `${q.documentReference}.xml` === left)!;
+    for (const q of quotes) {
+      assert.equal(world.saxium.exports.get(q.id)!.status, q === refused ? "error" : "imported");
+    }
+    const message = world.saxium.exports.get(refused.id)!.errorMessage!;
+    assert.match(message, /importait les documents déposés après lui/);
+    assert.ok(
+      message.includes(
+        `Vérifiez dans Batigest si le document ${refused.documentReference} a été importé`,
+      ),
+      message,
+    );
+    const notes = (await listFiles(world.workDir)).filter((f) => f.endsWith(".erreur.txt"));
+    assert.equal(notes.length, 1);
+    assert.match(
+      await Deno.readTextFile(nodePath.join(world.workDir, notes[0])),
+      /Vérifiez dans Batigest/,
+    );
+    assert.deepEqual(await listFiles(world.importDir), [], "withdrawn");
+    assert.deepEqual(await importCounts(world, [refused]), [0]);
+  });
+});
+
+for (const change of ["renamed", "replaced"] as const) {
+  Deno.test(`import folder ${change} while a document waits: ERROR naming it, exit 2, not synced, document kept`, async () => {
+    await withWorld({ batigestStopped: true }, async (world) => {
+      const [quote] = addQuotes(world, `DV-DEPLACE-${change}`, 1);
+      const child = spawnAgent(world, ["sync", "--once", "--import-timeout", "30"]);
+      await waitFor(async () => (await xmlIn(world.importDir)).length === 1);
+      const moved = `${world.importDir}.ancien`;
+      await Deno.rename(world.importDir, moved);
+      if (change === "replaced") await Deno.mkdir(world.importDir);
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      try {
+        assert.equal(out.code, 2, stderr);
+        const errors = stderr.split("\n").filter((l) => l.includes("[ERROR]"));
+        assert.ok(errors.some((l) => l.includes(world.importDir)), stderr);
+        // Replacing is a rename then a mkdir: the agent may look in between.
+        assert.match(
+          errors[0],
+          change === "renamed" ? /renommé ou supprimé/ : /remplacé par un autre dossier|renommé/,
+        );
+        assert.match(errors[0], /remettez en place le dossier d'origine/);
+        assert.equal(world.saxium.exports.get(quote.id)!.status, "pending", "not synced");
+        assert.ok((await listFiles(moved)).includes(`DV-DEPLACE-${change}-1.xml`), "kept");
+      } finally {
+        await Deno.remove(world.importDir, { recursive: true }).catch(() => {});
+        await Deno.rename(moved, world.importDir);
+      }
+      // Put back: the next pass finds its document again, Batigest imports it once.
+      world.batigest.start();
+      const again = await sync(world, ["--import-timeout", "5"]);
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.deepEqual(await importCounts(world, [quote]), [1]);
+      assert.equal(world.saxium.exports.get(quote.id)!.status, "imported");
+    });
+  });
+}
+
+Deno.test("delivery time recorded 2 h ahead (clock set back): the resumed wait still ends within the timeout", async () => {
+  await withWorld({ batigestStopped: true }, async (world) => {
+    const [quote] = addQuotes(world, "DV-HORLOGE", 1);
+    assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
+    const db = new DatabaseSync(nodePath.join(world.workDir, "State", "journal.db"));
+    const ahead = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    db.prepare("UPDATE exports SET delivered_at = ? WHERE id = ?").run(ahead, quote.id);
+    db.close();
+    // Killed (exit 137) if the wait followed the recorded time.
+    const resumed = await sync(world, ["--import-timeout", "3"], 15_000);
+    assert.equal(resumed.code, 5, resumed.stdout + resumed.stderr);
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+  });
+});
+
+Deno.test("import folder refusing the agent (rights removed): stops at the first refusal, one French line, exit 2", async () => {
+  await withWorld({}, async (world) => {
+    const quotes = addQuotes(world, "DV-DROITS", 8);
+    const run = await runAgent(world, ["sync", "--once"], {
+      entry: FAILPOINT_ENTRY,
+      extraEnv: ["AGENT_FAILPOINT", "AGENT_FAILPOINT_HIT", "AGENT_REFUSED_FOLDER"],
+      env: { AGENT_REFUSED_FOLDER: world.importDir },
+      timeoutMs: 90_000, // killed (exit 137) beyond
+    });
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    const errors = run.stderr.split("\n").filter((l) => l.includes("[ERROR]"));
+    assert.match(
+      errors[0],
+      /Le dossier d'import de Batigest .* refuse l'écriture \(accès refusé\)/,
+    );
+    assert.match(errors[0], /droit « Modifier »/);
+    assert.equal(errors.filter((l) => l.includes("refuse l'écriture")).length, 1, run.stderr);
+    assert.doesNotMatch(run.stdout + run.stderr, /Operation not permitted/);
+    assert.deepEqual(statuses(world, quotes), Array(8).fill("pending"), "nothing in error");
+    assert.equal(world.batigest.ledger.length, 0);
+    // Rights given back: everything goes through, once.
+    const after = await sync(world, []);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    assert.deepEqual(await importCounts(world, quotes), Array(8).fill(1));
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The refusal rule and the clock bound, as pure functions: when a document
+ * is waited for, left for an inactive Batigest, or refused; and how much of
+ * an earlier run's recorded time may count.
+ */
+
+import assert from "node:assert/strict";
+import { earlierWait, judgeWait, quietSince, type WaitFacts } from "../../lib/sync/import_rule.ts";
+
+const T = 30_000;
+const HOURS_72 = 72 * 3_600_000;
+
+function facts(extra: Partial<WaitFacts>): WaitFacts {
+  return {
+    nowMs: 0,
+    waitStartMs: 0,
+    waitedBeforeMs: 0,
+    timeoutMs: T,
+    refusalMs: HOURS_72,
+    ...extra,
+  };
+}
+
+Deno.test("within the timeout a document is waited for, whatever else happened", () => {
+  assert.equal(judgeWait(facts({ nowMs: T - 1 })), "wait");
+  assert.equal(judgeWait(facts({ nowMs: T - 1, lastWorkMs: 10, passedByMs: 10 })), "wait");
+});
+
+Deno.test("nothing taken for a full timeout, no evidence: Batigest inactive, never refused", () => {
+  assert.equal(judgeWait(facts({ nowMs: T })), "inactive");
+  // Hours of silence in one run are still inactivity, not a refusal.
+  assert.equal(judgeWait(facts({ nowMs: 10 * 3_600_000 })), "inactive");
+});
+
+Deno.test("Batigest working on other documents pushes inactivity back", () => {
+  assert.equal(judgeWait(facts({ nowMs: T + 5_000, lastWorkMs: 10_000 })), "wait");
+  assert.equal(judgeWait(facts({ nowMs: T + 10_000, lastWorkMs: 10_000 })), "inactive");
+});
+
+Deno.test("a later document taken while it stayed: refused a full timeout after, not before", () => {
+  assert.equal(
+    judgeWait(facts({ nowMs: 5_000 + T - 1, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    "wait",
+  );
+  assert.equal(
+    judgeWait(facts({ nowMs: 5_000 + T, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    "refused",
+  );
+});
+
+Deno.test("waited batigestRefusalHours in all, earlier runs included: refused without evidence", () => {
+  assert.equal(judgeWait(facts({ nowMs: 1_000, waitedBeforeMs: HOURS_72 - 1_000 })), "refused");
+  assert.equal(judgeWait(facts({ nowMs: 1_000, waitedBeforeMs: HOURS_72 - 2_000 })), "wait");
+});
+
+Deno.test("earlierWait: a delivery time recorded ahead (clock set back) counts as no wait at all", () => {
+  const now = new Date("2025-03-01T10:00:00Z");
+  assert.equal(earlierWait({ deliveredAt: "2025-03-01T12:00:00Z", now, capMs: HOURS_72 }), 0);
+  assert.equal(earlierWait({ deliveredAt: "2025-03-01T09:59:00Z", now, capMs: HOURS_72 }), 60_000);
+  assert.equal(
+    earlierWait({ deliveredAt: "2024-01-01T00:00:00Z", now, capMs: HOURS_72 }),
+    HOURS_72,
+  );
+  assert.equal(earlierWait({ deliveredAt: "pas une date", now, capMs: HOURS_72 }), 0);
+  assert.equal(earlierWait({ deliveredAt: undefined, now, capMs: HOURS_72 }), 0);
+});
+
+Deno.test("a resumed wait, even with a delivery time 2 h ahead, ends within the timeout of its run", () => {
+  const now = new Date("2025-03-01T10:00:00Z");
+  const waitedBeforeMs = earlierWait({
+    deliveredAt: new Date(now.getTime() + 2 * 3_600_000).toISOString(),
+    now,
+    capMs: HOURS_72,
+  });
+  // Monotonic time within the run: the verdict comes at the timeout, not 2 h later.
+  assert.equal(judgeWait(facts({ nowMs: T, waitedBeforeMs })), "inactive");
+});
+
+Deno.test("quietSince: the later of the wait's start and the last import, never in the future", () => {
+  const now = new Date("2025-03-01T18:32:00Z");
+  assert.equal(
+    quietSince({ now, nowMs: 1_800_000, waitStartMs: 0, lastWorkMs: undefined }).toISOString(),
+    "2025-03-01T18:02:00.000Z",
+  );
+  assert.equal(
+    quietSince({ now, nowMs: 1_800_000, waitStartMs: 0, lastWorkMs: 1_200_000 }).toISOString(),
+    "2025-03-01T18:22:00.000Z",
+  );
+  assert.equal(
+    quietSince({ now, nowMs: 1_000, waitStartMs: 5_000 }).toISOString(),
+    now.toISOString(),
+  );
+});
