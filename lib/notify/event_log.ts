@@ -21,7 +21,7 @@ export function eventFor(message: AlertMessage): EventName {
   switch (pass?.exitCode) {
     case EXIT.unreachable:
       return "serverUnavailable";
-    case 5:
+    case EXIT.batigestInactive:
       return "batigestInactive";
     case EXIT.config: // a damaged journal stops a run with the configuration's code
     case EXIT.localTrouble:

@@ -86,16 +86,18 @@ Deno.test("killed right after withdrawing a document Batigest passed by: reporte
   }
 });
 
-Deno.test("120 random SIGKILLs, 20 % of requests failing, Batigest closing and reopening: no duplicate, no loss", async () => {
+// The suite's share of the random kills, kept short so the suite stays quick;
+// `deno task soak` runs the same harness with 1,000.
+Deno.test("30 random SIGKILLs, 20 % of requests failing, odd answers, Batigest closing and reopening: no duplicate, no loss", async () => {
   const report = await runRandomKills({
-    kills: 120,
+    kills: 30,
     faultRate: 0.2,
     audit: true,
     batigestFlaps: 0.2,
   });
   addReport(total, report);
   console.log(formatReport(report));
-  assert.ok(report.randomKills >= 100, `only ${report.randomKills} kills landed`);
+  assert.ok(report.randomKills >= 24, `only ${report.randomKills} kills landed`);
   for (const phase of ["download", "delivery", "acknowledgement"]) {
     assert.ok((report.phases[phase] ?? 0) > 0, `no kill landed during ${phase}`);
   }

@@ -386,7 +386,7 @@ Deno.test("the timeout also covers a body that stops arriving", async () => {
     assert.equal(error.kind, "timeout");
     assert.equal(sim.requests.length, 2);
     assert.equal(await exists(path), false);
-  }, { timeoutMs: 150, maxAttempts: 2, fetch: stallingBody });
+  }, { timeoutMs: 150, downloadIdleMs: 150, maxAttempts: 2, fetch: stallingBody });
 });
 
 Deno.test("a truncated download is retried and ends complete", async () => {
@@ -591,7 +591,12 @@ Deno.test("the token never appears in error messages or retry reasons", async ()
         client.markSynced(e.id, { batigestReference: "R", importedAt: "2025-01-01T00:00:00Z" }),
       );
     }
-  }, { maxAttempts: 2, timeoutMs: 100, onRetry: (info) => reasons.push(info.reason) });
+  }, {
+    maxAttempts: 2,
+    timeoutMs: 100,
+    downloadIdleMs: 100,
+    onRetry: (info) => reasons.push(info.reason),
+  });
   assert.ok(reasons.length > 0);
   for (const reason of reasons) assert.ok(!reason.includes(TOKEN), reason);
 });
