@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type BuildDefaults } from "./lib/base/config.ts";
+import { type BuildDefaults } from "./lib/base/settings.ts";
 import { runCommand } from "./lib/base/command_runner.ts";
 import type { CommandContext } from "./lib/base/context.ts";
 import type { FileOps } from "./lib/base/fs_retry.ts";

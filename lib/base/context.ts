@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BuildDefaults } from "./config.ts";
+import { type BuildDefaults } from "./settings.ts";
 import type { CommandRunner } from "./command_runner.ts";
 import type { FileOps } from "./fs_retry.ts";
 

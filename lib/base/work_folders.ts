@@ -6,8 +6,9 @@
  * @module
  */
 
+import { type DocumentFormat } from "./settings.ts";
+import { type Settings } from "./settings.ts";
 import nodePath from "node:path";
-import type { DocumentFormat, Settings } from "./config.ts";
 import { localDate } from "./log.ts";
 
 /** Absolute paths of every folder the agent works in. */

@@ -12,10 +12,12 @@
  * @module
  */
 
+import { DEFAULTS } from "../base/settings.ts";
+import { type BuildDefaults } from "../base/settings.ts";
 import { type NotifySettings } from "../base/notify_settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { type BuildDefaults, DEFAULTS, resolveSettings } from "../base/config.ts";
+import { resolveSettings } from "../base/config.ts";
 import { notifyNetHosts, parseNotifySettings } from "../base/notify_settings.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
 import { type BuildInfo, describeBuild } from "./build_info.ts";

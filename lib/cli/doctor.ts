@@ -8,8 +8,8 @@
  * @module
  */
 
+import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
-import { type Settings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { formatBytes } from "../base/french.ts";
 import { type DoctorReport, renderDoctor, runDoctor } from "../health/doctor.ts";

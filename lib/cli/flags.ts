@@ -5,14 +5,12 @@
  * @module
  */
 
+import { SETTING_FLAGS } from "../base/settings.ts";
+import { type SettingSources } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import {
-  resolveSettings,
-  SETTING_FLAGS,
-  type Settings,
-  type SettingSources,
-} from "../base/config.ts";
+import { resolveSettings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { decodeText } from "../base/json_text.ts";
 

@@ -5,10 +5,12 @@
  * @module
  */
 
+import { SETTING_FLAGS } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveSettings, SETTING_FLAGS, type Settings } from "../base/config.ts";
+import { resolveSettings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { notifyNetHosts } from "../base/notify_settings.ts";
 import { permissionFlags } from "../build/permissions.ts";

@@ -6,8 +6,9 @@
  * @module
  */
 
+import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
-import { requireToken, type Settings } from "../base/config.ts";
+import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal, JournalDamaged, journalDamagedLine } from "../sync/journal.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Settings } from "../base/config.ts";
+import { type Settings } from "../base/settings.ts";
 import { localDateTime } from "../base/log.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
 import { workFolders } from "../base/work_folders.ts";

@@ -6,9 +6,10 @@
  * @module
  */
 
+import { CONFIG_FILE_NAME } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { CONFIG_FILE_NAME, type Settings } from "../base/config.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 
 /** What is known of the configuration. */

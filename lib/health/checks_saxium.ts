@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Settings } from "../base/config.ts";
+import { type Settings } from "../base/settings.ts";
 import { maskUrlCredentials } from "../base/secrets.ts";
 import { VERSION } from "../base/version.ts";
 import { formatDuration } from "../base/french.ts";

@@ -14,10 +14,11 @@
  * @module
  */
 
+import { CONFIG_FILE_NAME } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
-import { CONFIG_FILE_NAME, type Settings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";

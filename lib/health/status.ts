@@ -9,9 +9,10 @@
  * @module
  */
 
+import { type Settings } from "../base/settings.ts";
 import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
-import { maskedSettings, type Settings } from "../base/config.ts";
+import { maskedSettings } from "../base/config.ts";
 import { localDateTime } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";

@@ -12,9 +12,11 @@
  * @module
  */
 
+import { CONFIG_FILE_NAME } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
-import { CONFIG_FILE_NAME, maskedSettings, type Settings } from "../base/config.ts";
+import { maskedSettings } from "../base/config.ts";
 import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
 import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";

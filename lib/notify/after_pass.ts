@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Settings } from "../base/config.ts";
+import { type Settings } from "../base/settings.ts";
 import type { Logger } from "../base/log.ts";
 import { DEFAULT_REPEAT_HOURS, type NotifyConfig, notifySecrets } from "../base/notify_settings.ts";
 import { redact } from "../base/secrets.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
+import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
-import { type Settings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { SaxiumClient, type SaxiumClientOptions } from "./client.ts";
 

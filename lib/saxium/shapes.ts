@@ -8,8 +8,8 @@
  * @module
  */
 
+import { type DocumentFormat } from "../base/settings.ts";
 import { z } from "zod";
-import type { DocumentFormat } from "../base/config.ts";
 
 /** An export waiting for the agent, as listed by the pending route. */
 export interface PendingExport {

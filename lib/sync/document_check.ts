@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DocumentFormat } from "../base/config.ts";
+import { type DocumentFormat } from "../base/settings.ts";
 import { csvCheck } from "./csv_check.ts";
 import { CheckFailure, type DocumentKind, fail, show, TOTAL_FIELDS } from "./document_rules.ts";
 import { xmlCheck } from "./xml_check.ts";

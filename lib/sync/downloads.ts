@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { DocumentFormat } from "../base/config.ts";
+import { type DocumentFormat } from "../base/settings.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import { callServer, describe } from "./failures.ts";
 import type { ExportRecord } from "./journal.ts";

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { type DocumentFormat } from "../base/settings.ts";
 import nodePath from "node:path";
 import { checkDocumentFile } from "./document_check.ts";
 import { type FolderWatcher, NameTakenError, publish, stage } from "./delivery.ts";
@@ -29,17 +30,14 @@ import { uniqueFileName } from "./file_names.ts";
 import { withTransientRetry } from "../base/fs_retry.ts";
 import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
-import type { DocumentFormat } from "../base/config.ts";
 import {
   archiveStamp,
   downloadPath,
-  errorFilesOf,
   exists,
   freeName,
   stagingPath,
   toImportPath,
   withdrawnPath,
-  writeErrorNote,
 } from "../base/work_folders.ts";
 import { describe, localFailure, localTrouble, sendMark, stopsThePass } from "./failures.ts";
 import { removeReceipt, writeReceipt } from "./receipts.ts";
@@ -47,6 +45,7 @@ import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
+import { closeEarlierErrors, keepInErrors } from "./errors_folder.ts";
 
 /** What the steps of a pass share besides its context. */
 export interface ExportStepsOptions {
@@ -452,40 +451,33 @@ export class ExportSteps {
     }
   }
 
-  /** Moves a file to `Errors\` beside a `.erreur.txt` that says why and names the export. */
-  async #keepInErrors(
+  /** Moves a file to `Errors\` beside the note that says why (`errors_folder.ts`). */
+  #keepInErrors(
     path: string,
     kept: { name: string; reason: string; exportId: string },
   ): Promise<void> {
-    const { folders } = this.#ctx;
-    const target = freeName(folders.errors, `${archiveStamp(this.#now())}-${kept.name}`);
-    await this.#moveFile(path, nodePath.join(folders.errors, target));
-    await writeErrorNote(folders.errors, { ...kept, name: target });
+    return keepInErrors(path, { ...kept, ...this.#moves() });
   }
 
-  /**
-   * An export imported after an earlier attempt failed: the files that
-   * attempt left in `Errors\` describe a problem that is over, so they join
-   * the archive (the administrator sees only open errors there).
-   */
+  /** Files an earlier, failed attempt left in `Errors\` join the archive once it is imported. */
   async #closeEarlierErrors(record: ExportRecord): Promise<void> {
     if (record.attempts < 2) return;
-    const { folders } = this.#ctx;
-    const names = await errorFilesOf(folders.errors, record.id);
-    for (const name of names) {
-      const target = freeName(folders.archive, name);
-      await this.#moveFile(
-        nodePath.join(folders.errors, name),
-        nodePath.join(folders.archive, target),
-      );
-    }
-    if (names.length > 0) {
+    const moved = await closeEarlierErrors(record.id, this.#moves());
+    if (moved > 0) {
       this.#report.info(
         `Export ${
           describe(record)
-        } : ${names.length} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
+        } : ${moved} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
       );
     }
+  }
+
+  #moves() {
+    return {
+      folders: this.#ctx.folders,
+      move: (from: string, to: string) => this.#moveFile(from, to),
+      now: this.#now,
+    };
   }
 
   #moveFile(from: string, to: string): Promise<void> {

@@ -14,8 +14,8 @@
  * @module
  */
 
+import { type Settings } from "../base/settings.ts";
 import nodePath from "node:path";
-import type { Settings } from "../base/config.ts";
 import {
   type FileOps,
   isTransient,

@@ -40,8 +40,8 @@
  * @module
  */
 
+import { type DocumentFormat } from "../base/settings.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { DocumentFormat } from "../base/config.ts";
 import { JournalDamaged, journalDamagedLine, openDatabase } from "./journal_schema.ts";
 import {
   appendEvent,

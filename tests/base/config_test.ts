@@ -1,7 +1,8 @@
+import { type SettingSources } from "../../lib/base/settings.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { maskedSettings, resolveSettings, type SettingSources } from "../../lib/base/config.ts";
+import { maskedSettings, resolveSettings } from "../../lib/base/config.ts";
 import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(

@@ -4,6 +4,7 @@
  * Windows paths (case-insensitive) checked on Linux.
  */
 
+import { type SettingSources } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
@@ -13,7 +14,6 @@ import {
   scopeProblem,
   settingFlagValues,
 } from "../../lib/build/build_info.ts";
-import type { SettingSources } from "../../lib/base/config.ts";
 
 const BUILD = describeBuild({
   apiUrl: "https://saxium.client.fr",

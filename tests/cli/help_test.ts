@@ -4,8 +4,8 @@
  * the agent knows has its line.
  */
 
+import { SETTING_FLAGS } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
-import { SETTING_FLAGS } from "../../lib/base/config.ts";
 import * as doctor from "../../lib/cli/doctor.ts";
 import { SETTING_DOCS } from "../../lib/cli/help.ts";
 import * as history from "../../lib/cli/history.ts";

@@ -4,10 +4,10 @@
  * layout (every file of lib/ listed, none that does not exist).
  */
 
+import { SETTING_FLAGS } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { EXIT_MEANINGS } from "../../lib/base/exit_codes.ts";
-import { SETTING_FLAGS } from "../../lib/base/config.ts";
 import { SETTING_DOCS } from "../../lib/cli/help.ts";
 import { renderDoctor } from "../../lib/health/doctor.ts";
 import { defaultBundlePath } from "../../lib/health/support_bundle.ts";

@@ -7,9 +7,9 @@
  * real minute is spent.
  */
 
+import { type Settings } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import type { Settings } from "../../lib/base/config.ts";
 import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
 import { type ExportState, Journal } from "../../lib/sync/journal.ts";
 import { Logger } from "../../lib/base/log.ts";

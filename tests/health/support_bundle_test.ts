@@ -4,13 +4,13 @@
  * that no secret is ever inside, checked by opening the archive.
  */
 
+import { type Settings } from "../../lib/base/settings.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
 import { redact } from "../../lib/base/secrets.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { unzipSync } from "fflate";
 import { doctorCommand } from "../../lib/cli/doctor.ts";
-import { type Settings } from "../../lib/base/config.ts";
 import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import { formatLine, logFileName } from "../../lib/base/log.ts";
 import {

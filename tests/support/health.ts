@@ -7,9 +7,9 @@
  * @module
  */
 
+import { type Settings } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import type { Settings } from "../../lib/base/config.ts";
 import type { CheckResult } from "../../lib/health/check.ts";
 import { startSaxiumSimulator } from "./saxium_simulator.ts";
 import { testSettings } from "./settings.ts";

@@ -5,8 +5,9 @@
  * @module
  */
 
+import { DEFAULTS } from "../../lib/base/settings.ts";
+import { type Settings } from "../../lib/base/settings.ts";
 import nodePath from "node:path";
-import { DEFAULTS, type Settings } from "../../lib/base/config.ts";
 
 /** Settings rooted at `root` (`<root>/work`, `<root>/import`), with `extra` on top. */
 export function testSettings(root: string, extra: Partial<Settings> = {}): Settings {

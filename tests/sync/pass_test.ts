@@ -7,9 +7,9 @@
  * pass's outcome and its ERROR lines.
  */
 
+import { type Settings } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import type { Settings } from "../../lib/base/config.ts";
 import { realFileOps } from "../../lib/base/fs_retry.ts";
 import { Logger, parseLogLine } from "../../lib/base/log.ts";
 import {

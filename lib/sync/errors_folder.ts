@@ -1,0 +1,59 @@
+/**
+ * What the pass puts in `Errors\` and takes back out: a refused document
+ * kept beside the note that says why (and which export it was), and, once
+ * that export is imported after all, its earlier files moved to `Archive\`,
+ * so that `Errors\` shows only what is still to be dealt with. The notes'
+ * format is `lib/base/work_folders.ts`'s.
+ *
+ * @module
+ */
+
+import nodePath from "node:path";
+import {
+  archiveStamp,
+  errorFilesOf,
+  freeName,
+  type WorkFolders,
+  writeErrorNote,
+} from "../base/work_folders.ts";
+
+/** How the pass moves files (through its transient-error retry) and tells the time. */
+export interface FolderMoves {
+  folders: Pick<WorkFolders, "errors" | "archive">;
+  /** Renames a file, retrying what Windows refuses for a moment. */
+  move: (from: string, to: string) => Promise<void>;
+  now: () => Date;
+}
+
+/** Moves a file to `Errors\` beside a `.erreur.txt` that says why and names the export. */
+export async function keepInErrors(
+  path: string,
+  options: FolderMoves & { name: string; reason: string; exportId: string },
+): Promise<void> {
+  const { folders } = options;
+  const target = freeName(folders.errors, `${archiveStamp(options.now())}-${options.name}`);
+  await options.move(path, nodePath.join(folders.errors, target));
+  await writeErrorNote(folders.errors, {
+    name: target,
+    reason: options.reason,
+    exportId: options.exportId,
+  });
+}
+
+/**
+ * An export imported after an earlier attempt failed: the files that attempt
+ * left in `Errors\` describe a problem that is over, so they join the
+ * archive. Returns how many files moved.
+ */
+export async function closeEarlierErrors(
+  exportId: string,
+  options: Omit<FolderMoves, "now">,
+): Promise<number> {
+  const { folders } = options;
+  const names = await errorFilesOf(folders.errors, exportId);
+  for (const name of names) {
+    const target = freeName(folders.archive, name);
+    await options.move(nodePath.join(folders.errors, name), nodePath.join(folders.archive, target));
+  }
+  return names.length;
+}
