@@ -15,14 +15,8 @@ import type { CommandContext } from "./lib/base/context.ts";
 import type { FileOps } from "./lib/base/fs_retry.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 import { ConfigError } from "./lib/base/config_error.ts";
-import {
-  type BuildInfo,
-  buildSummary,
-  configuredScope,
-  scopeProblem,
-} from "./lib/build/build_info.ts";
+import type { BuildInfo } from "./lib/build/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/build/permission_text.ts";
-import { settingSources } from "./lib/cli/flags.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
 import { EXIT } from "./lib/base/exit_codes.ts";
 
@@ -101,14 +95,17 @@ function usage(): string {
  * touches anything; undefined when inside, for `--help`, and for
  * `uninstall-task`.
  */
-function outsideBuild(
+async function outsideBuild(
   name: string,
   args: string[],
   ctx: CommandContext,
   build: BuildInfo,
-): string | undefined {
+): Promise<string | undefined> {
   // uninstall-task reads no setting: removing the task stays possible whatever the configuration.
   if (name === "uninstall-task" || args.includes("--help") || args.includes("-h")) return undefined;
+  // Loaded here, not at start-up: `--version` stays fast.
+  const { configuredScope, scopeProblem } = await import("./lib/build/build_info.ts");
+  const { settingSources } = await import("./lib/cli/flags.ts");
   const scope = configuredScope({ args, sources: settingSources(ctx), info: build });
   return scopeProblem(scope, build);
 }
@@ -118,7 +115,10 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   const [name, ...rest] = args;
   if (name === "--version" || name === "-V" || name === "version") {
     console.log(`${AGENT_NAME} ${VERSION}`);
-    if (options.build) buildSummary(options.build).forEach((line) => console.log(line));
+    if (options.build) {
+      const { buildSummary } = await import("./lib/build/build_info.ts");
+      buildSummary(options.build).forEach((line) => console.log(line));
+    }
     return 0;
   }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -167,7 +167,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     fileOps: options.fileOps,
   };
   try {
-    const outside = options.build && outsideBuild(name, rest, ctx, options.build);
+    const outside = options.build && await outsideBuild(name, rest, ctx, options.build);
     if (outside) {
       stderr(outside);
       return 2;

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { type DocumentFormat } from "./settings.ts";
-import { type Settings } from "./settings.ts";
+import { type DocumentFormat, type Settings } from "./settings.ts";
 import nodePath from "node:path";
 import { localDate } from "./log.ts";
 

@@ -12,13 +12,15 @@
  * @module
  */
 
-import { DEFAULTS } from "../base/settings.ts";
-import { type BuildDefaults } from "../base/settings.ts";
-import { type NotifySettings } from "../base/notify_settings.ts";
+import { type BuildDefaults, DEFAULTS } from "../base/settings.ts";
+import {
+  notifyNetHosts,
+  type NotifySettings,
+  parseNotifySettings,
+} from "../base/notify_settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { resolveSettings } from "../base/config.ts";
-import { notifyNetHosts, parseNotifySettings } from "../base/notify_settings.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
 import { type BuildInfo, describeBuild } from "./build_info.ts";
 import { SCHTASKS } from "../windows/schtasks.ts";

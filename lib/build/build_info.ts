@@ -12,10 +12,7 @@
  * @module
  */
 
-import { CONFIG_FILE_NAME } from "../base/settings.ts";
-import { ENV_VARS } from "../base/settings.ts";
-import { DEFAULTS } from "../base/settings.ts";
-import { type SettingSources } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, DEFAULTS, ENV_VARS, type SettingSources } from "../base/settings.ts";
 import nodePath from "node:path";
 import { resolveWorkDir } from "../base/config.ts";
 import { isInside, type PathApi } from "../base/paths.ts";

@@ -5,9 +5,7 @@
  * @module
  */
 
-import { SETTING_FLAGS } from "../base/settings.ts";
-import { type SettingSources } from "../base/settings.ts";
-import { type Settings } from "../base/settings.ts";
+import { SETTING_FLAGS, type Settings, type SettingSources } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveSettings } from "../base/config.ts";

@@ -8,8 +8,7 @@
  * @module
  */
 
-import { SETTING_FLAGS } from "../base/settings.ts";
-import { DEFAULTS } from "../base/settings.ts";
+import { DEFAULTS, SETTING_FLAGS } from "../base/settings.ts";
 import { AGENT_NAME } from "../base/version.ts";
 
 /** One option as the help shows it: `--every <minutes>` and what it does (with its default). */

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { SETTING_FLAGS } from "../base/settings.ts";
-import { type Settings } from "../base/settings.ts";
+import { SETTING_FLAGS, type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";

@@ -14,8 +14,7 @@
  * @module
  */
 
-import { CONFIG_FILE_NAME } from "../base/settings.ts";
-import { type Settings } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";

@@ -12,8 +12,7 @@
  * @module
  */
 
-import { CONFIG_FILE_NAME } from "../base/settings.ts";
-import { type Settings } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/settings.ts";
 import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
 import { maskedSettings } from "../base/config.ts";

@@ -238,6 +238,9 @@ export class ExportSteps {
       files.push({ format: file.format, importName });
     }
     this.#failpoint("after-stage");
+    // The receipt outlives the journal: written, on disk, before the document
+    // can be published (here, off the path between two publications).
+    await writeReceipt(folders, { ...record, files, at: this.#now().toISOString() });
     const next = this.#ctx.journal.setState(record.id, "staged", { files });
     this.#stagedHere.add(record.id);
     this.#failpoint("after-journal-staged");
@@ -258,9 +261,11 @@ export class ExportSteps {
     if (this.batigestInactive) return record; // stays staged for a later pass
     this.#watch.ensureMark({ documentsWaiting: false });
     // The journal must say `staged`, on disk, before a name Batigest sees,
-    // and so must the receipt, which outlives the journal.
+    // and so must the receipt (written when staging; by an older agent, maybe not).
     await this.#ctx.journal.flush(record.id);
-    await writeReceipt(folders, { ...record, at: this.#now().toISOString() });
+    if (!this.#stagedHere.has(record.id)) {
+      await writeReceipt(folders, { ...record, at: this.#now().toISOString() });
+    }
     for (const file of record.files) {
       const temp = stagingPath(folders, record.id, file.format);
       if (!exists(temp)) {

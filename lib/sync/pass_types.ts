@@ -12,8 +12,7 @@
  * @module
  */
 
-import { type DocumentFormat } from "../base/settings.ts";
-import { type Settings } from "../base/settings.ts";
+import { type DocumentFormat, type Settings } from "../base/settings.ts";
 import type { FileOps, RetryOptions } from "../base/fs_retry.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorkFolders } from "../base/work_folders.ts";

@@ -40,11 +40,16 @@ export async function writeReceipt(
   folders: Pick<WorkFolders, "state">,
   receipt: Receipt,
 ): Promise<void> {
-  await Deno.mkdir(receiptsDir(folders), { recursive: true });
   const path = receiptPath(folders, receipt.id);
   const temp = `${path}.tmp`;
   {
-    using file = await Deno.open(temp, { write: true, create: true, truncate: true });
+    using file = await Deno.open(temp, { write: true, create: true, truncate: true }).catch(
+      async (error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+        await Deno.mkdir(receiptsDir(folders), { recursive: true }); // the first receipt
+        return await Deno.open(temp, { write: true, create: true, truncate: true });
+      },
+    );
     await file.write(new TextEncoder().encode(JSON.stringify(receipt)));
     await file.sync();
   }

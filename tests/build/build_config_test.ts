@@ -1,4 +1,4 @@
-import { notifyNetHosts } from "../../lib/base/notify_settings.ts";
+import { notifyNetHosts, parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
@@ -14,7 +14,6 @@ import {
   siteOutput,
 } from "../../lib/build/build_config.ts";
 import { permissionFlags } from "../../lib/build/permissions.ts";
-import { parseNotifySettings } from "../../lib/base/notify_settings.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

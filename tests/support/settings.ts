@@ -5,8 +5,7 @@
  * @module
  */
 
-import { DEFAULTS } from "../../lib/base/settings.ts";
-import { type Settings } from "../../lib/base/settings.ts";
+import { DEFAULTS, type Settings } from "../../lib/base/settings.ts";
 import nodePath from "node:path";
 
 /** Settings rooted at `root` (`<root>/work`, `<root>/import`), with `extra` on top. */
