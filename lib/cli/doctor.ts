@@ -17,7 +17,7 @@ import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
   usage: "doctor [--json] [--bundle [FICHIER.zip]] [--name <tâche>]",
@@ -58,10 +58,7 @@ export const OPTIONS = {
 /** Runs `doctor`; returns the exit code. */
 export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(bareBundleFlag(args), OPTIONS);
-  if (flags.values.help) {
-    HELP.forEach((line) => ctx.stdout(line));
-    return EXIT.ok;
-  }
+  if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
   const taskName = String(flags.values.name ?? DEFAULT_TASK_NAME);
   let settings: Settings;
   try {

@@ -117,3 +117,13 @@ export function renderHelp(doc: CommandDoc): string[] {
   if (doc.footer) lines.push("", ...doc.footer);
   return lines;
 }
+
+/** Prints `help` when the flags ask for it (`-h`, `--help`); true when it did. */
+export function printedHelp(
+  flags: { values: Record<string, unknown> },
+  options: { help: readonly string[]; out: (line: string) => void },
+): boolean {
+  if (!flags.values.help) return false;
+  options.help.forEach((line) => options.out(line));
+  return true;
+}

@@ -14,7 +14,7 @@ import { workFolders } from "../base/work_folders.ts";
 import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { parseFlags, settingSources } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 
 const MAX_DAYS = 366;
 
@@ -49,10 +49,7 @@ export const OPTIONS = {
 /** Runs `history`; returns the exit code. */
 export function historyCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(args, OPTIONS);
-  if (flags.values.help) {
-    HELP.forEach((line) => ctx.stdout(line));
-    return Promise.resolve(EXIT.ok);
-  }
+  if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return Promise.resolve(EXIT.ok);
   const request: HistoryRequest = {
     lastDay: day(flags.values.date, ctx.now()),
     days: days(flags.values.days),

@@ -24,7 +24,7 @@ import {
 } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 import { lockDownWorkFolder } from "../windows/acl.ts";
 
 const HELP = renderHelp({
@@ -59,10 +59,7 @@ export const OPTIONS = {
 export async function installTaskCommand(args: string[], ctx: CommandContext): Promise<number> {
   try {
     const flags = parseFlags(args, OPTIONS);
-    if (flags.values.help) {
-      HELP.forEach((line) => ctx.stdout(line));
-      return EXIT.ok;
-    }
+    if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
     const settings = loadSettings(ctx, flags);
     const everyMinutes = parseEvery(flags.values.every);
     const name = taskNameOption(flags.values.name);

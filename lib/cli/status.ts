@@ -11,7 +11,7 @@ import { gatherStatus, renderStatus } from "../health/status.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
   usage: "status [--json] [--name <tâche>]",
@@ -42,10 +42,7 @@ export const OPTIONS = {
 /** Runs `status`; returns 0 when healthy, 1 otherwise. */
 export async function statusCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(args, OPTIONS);
-  if (flags.values.help) {
-    HELP.forEach((line) => ctx.stdout(line));
-    return EXIT.ok;
-  }
+  if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
   const settings = loadSettings(ctx, flags);
   const report = await gatherStatus(settings, {
     runCommand: ctx.runCommand,

@@ -33,7 +33,7 @@ import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
 import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
   usage: "sync [--once] [options]",
@@ -57,10 +57,7 @@ export const OPTIONS = { ...SETTING_OPTIONS, once: { type: "boolean" as const } 
 /** Runs `sync`; returns the exit code. */
 export async function syncCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(args, OPTIONS);
-  if (flags.values.help) {
-    HELP.forEach((line) => ctx.stdout(line));
-    return EXIT.ok;
-  }
+  if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
   const settings = loadSettings(ctx, flags);
   requireToken(settings);
   checkImportFolder(settings);

@@ -16,7 +16,7 @@ import { localDate, type LogLevel, parseLogLevel } from "../base/log.ts";
 import { tailLog } from "../base/log_tail.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, type ParsedFlags, parseFlags, settingSources } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 import { abortableSleep } from "../base/sleep.ts";
 
 const DEFAULT_LINES = 20;
@@ -57,10 +57,7 @@ export const OPTIONS = {
 export async function tailLogsCommand(args: string[], ctx: CommandContext): Promise<number> {
   try {
     const flags = parseFlags(args, OPTIONS);
-    if (flags.values.help) {
-      HELP.forEach((line) => ctx.stdout(line));
-      return EXIT.ok;
-    }
+    if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
     const lines = parseLines(flags.values.lines);
     const level = parseLevel(flags.values.level);
     const date = parseDate(flags.values.date, ctx.now());

@@ -10,7 +10,7 @@ import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { parseFlags } from "./flags.ts";
-import { renderHelp } from "./help.ts";
+import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
   usage: "uninstall-task [--name <tâche>]",
@@ -36,10 +36,7 @@ export const OPTIONS = {
 export async function uninstallTaskCommand(args: string[], ctx: CommandContext): Promise<number> {
   try {
     const flags = parseFlags(args, OPTIONS);
-    if (flags.values.help) {
-      HELP.forEach((line) => ctx.stdout(line));
-      return EXIT.ok;
-    }
+    if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
     const name = taskNameOption(flags.values.name);
 
     if (await uninstallTask(ctx.runCommand, name)) {
