@@ -9,17 +9,21 @@
  */
 
 import nodePath from "node:path";
+import type { DocumentFormat } from "../base/settings.ts";
 import {
   archiveStamp,
+  downloadPath,
   errorFilesOf,
+  exists,
   freeName,
+  toImportPath,
   type WorkFolders,
   writeErrorNote,
 } from "../base/work_folders.ts";
 
 /** How the pass moves files (through its transient-error retry) and tells the time. */
 export interface FolderMoves {
-  folders: Pick<WorkFolders, "errors" | "archive">;
+  folders: WorkFolders;
   /** Renames a file, retrying what Windows refuses for a moment. */
   move: (from: string, to: string) => Promise<void>;
   now: () => Date;
@@ -56,4 +60,28 @@ export async function closeEarlierErrors(
     await options.move(nodePath.join(folders.errors, name), nodePath.join(folders.archive, target));
   }
   return names.length;
+}
+
+/**
+ * A failed export's own copies (downloaded, or checked and waiting in
+ * `ToImport\`), each kept in `Errors\` beside the note with `reason`.
+ */
+export async function keepExportFiles(
+  record: { id: string; baseName: string; files: readonly { format: DocumentFormat }[] },
+  options: FolderMoves & { reason: string },
+): Promise<void> {
+  const { folders } = options;
+  for (const { format } of record.files) {
+    const copies = [
+      downloadPath(folders, record.id, format),
+      toImportPath(folders, record.id, format),
+    ];
+    for (const path of copies.filter((p) => exists(p))) {
+      await keepInErrors(path, {
+        ...options,
+        name: `${record.baseName}.${format}`,
+        exportId: record.id,
+      });
+    }
+  }
 }

@@ -45,7 +45,7 @@ import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
-import { closeEarlierErrors, keepInErrors } from "./errors_folder.ts";
+import { closeEarlierErrors, keepExportFiles, keepInErrors } from "./errors_folder.ts";
 
 /** What the steps of a pass share besides its context. */
 export interface ExportStepsOptions {
@@ -193,7 +193,8 @@ export class ExportSteps {
         reference: record.reference,
       });
       if (!verdict.ok) {
-        await this.#keepInErrors(part, {
+        await keepInErrors(part, {
+          ...this.#moves(),
           name: `${record.baseName}.${format}`,
           reason: verdict.reason,
           exportId: record.id,
@@ -412,22 +413,7 @@ export class ExportSteps {
     failure: { stage: string; reason: string },
   ): Promise<ExportRecord> {
     const { folders } = this.#ctx;
-    for (const { format } of record.files) {
-      for (
-        const path of [
-          downloadPath(folders, record.id, format),
-          toImportPath(folders, record.id, format),
-        ]
-      ) {
-        if (exists(path)) {
-          await this.#keepInErrors(path, {
-            name: `${record.baseName}.${format}`,
-            reason: failure.reason,
-            exportId: record.id,
-          });
-        }
-      }
-    }
+    await keepExportFiles(record, { ...this.#moves(), reason: failure.reason });
     this.#report.count("errors");
     this.#report.error(`Export ${describe(record)} en erreur : ${failure.reason}`);
     const next = this.#ctx.journal.setState(record.id, "failed", {
@@ -454,14 +440,6 @@ export class ExportSteps {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-  }
-
-  /** Moves a file to `Errors\` beside the note that says why (`errors_folder.ts`). */
-  #keepInErrors(
-    path: string,
-    kept: { name: string; reason: string; exportId: string },
-  ): Promise<void> {
-    return keepInErrors(path, { ...kept, ...this.#moves() });
   }
 
   /** Files an earlier, failed attempt left in `Errors\` join the archive once it is imported. */
