@@ -98,42 +98,6 @@ export class FolderWatcher {
   }
 }
 
-/** How waiting for consumption ended. */
-export type ConsumptionOutcome = "consumed" | "timeout" | "stopped";
-
-/**
- * Waits until none of `paths` exists, or until `deadline` (epoch ms).
- * Folder events wake it at once; a rescan every `rescanMs` is the safety net.
- * `signal` (Ctrl-C) ends the wait with `stopped`: nothing is decided.
- */
-export async function waitForConsumption(
-  paths: readonly string[],
-  options: {
-    deadline: number;
-    watcher: FolderWatcher;
-    rescanMs?: number;
-    now?: () => number;
-    signal?: AbortSignal;
-  },
-): Promise<ConsumptionOutcome> {
-  const now = options.now ?? Date.now;
-  const rescanMs = options.rescanMs ?? 100;
-  while (true) {
-    let present = false;
-    for (const path of paths) {
-      if (exists(path)) {
-        present = true;
-        break;
-      }
-    }
-    if (!present) return "consumed";
-    if (options.signal?.aborted) return "stopped";
-    const left = options.deadline - now();
-    if (left <= 0) return "timeout";
-    await options.watcher.next(Math.min(rescanMs, left));
-  }
-}
-
 /** What withdrawing a file from the import folder found. */
 export type WithdrawOutcome = "withdrawn" | "consumed";
 
