@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { localDate } from "../../lib/base/log.ts";
-import { type AgentRun, makeWorld, runAgent, type World } from "../support/agent_process.ts";
+import { type AgentRun, runAgent, withWorld, type World } from "../support/agent_process.ts";
 import { orderXml, quoteXml } from "../support/documents.ts";
 
 async function run(world: World, args: string[]): Promise<AgentRun> {
@@ -19,8 +19,7 @@ function french(day: string): string {
 }
 
 Deno.test("history: today's synced and refused exports, filters, JSON, French dates", async () => {
-  const world = await makeWorld();
-  try {
+  await withWorld({}, async (world) => {
     world.saxium.addExport({
       documentType: "devis_client",
       documentReference: "DV-HIST-1",
@@ -86,19 +85,14 @@ Deno.test("history: today's synced and refused exports, filters, JSON, French da
     const badDays = await run(world, ["history", "--days", "0"]);
     assert.equal(badDays.code, 2);
     assert.match(badDays.stderr, /--days/);
-  } finally {
-    await world.close();
-  }
+  });
 });
 
 Deno.test("history before the agent ever ran: nothing to show, nothing created", async () => {
-  const world = await makeWorld();
-  try {
+  await withWorld({}, async (world) => {
     const out = await run(world, ["history"]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /Aucun export synchronisé ni refusé ce jour-là/);
     assert.equal(await Deno.stat(world.workDir).then(() => true, () => false), false);
-  } finally {
-    await world.close();
-  }
+  });
 });

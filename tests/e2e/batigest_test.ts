@@ -13,27 +13,14 @@ import { DatabaseSync } from "node:sqlite";
 import {
   type AgentRun,
   listFiles,
-  makeWorld,
   runAgent,
   spawnAgent,
+  withWorld,
   type World,
-  type WorldOptions,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
 import { FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
-
-async function withWorld(
-  options: WorldOptions,
-  body: (world: World) => Promise<void>,
-): Promise<void> {
-  const world = await makeWorld(options);
-  try {
-    await body(world);
-  } finally {
-    await world.close();
-  }
-}
 
 function addQuotes(world: World, prefix: string, n: number): SimExport[] {
   return Array.from({ length: n }, (_, i) => {

@@ -11,25 +11,12 @@ import nodePath from "node:path";
 import {
   type AgentRun,
   listFiles,
-  makeWorld,
   runAgent,
   spawnAgent,
+  withWorld,
   type World,
-  type WorldOptions,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
-
-async function withWorld(
-  options: WorldOptions,
-  body: (world: World) => Promise<void>,
-): Promise<void> {
-  const world = await makeWorld(options);
-  try {
-    await body(world);
-  } finally {
-    await world.close();
-  }
-}
 
 function sync(world: World, ...extra: string[]): Promise<AgentRun> {
   return runAgent(world, ["sync", "--once", ...extra]);

@@ -81,6 +81,19 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
   };
 }
 
+/** Runs `body` in a new world, closed (simulators stopped, folders removed) whatever happens. */
+export async function withWorld(
+  options: WorldOptions,
+  body: (world: World) => Promise<void>,
+): Promise<void> {
+  const world = await makeWorld(options);
+  try {
+    await body(world);
+  } finally {
+    await world.close();
+  }
+}
+
 /** What a run of the agent left. */
 export interface AgentRun {
   code: number;
