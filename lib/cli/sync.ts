@@ -217,17 +217,12 @@ async function explainStop(
   error: unknown,
   folders: WorkFolders,
 ): Promise<{ line: string; exitCode: number; status: string }> {
-  if (error instanceof JournalDamaged) {
-    return {
-      line: journalDamagedLine(journalPath(folders)),
-      exitCode: EXIT.config,
-      status: "journal_damaged",
-    };
-  }
-  const trouble = await localTrouble(error, folders).catch((e) => {
-    if (e instanceof JournalDamaged) return e;
-    throw e;
-  });
+  // localTrouble() says "journal damaged" by throwing JournalDamaged (which stops a pass).
+  const trouble = error instanceof JournalDamaged ? error : await localTrouble(error, folders)
+    .catch((e) => {
+      if (e instanceof JournalDamaged) return e;
+      throw e;
+    });
   if (trouble instanceof JournalDamaged) {
     return {
       line: journalDamagedLine(journalPath(folders)),

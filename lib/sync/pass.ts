@@ -35,6 +35,8 @@ import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
 import { archiveOrphans } from "./receipts.ts";
 import { archiveStamp, freeName } from "../base/work_folders.ts";
+import { localDateTime } from "../base/log.ts";
+import { formatDay } from "../base/french.ts";
 
 export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
 
@@ -130,13 +132,9 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
 
 /** The one WARNING line of a pass that found Batigest inactive. */
 export function inactiveLine(since: Date, now: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
+  const time = localDateTime(since).slice(11, 16); // HH:mm
   const sameDay = since.toDateString() === now.toDateString();
-  const when = sameDay
-    ? `${p(since.getHours())}:${p(since.getMinutes())}`
-    : `le ${p(since.getDate())}/${p(since.getMonth() + 1)} à ${p(since.getHours())}:${
-      p(since.getMinutes())
-    }`;
+  const when = sameDay ? time : `le ${formatDay(since).slice(0, 5)} à ${time}`;
   return `Batigest n'importe plus depuis ${when} : est-il ouvert, et son import automatique actif ? ` +
     `Les documents attendent dans son dossier d'import et les suivants chez l'agent ou dans Saxium ; ` +
     `rien n'est perdu ni en erreur, la synchronisation reprendra d'elle-même quand Batigest importera de nouveau.`;

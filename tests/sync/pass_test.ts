@@ -22,7 +22,7 @@ import {
 } from "../../lib/base/work_folders.ts";
 import { type PendingExport, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/sync/journal.ts";
-import { type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
+import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
 import { quoteXml } from "../support/documents.ts";
 import { testSettings } from "../support/settings.ts";
 
@@ -431,4 +431,16 @@ Deno.test("the result holds the ERROR lines the pass logged, as the log file has
     assert.ok(download.includes("requête signée ********"), download);
     assert.deepEqual(result.errors, bench.loggedErrors());
   });
+});
+
+Deno.test("the Batigest-inactive line says since when: the time today, the day and time before", () => {
+  const since = new Date(2026, 10, 26, 18, 2, 30);
+  assert.match(
+    inactiveLine(since, new Date(2026, 10, 26, 23, 0)),
+    /^Batigest n'importe plus depuis 18:02 : /,
+  );
+  assert.match(
+    inactiveLine(since, new Date(2026, 10, 27, 8, 0)),
+    /^Batigest n'importe plus depuis le 26\/11 à 18:02 : /,
+  );
 });
