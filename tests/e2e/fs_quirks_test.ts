@@ -348,7 +348,11 @@ Deno.test("Batigest holds the file while it reads it slowly (Windows sharing vio
     assert.ok(!b.lines.some((l) => l.includes("[ERROR]") && !l.includes("Fin de")), "no error");
     for (const e of quotes) {
       assert.equal(slow.ledger.filter((l) => l.name === `${e.documentReference}.xml`).length, 1);
-      assert.equal(b.saxium.exports.get(e.id)!.status, "imported");
+      assert.equal(
+        b.saxium.exports.get(e.id)!.status,
+        "imported",
+        `${e.documentReference} : ${stateOf(b, e)}\n${b.lines.join("\n")}`,
+      );
     }
   } finally {
     await slow.close();
