@@ -33,6 +33,9 @@ import type { ExportRecord } from "./journal.ts";
 /** Times in a row a held document restarts its timeout before the pass leaves it waiting. */
 const MAX_HOLDS = 20;
 
+/** Time between two looks at a held document (shorter when the timeout is). */
+const HELD_LOOK_MS = 1_000;
+
 /** Time given to a rename that probes or withdraws before the file is taken to be held. */
 const HELD_RETRY_MS = 2_000;
 
@@ -129,7 +132,10 @@ export async function awaitImport(
         );
         return { kind: "waiting" };
       }
-      waitStartMs = watch.clock(); // being read: the timeout starts again
+      // Being read: the timeout starts again, and the next look is a while
+      // away (a held file may stay held for minutes; its probe may be instant).
+      waitStartMs = watch.clock();
+      await options.watcher.next(Math.min(HELD_LOOK_MS, timeoutMs));
       continue;
     }
     if (verdict === "inactive") {
