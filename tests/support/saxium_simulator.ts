@@ -84,7 +84,11 @@ export interface SaxiumSimulator {
   exports: Map<string, SimExport>;
   /** Every request received, faulted ones included, in arrival order. */
   requests: RecordedRequest[];
-  /** Add a pending export (a random UUID unless `id` is given). */
+  /**
+   * Add a pending export (a random UUID unless `id` is given), stamped after
+   * every export added before it unless `generatedAt` is given: the list
+   * gives them in the order they were added, as Saxium does.
+   */
   addExport(e: NewSimExport): SimExport;
   /** Add a fault rule after the existing ones. */
   addFault(rule: FaultRule): void;
@@ -377,6 +381,9 @@ export function startSaxiumSimulator(
   }
 
   const port = (listener.addr as Deno.NetAddr).port;
+  let lastStamp = 0;
+  /** Now, or 1 ms after the last stamp: two exports added in one millisecond keep their order. */
+  const stamp = () => new Date(lastStamp = Math.max(Date.now(), lastStamp + 1)).toISOString();
   const sim: SaxiumSimulator = {
     listQuirks: {},
     url: `http://127.0.0.1:${port}`,
@@ -395,7 +402,7 @@ export function startSaxiumSimulator(
         id: e.id ?? crypto.randomUUID(),
         documentType: e.documentType,
         documentReference: e.documentReference,
-        generatedAt: e.generatedAt ?? new Date().toISOString(),
+        generatedAt: e.generatedAt ?? stamp(),
         retryCount: 0,
         status: "pending",
         files,
