@@ -1,5 +1,5 @@
 /**
- * `deno task soak [--kills N]`: the crash harness of `tests/crash_test.ts`,
+ * `deno task soak [--kills N]`: the random kills of `tests/e2e/crash_random_kills_test.ts`,
  * as long as asked. Kills the real agent with SIGKILL at random moments
  * (downloads, deliveries, acknowledgements) while the simulated Saxium fails
  * a share of requests, restarts it until each pass completes, and checks

@@ -1,16 +1,14 @@
 /**
  * Exactly once under crashes: the agent is killed at every failpoint of a
- * sync pass and at random moments (SIGKILL from outside) while the server
- * fails 20 % of requests, restarted until the pass completes, and each world
- * is checked against Batigest's ledger and Saxium's record (see
- * `support/crash_harness.ts`; `deno task soak` runs the same with more kills).
+ * sync pass while the server fails 20 % of requests, restarted until the
+ * pass completes, and each world is checked against Batigest's ledger and
+ * Saxium's record (see `support/crash_harness.ts`; random kills are in
+ * `crash_random_kills_test.ts`, and `deno task soak` runs them longer).
  */
 
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
-  addReport,
-  emptyReport,
   FAILPOINT_ENTRY,
   FAILPOINT_ENV,
   finishPasses,
@@ -18,13 +16,10 @@ import {
   KILLED_CODE,
   listFailpoints,
   runFailpoints,
-  runRandomKills,
   verifyWorld,
 } from "../support/crash_harness.ts";
 import { listFiles, makeWorld, PROJECT_ROOT, runAgent } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
-
-const total = emptyReport();
 
 Deno.test("failpoints are a test-only switch: the agent's own code never reads it", async () => {
   const sources = [
@@ -44,7 +39,6 @@ Deno.test("every failpoint: killed there, restarted until the pass completes, ea
   const names = await listFailpoints();
   assert.ok(names.length >= 14, `failpoints found in lib/sync/: ${names.join(", ")}`);
   const report = await runFailpoints();
-  addReport(total, report);
   console.log(formatReport(report));
   assert.deepEqual(report.problems, []);
   assert.equal(report.failpoints, names.length, "every failpoint was reached and killed");
@@ -85,31 +79,4 @@ Deno.test("killed right after withdrawing a document Batigest passed by: reporte
   } finally {
     await world.close();
   }
-});
-
-// The suite's share of the random kills, kept short so the suite stays quick;
-// `deno task soak` runs the same harness with 1,000.
-Deno.test("30 random SIGKILLs, 20 % of requests failing, odd answers, Batigest closing and reopening: no duplicate, no loss", async () => {
-  const report = await runRandomKills({
-    kills: 30,
-    faultRate: 0.2,
-    audit: true,
-    batigestFlaps: 0.2,
-  });
-  addReport(total, report);
-  console.log(formatReport(report));
-  assert.ok(report.randomKills >= 24, `only ${report.randomKills} kills landed`);
-  for (const phase of ["download", "delivery", "acknowledgement"]) {
-    assert.ok((report.phases[phase] ?? 0) > 0, `no kill landed during ${phase}`);
-  }
-  assert.ok(report.retries > 0, "the server faults never fired");
-  assert.deepEqual(report.problems, []);
-  assert.equal(report.duplicates, 0);
-  assert.equal(report.losses, 0);
-});
-
-Deno.test("crash totals", () => {
-  console.log(
-    `crash: ${total.failpoints} failpoints, ${total.randomKills} random kills, ${total.duplicates} duplicates, ${total.losses} losses`,
-  );
 });

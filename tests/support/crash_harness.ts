@@ -4,8 +4,9 @@
  * and at random moments, with random server faults, then restarting it until
  * the pass completes and checking Batigest's ledger and Saxium's record.
  *
- * Shared by `tests/crash_test.ts` (CI: every failpoint, ~120 random kills)
- * and `scripts/soak.ts` (as many kills as asked).
+ * Shared by `tests/e2e/crash_test.ts` (every failpoint),
+ * `tests/e2e/crash_random_kills_test.ts` (30 random kills in the suite) and
+ * `scripts/soak.ts` (as many kills as asked).
  *
  * What counts:
  * - a duplicate: a served document consumed by Batigest more than once;
