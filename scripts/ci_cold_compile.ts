@@ -31,6 +31,7 @@ import { buildInfo, parseBuildConfig } from "../lib/build/build_config.ts";
 import { V8_FLAGS } from "../lib/build/permissions.ts";
 import { netTarget } from "../lib/base/net.ts";
 import { AGENT_NAME, VERSION } from "../lib/base/version.ts";
+import { compileInProcess } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The trailer `deno compile` appends to find the embedded program. */
@@ -58,22 +59,7 @@ async function run(args: string[]): Promise<number> {
   const failures: string[] = [];
   try {
     const started = performance.now();
-    const compile = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        nodePath.join(ROOT, "scripts", "compile.ts"),
-        "--config",
-        config,
-        "--output",
-        output,
-        ...(target ? ["--target", target] : []),
-      ],
-      cwd: ROOT,
-      env,
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
+    const compile = await compileInProcess({ config, output, target, env });
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `cold compile: ${seconds.toFixed(1)} s with an empty DENO_DIR (exit ${compile.code})`,

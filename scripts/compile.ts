@@ -35,8 +35,8 @@ import {
 
 const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
 
-Usage : deno task compile --config build.json [--output dist/agent.exe] [--site-name]
-                         [--target host] [--print-args]
+Utilisation : deno task compile --config build.json [--output dist/agent.exe] [--site-name]
+                               [--target host] [--print-args]
 
   --config <fichier>   configuration de build (modèle : scripts/build.example.json)
   --output <fichier>   exécutable produit (par défaut dist/saxium-batigest-agent.exe)
@@ -164,6 +164,39 @@ async function run(args: string[]): Promise<number> {
     `Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]} (${seconds} s)`,
   );
   return 0;
+}
+
+/** What {@linkcode compileInProcess} builds. */
+export interface CompileRequest {
+  /** The build configuration file. */
+  config: string;
+  /** The executable to write. */
+  output: string;
+  /** A Deno target (`host` for this machine's); Windows by default. */
+  target?: string;
+  /** The environment (this process's by default), e.g. an empty `DENO_DIR`. */
+  env?: Record<string, string>;
+}
+
+/** Runs this script in its own process, its output shown: how the other build scripts compile. */
+export async function compileInProcess(request: CompileRequest): Promise<Deno.CommandStatus> {
+  const { config, output, target, env } = request;
+  return await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      fileURLToPath(import.meta.url),
+      "--config",
+      config,
+      "--output",
+      output,
+      ...(target ? ["--target", target] : []),
+    ],
+    cwd: nodePath.dirname(nodePath.dirname(fileURLToPath(import.meta.url))),
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
 }
 
 if (import.meta.main) Deno.exit(await run(Deno.args));

@@ -22,6 +22,7 @@ import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/build/build_config.ts";
+import { compileInProcess } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -97,18 +98,7 @@ async function run(args: string[]): Promise<number> {
   const configPath = nodePath.join(buildDir, "site.json");
   await Deno.writeTextFile(configPath, JSON.stringify(parsed.config, null, 2));
   const exe = nodePath.join(ROOT, siteOutput(parsed.config));
-  const compile = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      nodePath.join(ROOT, "scripts", "compile.ts"),
-      "--config",
-      configPath,
-      "--output",
-      exe,
-    ],
-    cwd: ROOT,
-  }).output();
+  const compile = await compileInProcess({ config: configPath, output: exe });
   if (!compile.success) return 1;
   const sha = `${exe}.sha256`;
   await Deno.writeTextFile(sha, await sha256Line(exe));
