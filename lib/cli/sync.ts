@@ -217,12 +217,7 @@ async function explainStop(
   error: unknown,
   folders: WorkFolders,
 ): Promise<{ line: string; exitCode: number; status: string }> {
-  // localTrouble() says "journal damaged" by throwing JournalDamaged (which stops a pass).
-  const trouble = error instanceof JournalDamaged ? error : await localTrouble(error, folders)
-    .catch((e) => {
-      if (e instanceof JournalDamaged) return e;
-      throw e;
-    });
+  const trouble = await localTrouble(error, folders);
   if (trouble instanceof JournalDamaged) {
     return {
       line: journalDamagedLine(journalPath(folders)),

@@ -39,7 +39,14 @@ import {
   toImportPath,
   withdrawnPath,
 } from "../base/work_folders.ts";
-import { describe, localFailure, localTrouble, sendMark, stopsThePass } from "./failures.ts";
+import {
+  describe,
+  localFailure,
+  LocalTrouble,
+  localTrouble,
+  sendMark,
+  stopsThePass,
+} from "./failures.ts";
 import { removeReceipt, writeReceipt } from "./receipts.ts";
 import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
@@ -131,10 +138,10 @@ export class ExportSteps {
     } catch (error) {
       if (stopsThePass(error) || error instanceof FolderUnusable) throw error;
       const trouble = await localTrouble(error, this.#ctx.folders);
-      if (trouble) {
+      if (trouble instanceof LocalTrouble) {
         this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
-        throw trouble;
       }
+      if (trouble) throw trouble;
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;

@@ -112,17 +112,18 @@ export function stopsThePass(error: unknown): boolean {
 }
 
 /**
- * The `LocalTrouble` an error of the system means, if it means one: a full
- * disk (the OS's or SQLite's), told with the free space of both folders. A
- * journal SQLite finds damaged becomes `JournalDamaged`, thrown.
+ * The trouble on this machine an error of the system means, if it means one,
+ * to be thrown (it stops the pass): a full disk (the OS's or SQLite's), told
+ * with the free space of both folders, or a journal SQLite finds damaged.
  */
 export async function localTrouble(
   error: unknown,
   folders: Pick<WorkFolders, "root" | "importDir">,
-): Promise<LocalTrouble | undefined> {
+): Promise<LocalTrouble | JournalDamaged | undefined> {
+  if (error instanceof LocalTrouble || error instanceof JournalDamaged) return error;
   const { kind } = describeSystemError(error);
   if (kind === "journal-damaged") {
-    throw new JournalDamaged(folders.root, error instanceof Error ? error.message : String(error));
+    return new JournalDamaged(folders.root, error instanceof Error ? error.message : String(error));
   }
   if (kind !== "disk-full") return undefined;
   const free = [];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumError } from "../../lib/saxium/client.ts";
 import { localTrouble, sendMark, ServerUnavailable } from "../../lib/sync/failures.ts";
+import { JournalDamaged } from "../../lib/sync/journal_schema.ts";
 import { PassReport } from "../../lib/sync/pass_report.ts";
 import { isValidId, normalizeId } from "../../lib/sync/pipeline.ts";
 import { Slots } from "../../lib/sync/slots.ts";
@@ -64,6 +65,14 @@ Deno.test("localTrouble: a full disk (the OS's or SQLite's) is named with the fr
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("localTrouble: a journal SQLite finds damaged is JournalDamaged, to be thrown like a full disk", async () => {
+  const folders = { root: "/srv/agent", importDir: "/srv/import" };
+  const trouble = await localTrouble(new Error("database disk image is malformed"), folders);
+  assert.ok(trouble instanceof JournalDamaged);
+  const again = new JournalDamaged(folders.root, "file is not a database");
+  assert.equal(await localTrouble(again, folders), again, "already told: the same trouble");
 });
 
 Deno.test("ids: one form (trimmed, lower case), and only UUIDs are valid", () => {
