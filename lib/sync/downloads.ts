@@ -1,6 +1,7 @@
 /**
- * The downloads of a pass: a few at a time (four by default), so that
- * parallel downloads sharing one link never starve each other, each with
+ * The downloads of a pass: a few at a time (eight by default: enough to
+ * hide Saxium's latency behind small documents, few enough that downloads
+ * sharing one slow link still each make progress), each with
  * the client's inactivity limit (`downloadIdleSeconds`) rather than a
  * deadline for the whole body. A download that stops arriving while Saxium
  * answers is that export's problem: it waits for a later pass and the others
@@ -18,7 +19,7 @@ import type { PassContext } from "./pass_types.ts";
 import { Slots } from "./slots.ts";
 
 /** Downloads running at once by default. */
-const DEFAULT_DOWNLOADS = 4;
+const DEFAULT_DOWNLOADS = 8;
 
 /** One pass's downloads; see the module doc. */
 export class Downloads {

@@ -52,7 +52,7 @@ export interface PassContext {
   failpoint?: (name: string) => void;
   /** How many exports are downloaded ahead while Batigest imports (default 16). */
   prefetch?: number;
-  /** How many downloads run at once (default 4). */
+  /** How many downloads run at once (default 8). */
   downloads?: number;
   /** How many published documents may wait in the import folder at once (default 2). */
   window?: number;
