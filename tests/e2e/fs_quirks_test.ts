@@ -362,38 +362,6 @@ Deno.test("Batigest holds the file while it reads it slowly (Windows sharing vio
   }
 });
 
-Deno.test("a document held longer than the timeout is looked at again a second later, not given up at once", async () => {
-  const b = await bench({ importTimeoutSeconds: 1 });
-  await b.batigest.close();
-  // A big document: Batigest holds it 4 s, four times the timeout.
-  const slow = startBatigestSimulator({ dir: b.folders.importDir, slowReadMs: 4_000 });
-  try {
-    const quote = b.addQuote("DV-BIG-1");
-    let probes = 0;
-    const windows: FileOps = {
-      ...realFileOps,
-      async rename(from, to) {
-        if (slow.holding.has(nodePath.basename(from))) {
-          probes++;
-          throw Object.assign(new Error("used by another process. (os error 32)"), {
-            code: "EBUSY",
-          });
-        }
-        await realFileOps.rename(from, to);
-      },
-    };
-    const result = await b.pass(windows);
-    assert.equal(result.status, "completed", b.lines.join("\n"));
-    assert.equal(b.saxium.exports.get(quote.id)!.status, "imported");
-    assert.equal(slow.ledger.length, 1);
-    assert.ok(probes > 0, "the agent found the file held");
-    assert.ok(!b.lines.some((l) => l.includes("toujours ouvert")), b.lines.join("\n"));
-  } finally {
-    await slow.close();
-    await b.close();
-  }
-});
-
 Deno.test("the journal reaches the disk before a document takes its final name and before a withdrawal marker goes", async () => {
   let armed = false;
   // Once armed, Batigest passes by the first document published (the one after it is
