@@ -15,8 +15,8 @@ import type { CommandContext } from "./lib/base/context.ts";
 import type { FileOps } from "./lib/base/fs_retry.ts";
 import { AGENT_NAME, VERSION } from "./lib/base/version.ts";
 import { ConfigError } from "./lib/base/config_error.ts";
-import type { BuildInfo } from "./lib/build/build_info.ts";
-import { frenchPermissionText, permissionRefusalLine } from "./lib/build/permission_text.ts";
+import type { BuildInfo } from "./lib/executable/build_info.ts";
+import { frenchPermissionText, permissionRefusalLine } from "./lib/base/permission_text.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
 import { EXIT } from "./lib/base/exit_codes.ts";
 
@@ -104,7 +104,7 @@ async function outsideBuild(
   // uninstall-task reads no setting: removing the task stays possible whatever the configuration.
   if (name === "uninstall-task" || args.includes("--help") || args.includes("-h")) return undefined;
   // Loaded here, not at start-up: `--version` stays fast.
-  const { configuredScope, scopeProblem } = await import("./lib/build/build_info.ts");
+  const { configuredScope, scopeProblem } = await import("./lib/executable/build_info.ts");
   const { settingSources } = await import("./lib/cli/flags.ts");
   const scope = configuredScope({ args, sources: settingSources(ctx), info: build });
   return scopeProblem(scope, build);
@@ -116,7 +116,7 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   if (name === "--version" || name === "-V" || name === "version") {
     console.log(`${AGENT_NAME} ${VERSION}`);
     if (options.build) {
-      const { buildSummary } = await import("./lib/build/build_info.ts");
+      const { buildSummary } = await import("./lib/executable/build_info.ts");
       buildSummary(options.build).forEach((line) => console.log(line));
     }
     return 0;

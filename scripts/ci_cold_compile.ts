@@ -27,8 +27,8 @@
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildInfo, parseBuildConfig } from "../lib/build/build_config.ts";
-import { V8_FLAGS } from "../lib/build/permissions.ts";
+import { buildInfo, parseBuildConfig } from "../lib/executable/build_config.ts";
+import { V8_FLAGS } from "../lib/executable/permissions.ts";
 import { netTarget } from "../lib/base/net.ts";
 import { AGENT_NAME, VERSION } from "../lib/base/version.ts";
 import { compileInProcess } from "./compile.ts";

@@ -31,7 +31,7 @@ import {
   parseBuildConfig,
   siteOutput,
   TARGET,
-} from "../lib/build/build_config.ts";
+} from "../lib/executable/build_config.ts";
 
 const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
 

@@ -21,7 +21,7 @@
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/build/build_config.ts";
+import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/executable/build_config.ts";
 import { compileInProcess } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

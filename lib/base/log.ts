@@ -11,7 +11,7 @@
  * (`parseLogLine` tolerates it, `log_tail.ts` never prints it).
  *
  * Deno's permission refusals are turned into French before a line is written
- * (`lib/build/permission_text.ts`), so no developer English reaches the log.
+ * (`permission_text.ts`), so no developer English reaches the log.
  *
  * Stands in for `@std/log`: the format and rotation are the contract's, not a
  * library's.
@@ -21,7 +21,7 @@
 
 import nodePath from "node:path";
 import { redact } from "./secrets.ts";
-import { frenchPermissionText } from "../build/permission_text.ts";
+import { frenchPermissionText } from "./permission_text.ts";
 
 /** The UTF-8 byte order mark each day's log file starts with. */
 export const UTF8_BOM = "\uFEFF";

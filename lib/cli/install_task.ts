@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { resolveSettings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { notifyNetHosts } from "../base/notify_settings.ts";
-import { permissionFlags } from "../build/permissions.ts";
+import { permissionFlags } from "../executable/permissions.ts";
 import { installTask, SCHTASKS } from "../windows/schtasks.ts";
 import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import {

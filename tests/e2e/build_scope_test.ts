@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { pathToFileURL } from "node:url";
-import { type BuildConfig, entrySource } from "../../lib/build/build_config.ts";
+import { type BuildConfig, entrySource } from "../../lib/executable/build_config.ts";
 import {
   type AgentRun,
   listFiles,

@@ -11,8 +11,8 @@
 import { netTarget } from "../../lib/base/net.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { compileArgs, entrySource } from "../../lib/build/build_config.ts";
-import { AGENT_ENV_VARS, permissionFlags } from "../../lib/build/permissions.ts";
+import { compileArgs, entrySource } from "../../lib/executable/build_config.ts";
+import { AGENT_ENV_VARS, permissionFlags } from "../../lib/executable/permissions.ts";
 import {
   type AgentRun,
   everythingWritten,

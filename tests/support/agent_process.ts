@@ -8,7 +8,7 @@
  */
 
 import nodePath from "node:path";
-import { permissionFlags, V8_FLAGS } from "../../lib/build/permissions.ts";
+import { permissionFlags, V8_FLAGS } from "../../lib/executable/permissions.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "./batigest_simulator.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "./saxium_simulator.ts";
 

@@ -23,7 +23,7 @@
 import { netTarget } from "../../lib/base/net.ts";
 import nodePath from "node:path";
 import { Journal, UNFINISHED_STATES } from "../../lib/sync/journal.ts";
-import { AGENT_ENV_VARS } from "../../lib/build/permissions.ts";
+import { AGENT_ENV_VARS } from "../../lib/executable/permissions.ts";
 import { journalPath, workFolders } from "../../lib/base/work_folders.ts";
 import {
   type AgentRun,

@@ -18,7 +18,7 @@ import {
   probeTokenFileAcl,
   readersBesidesAdmins,
 } from "../../lib/windows/acl.ts";
-import { permissionFlags } from "../../lib/build/permissions.ts";
+import { permissionFlags } from "../../lib/executable/permissions.ts";
 
 const FILE = "C:\\SaxiumBatigest\\agent.json";
 

@@ -5,7 +5,7 @@ import type { CommandResult, CommandRunner } from "../../lib/base/command_runner
 import type { CommandContext } from "../../lib/base/context.ts";
 import { installTaskCommand, taskAction } from "../../lib/cli/install_task.ts";
 import { uninstallTaskCommand } from "../../lib/cli/uninstall_task.ts";
-import { permissionFlags } from "../../lib/build/permissions.ts";
+import { permissionFlags } from "../../lib/executable/permissions.ts";
 import {
   installTask,
   queryTask,

@@ -5,7 +5,7 @@ import {
   frenchPermissionText,
   permissionRefusalLine,
   refusedAccess,
-} from "../../lib/build/permission_text.ts";
+} from "../../lib/base/permission_text.ts";
 
 const ENGLISH = /Requires|--allow-|run again/;
 

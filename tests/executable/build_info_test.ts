@@ -13,7 +13,7 @@ import {
   describeBuild,
   scopeProblem,
   settingFlagValues,
-} from "../../lib/build/build_info.ts";
+} from "../../lib/executable/build_info.ts";
 
 const BUILD = describeBuild({
   apiUrl: "https://saxium.client.fr",

@@ -12,8 +12,8 @@ import {
   isRuntimeDownloadFailure,
   parseBuildConfig,
   siteOutput,
-} from "../../lib/build/build_config.ts";
-import { permissionFlags } from "../../lib/build/permissions.ts";
+} from "../../lib/executable/build_config.ts";
+import { permissionFlags } from "../../lib/executable/permissions.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 

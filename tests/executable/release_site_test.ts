@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { parseBuildConfig, siteOutput } from "../../lib/build/build_config.ts";
+import { parseBuildConfig, siteOutput } from "../../lib/executable/build_config.ts";
 import { sha256Line, siteConfigText } from "../../scripts/release_site.ts";
 
 Deno.test("release site: the form's values win, then BUILD_CONFIG_JSON, then the example", () => {
