@@ -31,7 +31,7 @@ import { buildInfo, parseBuildConfig } from "../lib/executable/build_config.ts";
 import { V8_FLAGS } from "../lib/executable/permissions.ts";
 import { netTarget } from "../lib/base/net.ts";
 import { AGENT_NAME, VERSION } from "../lib/base/version.ts";
-import { compileInProcess } from "./compile.ts";
+import { runCompileScript } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The trailer `deno compile` appends to find the embedded program. */
@@ -59,7 +59,7 @@ async function run(args: string[]): Promise<number> {
   const failures: string[] = [];
   try {
     const started = performance.now();
-    const compile = await compileInProcess({ config, output, target, env });
+    const compile = await runCompileScript({ config, output, target, env });
     const seconds = (performance.now() - started) / 1000;
     console.log(
       `cold compile: ${seconds.toFixed(1)} s with an empty DENO_DIR (exit ${compile.code})`,

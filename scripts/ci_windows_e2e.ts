@@ -33,7 +33,7 @@ import { lockDownWorkFolder, parseIcacls, readersBesidesAdmins } from "../lib/wi
 import { startSaxiumSimulator } from "../tests/support/saxium_simulator.ts";
 import { startBatigestSimulator } from "../tests/support/batigest_simulator.ts";
 import { orderXml, quoteXml } from "../tests/support/documents.ts";
-import { compileInProcess } from "./compile.ts";
+import { runCompileScript } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WINDOWS = Deno.build.os === "windows";
@@ -82,7 +82,7 @@ async function prepareAgent(
     if (!exe) {
       const buildJson = nodePath.join(world.root, "build.json");
       await Deno.writeTextFile(buildJson, JSON.stringify(config));
-      const compile = await compileInProcess({ config: buildJson, output });
+      const compile = await runCompileScript({ config: buildJson, output });
       check(compile.success, `compile the executable for the simulators (${output})`);
       if (!compile.success) throw new Error("compile failed");
     }

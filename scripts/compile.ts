@@ -33,6 +33,9 @@ import {
   TARGET,
 } from "../lib/executable/build_config.ts";
 
+/** The project's root (this script's parent folder). */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
 const HELP = `Construit l'exécutable Windows de l'agent (${TARGET}).
 
 Utilisation : deno task compile --config build.json [--output dist/agent.exe] [--site-name]
@@ -95,7 +98,7 @@ async function run(args: string[]): Promise<number> {
     throw error;
   }
   const { config, warnings } = parsed;
-  const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+  const projectRoot = ROOT;
   const output = flags.output ?? (flags["site-name"] ? siteOutput(config) : undefined);
   const target = flags.target === "host" ? Deno.build.target : flags.target;
   const denoArgs = compileArgs(config, { projectRoot, output, target });
@@ -166,11 +169,11 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-/** What {@linkcode compileInProcess} builds. */
+/** What {@linkcode runCompileScript} builds. */
 export interface CompileRequest {
-  /** The build configuration file. */
+  /** The build configuration file (a relative path is the caller's, from its working folder). */
   config: string;
-  /** The executable to write. */
+  /** The executable to write (a relative path likewise). */
   output: string;
   /** A Deno target (`host` for this machine's); Windows by default. */
   target?: string;
@@ -178,9 +181,11 @@ export interface CompileRequest {
   env?: Record<string, string>;
 }
 
-/** Runs this script in its own process, its output shown: how the other build scripts compile. */
-export async function compileInProcess(request: CompileRequest): Promise<Deno.CommandStatus> {
-  const { config, output, target, env } = request;
+/** Runs this script in a child process, its output shown: how the other build scripts compile. */
+export async function runCompileScript(request: CompileRequest): Promise<Deno.CommandStatus> {
+  const { target, env } = request;
+  const config = nodePath.resolve(request.config);
+  const output = nodePath.resolve(request.output);
   return await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -192,7 +197,7 @@ export async function compileInProcess(request: CompileRequest): Promise<Deno.Co
       output,
       ...(target ? ["--target", target] : []),
     ],
-    cwd: nodePath.dirname(nodePath.dirname(fileURLToPath(import.meta.url))),
+    cwd: ROOT,
     env,
     stdout: "inherit",
     stderr: "inherit",

@@ -25,7 +25,7 @@ async function run(args: string[]): Promise<number> {
   });
   const tag = values.tag ?? Deno.env.get("GITHUB_REF_NAME");
   if (!tag || positionals.length === 0) {
-    console.error("Usage : publish_release.ts --tag <tag> <fichier>…");
+    console.error("Utilisation : publish_release.ts --tag <tag> <fichier>…");
     return 2;
   }
   if (await gh(["release", "view", tag]) !== 0) {

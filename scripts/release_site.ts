@@ -22,7 +22,7 @@ import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/executable/build_config.ts";
-import { compileInProcess } from "./compile.ts";
+import { runCompileScript } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -98,7 +98,7 @@ async function run(args: string[]): Promise<number> {
   const configPath = nodePath.join(buildDir, "site.json");
   await Deno.writeTextFile(configPath, JSON.stringify(parsed.config, null, 2));
   const exe = nodePath.join(ROOT, siteOutput(parsed.config));
-  const compile = await compileInProcess({ config: configPath, output: exe });
+  const compile = await runCompileScript({ config: configPath, output: exe });
   if (!compile.success) return 1;
   const sha = `${exe}.sha256`;
   await Deno.writeTextFile(sha, await sha256Line(exe));

@@ -138,10 +138,12 @@ export class ExportSteps {
     } catch (error) {
       if (stopsThePass(error) || error instanceof FolderUnusable) throw error;
       const trouble = await localTrouble(error, this.#ctx.folders);
-      if (trouble instanceof LocalTrouble) {
-        this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
+      if (trouble) {
+        if (trouble instanceof LocalTrouble) {
+          this.#report.error(`Export ${describe(record)} : ${trouble.message}`);
+        }
+        throw trouble;
       }
-      if (trouble) throw trouble;
       this.#report.heldBack();
       this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
       return undefined;

@@ -6,10 +6,14 @@
  * A document is never taken back while Batigest may be reading it: before a
  * document is declared left (Batigest inactive) or withdrawn, the agent tries
  * to rename it, and the other documents waiting, in place; on Windows a
- * program that holds a file makes that rename fail (sharing violation): Batigest
- * is at work, and the wait goes on with its timeout started again. A withdrawal is a rename to `~saxium-<id>.<fmt>.withdrawn`,
- * a name Batigest ignores; a crash after it leaves that name, which a later
- * run reads as "withdrawn, not imported".
+ * program that holds a file makes that rename fail (sharing violation):
+ * Batigest is at work, and the wait goes on with its timeout started again,
+ * the next look no sooner than a second later. Held for two minutes within
+ * one wait, the document is left in the folder for the next pass.
+ *
+ * A withdrawal is a rename to `~saxium-<id>.<fmt>.withdrawn`, a name Batigest
+ * ignores; a crash after it leaves that name, which a later run reads as
+ * "withdrawn, not imported".
  *
  * @module
  */
@@ -30,10 +34,10 @@ import { FolderUnusable } from "./folder_guard.ts";
 import { earlierWait, judgeWait, quietSince } from "./import_rule.ts";
 import type { ExportRecord } from "./journal.ts";
 
-/** Times in a row a held document restarts its timeout before the pass leaves it waiting. */
-const MAX_HOLDS = 20;
+/** How long a wait lets Batigest hold its documents before it leaves them for the next pass. */
+const HELD_BUDGET_MS = 120_000;
 
-/** Time between two looks at a held document (shorter when the timeout is). */
+/** The least time between two looks at a held document. */
 const HELD_LOOK_MS = 1_000;
 
 /** Time given to a rename that probes or withdraws before the file is taken to be held. */
@@ -95,7 +99,9 @@ export async function awaitImport(
     ? 0
     : earlierWait({ deliveredAt: record.deliveredAt, now: options.now(), capMs: refusalMs });
   let waitStartMs = watch.clock();
-  let holds = 0;
+  /** When this wait first found a document held, and when it may look again. */
+  let heldSinceMs: number | undefined;
+  let nextLookMs = -Infinity;
   while (true) {
     if (options.signal?.aborted) return { kind: "waiting" };
     watch.poll(options.now());
@@ -114,7 +120,7 @@ export async function awaitImport(
       timeoutMs,
       refusalMs,
     };
-    const verdict = judgeWait(facts);
+    const verdict = nowMs < nextLookMs ? "wait" : judgeWait(facts);
     if (verdict === "wait") {
       await options.watcher.next(Math.min(100, timeoutMs));
       continue;
@@ -126,16 +132,17 @@ export async function awaitImport(
       ...watch.waitingPaths().filter((p) => !paths.includes(p)),
     ], options);
     if (held) {
-      if (++holds > MAX_HOLDS) {
+      heldSinceMs ??= nowMs;
+      if (watch.clock() - heldSinceMs >= HELD_BUDGET_MS) {
         options.warn(
           `${held} est toujours ouvert par un programme (Batigest ?) : il reste dans le dossier d'import, la prochaine passe attendra encore.`,
         );
         return { kind: "waiting" };
       }
-      // Being read: the timeout starts again, and the next look is a while
-      // away (a held file may stay held for minutes; its probe may be instant).
+      // Being read: the timeout starts again, and the next look is no sooner
+      // than a second away, whatever wakes the wait meanwhile.
       waitStartMs = watch.clock();
-      await options.watcher.next(Math.min(HELD_LOOK_MS, timeoutMs));
+      nextLookMs = waitStartMs + HELD_LOOK_MS;
       continue;
     }
     if (verdict === "inactive") {

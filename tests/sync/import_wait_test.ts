@@ -4,7 +4,7 @@ import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
 import { createWorkFolders, workFolders } from "../../lib/base/work_folders.ts";
 import { BatigestWatch } from "../../lib/sync/batigest_watch.ts";
 import { FolderWatcher } from "../../lib/sync/delivery.ts";
-import { awaitImport, type ImportWaitOptions } from "../../lib/sync/import_wait.ts";
+import { awaitImport, type ImportOutcome } from "../../lib/sync/import_wait.ts";
 import type { ExportRecord } from "../../lib/sync/journal.ts";
 
 function record(id: string, importName: string): ExportRecord {
@@ -20,12 +20,22 @@ function record(id: string, importName: string): ExportRecord {
   };
 }
 
+interface HeldWait {
+  outcome: ImportOutcome;
+  /** Times the wait looked at the held document (a look may retry the rename several times). */
+  looks: number;
+  warnings: string[];
+}
+
 /**
- * Batigest passed A by (it took B, published after A), then holds A open
- * while it reads it for `holdMs`, then takes it: the evidence of a refusal
- * is there, but a held file means Batigest is at work.
+ * Batigest passed A by (it took B, published after A: the evidence of a
+ * refusal), and holds A open meanwhile: for `holdMs` (then takes it), or for
+ * good. The rename probe answers at once (instant retry sleeps), so only the
+ * wait itself spaces the looks.
  */
-async function heldAfterPassedBy(holdMs: number) {
+async function heldAfterPassedBy(
+  options: { holdMs?: number; clock?: () => number },
+): Promise<HeldWait> {
   const root = await Deno.makeTempDir({ prefix: "import-wait-" });
   const importDir = nodePath.join(root, "import");
   await Deno.mkdir(importDir);
@@ -34,7 +44,7 @@ async function heldAfterPassedBy(holdMs: number) {
     batigestImportDir: importDir,
   });
   createWorkFolders(folders);
-  const watch = new BatigestWatch({ importDir, memory: {} });
+  const watch = new BatigestWatch({ importDir, memory: {}, clock: options.clock });
   watch.ensureMark({ documentsWaiting: false });
   const a = record("aaaaaaaa-0000-4000-8000-000000000001", "DV-A.xml");
   const pathA = nodePath.join(importDir, "DV-A.xml");
@@ -45,14 +55,17 @@ async function heldAfterPassedBy(holdMs: number) {
   watch.track("bbbbbbbb-0000-4000-8000-000000000002", [pathB]);
   await Deno.remove(pathB);
   watch.poll(new Date());
-  const heldUntil = performance.now() + holdMs;
-  let probes = 0;
-  const release = setTimeout(() => Deno.removeSync(pathA), holdMs);
+  let held = true;
+  const release = options.holdMs === undefined ? undefined : setTimeout(() => {
+    held = false;
+    Deno.removeSync(pathA); // imported once let go
+  }, options.holdMs);
+  const lookTimes: number[] = [];
   const fileOps: FileOps = {
     ...realFileOps,
     async rename(from, to) {
-      if (from === pathA && performance.now() < heldUntil) {
-        probes++;
+      if (from === pathA && held) {
+        lookTimes.push(performance.now());
         throw Object.assign(new Error("used by another process. (os error 32)"), { code: "EBUSY" });
       }
       await realFileOps.rename(from, to);
@@ -60,36 +73,42 @@ async function heldAfterPassedBy(holdMs: number) {
   };
   const watcher = new FolderWatcher(importDir);
   const warnings: string[] = [];
-  const options: ImportWaitOptions = {
-    settings: { importTimeoutSeconds: 1, batigestRefusalHours: 72 },
-    folders,
-    fileOps,
-    retry: { sleep: () => Promise.resolve() }, // a probe answers at once
-    watch,
-    watcher,
-    now: () => new Date(),
-    publishedHere: true,
-    warn: (message) => warnings.push(message),
-  };
   try {
-    const outcome = await awaitImport(a, options);
-    return {
-      outcome,
-      probes,
-      warnings,
-      leftInFolder: await Array.fromAsync(Deno.readDir(importDir)),
-    };
+    const outcome = await awaitImport(a, {
+      settings: { importTimeoutSeconds: 1, batigestRefusalHours: 72 },
+      folders,
+      fileOps,
+      retry: { sleep: () => Promise.resolve() },
+      watch,
+      watcher,
+      now: () => new Date(),
+      publishedHere: true,
+      warn: (message) => warnings.push(message),
+    });
+    // Renames 100 ms apart or more belong to different looks.
+    const looks = lookTimes.filter((t, i) => i === 0 || t - lookTimes[i - 1] >= 100).length;
+    return { outcome, looks, warnings };
   } finally {
-    clearTimeout(release);
+    if (release !== undefined) clearTimeout(release);
     await watcher.close();
     await Deno.remove(root, { recursive: true });
   }
 }
 
 Deno.test("a held document passed by is looked at again a second later until Batigest lets go: imported, not given up", async () => {
-  const { outcome, probes, warnings } = await heldAfterPassedBy(3_000);
+  const { outcome, looks, warnings } = await heldAfterPassedBy({ holdMs: 3_000 });
   assert.deepEqual(outcome, { kind: "consumed" });
-  assert.ok(probes > 0, "the wait found the file held");
-  // Twenty looks in a row would have given it up (a warning, "waiting"): they are a second apart.
+  // The evidence stands all along: only the wait spaces the looks, a second apart.
+  assert.ok(looks >= 2 && looks <= 4, `${looks} looks in 3 s`);
   assert.deepEqual(warnings, []);
+});
+
+Deno.test("a document held for good is left in the folder after two minutes of looks, with one warning, never withdrawn", async () => {
+  let now = 0;
+  const clock = () => now += 3_000; // every reading of the clock: 3 s later
+  const { outcome, looks, warnings } = await heldAfterPassedBy({ clock });
+  assert.deepEqual(outcome, { kind: "waiting" });
+  assert.ok(looks >= 1);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^DV-A\.xml est toujours ouvert par un programme \(Batigest \?\)/);
 });
