@@ -338,7 +338,7 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
         localDateTime(new Date(oldest.modified))
       }`,
     fix: () =>
-      "Vérifiez que Batigest est ouvert et que son import automatique surveille ce dossier ; un fichier ~saxium-….tmp ancien peut être supprimé.",
+      "Vérifiez que Batigest est ouvert et que son import automatique surveille ce dossier ; ne supprimez aucun fichier : les ~saxium-….tmp sont les documents suivants, que l'agent déposera dès que Batigest importera.",
     fresh: (count) => count ? `${count} fichier(s) récents` : "aucun fichier en attente",
   },
 };

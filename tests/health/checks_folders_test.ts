@@ -222,5 +222,8 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
     });
     assertFix(waiting, "ERROR", /Batigest est ouvert/);
     assert.match(waiting.detail, /^1 fichier\(s\) attendent .* DV-VIEUX\.xml/);
+    // The staged documents are the next ones: deleting them would lose them.
+    assert.match(waiting.fix!, /ne supprimez aucun fichier/);
+    assert.doesNotMatch(waiting.fix!, /peut être supprimé|supprimez (le|les|un)/);
   });
 });
