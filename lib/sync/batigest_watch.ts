@@ -34,6 +34,8 @@ export interface WatchedDocument {
   id: string;
   /** Publication order in this pass (documents found waiting come first). */
   seq: number;
+  /** When this pass began to follow it (monotonic ms). */
+  trackedMs: number;
   /** Its files' paths in the import folder. */
   paths: readonly string[];
   /** When it was first seen gone (monotonic ms). */
@@ -59,6 +61,8 @@ export class BatigestWatch {
   #memory: BatigestMemory;
   #save?: (memory: BatigestMemory) => void;
   #docs = new Map<string, WatchedDocument>();
+  /** Told when their document is first seen gone. */
+  #onGone = new Map<string, () => void>();
   #seq = 0;
   #folderId?: string;
   #markReady = false;
@@ -108,7 +112,7 @@ export class BatigestWatch {
   track(id: string, paths: readonly string[]): WatchedDocument {
     let doc = this.#docs.get(id);
     if (!doc) {
-      doc = { id, seq: this.#seq++, paths };
+      doc = { id, seq: this.#seq++, trackedMs: this.clock(), paths };
       const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
       if (Number.isFinite(seen)) {
         // A time recorded by an earlier run: never in the future, at most a day back.
@@ -137,6 +141,23 @@ export class BatigestWatch {
   }
 
   /**
+   * Resolves when a followed document is first seen gone (by any wait's
+   * look at the folder), at once if it already is; never for a document
+   * not followed, or taken back.
+   */
+  gone(id: string): Promise<void> {
+    const doc = this.#docs.get(id);
+    if (doc?.goneAt !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const before = this.#onGone.get(id);
+      this.#onGone.set(id, () => {
+        before?.();
+        resolve();
+      });
+    });
+  }
+
+  /**
    * Looks at the folder: notes which followed documents left it. Throws
    * {@linkcode FolderUnusable} if the folder is no longer the one they were put in.
    */
@@ -148,7 +169,11 @@ export class BatigestWatch {
     if (left.length === 0) return;
     if (!this.#intact()) throw this.#changed(left);
     const at = this.clock();
-    for (const doc of left) doc.goneAt = at;
+    for (const doc of left) {
+      doc.goneAt = at;
+      this.#onGone.get(doc.id)?.();
+      this.#onGone.delete(doc.id);
+    }
     this.lastWorkMs = at;
     this.#lastImportAt = now;
     this.#inactiveSince = undefined;
@@ -163,6 +188,17 @@ export class BatigestWatch {
       }
     }
     return first;
+  }
+
+  /**
+   * Whether Batigest took any document after `doc` was delivered: seen by
+   * this pass, or, for a document an earlier run delivered (`deliveredAt`),
+   * the last import the earlier runs saw.
+   */
+  workedSince(doc: WatchedDocument, deliveredAt: string | undefined): boolean {
+    if (this.lastWorkMs !== undefined && this.lastWorkMs > doc.trackedMs) return true;
+    const last = Date.parse(this.#memory.lastImportAt ?? "");
+    return Number.isFinite(last) && last > Date.parse(deliveredAt ?? "");
   }
 
   /** A wait found Batigest inactive since `since`: the pass stops publishing. */

@@ -113,6 +113,11 @@ export class ExportSteps {
       this.#watch.waiting() >= (this.#ctx.window ?? 2);
   }
 
+  /** Resolves when the published document of `record` is seen gone from the import folder. */
+  left(record: ExportRecord): Promise<void> {
+    return this.#watch.gone(record.id);
+  }
+
   /**
    * Walks an export through its states while it is in one of `phase`.
    * Returns where it stands, or undefined if a local problem stopped it (logged;

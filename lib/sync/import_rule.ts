@@ -6,10 +6,14 @@
  * one place and tested without a folder or a clock.
  *
  * The rule (README, "How exactly-once holds"):
- * - a document is refused only on evidence: Batigest took a document
- *   published after it while it stayed, and a full `importTimeoutSeconds`
- *   later it still has not taken it; or it has waited `batigestRefusalHours`
- *   in all (earlier runs included);
+ * - a document is refused only on evidence that Batigest is alive and
+ *   passed it by: it took a document published after it while it stayed,
+ *   then took something else again (a Batigest that works in name order and
+ *   closes right after taking a later document is not refusing), and a full
+ *   `importTimeoutSeconds` after the first sighting it still has not taken
+ *   it; or it has waited `batigestRefusalHours` in all (earlier runs
+ *   included) while Batigest imported other documents (a Batigest closed for
+ *   a long weekend imports nothing, and refuses nothing);
  * - otherwise, once Batigest has taken nothing for `importTimeoutSeconds`
  *   while the document waited, Batigest is inactive: the document stays in
  *   the folder, nothing is in error, the next pass waits for it again.
@@ -35,6 +39,8 @@ export interface WaitFacts {
   lastWorkMs?: number;
   /** When a document published after this one was first seen gone while this one stayed. */
   passedByMs?: number;
+  /** Whether Batigest took any document after this one was delivered (this run or an earlier one). */
+  workedSinceDelivery: boolean;
   /** How long it had already waited before this run (see {@linkcode earlierWait}). */
   waitedBeforeMs: number;
   /** `importTimeoutSeconds`, in ms. */
@@ -48,16 +54,32 @@ export interface WaitFacts {
  *
  * @example
  * ```ts
- * judgeWait({ nowMs: 31_000, waitStartMs: 0, waitedBeforeMs: 0, timeoutMs: 30_000, refusalMs: 72 * 3_600_000 });
+ * judgeWait({ nowMs: 31_000, waitStartMs: 0, waitedBeforeMs: 0, timeoutMs: 30_000, refusalMs: 72 * 3_600_000, workedSinceDelivery: false });
  * // "inactive": nothing shows that Batigest works
  * ```
  */
 export function judgeWait(facts: WaitFacts): WaitVerdict {
   const { nowMs, timeoutMs } = facts;
-  if (facts.passedByMs !== undefined && nowMs - facts.passedByMs >= timeoutMs) return "refused";
-  if (facts.waitedBeforeMs + (nowMs - facts.waitStartMs) >= facts.refusalMs) return "refused";
+  if (passedByEvidence(facts)) return "refused";
+  if (
+    facts.workedSinceDelivery &&
+    facts.waitedBeforeMs + (nowMs - facts.waitStartMs) >= facts.refusalMs
+  ) return "refused";
   const quietSince = Math.max(facts.waitStartMs, facts.lastWorkMs ?? -Infinity);
   return nowMs - quietSince >= timeoutMs ? "inactive" : "wait";
+}
+
+/**
+ * Whether Batigest demonstrably passed the document by: a later document
+ * taken while it stayed, Batigest seen taking something again after that,
+ * and a full timeout since the first sighting.
+ */
+export function passedByEvidence(
+  facts: Pick<WaitFacts, "nowMs" | "timeoutMs" | "passedByMs" | "lastWorkMs">,
+): boolean {
+  const { passedByMs, lastWorkMs } = facts;
+  return passedByMs !== undefined && lastWorkMs !== undefined && lastWorkMs > passedByMs &&
+    facts.nowMs - passedByMs >= facts.timeoutMs;
 }
 
 /**

@@ -31,7 +31,7 @@ import { exists, withdrawnPath, type WorkFolders } from "../base/work_folders.ts
 import type { BatigestWatch } from "./batigest_watch.ts";
 import { type FolderWatcher, withdraw } from "./delivery.ts";
 import { FolderUnusable } from "./folder_guard.ts";
-import { earlierWait, judgeWait, quietSince } from "./import_rule.ts";
+import { earlierWait, judgeWait, passedByEvidence, quietSince } from "./import_rule.ts";
 import type { ExportRecord } from "./journal.ts";
 
 /** How long a wait lets Batigest hold its documents before it leaves them for the next pass. */
@@ -116,6 +116,7 @@ export async function awaitImport(
       waitStartMs,
       lastWorkMs: watch.lastWorkMs,
       passedByMs: watch.passedBy(doc),
+      workedSinceDelivery: watch.workedSince(doc, record.deliveredAt),
       waitedBeforeMs,
       timeoutMs,
       refusalMs,
@@ -150,7 +151,7 @@ export async function awaitImport(
       return { kind: "waiting" };
     }
     watch.untrack(record.id);
-    const evidence = facts.passedByMs !== undefined && nowMs - facts.passedByMs >= timeoutMs;
+    const evidence = passedByEvidence(facts);
     return await withdrawAll(record, { files, options, why: evidence ? "passed-by" : "too-long" });
   }
 }
@@ -229,7 +230,7 @@ function refusalReason(facts: {
   const what = facts.why === "passed-by"
     ? `Batigest a laissé ${names} dans son dossier d'import alors qu'il importait les documents déposés après lui : il l'a sans doute refusé${partial}.`
     : facts.why === "too-long"
-    ? `Batigest n'a pas importé ${names} en ${hours} h${partial}.`
+    ? `Batigest n'a pas importé ${names} en ${hours} h, alors qu'il importait d'autres documents${partial}.`
     : `Batigest n'avait pas importé ${names}${partial} quand l'agent l'a retiré (retrait interrompu puis terminé).`;
   return `${what} Le fichier a été retiré du dossier d'import et gardé dans Errors. ` +
     `Vérifiez dans Batigest si le document ${facts.record.reference} a été importé ; ` +

@@ -112,10 +112,12 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       const published = await steps.advance(record, ["staged"]);
       if (!published) continue;
       // The document before it must have left the folder for its timeout to
-      // start: waiting in line never eats into it.
+      // start: waiting in line never eats into it. Taken before its turn (a
+      // Batigest working by name, or passing the one before by), it is
+      // imported, and its place in the window is free.
       const inLine = work.lastImport;
       const imported = (async () => {
-        await inLine; // its timeout starts once the one before it left
+        await Promise.race([inLine, steps.left(published)]);
         const done = await steps.advance(published, ["delivered"]);
         if (done) work.add(steps.advance(done, FINISH));
         return now().getTime();
@@ -328,12 +330,19 @@ class InFlight {
     }));
   }
 
-  /** Tracks an import, then waits while `window` of them are running. */
+  /**
+   * Tracks an import, then waits while `window` of them are running: a slot
+   * frees when any document leaves, not only the oldest (a Batigest that
+   * takes documents by name, or passes one by, keeps working meanwhile).
+   */
   async addImport(imported: Promise<number>, window: number): Promise<void> {
     this.lastImport = imported.catch(() => this.#now().getTime());
     this.add(imported);
-    this.#imports.push(this.lastImport);
-    if (this.#imports.length >= window) await this.#imports.shift();
+    const running: Promise<unknown> = this.lastImport.finally(() => {
+      this.#imports = this.#imports.filter((p) => p !== running);
+    });
+    this.#imports.push(running);
+    while (this.#imports.length >= window) await Promise.race(this.#imports);
   }
 
   /** Waits for everything running to end. */

@@ -198,6 +198,44 @@ Deno.test("delivery time recorded 2 h ahead (clock set back): the resumed wait s
   });
 });
 
+Deno.test("Batigest takes one later document, then nothing: closed, not refusing (exit 5); it takes another: refused", async () => {
+  // A Batigest that works by name, or closes at the wrong moment: it took the
+  // document published after DV-ORDRE-1, then nothing more.
+  const left = "DV-ORDRE-1.xml";
+  await withWorld({ passesBy: (name) => name === left }, async (world) => {
+    const [first, second] = addQuotes(world, "DV-ORDRE", 2);
+    const run = await sync(world, ["--import-timeout", "1"]);
+    assert.equal(run.code, 5, run.stdout + run.stderr);
+    assert.deepEqual(statuses(world, [first, second]), ["pending", "imported"]);
+    assert.deepEqual(await xmlIn(world.importDir), [left], "left where it was");
+    // The next export goes beside it, and Batigest takes it: alive, passing it by.
+    const [third] = addQuotes(world, "DV-ORDRE-SUITE", 1);
+    const next = await sync(world, ["--import-timeout", "1"]);
+    assert.equal(next.code, 1, next.stdout + next.stderr);
+    assert.deepEqual(statuses(world, [first, third]), ["error", "imported"]);
+    assert.deepEqual(await importCounts(world, [first]), [0]);
+  });
+});
+
+Deno.test("a long weekend with Batigest closed (86 h, more than batigestRefusalHours): still waiting, nothing in error", async () => {
+  await withWorld({ batigestStopped: true }, async (world) => {
+    const quotes = addQuotes(world, "DV-PONT", 2);
+    assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
+    // Delivered on Friday evening; Tuesday morning now, Batigest still closed.
+    const db = new DatabaseSync(nodePath.join(world.workDir, "State", "journal.db"));
+    const friday = new Date(Date.now() - 86 * 3_600_000).toISOString();
+    db.prepare("UPDATE exports SET delivered_at = ? WHERE delivered_at IS NOT NULL").run(friday);
+    db.close();
+    const tuesday = await sync(world, ["--import-timeout", "1"], 15_000);
+    assert.equal(tuesday.code, 5, tuesday.stdout + tuesday.stderr);
+    assert.deepEqual(statuses(world, quotes), ["pending", "pending"]);
+    world.batigest.start();
+    const opened = await sync(world, ["--import-timeout", "5"]);
+    assert.equal(opened.code, 0, opened.stdout + opened.stderr);
+    assert.deepEqual(await importCounts(world, quotes), [1, 1]);
+  });
+});
+
 Deno.test("import folder refusing the agent (rights removed): stops at the first refusal, one French line, exit 2", async () => {
   await withWorld({}, async (world) => {
     const quotes = addQuotes(world, "DV-DROITS", 8);

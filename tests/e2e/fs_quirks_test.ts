@@ -412,7 +412,8 @@ Deno.test("the journal reaches the disk before a document takes its final name a
 
     // Batigest passes a document by: it is withdrawn, its marker deleted once in `Errors\`.
     armed = true;
-    const added = [b.addQuote("DV-FLUSH-4"), b.addQuote("DV-FLUSH-5")];
+    // Taken after it: two documents (Batigest alive, and passing it by).
+    const added = [b.addQuote("DV-FLUSH-4"), b.addQuote("DV-FLUSH-5"), b.addQuote("DV-FLUSH-6")];
     assert.equal((await b.pass(fileOps)).status, "export_errors");
     const late = added.find((e) => `${e.documentReference}.xml` === left)!;
     assert.equal(stateOf(b, late), "reported");

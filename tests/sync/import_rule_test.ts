@@ -17,6 +17,7 @@ function facts(extra: Partial<WaitFacts>): WaitFacts {
     waitedBeforeMs: 0,
     timeoutMs: T,
     refusalMs: HOURS_72,
+    workedSinceDelivery: false,
     ...extra,
   };
 }
@@ -37,20 +38,47 @@ Deno.test("Batigest working on other documents pushes inactivity back", () => {
   assert.equal(judgeWait(facts({ nowMs: T + 10_000, lastWorkMs: 10_000 })), "inactive");
 });
 
-Deno.test("a later document taken while it stayed: refused a full timeout after, not before", () => {
+Deno.test("a later document taken while it stayed, then other work: refused a full timeout after, not before", () => {
   assert.equal(
-    judgeWait(facts({ nowMs: 5_000 + T - 1, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    judgeWait(facts({ nowMs: 5_000 + T - 1, lastWorkMs: 9_000, passedByMs: 5_000 })),
     "wait",
   );
   assert.equal(
-    judgeWait(facts({ nowMs: 5_000 + T, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    judgeWait(facts({ nowMs: 5_000 + T, lastWorkMs: 9_000, passedByMs: 5_000 })),
     "refused",
   );
 });
 
-Deno.test("waited batigestRefusalHours in all, earlier runs included: refused without evidence", () => {
-  assert.equal(judgeWait(facts({ nowMs: 1_000, waitedBeforeMs: HOURS_72 - 1_000 })), "refused");
-  assert.equal(judgeWait(facts({ nowMs: 1_000, waitedBeforeMs: HOURS_72 - 2_000 })), "wait");
+Deno.test("a later document taken, then nothing: Batigest closed (or works in name order), not refusing", () => {
+  // Published A then B; a Batigest that lists its folder by name took B, then closed.
+  assert.equal(
+    judgeWait(facts({ nowMs: 5_000 + T, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    "inactive",
+  );
+  assert.equal(
+    judgeWait(facts({ nowMs: 3_600_000, lastWorkMs: 5_000, passedByMs: 5_000 })),
+    "inactive",
+  );
+});
+
+Deno.test("waited batigestRefusalHours in all while Batigest imported others: refused without evidence", () => {
+  const worked = { workedSinceDelivery: true };
+  assert.equal(
+    judgeWait(facts({ ...worked, nowMs: 1_000, waitedBeforeMs: HOURS_72 - 1_000 })),
+    "refused",
+  );
+  assert.equal(
+    judgeWait(facts({ ...worked, nowMs: 1_000, waitedBeforeMs: HOURS_72 - 2_000 })),
+    "wait",
+  );
+});
+
+Deno.test("a long weekend with Batigest closed (nothing imported since delivery): waiting, never refused", () => {
+  // Friday 18:00 to Tuesday 08:00 is 86 h: more than the 72 h of batigestRefusalHours.
+  assert.equal(
+    judgeWait(facts({ nowMs: T, waitedBeforeMs: 86 * 3_600_000 })),
+    "inactive",
+  );
 });
 
 Deno.test("earlierWait: a delivery time recorded ahead (clock set back) counts as no wait at all", () => {

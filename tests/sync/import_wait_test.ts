@@ -28,8 +28,8 @@ interface HeldWait {
 }
 
 /**
- * Batigest passed A by (it took B, published after A: the evidence of a
- * refusal), and holds A open meanwhile: for `holdMs` (then takes it), or for
+ * Batigest passed A by (it took B and C, published after A: the evidence
+ * of a refusal), and holds A open meanwhile: for `holdMs` (then takes it), or for
  * good. The rename probe answers at once (instant retry sleeps), so only the
  * wait itself spaces the looks.
  */
@@ -47,13 +47,16 @@ async function heldAfterPassedBy(
   const watch = new BatigestWatch({ importDir, memory: {}, clock: options.clock });
   watch.ensureMark({ documentsWaiting: false });
   const a = record("aaaaaaaa-0000-4000-8000-000000000001", "DV-A.xml");
-  const pathA = nodePath.join(importDir, "DV-A.xml");
-  const pathB = nodePath.join(importDir, "DV-B.xml");
-  await Deno.writeTextFile(pathA, "<Devis/>");
-  await Deno.writeTextFile(pathB, "<Devis/>");
+  const [pathA, pathB, pathC] = ["A", "B", "C"].map((n) => nodePath.join(importDir, `DV-${n}.xml`));
+  for (const path of [pathA, pathB, pathC]) await Deno.writeTextFile(path, "<Devis/>");
   watch.track(a.id, [pathA]);
   watch.track("bbbbbbbb-0000-4000-8000-000000000002", [pathB]);
+  watch.track("cccccccc-0000-4000-8000-000000000003", [pathC]);
+  // Batigest takes B, then C, while A stays: alive, and passing A by.
   await Deno.remove(pathB);
+  watch.poll(new Date());
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await Deno.remove(pathC);
   watch.poll(new Date());
   let held = true;
   const release = options.holdMs === undefined ? undefined : setTimeout(() => {
