@@ -156,6 +156,8 @@ export function nextNotifyState(
       memory.sent[outcome.fingerprint] = at;
       memory.open = true;
     } else {
+      // Back to normal, said: the next failure, even the same one, is news.
+      memory.sent = {};
       memory.open = false;
     }
     channels[name] = memory;

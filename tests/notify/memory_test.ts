@@ -45,6 +45,10 @@ Deno.test("decisions: one alert per failure, repeated after repeatHours, recover
   assert.equal(step(true, "3:c", 29, false), "alert");
   assert.equal(step(true, "3:c", 29.1), "alert", "an alert not delivered is tried again");
   assert.equal(step(true, "3:c", 29.2), "none");
+  // Back to normal said, then the same failure again an hour later: the last
+  // word the administrator read was "all is well", so it is told again.
+  assert.equal(step(false, "", 30), "recovery");
+  assert.equal(step(true, "3:c", 31), "alert", "a new outage after the recovery message");
 });
 
 Deno.test("decisions: each channel keeps its own memory", () => {
