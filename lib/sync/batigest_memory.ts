@@ -75,8 +75,10 @@ export function writeBatigestMemory(
 
 /**
  * The memory after a pass: `inactiveSince` set when the pass found Batigest
- * inactive (the earlier date kept when it already was), cleared when it saw
- * an import; `lastImportAt` moved to the last import seen.
+ * inactive (the earlier date kept when it already was and the pass saw no
+ * import: an import in between starts a new silence), cleared when it saw an
+ * import and ended with Batigest active; `lastImportAt` moved to the last
+ * import seen.
  */
 export function afterPass(
   memory: BatigestMemory,
@@ -87,7 +89,8 @@ export function afterPass(
   else delete next.passedBy;
   if (pass.lastImportAt) next.lastImportAt = pass.lastImportAt.toISOString();
   if (pass.inactiveSince) {
-    next.inactiveSince = memory.inactiveSince ?? pass.inactiveSince.toISOString();
+    const earlier = pass.lastImportAt ? undefined : memory.inactiveSince;
+    next.inactiveSince = earlier ?? pass.inactiveSince.toISOString();
   } else if (pass.lastImportAt) delete next.inactiveSince;
   return next;
 }

@@ -88,6 +88,12 @@ Deno.test("Batigest's memory: inactive since the first pass that saw it, cleared
   assert.equal(first.inactiveSince, "2025-03-01T18:02:00.000Z");
   const later = afterPass(first, { inactiveSince: new Date("2025-03-01T19:00:00Z") });
   assert.equal(later.inactiveSince, "2025-03-01T18:02:00.000Z", "since the first time");
+  // Open again but slow: one import, then silence again: since the new silence.
+  const slow = afterPass(later, {
+    lastImportAt: new Date("2025-03-02T07:00:00Z"),
+    inactiveSince: new Date("2025-03-02T07:00:00Z"),
+  });
+  assert.equal(slow.inactiveSince, "2025-03-02T07:00:00.000Z", "not the night before");
   const back = afterPass(later, { lastImportAt: new Date("2025-03-02T08:00:00Z") });
   assert.equal(back.inactiveSince, undefined);
   assert.equal(back.lastImportAt, "2025-03-02T08:00:00.000Z");
