@@ -13,6 +13,7 @@ import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal, JournalDamaged, journalDamagedLine } from "../sync/journal.ts";
 import { localTrouble } from "../sync/failures.ts";
+import { FolderUnusable } from "../sync/folder_guard.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
@@ -60,7 +61,6 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
   const settings = loadSettings(ctx, flags);
   requireToken(settings);
-  checkImportFolder(settings);
   const caCerts = readCaCerts(settings);
   const folders = workFolders(settings);
   try {
@@ -89,6 +89,14 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     console: (line, level) =>
       (level === "WARNING" || level === "ERROR") ? ctx.stderr(line) : ctx.stdout(line),
   });
+  // Checked once the log exists: a folder that was there yesterday and is gone
+  // (Batigest moved, reinstalled, a drive missing) is logged and alerted, not
+  // only printed where the scheduled task's output goes nowhere.
+  const folderProblem = importFolderProblem(settings);
+  if (folderProblem) {
+    lock.release();
+    return await stopBeforePass(folderProblem, { settings, ctx, log });
+  }
   let journal: Journal;
   try {
     journal = new Journal(journalPath(folders), { now: ctx.now, verify: true });
@@ -217,6 +225,9 @@ async function explainStop(
   error: unknown,
   folders: WorkFolders,
 ): Promise<{ line: string; exitCode: number; status: string }> {
+  if (error instanceof FolderUnusable) {
+    return { line: error.message, exitCode: EXIT.config, status: "folder_unusable" };
+  }
   const trouble = await localTrouble(error, folders);
   if (trouble instanceof JournalDamaged) {
     return {
@@ -285,20 +296,20 @@ function conclusionLevel(result: PassResult): "INFO" | "WARNING" | "ERROR" {
   return result.status === "batigest_inactive" ? "WARNING" : "ERROR";
 }
 
-function checkImportFolder(settings: Settings): void {
+function importFolderProblem(settings: Settings): FolderUnusable | undefined {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(settings.batigestImportDir);
-  } catch {
-    throw new ConfigError(
-      "batigestImportDir",
-      `Le dossier d'import de Batigest ${settings.batigestImportDir} est introuvable : vérifiez le paramètre batigestImportDir (BATIGEST_IMPORT_PATH) et que Batigest est installé.`,
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error; // outside the build: main.ts says so
+    return new FolderUnusable(
+      `Le dossier d'import de Batigest ${settings.batigestImportDir} est introuvable : vérifiez le paramètre batigestImportDir (BATIGEST_IMPORT_PATH), que Batigest est installé et que son dossier d'import n'a pas été déplacé ; rien n'a été fait, rien n'est perdu.`,
     );
   }
   if (!info.isDirectory) {
-    throw new ConfigError(
-      "batigestImportDir",
-      `${settings.batigestImportDir} n'est pas un dossier : indiquez le dossier d'import de Batigest.`,
+    return new FolderUnusable(
+      `${settings.batigestImportDir} n'est pas un dossier : indiquez le dossier d'import de Batigest (batigestImportDir) ; rien n'a été fait.`,
     );
   }
+  return undefined;
 }

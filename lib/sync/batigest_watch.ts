@@ -246,7 +246,9 @@ export class BatigestWatch {
     return new FolderUnusable(
       `Le dossier d'import de Batigest ${this.#importDir} a été ${
         gone ? "renommé ou supprimé" : "remplacé par un autre dossier"
-      } alors que des documents y attendaient (${names.slice(0, 5).join(", ")}) : ` +
+      } alors que des documents y attendaient${
+        names.length > 0 ? ` (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""})` : ""
+      } : ` +
         `remettez en place le dossier d'origine (il contient le fichier ${FOLDER_MARK_NAME}) ` +
         `ou corrigez batigestImportDir ; rien n'a été marqué synchronisé, rien n'est perdu. ` +
         `Si Batigest a été déplacé volontairement, recopiez ces documents et ${FOLDER_MARK_NAME} dans le nouveau dossier.`,

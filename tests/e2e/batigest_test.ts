@@ -13,11 +13,13 @@ import { DatabaseSync } from "node:sqlite";
 import {
   type AgentRun,
   listFiles,
+  logText,
   runAgent,
   spawnAgent,
   withWorld,
   type World,
 } from "../support/agent_process.ts";
+import { startWebhookReceiver } from "../support/webhook_receiver.ts";
 import { quoteXml } from "../support/documents.ts";
 import { FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
@@ -233,6 +235,49 @@ Deno.test("a long weekend with Batigest closed (86 h, more than batigestRefusalH
     const opened = await sync(world, ["--import-timeout", "5"]);
     assert.equal(opened.code, 0, opened.stdout + opened.stderr);
     assert.deepEqual(await importCounts(world, quotes), [1, 1]);
+  });
+});
+
+Deno.test("import folder gone between two runs (Batigest moved): exit 2, an ERROR in the log naming it, an alert", async () => {
+  const hook = startWebhookReceiver();
+  try {
+    await withWorld({ batigestStopped: true }, async (world) => {
+      const [quote] = addQuotes(world, "DV-PARTI", 1);
+      assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
+      await Deno.writeTextFile(
+        nodePath.join(world.workDir, "agent.json"),
+        JSON.stringify({ notify: { webhookUrl: hook.url } }),
+      );
+      await Deno.rename(world.importDir, `${world.importDir}.ancien`);
+      const run = await runAgent(world, ["sync", "--once"], {
+        extraNetHosts: [`127.0.0.1:${hook.port}`],
+      });
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      const errors = (await logText(world)).split("\n").filter((l) => l.includes("[ERROR]"));
+      assert.equal(errors.length, 1, errors.join("\n"));
+      assert.match(errors[0], /Le dossier d'import de Batigest .* est introuvable/);
+      assert.ok(errors[0].includes(world.importDir), errors[0]);
+      const alert = JSON.stringify(hook.received.at(-1)?.body ?? "");
+      assert.match(alert, /dossier inutilisable/);
+      assert.equal(world.saxium.exports.get(quote.id)!.status, "pending", "nothing in error");
+    });
+  } finally {
+    await hook.close();
+  }
+});
+
+Deno.test("import folder replaced between two runs: the ERROR names the documents that waited there", async () => {
+  await withWorld({ batigestStopped: true }, async (world) => {
+    addQuotes(world, "DV-REMPLACE", 1);
+    assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
+    await Deno.rename(world.importDir, `${world.importDir}.ancien`);
+    await Deno.mkdir(world.importDir);
+    const run = await sync(world, ["--import-timeout", "1"]);
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      /remplacé par un autre dossier alors que des documents y attendaient \(DV-REMPLACE-1\.xml\)/,
+    );
   });
 });
 

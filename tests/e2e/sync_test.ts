@@ -10,6 +10,7 @@ import {
   type AgentRun,
   everythingWritten,
   listFiles,
+  logText,
   makeWorld,
   runAgent,
   spawnAgent,
@@ -482,14 +483,6 @@ Deno.test("with the default batch, the list is asked for again ahead of need, no
     assert.ok(lists >= 4 && lists <= 15, `${lists} listes demandées`);
   });
 });
-
-async function logText(world: World): Promise<string> {
-  const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
-  const texts = await Promise.all(
-    logs.map((f) => Deno.readTextFile(nodePath.join(world.workDir, f))),
-  );
-  return texts.join("");
-}
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;

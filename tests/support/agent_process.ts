@@ -248,3 +248,12 @@ export function unsupportedHere(need: SystemNeed): boolean {
   console.log(`skipped on ${Deno.build.os}: ${need.name} (${need.reason})`);
   return true;
 }
+
+/** Everything the agent logged in `world` (every day's file, in name order). */
+export async function logText(world: World): Promise<string> {
+  const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/")).sort();
+  const texts = await Promise.all(
+    logs.map((f) => Deno.readTextFile(nodePath.join(world.workDir, f))),
+  );
+  return texts.join("");
+}
