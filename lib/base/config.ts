@@ -44,7 +44,12 @@ export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): st
   const env = sources.env(ENV_VARS.workDir!);
   const raw = (typeof flag === "string" ? flag : undefined) || env ||
     sources.buildDefaults?.workDir || DEFAULTS.workDir;
-  return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+  try {
+    return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw namedBySource(error, flags, sources);
+  }
 }
 
 /**
@@ -57,12 +62,34 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
     return resolveFromSources(flags, sources);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // A value typed on the command line is named as it was typed.
-    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
-    if (flag === undefined || typeof flags[flag] !== "string") throw error;
-    const message = error.message.replace(/^Paramètre \S+/, `Option --${flag}`);
-    throw new ConfigError(error.setting, message);
+    throw namedBySource(error, flags, sources);
   }
+}
+
+/**
+ * A setting's error named where its value was given, as the administrator
+ * gave it: the option typed, else the environment variable (which beats
+ * `agent.json`), else the `agent.json` key the message already names.
+ */
+function namedBySource(
+  error: ConfigError,
+  flags: SettingFlags,
+  sources: SettingSources,
+): ConfigError {
+  const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
+  const variable = ENV_VARS[error.setting as keyof Settings];
+  let source: string | undefined;
+  if (flag !== undefined && typeof flags[flag] === "string") source = `Option --${flag}`;
+  else if (variable !== undefined && sources.env(variable)) {
+    source = `Variable d'environnement ${variable}`;
+  }
+  if (source === undefined || !/^Paramètre \S+/.test(error.message)) return error;
+  // Both names are feminine: « refusé » agrees with them.
+  const message = error.message.replace(
+    /^Paramètre \S+( refusé(?= ))?/,
+    (_, refused) => refused ? `${source} refusée` : source!,
+  );
+  return new ConfigError(error.setting, message);
 }
 
 function resolveFromSources(flags: SettingFlags, sources: SettingSources): Settings {
@@ -364,7 +391,10 @@ function logLevel(value: unknown): LogLevel {
 }
 
 function proxy(value: unknown): string {
-  const raw = text("proxy", value);
+  const given = text("proxy", value);
+  // Without a scheme (`proxy.local:3128`), read as curl and most tools read
+  // HTTPS_PROXY: http://.
+  const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
   let url: URL | undefined;
   try {
     url = new URL(raw);
@@ -375,7 +405,7 @@ function proxy(value: unknown): string {
     throw new ConfigError(
       "proxy",
       `Paramètre proxy invalide (« ${
-        printable(raw)
+        printable(given)
       } ») : attendu une adresse comme http://proxy.entreprise.local:3128.`,
     );
   }

@@ -15,6 +15,7 @@ import { gatherHistory, type HistoryRequest, renderHistory } from "../health/his
 import { EXIT } from "../base/exit_codes.ts";
 import { parseFlags, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
+import { NotAJournal } from "../sync/journal.ts";
 
 const MAX_DAYS = 366;
 
@@ -58,7 +59,15 @@ export function historyCommand(args: string[], ctx: CommandContext): Promise<num
   // The work folder alone: the history must stay readable when another setting is wrong.
   const workDir = resolveWorkDir(flags.values, settingSources(ctx));
   const folders = workFolders({ workDir, batigestImportDir: workDir });
-  const report = gatherHistory(folders, request);
+  let report;
+  try {
+    report = gatherHistory(folders, request);
+  } catch (error) {
+    // Another program's database at the journal's place: said, and left as it is.
+    if (!(error instanceof NotAJournal)) throw error;
+    ctx.stderr(error.message);
+    return Promise.resolve(EXIT.config);
+  }
   if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
   else renderHistory(report, request).forEach((line) => ctx.stdout(line));
   return Promise.resolve(EXIT.ok);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SETTING_FLAGS, type Settings } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, ENV_VARS, SETTING_FLAGS, type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,14 +72,8 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
         `Synchronisation Saxium vers Sage Batigest toutes les ${everyMinutes} minutes (saxium-batigest-agent sync --once).`,
       startBoundary: ctx.now(),
     });
-    const unseen = settingsOnlyHere(ctx, forwarded);
-    if (unseen) {
-      ctx.stderr(
-        `Attention : la tâche s'exécute en tant que SYSTEM et ne voit pas vos variables d'environnement personnelles ; sans elles, sa configuration est incomplète (${unseen}) Enregistrez les paramètres dans ${
-          nodePath.join(settings.workDir, "agent.json")
-        } ou en variables d'environnement système.`,
-      );
-    }
+    const unseen = sessionSettings(ctx, { forwarded, settings });
+    if (unseen.length > 0) ctx.stderr(sessionWarning(unseen, settings));
     if (flags.values["dry-run"]) {
       xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
       return EXIT.ok;
@@ -170,16 +164,80 @@ function forwardedFlags(
   return forwarded;
 }
 
+/** A setting an environment variable gives, that the task would miss or get otherwise without it. */
+export interface SessionSetting {
+  setting: keyof Settings;
+  variable: string;
+  /** Without the variable: no value at all (or none valid), or another one. */
+  without: "missing" | "different";
+}
+
 /**
- * Why the settings would not resolve for the task (which gets the forwarded
- * flags but not its user's variables), or undefined when they would.
+ * The settings the task might not get as here: each environment variable
+ * that gives one is left out in turn and the settings resolved again, from
+ * what the task gets (the forwarded flags, `agent.json`, the build). SYSTEM
+ * sees the system-wide variables but not the session's, and the agent
+ * cannot tell them apart: the warning says "if".
  */
-function settingsOnlyHere(ctx: CommandContext, flags: Record<string, string>): string | undefined {
-  try {
-    resolveSettings(flags, { ...settingSources(ctx), env: () => undefined });
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
+export function sessionSettings(
+  ctx: CommandContext,
+  options: { forwarded: Record<string, string>; settings: Settings },
+): SessionSetting[] {
+  const sources = settingSources(ctx);
+  const found: SessionSetting[] = [];
+  for (const [setting, variable] of Object.entries(ENV_VARS) as [keyof Settings, string][]) {
+    // The work folder is always passed to the task as --work-dir.
+    if (setting === "workDir" || !sources.env(variable)) continue;
+    const env = (name: string) => name === variable ? undefined : sources.env(name);
+    let value: unknown;
+    try {
+      value = resolveSettings(options.forwarded, { ...sources, env })[setting];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      value = undefined;
+    }
+    if (value === undefined) found.push({ setting, variable, without: "missing" });
+    else if (JSON.stringify(value) !== JSON.stringify(options.settings[setting])) {
+      found.push({ setting, variable, without: "different" });
+    }
   }
+  return found;
+}
+
+/** What the task would run with, per setting: without it, or with another value. */
+const CONSEQUENCES: Partial<Record<keyof Settings, { missing: string; different: string }>> = {
+  apiUrl: { missing: "sans adresse de Saxium", different: "avec une autre adresse de Saxium" },
+  token: { missing: "sans jeton", different: "avec un autre jeton" },
+  agentId: {
+    missing: "sans identifiant de poste",
+    different: "avec un autre identifiant de poste",
+  },
+  batigestImportDir: {
+    missing: "sans dossier d'import",
+    different: "avec un autre dossier d'import de Batigest",
+  },
+  proxy: { missing: "sans proxy", different: "avec un autre proxy" },
+};
+
+/** The one French line that names the variables and says what to do. */
+export function sessionWarning(
+  unseen: SessionSetting[],
+  settings: Pick<Settings, "workDir">,
+): string {
+  const one = unseen.length === 1;
+  const variables = frenchList(unseen.map((u) => u.variable));
+  const consequences = frenchList(
+    unseen.map((u) => CONSEQUENCES[u.setting]?.[u.without] ?? `sans ${u.setting}`),
+  );
+  const file = nodePath.join(settings.workDir, CONFIG_FILE_NAME);
+  return `Attention : la tâche s'exécute en tant que SYSTEM, qui ne voit pas les variables d'environnement de votre session : si ${variables} ${
+    one ? "n'est définie" : "ne sont définies"
+  } que pour votre session, la tâche tournera ${consequences}. Enregistrez ${
+    one ? "ce réglage" : "ces réglages"
+  } dans ${file}, ou faites-en des variables d'environnement système.`;
+}
+
+/** `a`, `a et b`, `a, b et c`. */
+function frenchList(items: string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} et ${items.at(-1)}`;
 }

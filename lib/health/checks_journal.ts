@@ -14,6 +14,7 @@ import {
   Journal,
   JournalDamaged,
   journalDamagedLine,
+  NotAJournal,
   UNFINISHED_STATES,
 } from "../sync/journal.ts";
 import { describe } from "../sync/failures.ts";
@@ -29,20 +30,28 @@ export interface JournalFacts {
   damaged?: string;
   /** It could not be opened for another reason (French cause). */
   unreadable?: string;
+  /** The file holds no journal: empty, or another program's database (left as it is). */
+  notAJournal?: { kind: "empty" | "foreign"; line: string };
   /** Exports waiting aside: Saxium refused to hear about them. */
   aside: Pick<ExportRecord, "id" | "reference" | "aside">[];
 }
 
-/** Opens the journal read-and-verify, and lists the exports waiting aside. */
+/**
+ * Opens the journal read-only and verified (never creating nor changing it),
+ * and lists the exports waiting aside.
+ */
 export function probeJournal(folders: WorkFolders): JournalFacts {
   const path = journalPath(folders);
   if (!exists(path)) return { path, absent: true, aside: [] };
   let journal: Journal | undefined;
   try {
-    journal = new Journal(path, { verify: true });
+    journal = new Journal(path, { verify: true, readOnly: true });
     const aside = journal.inStates(UNFINISHED_STATES).filter((r) => r.aside !== undefined);
     return { path, aside };
   } catch (error) {
+    if (error instanceof NotAJournal) {
+      return { path, notAJournal: { kind: error.kind, line: error.message }, aside: [] };
+    }
     if (error instanceof JournalDamaged) {
       return { path, damaged: journalDamagedLine(path), aside: [] };
     }
@@ -57,6 +66,7 @@ export function probeJournal(folders: WorkFolders): JournalFacts {
 /** The lines `status` adds for the journal: damaged, unreadable, exports aside. */
 export function journalProblems(facts: JournalFacts): string[] {
   if (facts.damaged) return [facts.damaged];
+  if (facts.notAJournal) return [facts.notAJournal.line];
   if (facts.unreadable) {
     return [
       `Journal de l'agent illisible (${facts.unreadable}) : vérifiez les droits sur ${facts.path}.`,
@@ -77,6 +87,18 @@ export function checkJournal(facts: JournalFacts): CheckResult {
     return verdict.error(
       `${facts.path} est endommagé`,
       "renommez-le (par exemple en journal-endommage.db) puis relancez sync --once : les reçus de State\\receipts empêchent tout second dépôt.",
+    );
+  }
+  if (facts.notAJournal?.kind === "empty") {
+    return verdict.warning(
+      `${facts.path} est un fichier vide`,
+      "lancez sync --once, qui le remplira (doctor, status et history n'y écrivent jamais).",
+    );
+  }
+  if (facts.notAJournal) {
+    return verdict.error(
+      `${facts.path} n'est pas le journal de l'agent (base d'un autre programme), laissé tel quel`,
+      "déplacez-le hors du dossier State, puis lancez sync --once, qui créera le journal.",
     );
   }
   if (facts.unreadable) {

@@ -11,7 +11,7 @@ import { formatDay, plural } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
 import { oneLine } from "../base/one_line.ts";
 import { exists, journalPath, type WorkFolders } from "../base/work_folders.ts";
-import { type HistoryEvent, Journal } from "../sync/journal.ts";
+import { type HistoryEvent, Journal, NotAJournal } from "../sync/journal.ts";
 
 /** Which days and which outcomes to show. */
 export interface HistoryRequest {
@@ -42,16 +42,24 @@ export function historyRange(request: Pick<HistoryRequest, "lastDay" | "days">):
   return { since: new Date(y, m - 1, d - request.days + 1), until: new Date(y, m - 1, d + 1) };
 }
 
-/** Reads the events of a request from the journal (none when the agent never ran). */
+/**
+ * Reads the events of a request from the journal, read-only (none when the
+ * agent never ran, or its journal is still an empty file).
+ *
+ * @throws {NotAJournal} when the journal's file is another program's database.
+ */
 export function gatherHistory(folders: WorkFolders, request: HistoryRequest): HistoryReport {
   const range = historyRange(request);
   let events: HistoryEvent[] = [];
   if (exists(journalPath(folders))) {
-    const journal = new Journal(journalPath(folders));
+    let journal: Journal | undefined;
     try {
+      journal = new Journal(journalPath(folders), { readOnly: true });
       events = journal.history(range);
+    } catch (error) {
+      if (!(error instanceof NotAJournal && error.kind === "empty")) throw error;
     } finally {
-      journal.close();
+      journal?.close();
     }
   }
   const last = new Date(range.until.getTime() - 1);

@@ -60,8 +60,10 @@ export async function gatherStatus(
   let exports = {} as Record<ExportState, number>;
   const journalFacts = probeJournal(folders);
   problems.push(...journalProblems(journalFacts));
-  if (!journalFacts.absent && !journalFacts.damaged && !journalFacts.unreadable) {
-    const journal = new Journal(journalPath(folders));
+  const readable = !journalFacts.absent && !journalFacts.damaged && !journalFacts.unreadable &&
+    !journalFacts.notAJournal;
+  if (readable) {
+    const journal = new Journal(journalPath(folders), { readOnly: true });
     try {
       lastRun = journal.lastRun();
       exports = journal.countByState();

@@ -24,6 +24,7 @@ import { notifyStatePath } from "../notify/memory.ts";
 import { VERSION } from "../base/version.ts";
 import { archiveStamp, isErrorDocument, readErrorNote, workFolders } from "../base/work_folders.ts";
 import { ConfigError } from "../base/config_error.ts";
+import { formatBytes } from "../base/french.ts";
 
 /** One file of the bundle. */
 export interface BundleFile {
@@ -52,8 +53,12 @@ export interface BundleResult {
 
 /** How many hours of logs go into the bundle. */
 export const BUNDLE_LOG_HOURS = 24;
-/** The most kept of one day's log (its end), in characters. */
-const MAX_LOG_CHARS = 20 * 1024 * 1024;
+/**
+ * The most kept of one day's log (its end), in bytes: the archive is built in
+ * memory, and the executable's heap is capped (`V8_FLAGS`). Only these last
+ * bytes are read, whatever the log's size.
+ */
+export const MAX_LOG_BYTES = 4 * 1024 * 1024;
 /** The most reasons of `Errors\` listed. */
 const MAX_ERROR_REASONS = 200;
 
@@ -180,20 +185,60 @@ async function recentLogs(
   }
   const files: BundleFile[] = [];
   for (const d of days) {
-    let text = await readText(nodePath.join(dir, logFileName(d)));
-    if (text === undefined) continue;
-    if (text.length > MAX_LOG_CHARS) text = text.slice(text.length - MAX_LOG_CHARS);
+    const path = nodePath.join(dir, logFileName(d));
+    const end = await readLogEnd(path);
+    if (end === undefined) continue;
     let keep = false;
-    const lines = text.split(/\r?\n/).filter((line) => {
+    const lines = end.text.split(/\r?\n/).filter((line) => {
       const stamp = parseLogLine(line)?.stamp;
       if (stamp !== undefined) keep = stamp >= from;
       return keep && line !== "";
     });
+    if (lines.length && end.size > MAX_LOG_BYTES) lines.unshift(truncationNote(path, end.size));
     if (lines.length) {
       files.push({ name: `logs/${logFileName(d)}`, text: lines.join("\r\n") + "\r\n" });
     }
   }
   return files;
+}
+
+/** The first line of a log copied only in part: what is missing and where the whole is. */
+function truncationNote(path: string, size: number): string {
+  return `[Copie tronquée : ce journal fait ${formatBytes(size)}, seules ses dernières lignes (${
+    formatBytes(MAX_LOG_BYTES)
+  }) sont incluses ; le journal complet est sur le poste, dans ${path}.]`;
+}
+
+/**
+ * The last {@linkcode MAX_LOG_BYTES} of a log, from its first whole line,
+ * and the file's size; undefined when it cannot be read.
+ */
+async function readLogEnd(path: string): Promise<{ text: string; size: number } | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await file.stat();
+    const start = Math.max(0, size - MAX_LOG_BYTES);
+    const bytes = new Uint8Array(size - start);
+    await file.seek(start, Deno.SeekMode.Start);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = await file.read(bytes.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    // Cut inside a line: it starts after the first line break (never inside a UTF-8 sequence).
+    const from = start === 0 ? 0 : bytes.indexOf(0x0a) + 1;
+    return { text: new TextDecoder().decode(bytes.subarray(from, read)), size };
+  } catch {
+    return undefined;
+  } finally {
+    file.close();
+  }
 }
 
 /** `agent.json` with its secrets masked, or a note when it cannot be parsed. */

@@ -42,7 +42,13 @@
 
 import { type DocumentFormat } from "../base/settings.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { JournalDamaged, journalDamagedLine, openDatabase } from "./journal_schema.ts";
+import {
+  JournalDamaged,
+  journalDamagedLine,
+  NotAJournal,
+  notAJournalLine,
+  openDatabase,
+} from "./journal_schema.ts";
 import {
   appendEvent,
   type HistoryEvent,
@@ -53,7 +59,7 @@ import {
 } from "./journal_history.ts";
 
 export type { EventOutcome, HistoryEvent, RunRecord } from "./journal_history.ts";
-export { JournalDamaged, journalDamagedLine };
+export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
 
 /** Where an export stands. */
 export type ExportState =
@@ -176,6 +182,7 @@ export class Journal {
   #now: () => Date;
   #walPath?: string;
   #wal?: Deno.FsFile;
+  #tables: ReadonlySet<string>;
   /** Commits made through this journal. */
   #commits = 0;
   /** The commit that last changed each export, for those changed since the last flush. */
@@ -187,12 +194,22 @@ export class Journal {
   /**
    * Opens (and creates if needed) the journal at `path`. With `verify`, a
    * damaged database is refused (`JournalDamaged`) before anything is read.
+   * With `readOnly` (`status`, `history`, `doctor`), an existing journal is
+   * only read, never created nor upgraded; an empty file or another
+   * program's database is refused (`NotAJournal`), untouched.
    */
-  constructor(path: string, options: { now?: () => Date; verify?: boolean } = {}) {
+  constructor(
+    path: string,
+    options: { now?: () => Date; verify?: boolean; readOnly?: boolean } = {},
+  ) {
     this.#now = options.now ?? (() => new Date());
-    const opened = openDatabase(path, { verify: options.verify ?? false });
+    const opened = openDatabase(path, {
+      verify: options.verify ?? false,
+      readOnly: options.readOnly ?? false,
+    });
     this.#db = opened.db;
     this.#walPath = opened.walPath;
+    this.#tables = opened.tables;
   }
 
   #statements = new Map<string, StatementSync>();
@@ -414,6 +431,8 @@ export class Journal {
 
   /** The events from `since` (included) to `until` (excluded), oldest first. */
   history(range: { since: Date; until: Date }): HistoryEvent[] {
+    // A journal older than events, read-only: `sync` backfills them at its next run.
+    if (!this.#tables.has("events")) return [];
     return readHistory((sql) => this.#stmt(sql), range);
   }
 
@@ -425,6 +444,7 @@ export class Journal {
 
   /** The last finished run, if any. */
   lastRun(): RunRecord | undefined {
+    if (!this.#tables.has("runs")) return undefined;
     return lastRun((sql) => this.#stmt(sql));
   }
 

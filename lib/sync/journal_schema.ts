@@ -7,6 +7,13 @@
  * A damaged database (not a database, malformed pages) is refused with
  * `JournalDamaged`: the agent never works from a journal it cannot trust.
  *
+ * Only `sync` opens the journal to write (and creates or upgrades it);
+ * `status`, `history` and `doctor` open it read-only and change nothing, not
+ * even an empty file or another program's database (`NotAJournal`). A reader
+ * of a journal in WAL mode shares SQLite's `-shm` index with the writer, and
+ * creates it (with an empty `-wal`) when no writer left one: those two files
+ * are SQLite's, never the journal's content.
+ *
  * @module
  */
 
@@ -69,27 +76,50 @@ export function journalDamagedLine(path: string): string {
     "et se sert des reçus du dossier State\\receipts pour ne jamais redéposer un document.";
 }
 
+/** A file at the journal's place that holds no journal: empty, or another program's database. */
+export class NotAJournal extends Error {
+  /** `empty`: no table at all (a 0-byte file); `foreign`: tables, but not the agent's. */
+  constructor(readonly path: string, readonly kind: "empty" | "foreign") {
+    super(notAJournalLine(path, kind));
+    this.name = "NotAJournal";
+  }
+}
+
+/** The one French line about a file at the journal's place that is not a journal. */
+export function notAJournalLine(path: string, kind: "empty" | "foreign"): string {
+  return kind === "empty"
+    ? `Le journal de l'agent (${path}) est un fichier vide : lancez sync --once, qui le remplira (status, history et doctor n'y écrivent jamais).`
+    : `Le fichier ${path} n'est pas le journal de l'agent (base d'un autre programme), il n'a pas été modifié : déplacez-le hors du dossier State, puis lancez sync --once, qui créera le journal.`;
+}
+
 /** An opened database, and its write-ahead log when it has one. */
 export interface OpenedDatabase {
   db: DatabaseSync;
   walPath?: string;
+  /** The tables it holds (read-only: an older journal may lack some). */
+  tables: ReadonlySet<string>;
 }
 
 /**
  * Opens (and creates or upgrades) the journal's database at `path`. With
  * `verify`, SQLite's quick check runs first and a damaged file throws
- * `JournalDamaged`.
+ * `JournalDamaged`. With `readOnly`, nothing is created, upgraded or
+ * written: the file must exist, and one without the agent's tables throws
+ * `NotAJournal`.
  */
-export function openDatabase(path: string, options: { verify: boolean }): OpenedDatabase {
+export function openDatabase(
+  path: string,
+  options: { verify: boolean; readOnly?: boolean },
+): OpenedDatabase {
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(path);
+    db = new DatabaseSync(path, { readOnly: options.readOnly ?? false });
     if (options.verify) {
       const rows = db.prepare("PRAGMA quick_check(1)").all() as { quick_check: string }[];
       const verdict = rows.map((r) => Object.values(r)[0]).join(" ");
       if (verdict !== "ok") throw new JournalDamaged(path, verdict);
     }
-    return setUp(db, path);
+    return options.readOnly ? inspect(db, path) : setUp(db, path);
   } catch (error) {
     db?.close();
     const text = error instanceof Error ? error.message : String(error);
@@ -98,6 +128,18 @@ export function openDatabase(path: string, options: { verify: boolean }): Opened
     }
     throw error;
   }
+}
+
+/** A read-only journal: its tables, without changing a byte; refused when it holds no journal. */
+function inspect(db: DatabaseSync, path: string): OpenedDatabase {
+  db.exec("PRAGMA busy_timeout = 5000;");
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+    name: string;
+  }[];
+  const tables = new Set(rows.map((r) => r.name));
+  if (tables.size === 0) throw new NotAJournal(path, "empty");
+  if (!tables.has("exports")) throw new NotAJournal(path, "foreign");
+  return { db, tables };
 }
 
 function setUp(db: DatabaseSync, path: string): OpenedDatabase {
@@ -126,5 +168,5 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   // Ids are compared in lower case since issue 12; older records follow
   // (a record whose lower-case twin exists is left as it is).
   db.exec("UPDATE OR IGNORE exports SET id = lower(id) WHERE id <> lower(id)");
-  return { db, walPath };
+  return { db, walPath, tables: new Set(["exports", "events", "runs"]) };
 }

@@ -251,3 +251,56 @@ Deno.test("masked settings never show the token or passwords", () => {
   assert.ok(!text.includes("hunter2"));
   assert.ok(text.includes("mail"));
 });
+
+Deno.test("a bad value from an environment variable names the variable", () => {
+  const url = configError(() =>
+    resolveSettings({}, sources({ env: { SAXIUM_API_URL: "saxium.client.fr" } }))
+  );
+  assert.equal(url.setting, "apiUrl");
+  assert.match(
+    url.message,
+    /^Variable d'environnement SAXIUM_API_URL invalide \(« saxium\.client\.fr »/,
+  );
+  const refused = configError(() =>
+    resolveSettings({}, sources({ env: { SAXIUM_API_URL: "http://saxium.client.fr" } }))
+  );
+  assert.match(refused.message, /^Variable d'environnement SAXIUM_API_URL refusée \(http:/);
+  const proxy = configError(() =>
+    resolveSettings({}, sources({ env: { ...API.env, HTTPS_PROXY: "socks5://proxy.local:1080" } }))
+  );
+  assert.match(proxy.message, /^Variable d'environnement HTTPS_PROXY invalide/);
+  const token = configError(() =>
+    resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "deux mots" } }))
+  );
+  assert.match(token.message, /^Variable d'environnement SAXIUM_TOKEN invalide/);
+  const workDir = configError(() =>
+    resolveSettings({}, sources({ env: { ...API.env, SAXIUM_WORK_DIR: "relatif" } }))
+  );
+  assert.match(workDir.message, /^Variable d'environnement SAXIUM_WORK_DIR invalide/);
+  // The option typed beats the variable; agent.json keeps its key's name.
+  const typed = configError(() =>
+    resolveSettings({ "api-url": "x" }, sources({ env: { SAXIUM_API_URL: "y" } }))
+  );
+  assert.match(typed.message, /^Option --api-url invalide \(« x »/);
+  const inFile = configError(() =>
+    resolveSettings({}, sources({ file: { apiUrl: "saxium.client.fr" } }))
+  );
+  assert.match(inFile.message, /^Paramètre apiUrl invalide/);
+});
+
+Deno.test("a proxy without scheme is read as http://, as curl does", () => {
+  for (const given of ["proxy.local:3128", " proxy.local:3128 "]) {
+    const settings = resolveSettings({}, sources({ env: { ...API.env, HTTPS_PROXY: given } }));
+    assert.equal(settings.proxy, "http://proxy.local:3128");
+  }
+  const withCredentials = resolveSettings(
+    {},
+    sources({ ...API, file: { proxy: "jean:s3cret@proxy.local:3128" } }),
+  );
+  assert.equal(withCredentials.proxy, "http://jean:s3cret@proxy.local:3128");
+  assert.equal(
+    resolveSettings({}, sources({ env: { ...API.env, HTTPS_PROXY: "https://p.local:8443" } }))
+      .proxy,
+    "https://p.local:8443",
+  );
+});
