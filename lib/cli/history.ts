@@ -10,8 +10,10 @@ import { resolveWorkDir } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
-import { workFolders } from "../base/work_folders.ts";
+import { journalPath, workFolders } from "../base/work_folders.ts";
 import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
+import { JournalDamaged, journalDamagedLine } from "../sync/journal.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { parseFlags, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
@@ -58,7 +60,17 @@ export function historyCommand(args: string[], ctx: CommandContext): Promise<num
   // The work folder alone: the history must stay readable when another setting is wrong.
   const workDir = resolveWorkDir(flags.values, settingSources(ctx));
   const folders = workFolders({ workDir, batigestImportDir: workDir });
-  const report = gatherHistory(folders, request);
+  let report;
+  try {
+    report = gatherHistory(folders, request);
+  } catch (error) {
+    // The same line and exit code as sync, status and doctor give.
+    const damaged = error instanceof JournalDamaged ||
+      describeSystemError(error).kind === "journal-damaged";
+    if (!damaged) throw error;
+    ctx.stderr(journalDamagedLine(journalPath(folders)));
+    return Promise.resolve(EXIT.config);
+  }
   if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
   else renderHistory(report, request).forEach((line) => ctx.stdout(line));
   return Promise.resolve(EXIT.ok);
