@@ -48,6 +48,19 @@ export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): st
 }
 
 /**
+ * The error for a work folder that is a file: one line naming the folder and
+ * how to set another.
+ */
+export function workDirNotAFolder(workDir: string): ConfigError {
+  return new ConfigError(
+    "workDir",
+    `Le dossier de travail ${workDir} n'est pas un dossier (c'est un fichier) : indiquez un dossier avec ${
+      howToSet("workDir")
+    }.`,
+  );
+}
+
+/**
  * Resolves and validates the settings from all sources.
  *
  * @throws {ConfigError} with a one-line French message naming the setting and the fix.
@@ -129,11 +142,23 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
   try {
     raw = sources.readTextFile(path);
   } catch (error) {
+    const { kind, cause } = describeSystemError(error);
+    if (kind === "not-a-directory") {
+      throw workDirNotAFolder((sources.pathApi ?? nodePath).dirname(path));
+    }
+    if (kind === "is-a-directory") {
+      throw new ConfigError(
+        CONFIG_FILE_NAME,
+        `${path} est un dossier, pas un fichier : renommez ou supprimez ce dossier, puis écrivez les paramètres dans un fichier texte ${CONFIG_FILE_NAME}.`,
+      );
+    }
     throw new ConfigError(
       CONFIG_FILE_NAME,
-      `Impossible de lire ${path} : ${
-        describeSystemError(error).cause
-      } ; vérifiez les droits sur le dossier de travail.`,
+      `Impossible de lire ${path} : ${cause} ; ${
+        kind === "access-denied"
+          ? "vérifiez les droits sur le dossier de travail"
+          : "vérifiez ce fichier"
+      }.`,
     );
   }
   if (raw === undefined) return {};

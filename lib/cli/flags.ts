@@ -8,7 +8,8 @@
 import { SETTING_FLAGS, type Settings, type SettingSources } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { resolveSettings } from "../base/config.ts";
+import { resolveSettings, resolveWorkDir, workDirNotAFolder } from "../base/config.ts";
+import nodePath from "node:path";
 import type { CommandContext } from "../base/context.ts";
 import { decodeText } from "../base/json_text.ts";
 
@@ -69,11 +70,40 @@ export function settingSources(ctx: CommandContext): SettingSources {
       try {
         return decodeText(Deno.readFileSync(path)).text;
       } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return undefined;
+        // Windows says "access denied" for a folder read as a file, and "not
+        // found" under a file taken for a folder: asked again, plainly.
+        if (isKind(path, "directory")) throw new Deno.errors.IsADirectory(String(error));
+        if (error instanceof Deno.errors.NotFound) {
+          if (isKind(nodePath.dirname(path), "file")) {
+            throw new Deno.errors.NotADirectory(String(error));
+          }
+          return undefined;
+        }
         throw error;
       }
     },
   };
+}
+
+function isKind(path: string, kind: "file" | "directory"): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return kind === "file" ? info.isFile : info.isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The work folder alone, for the commands that must work when another
+ * setting is wrong (`history`, `tail-logs`); refused when it is a file.
+ *
+ * @throws {ConfigError} when it is invalid or a file.
+ */
+export function workDirOnly(ctx: CommandContext, flags: ParsedFlags): string {
+  const dir = resolveWorkDir(flags.values, settingSources(ctx));
+  if (isKind(dir, "file")) throw workDirNotAFolder(dir);
+  return dir;
 }
 
 /** Resolves the settings for a command from its parsed flags. */

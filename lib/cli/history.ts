@@ -6,7 +6,6 @@
  */
 
 import { ConfigError } from "../base/config_error.ts";
-import { resolveWorkDir } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
@@ -15,7 +14,7 @@ import { gatherHistory, type HistoryRequest, renderHistory } from "../health/his
 import { JournalDamaged, journalDamagedLine } from "../sync/journal.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { parseFlags, settingSources } from "./flags.ts";
+import { parseFlags, workDirOnly } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
 const MAX_DAYS = 366;
@@ -58,7 +57,7 @@ export function historyCommand(args: string[], ctx: CommandContext): Promise<num
     errorsOnly: flags.values.errors === true,
   };
   // The work folder alone: the history must stay readable when another setting is wrong.
-  const workDir = resolveWorkDir(flags.values, settingSources(ctx));
+  const workDir = workDirOnly(ctx, flags);
   const folders = workFolders({ workDir, batigestImportDir: workDir });
   let report;
   try {
