@@ -53,3 +53,28 @@ Deno.test("agent.json that is a folder: said so, exit 2", async () => {
     }
   });
 });
+
+Deno.test("doctor --bundle onto a folder, or into Batigest's import folder: refused, exit 2", async () => {
+  await withWorld({}, async (world) => {
+    await Deno.mkdir(nodePath.join(world.workDir, "d.zip"), { recursive: true });
+    const folder = await runAgent(world, ["doctor", "--bundle", "d.zip"]);
+    assertOneLine(
+      folder,
+      /d\.zip est un dossier, pas un fichier : choisissez un autre nom/,
+      "dossier",
+    );
+    assert.doesNotMatch(folder.stderr, /Is a directory|rename/);
+
+    const intoImport = await runAgent(world, [
+      "doctor",
+      "--bundle",
+      nodePath.join(world.importDir, "s.zip"),
+    ]);
+    assertOneLine(intoImport, /s'écrit dans le dossier de travail/, "dossier d'import");
+    assert.doesNotMatch(intoImport.stderr, /import/i);
+    assert.deepEqual(
+      [...Deno.readDirSync(world.importDir)].filter((e) => /zip|support/.test(e.name)),
+      [],
+    );
+  });
+});
