@@ -11,7 +11,7 @@
 
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { parseJsonText } from "./json_text.ts";
+import { NotUtf8Error, parseJsonText } from "./json_text.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
@@ -142,6 +142,12 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
   try {
     raw = sources.readTextFile(path);
   } catch (error) {
+    if (error instanceof NotUtf8Error) {
+      throw new ConfigError(
+        CONFIG_FILE_NAME,
+        `${path} n'est pas enregistré en UTF-8 (accent illisible ligne ${error.line}, fichier enregistré en « ANSI » ?) : ouvrez-le dans le Bloc-notes, « Enregistrer sous », choisissez l'encodage UTF-8 et enregistrez.`,
+      );
+    }
     const { kind, cause } = describeSystemError(error);
     if (kind === "not-a-directory") {
       throw workDirNotAFolder((sources.pathApi ?? nodePath).dirname(path));

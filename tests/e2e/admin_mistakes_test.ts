@@ -78,3 +78,20 @@ Deno.test("doctor --bundle onto a folder, or into Batigest's import folder: refu
     );
   });
 });
+
+Deno.test("agent.json saved in ANSI (Windows-1252): refused with how to save it as UTF-8, exit 2", async () => {
+  await withWorld({}, async (world) => {
+    await Deno.mkdir(world.workDir, { recursive: true });
+    const text = `{"batigestImportDir": "${world.importDir}/Donn\u00e9es"}`;
+    // Windows-1252 writes é as the one byte 0xE9, which is not UTF-8.
+    const bytes = Uint8Array.from([...text].map((c) => c.charCodeAt(0)));
+    await Deno.writeFile(nodePath.join(world.workDir, "agent.json"), bytes);
+    const run = await runAgent(world, ["status"]);
+    assertOneLine(
+      run,
+      /agent\.json n'est pas enregistré en UTF-8 .*ligne 1.*« Enregistrer sous », choisissez l'encodage UTF-8/,
+      "status",
+    );
+    assert.doesNotMatch(run.stdout + run.stderr, /\ufffd/);
+  });
+});
