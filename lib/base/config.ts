@@ -32,6 +32,7 @@ import {
 } from "./settings.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 import { describeSystemError } from "./system_errors.ts";
+import { formatCount } from "./french.ts";
 
 /**
  * The work folder alone (flag > env > build > default), validated: it is
@@ -361,9 +362,9 @@ function integer(
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(
       setting,
-      `Paramètre ${setting} invalide (« ${
-        printable(String(value))
-      } ») : un nombre entier entre ${min} et ${max} est attendu.`,
+      `Paramètre ${setting} invalide (« ${printable(String(value))} ») : un nombre entier entre ${
+        formatCount(min)
+      } et ${formatCount(max)} est attendu.`,
     );
   }
   return n;

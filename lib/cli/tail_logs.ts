@@ -9,7 +9,7 @@
 
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { parseDay } from "../base/french.ts";
+import { formatCount, parseDay } from "../base/french.ts";
 import type { CommandContext } from "../base/context.ts";
 import { localDate, type LogLevel, parseLogLevel } from "../base/log.ts";
 import { tailLog } from "../base/log_tail.ts";
@@ -111,9 +111,9 @@ function parseLines(value: string | boolean | undefined): number {
   if (!Number.isInteger(n) || n > MAX_LINES) {
     throw new ConfigError(
       "lines",
-      `Option -n invalide (« ${
-        String(value).slice(0, 40)
-      } ») : un nombre de lignes entre 0 et ${MAX_LINES} est attendu.`,
+      `Option -n invalide (« ${String(value).slice(0, 40)} ») : un nombre de lignes entre 0 et ${
+        formatCount(MAX_LINES)
+      } est attendu.`,
     );
   }
   return n;

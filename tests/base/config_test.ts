@@ -141,6 +141,19 @@ Deno.test("numbers, formats and levels are validated with their range", () => {
     const error = configError(() => resolveSettings(flags, sources(API)));
     assert.deepEqual(error.setting, setting);
   }
+  // Ranges are written the French way, thousands grouped (86 400, not 86400).
+  const ranges: [Record<string, string>, RegExp][] = [
+    [{ "poll-interval": "5" }, /entre 10 et 86\u202f400 est attendu/],
+    [{ "import-timeout": "0" }, /entre 1 et 3\u202f600 est attendu/],
+    [{ "log-retention-days": "0" }, /entre 1 et 3\u202f650 est attendu/],
+  ];
+  for (const [flags, range] of ranges) {
+    assert.match(configError(() => resolveSettings(flags, sources(API))).message, range);
+  }
+  const hours = configError(() =>
+    resolveSettings({}, sources({ ...API, file: { batigestRefusalHours: 0 } }))
+  );
+  assert.match(hours.message, /entre 1 et 8\u202f760 est attendu/);
   const s = resolveSettings({ formats: "xml,csv", "log-level": "warn" }, sources(API));
   assert.deepEqual(s.formats, ["xml", "csv"]);
   assert.deepEqual(s.logLevel, "WARNING");
