@@ -14,7 +14,7 @@
 
 import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
-import { formatBytes } from "../base/french.ts";
+import { formatBytes, formatDateTime } from "../base/french.ts";
 import { localDateTime } from "../base/log.ts";
 import { FOLDER_MARK_NAME } from "../sync/batigest_memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
@@ -323,7 +323,7 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
     level: "warning",
     stale: (count, oldest) =>
       `${count} fichier(s) en erreur depuis plus d'un jour, le plus ancien ${oldest.name} du ${
-        localDateTime(new Date(oldest.modified))
+        formatDateTime(new Date(oldest.modified))
       }`,
     fix: (dir) =>
       `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et relancez l'export, puis supprimez ou déplacez le fichier.`,

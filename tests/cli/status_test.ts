@@ -122,7 +122,13 @@ Deno.test("unhealthy: failed last run, task missing, errors waiting", async () =
     const text = await status(setup);
     assert.match(text.text, /À VÉRIFIER/);
     assert.match(text.text, /non installée/);
-    assert.match(text.text, /Dossier Errors\s+: 1 fichier/);
+    assert.match(
+      text.text,
+      /Dossier Errors\s+: 1 fichier, le plus ancien du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/m,
+    );
+    // Dates inside French sentences are written the French way, never ISO.
+    assert.match(text.text, /Dernière passe\s+: \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(/);
+    assert.doesNotMatch(text.text, /\d{4}-\d\d-\d\d/);
   });
 });
 

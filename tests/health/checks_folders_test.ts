@@ -197,7 +197,7 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
     assertFix(old, "WARNING", /\.erreur\.txt/);
     assert.match(
       old.detail,
-      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml/,
+      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
     );
 
     const importDir = nodePath.join(root, "import");
