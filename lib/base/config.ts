@@ -43,9 +43,15 @@ import { formatCount } from "./french.ts";
 export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): string {
   const flag = flags["work-dir"];
   const env = sources.env(ENV_VARS.workDir!);
-  const raw = (typeof flag === "string" ? flag : undefined) || env ||
-    sources.buildDefaults?.workDir || DEFAULTS.workDir;
-  return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+  // A value typed, even empty, is the one meant: `--work-dir ""` is refused, never skipped.
+  const raw = typeof flag === "string"
+    ? flag
+    : env || sources.buildDefaults?.workDir || DEFAULTS.workDir;
+  try {
+    return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+  } catch (error) {
+    throw namedAsTyped(error, flags);
+  }
 }
 
 /**
@@ -70,13 +76,24 @@ export function resolveSettings(flags: SettingFlags, sources: SettingSources): S
   try {
     return resolveFromSources(flags, sources);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    // A value typed on the command line is named as it was typed.
-    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
-    if (flag === undefined || typeof flags[flag] !== "string") throw error;
-    const message = error.message.replace(/^Paramètre \S+/, `Option --${flag}`);
-    throw new ConfigError(error.setting, message);
+    throw namedAsTyped(error, flags);
   }
+}
+
+/**
+ * A value typed on the command line is named as it was typed: « Paramètre
+ * apiUrl refusé » becomes « Option --api-url refusée » (the option is
+ * feminine in French).
+ */
+function namedAsTyped(error: unknown, flags: SettingFlags): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
+  if (flag === undefined || typeof flags[flag] !== "string") return error;
+  const message = error.message.replace(
+    /^Paramètre \S+( refusé| manquant)?/,
+    (_, agreed: string | undefined) => `Option --${flag}${agreed ? `${agreed}e` : ""}`,
+  );
+  return new ConfigError(error.setting, message);
 }
 
 function resolveFromSources(flags: SettingFlags, sources: SettingSources): Settings {

@@ -21,6 +21,7 @@ import {
 } from "../health/support_bundle.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
+import { taskNameOption } from "../windows/task_admin.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
@@ -65,7 +66,7 @@ export const OPTIONS = {
 export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(bareBundleFlag(args), OPTIONS);
   if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
-  const taskName = String(flags.values.name ?? DEFAULT_TASK_NAME);
+  const taskName = taskNameOption(flags.values.name);
   let settings: Settings;
   try {
     settings = loadSettings(ctx, flags);

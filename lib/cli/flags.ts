@@ -38,14 +38,21 @@ export function parseFlags(
 ): ParsedFlags {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: negativeValuesJoined(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const flag = /'(-{1,2}[^'\s]+)/.exec(message)?.[1] ?? "?";
-    throw new ConfigError(
-      flag,
-      `Option ${flag} inconnue ou mal formée : consultez l'aide avec --help.`,
-    );
+    const what = /argument missing|argument is ambiguous/.test(message)
+      ? "sans valeur"
+      : /does not take an argument/.test(message)
+      ? "sans valeur attendue (retirez « = … »)"
+      : "inconnue ou mal formée";
+    throw new ConfigError(flag, `Option ${flag} ${what} : consultez l'aide avec --help.`);
   }
   if (parsed.positionals.length > 0) {
     const extra = parsed.positionals[0].slice(0, 60);
@@ -58,6 +65,35 @@ export function parseFlags(
     values: parsed.values as Record<string, string | boolean | undefined>,
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * `--batch-size -5` as `--batch-size=-5`: a negative number after an option
+ * that takes a value is that value (then refused with the option's range),
+ * not an unknown option `-5`.
+ */
+function negativeValuesJoined(
+  args: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string[] {
+  const takesValue = (arg: string): string | undefined => {
+    const name = arg.startsWith("--")
+      ? arg.slice(2)
+      : Object.entries(options).find(([, o]) => o.short !== undefined && `-${o.short}` === arg)
+        ?.[0];
+    return name !== undefined && options[name]?.type === "string" ? name : undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = takesValue(args[i]);
+    if (name !== undefined && /^-\d/.test(args[i + 1] ?? "")) {
+      out.push(`--${name}=${args[i + 1]}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 /** The real sources of settings for a command context. */

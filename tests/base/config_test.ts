@@ -2,7 +2,7 @@ import { type SettingSources } from "../../lib/base/settings.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { maskedSettings, resolveSettings } from "../../lib/base/config.ts";
+import { maskedSettings, resolveSettings, resolveWorkDir } from "../../lib/base/config.ts";
 import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(
@@ -205,6 +205,29 @@ Deno.test("a bad value typed as an option is named by the option typed", () => {
     /^Option --log-level invalide/,
   );
   assert.equal(resolveSettings({ "log-level": "erreur" }, sources(API)).logLevel, "ERROR");
+  // The option is feminine: « refusée », never « Option --api-url refusé ».
+  assert.match(
+    configError(() => resolveSettings({ "api-url": "http://saxium.example.com" }, sources(API)))
+      .message,
+    /^Option --api-url refusée \(http:/,
+  );
+  // The work folder alone (history) is named as typed too.
+  assert.match(
+    configError(() => resolveWorkDir({ "work-dir": "work" }, sources(API))).message,
+    /^Option --work-dir invalide \(work\)/,
+  );
+});
+
+Deno.test("an empty value typed is refused, --work-dir as --agent-id, never skipped for the variable", () => {
+  const env = { ...API, env: { ...API.env, SAXIUM_WORK_DIR: "D:\\Agent" } };
+  for (const flags of [{ "work-dir": "" }, { "work-dir": "  " }, { "agent-id": "" }]) {
+    const error = configError(() => resolveSettings(flags, sources(env)));
+    assert.match(error.message, /^Option --(work-dir vide|agent-id invalide)/, error.message);
+  }
+  assert.match(
+    configError(() => resolveWorkDir({ "work-dir": "" }, sources(env))).message,
+    /^Option --work-dir vide : indiquez un dossier/,
+  );
 });
 
 Deno.test("folders: absolute, local, distinct", () => {

@@ -109,3 +109,20 @@ Deno.test("history on a damaged journal: the journal-damaged line and exit 2, li
     assert.equal(out.stderr.trim(), journalDamagedLine(path));
   });
 });
+
+Deno.test("history: --days -1 gets the range, --work-dir named as typed, empty refused", async () => {
+  await withWorld({}, async (world) => {
+    const negative = await run(world, ["history", "--days", "-1"]);
+    assert.equal(negative.code, 2);
+    assert.match(
+      negative.stderr,
+      /Option --days invalide \(« -1 »\) : un nombre de jours entre 1 et 366/,
+    );
+    const relative = await run(world, ["history", "--work-dir", "work"]);
+    assert.equal(relative.code, 2);
+    assert.match(relative.stderr, /Option --work-dir invalide \(work\)/);
+    const empty = await run(world, ["history", "--work-dir", ""]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /Option --work-dir vide/);
+  });
+});

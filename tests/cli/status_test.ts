@@ -184,3 +184,9 @@ Deno.test("a token Saxium refuses shows as refused access, not as unreachable", 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test('status --name "" is refused as install-task and uninstall-task refuse it', async () => {
+  const { ctx, out } = fakeContext({});
+  await assert.rejects(() => statusCommand(["--name", " "], ctx), /Nom de tâche invalide/);
+  assert.deepEqual(out, []);
+});
