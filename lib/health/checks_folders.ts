@@ -15,6 +15,7 @@
 import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { localDateTime } from "../base/log.ts";
 import { FOLDER_MARK_NAME } from "../sync/batigest_memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
@@ -36,15 +37,17 @@ export interface FolderFacts {
   isDirectory?: boolean;
   /** A test file could be written and removed. */
   writable?: boolean;
+  /** Why not, in French words ("accès refusé"): never the system's English. */
   writeError?: string;
   /** A test file could be renamed (import folder only). */
   renamed?: boolean;
+  /** Why not, in French words. */
   renameError?: string;
   /** The agent's permissions do not cover the folder. */
   notPermitted?: boolean;
   /** A test file that could not be removed. */
   leftover?: string;
-  /** Why the folder could not be examined at all. */
+  /** Why the folder could not be examined at all, in French words. */
   statError?: string;
 }
 
@@ -63,7 +66,7 @@ export async function probeFolder(
     facts.isDirectory = info.isDirectory;
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) facts.notPermitted = true;
-    else if (!(e instanceof Deno.errors.NotFound)) facts.statError = oneLineMessage(e);
+    else if (!(e instanceof Deno.errors.NotFound)) facts.statError = describeSystemError(e).cause;
     return facts;
   }
   if (!facts.isDirectory) return facts;
@@ -82,13 +85,13 @@ export async function probeFolder(
         facts.renamed = true;
       } catch (e) {
         facts.renamed = false;
-        facts.renameError = oneLineMessage(e);
+        facts.renameError = describeSystemError(e).cause;
       }
     }
   } catch (e) {
     facts.writable = false;
     if (e instanceof Deno.errors.NotCapable) facts.notPermitted = true;
-    facts.writeError = oneLineMessage(e);
+    facts.writeError = describeSystemError(e).cause;
   } finally {
     if (current) {
       try {
@@ -209,7 +212,7 @@ export async function probeDiskSpace(path: string): Promise<DiskFacts> {
       unavailable:
         e instanceof Deno.errors.NotCapable || /Requires sys access/.test(oneLineMessage(e))
           ? "permission"
-          : oneLineMessage(e),
+          : describeSystemError(e).cause,
     };
   }
 }
@@ -283,7 +286,7 @@ export async function listFiles(
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { files };
-    return { files, error: oneLineMessage(e) };
+    return { files, error: describeSystemError(e).cause };
   }
   return { files: files.sort((a, b) => a.modified.localeCompare(b.modified)) };
 }
@@ -326,7 +329,7 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
         formatDateTime(new Date(oldest.modified))
       }`,
     fix: (dir) =>
-      `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et relancez l'export, puis supprimez ou déplacez le fichier.`,
+      `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et renvoyez l'export : une fois importé, le fichier quitte Errors\\ de lui-même.`,
     fresh: (count) => count ? `${count} fichier(s) de moins d'un jour` : "aucun fichier en erreur",
   },
   import: {
