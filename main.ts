@@ -25,8 +25,20 @@ const INTERRUPTED_EXIT = 130;
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/**
+ * What the first Ctrl-C does: `pass` asks sync to end its pass (it says so;
+ * a second one exits at once), `signal` ends a command that listens to the
+ * stop signal (tail-logs --follow), quietly; the other commands have nothing
+ * to finish and stop at once, quietly too.
+ */
+type OnCtrlC = "pass" | "signal" | "exit";
+
+const COMMANDS: Record<
+  string,
+  { summary: string; load: () => Promise<Command>; onCtrlC?: OnCtrlC }
+> = {
   "sync": {
+    onCtrlC: "pass",
     summary: "synchronise (une passe avec --once, sinon en continu)",
     load: async () => (await import("./lib/cli/sync.ts")).syncCommand,
   },
@@ -51,6 +63,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./lib/cli/history.ts")).historyCommand,
   },
   "tail-logs": {
+    onCtrlC: "signal",
     summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
     load: async () => (await import("./lib/cli/tail_logs.ts")).tailLogsCommand,
   },
@@ -134,19 +147,24 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
   }
   const stdout = (line: string) => console.log(frenchPermissionText(line));
   const stderr = (line: string) => console.error(frenchPermissionText(line));
-  // The first Ctrl-C stops taking work and lets the run end (within seconds:
-  // requests and waits are cut short, the journal keeps everything
+  // In sync, the first Ctrl-C stops taking work and lets the run end (within
+  // seconds: requests and waits are cut short, the journal keeps everything
   // resumable); a second one exits at once, which the journal survives too.
+  // The other commands have no pass to end: they say nothing of one.
   const stop = new AbortController();
+  const onCtrlC = command.onCtrlC ?? "exit";
   const onSignal = () => {
+    if (onCtrlC === "exit") Deno.exit(INTERRUPTED_EXIT);
     if (!stop.signal.aborted) {
-      console.error(
-        "Arrêt demandé : fin de la passe en cours dans quelques secondes (Ctrl+C de nouveau pour quitter tout de suite).",
-      );
+      if (onCtrlC === "pass") {
+        console.error(
+          "Arrêt demandé : fin de la passe en cours dans quelques secondes (Ctrl+C de nouveau pour quitter tout de suite).",
+        );
+      }
       stop.abort();
       return;
     }
-    console.error("Arrêt immédiat : tout reprendra à la prochaine passe.");
+    if (onCtrlC === "pass") console.error("Arrêt immédiat : tout reprendra à la prochaine passe.");
     Deno.exit(INTERRUPTED_EXIT);
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows"

@@ -11,7 +11,7 @@
 
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { parseJsonText } from "./json_text.ts";
+import { NotUtf8Error, parseJsonText } from "./json_text.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
@@ -32,6 +32,7 @@ import {
 } from "./settings.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 import { describeSystemError } from "./system_errors.ts";
+import { formatCount } from "./french.ts";
 
 /**
  * The work folder alone (flag > env > build > default), validated: it is
@@ -42,14 +43,29 @@ import { describeSystemError } from "./system_errors.ts";
 export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): string {
   const flag = flags["work-dir"];
   const env = sources.env(ENV_VARS.workDir!);
-  const raw = (typeof flag === "string" ? flag : undefined) || env ||
-    sources.buildDefaults?.workDir || DEFAULTS.workDir;
+  // A value typed, even empty, is the one meant: `--work-dir ""` is refused, never skipped.
+  const raw = typeof flag === "string"
+    ? flag
+    : env || sources.buildDefaults?.workDir || DEFAULTS.workDir;
   try {
     return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw namedBySource(error, flags, sources);
   }
+}
+
+/**
+ * The error for a work folder that is a file: one line naming the folder and
+ * how to set another.
+ */
+export function workDirNotAFolder(workDir: string): ConfigError {
+  return new ConfigError(
+    "workDir",
+    `Le dossier de travail ${workDir} n'est pas un dossier (c'est un fichier) : indiquez un dossier avec ${
+      howToSet("workDir")
+    }.`,
+  );
 }
 
 /**
@@ -84,10 +100,10 @@ function namedBySource(
     source = `Variable d'environnement ${variable}`;
   }
   if (source === undefined || !/^Paramètre \S+/.test(error.message)) return error;
-  // Both names are feminine: « refusé » agrees with them.
+  // Both names are feminine: « refusé », « manquant » agree with them.
   const message = error.message.replace(
-    /^Paramètre \S+( refusé(?= ))?/,
-    (_, refused) => refused ? `${source} refusée` : source!,
+    /^Paramètre \S+( refusé| manquant)?(?= )/,
+    (_, agreed: string | undefined) => `${source}${agreed ? `${agreed}e` : ""}`,
   );
   return new ConfigError(error.setting, message);
 }
@@ -156,11 +172,29 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
   try {
     raw = sources.readTextFile(path);
   } catch (error) {
+    if (error instanceof NotUtf8Error) {
+      throw new ConfigError(
+        CONFIG_FILE_NAME,
+        `${path} n'est pas enregistré en UTF-8 (accent illisible ligne ${error.line}, fichier enregistré en « ANSI » ?) : ouvrez-le dans le Bloc-notes, « Enregistrer sous », choisissez l'encodage UTF-8 et enregistrez.`,
+      );
+    }
+    const { kind, cause } = describeSystemError(error);
+    if (kind === "not-a-directory") {
+      throw workDirNotAFolder((sources.pathApi ?? nodePath).dirname(path));
+    }
+    if (kind === "is-a-directory") {
+      throw new ConfigError(
+        CONFIG_FILE_NAME,
+        `${path} est un dossier, pas un fichier : renommez ou supprimez ce dossier, puis écrivez les paramètres dans un fichier texte ${CONFIG_FILE_NAME}.`,
+      );
+    }
     throw new ConfigError(
       CONFIG_FILE_NAME,
-      `Impossible de lire ${path} : ${
-        describeSystemError(error).cause
-      } ; vérifiez les droits sur le dossier de travail.`,
+      `Impossible de lire ${path} : ${cause} ; ${
+        kind === "access-denied"
+          ? "vérifiez les droits sur le dossier de travail"
+          : "vérifiez ce fichier"
+      }.`,
     );
   }
   if (raw === undefined) return {};
@@ -357,9 +391,9 @@ function integer(
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(
       setting,
-      `Paramètre ${setting} invalide (« ${
-        printable(String(value))
-      } ») : un nombre entier entre ${min} et ${max} est attendu.`,
+      `Paramètre ${setting} invalide (« ${printable(String(value))} ») : un nombre entier entre ${
+        formatCount(min)
+      } et ${formatCount(max)} est attendu.`,
     );
   }
   return n;

@@ -3,7 +3,8 @@
  * saying in French what is wrong with it.
  *
  * Windows editors save text in several ways: Notepad's "Unicode" is UTF-16
- * with a byte order mark, "UTF-8" may start with a BOM. All are read. A JSON
+ * with a byte order mark, "UTF-8" may start with a BOM. All are read; "ANSI"
+ * (invalid UTF-8) is refused rather than read with `�` in place of accents. A JSON
  * error names the line and column and, for the commonest mistake on Windows —
  * a folder written with single backslashes — says to double them. Errors are
  * located by `jsonc-parser`, whose error code names are stable (V8's `JSON.parse`
@@ -24,6 +25,8 @@ export interface DecodedText {
  * Decodes a text file: UTF-8 (with or without BOM) or UTF-16 (with a BOM, or
  * without one when every other byte is zero, as Notepad's "Unicode" never
  * writes but other tools do). The BOM is dropped.
+ *
+ * @throws {NotUtf8Error} when the bytes are not valid UTF-8 (a file saved as "ANSI").
  */
 export function decodeText(bytes: Uint8Array): DecodedText {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) {
@@ -46,8 +49,46 @@ export function decodeText(bytes: Uint8Array): DecodedText {
       return { text: new TextDecoder("utf-16be").decode(bytes), encoding: "utf-16be" };
     }
   }
-  const text = new TextDecoder("utf-8").decode(bytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new NotUtf8Error(lineOfFirstInvalidByte(bytes));
+  }
   return { text: text.replace(/^\uFEFF/, ""), encoding: "utf-8" };
+}
+
+/**
+ * The file is neither UTF-16 nor valid UTF-8: most often saved as "ANSI"
+ * (Windows-1252), where `é` is one byte UTF-8 cannot read. Decoding it
+ * anyway would turn `Données` into `Donn�es`, a folder that does not exist.
+ */
+export class NotUtf8Error extends Error {
+  /** The line (from 1) of the first byte that is not UTF-8. */
+  readonly line: number;
+  constructor(line: number) {
+    super(`not UTF-8 (line ${line})`);
+    this.name = "NotUtf8Error";
+    this.line = line;
+  }
+}
+
+/** The line of the first byte where UTF-8 decoding fails. */
+function lineOfFirstInvalidByte(bytes: Uint8Array): number {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x0a) continue;
+    try {
+      decoder.decode(bytes.subarray(start, i));
+    } catch {
+      return line;
+    }
+    line++;
+    start = i + 1;
+  }
+  return line;
 }
 
 /** The outcome of {@linkcode parseJsonText}: the value, or what is wrong in French. */

@@ -19,6 +19,8 @@ export interface SystemErrorText {
   /** What kind of trouble it is, for callers that act on it. */
   kind:
     | "not-found"
+    | "is-a-directory"
+    | "not-a-directory"
     | "access-denied"
     | "busy"
     | "disk-full"
@@ -50,6 +52,9 @@ osErrors("network", "connexion refusée", [111, 10061]);
 osErrors("network", "connexion coupée", [104, 10054]);
 osErrors("timeout", "délai de connexion dépassé", [110, 10060]);
 osErrors("network", "réseau inaccessible", [101, 113, 10051, 10065]);
+
+const IS_A_DIRECTORY = "c'est un dossier, pas un fichier";
+const NOT_A_DIRECTORY = "un élément du chemin est un fichier, pas un dossier";
 
 /** Words of messages without a number, most specific first. */
 const WORDS: [RegExp, SystemErrorText["kind"], string][] = [
@@ -124,6 +129,9 @@ const WORDS: [RegExp, SystemErrorText["kind"], string][] = [
     "accès refusé",
   ],
   [/not found|no such file|ENOENT|cannot find/i, "not-found", "fichier ou dossier introuvable"],
+  // Errno 21 and 20 are other errors on Windows (device not ready, bad unit): by words only.
+  [/is a directory|EISDIR/i, "is-a-directory", IS_A_DIRECTORY],
+  [/not a directory|ENOTDIR/i, "not-a-directory", NOT_A_DIRECTORY],
 ];
 
 /**
@@ -166,6 +174,12 @@ export function describeSystemError(error: unknown): SystemErrorText {
   }
   if (error instanceof Deno.errors.PermissionDenied) {
     return { kind: "access-denied", cause: "accès refusé", original };
+  }
+  if (error instanceof Deno.errors.IsADirectory) {
+    return { kind: "is-a-directory", cause: IS_A_DIRECTORY, original };
+  }
+  if (error instanceof Deno.errors.NotADirectory) {
+    return { kind: "not-a-directory", cause: NOT_A_DIRECTORY, original };
   }
   if (error instanceof Deno.errors.NotFound) {
     return { kind: "not-found", cause: "fichier ou dossier introuvable", original };

@@ -8,13 +8,20 @@
  * @module
  */
 
+import nodePath from "node:path";
 import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import type { CommandContext } from "../base/context.ts";
 import { formatBytes } from "../base/french.ts";
 import { type DoctorReport, renderDoctor, runDoctor } from "../health/doctor.ts";
-import { resolveBundlePath, writeSupportBundle } from "../health/support_bundle.ts";
+import {
+  defaultBundlePath,
+  resolveBundlePath,
+  writeSupportBundle,
+} from "../health/support_bundle.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
+import { taskNameOption } from "../windows/task_admin.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
@@ -59,7 +66,7 @@ export const OPTIONS = {
 export async function doctorCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(bareBundleFlag(args), OPTIONS);
   if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
-  const taskName = String(flags.values.name ?? DEFAULT_TASK_NAME);
+  const taskName = taskNameOption(flags.values.name);
   let settings: Settings;
   try {
     settings = loadSettings(ctx, flags);
@@ -82,6 +89,9 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
   const bundlePath = bundle === undefined
     ? undefined
     : resolveBundlePath(String(bundle), { settings, now: ctx.now() });
+  const refusal = bundlePath &&
+    bundlePathRefusal(bundlePath, defaultBundlePath(settings, ctx.now()));
+  if (refusal) throw refusal;
 
   const report = await runDoctor({
     settings,
@@ -98,7 +108,7 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
     try {
       status = await gatherStatus(settings, { runCommand: ctx.runCommand, taskName });
     } catch (error) {
-      status = { error: `état illisible : ${(error as Error).message}` };
+      status = { error: `état illisible : ${describeSystemError(error).cause}` };
     }
     let written;
     try {
@@ -109,11 +119,13 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
         now: ctx.now(),
       });
     } catch (error) {
-      ctx.stderr(
-        `Archive pour le support non écrite (${bundlePath} : ${
-          (error as Error).message
-        }) : vérifiez l'espace disque et les droits sur ce dossier.`,
-      );
+      const { kind, cause } = describeSystemError(error);
+      const fix = kind === "disk-full"
+        ? "libérez de la place sur ce disque"
+        : kind === "access-denied"
+        ? "vérifiez les droits sur ce dossier"
+        : "vérifiez l'espace disque et les droits sur ce dossier";
+      ctx.stderr(`Archive pour le support non écrite (${bundlePath} : ${cause}) : ${fix}.`);
       return EXIT.exportErrors;
     }
     const line =
@@ -130,6 +142,37 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
 function print(report: DoctorReport, options: { ctx: CommandContext; json: boolean }): void {
   if (options.json) options.ctx.stdout(JSON.stringify(report, null, 2));
   else for (const line of renderDoctor(report)) options.ctx.stdout(line);
+}
+
+function kindOf(path: string): "file" | "directory" | undefined {
+  try {
+    return Deno.statSync(path).isDirectory ? "directory" : "file";
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the archive cannot be written at `path` (exit 2, as the help says): a
+ * folder is there under that name, or a file stands where a folder should.
+ */
+function bundlePathRefusal(path: string, example: string): ConfigError | undefined {
+  const fix = `choisissez un autre nom pour l'archive, par exemple --bundle ${example}.`;
+  if (kindOf(path) === "directory") {
+    return new ConfigError("bundle", `${path} est un dossier, pas un fichier : ${fix}`);
+  }
+  for (
+    let dir = nodePath.dirname(path);
+    dir !== nodePath.dirname(dir);
+    dir = nodePath.dirname(dir)
+  ) {
+    const kind = kindOf(dir);
+    if (kind === "file") {
+      return new ConfigError("bundle", `${dir} est un fichier, pas un dossier : ${fix}`);
+    }
+    if (kind === "directory") return undefined;
+  }
+  return undefined;
 }
 
 /** `--bundle` without a value (last, or before another option) means the default path. */

@@ -8,7 +8,8 @@
 import { SETTING_FLAGS, type Settings, type SettingSources } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { resolveSettings } from "../base/config.ts";
+import { resolveSettings, resolveWorkDir, workDirNotAFolder } from "../base/config.ts";
+import nodePath from "node:path";
 import type { CommandContext } from "../base/context.ts";
 import { decodeText } from "../base/json_text.ts";
 
@@ -37,14 +38,21 @@ export function parseFlags(
 ): ParsedFlags {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: negativeValuesJoined(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const flag = /'(-{1,2}[^'\s]+)/.exec(message)?.[1] ?? "?";
-    throw new ConfigError(
-      flag,
-      `Option ${flag} inconnue ou mal formée : consultez l'aide avec --help.`,
-    );
+    const what = /argument missing|argument is ambiguous/.test(message)
+      ? "sans valeur"
+      : /does not take an argument/.test(message)
+      ? "sans valeur attendue (retirez « = … »)"
+      : "inconnue ou mal formée";
+    throw new ConfigError(flag, `Option ${flag} ${what} : consultez l'aide avec --help.`);
   }
   if (parsed.positionals.length > 0) {
     const extra = parsed.positionals[0].slice(0, 60);
@@ -59,6 +67,35 @@ export function parseFlags(
   };
 }
 
+/**
+ * `--batch-size -5` as `--batch-size=-5`: a negative number after an option
+ * that takes a value is that value (then refused with the option's range),
+ * not an unknown option `-5`.
+ */
+function negativeValuesJoined(
+  args: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string[] {
+  const takesValue = (arg: string): string | undefined => {
+    const name = arg.startsWith("--")
+      ? arg.slice(2)
+      : Object.entries(options).find(([, o]) => o.short !== undefined && `-${o.short}` === arg)
+        ?.[0];
+    return name !== undefined && options[name]?.type === "string" ? name : undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = takesValue(args[i]);
+    if (name !== undefined && /^-\d/.test(args[i + 1] ?? "")) {
+      out.push(`--${name}=${args[i + 1]}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
 /** The real sources of settings for a command context. */
 export function settingSources(ctx: CommandContext): SettingSources {
   return {
@@ -69,11 +106,40 @@ export function settingSources(ctx: CommandContext): SettingSources {
       try {
         return decodeText(Deno.readFileSync(path)).text;
       } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return undefined;
+        // Windows says "access denied" for a folder read as a file, and "not
+        // found" under a file taken for a folder: asked again, plainly.
+        if (isKind(path, "directory")) throw new Deno.errors.IsADirectory(String(error));
+        if (error instanceof Deno.errors.NotFound) {
+          if (isKind(nodePath.dirname(path), "file")) {
+            throw new Deno.errors.NotADirectory(String(error));
+          }
+          return undefined;
+        }
         throw error;
       }
     },
   };
+}
+
+function isKind(path: string, kind: "file" | "directory"): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return kind === "file" ? info.isFile : info.isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The work folder alone, for the commands that must work when another
+ * setting is wrong (`history`, `tail-logs`); refused when it is a file.
+ *
+ * @throws {ConfigError} when it is invalid or a file.
+ */
+export function workDirOnly(ctx: CommandContext, flags: ParsedFlags): string {
+  const dir = resolveWorkDir(flags.values, settingSources(ctx));
+  if (isKind(dir, "file")) throw workDirNotAFolder(dir);
+  return dir;
 }
 
 /** Resolves the settings for a command from its parsed flags. */

@@ -8,7 +8,8 @@
  * @module
  */
 
-import { DEFAULTS, SETTING_FLAGS } from "../base/settings.ts";
+import { DEFAULTS, RANGES, SETTING_FLAGS } from "../base/settings.ts";
+import { formatCount } from "../base/french.ts";
 import { AGENT_NAME } from "../base/version.ts";
 
 /** One option as the help shows it: `--every <minutes>` and what it does (with its default). */
@@ -31,7 +32,13 @@ export interface CommandDoc {
   footer?: string[];
 }
 
-/** The line of each setting flag, its variable and its default. */
+/** `, de 10 à 86 400` for a whole-number setting: its range, from the one table. */
+function range(setting: keyof typeof RANGES): string {
+  const [min, max] = RANGES[setting];
+  return `, de ${formatCount(min)} à ${formatCount(max)}`;
+}
+
+/** The line of each setting flag, its variable, its range and its default. */
 export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = {
   "api-url": {
     flag: "--api-url <adresse>",
@@ -55,24 +62,31 @@ export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = {
   },
   "poll-interval": {
     flag: "--poll-interval <secondes>",
-    text: `pause entre deux passes de sync sans --once [${DEFAULTS.pollIntervalSeconds}]`,
+    text: `pause entre deux passes de sync sans --once${
+      range("pollIntervalSeconds")
+    } [${DEFAULTS.pollIntervalSeconds}]`,
   },
   "batch-size": {
     flag: "--batch-size <n>",
-    text: `exports demandés à Saxium à la fois [${DEFAULTS.batchSize}]`,
+    text: `exports demandés à Saxium à la fois${range("batchSize")} [${DEFAULTS.batchSize}]`,
   },
   "import-timeout": {
     flag: "--import-timeout <secondes>",
-    text: `temps laissé à Batigest pour prendre un document [${DEFAULTS.importTimeoutSeconds}]`,
+    text: `temps laissé à Batigest pour prendre un document${
+      range("importTimeoutSeconds")
+    } [${DEFAULTS.importTimeoutSeconds}]`,
   },
   "download-idle": {
     flag: "--download-idle <secondes>",
-    text:
-      `abandon d'un téléchargement sans aucun octet reçu pendant ce délai [${DEFAULTS.downloadIdleSeconds}]`,
+    text: `abandon d'un téléchargement sans aucun octet reçu pendant ce délai${
+      range("downloadIdleSeconds")
+    } [${DEFAULTS.downloadIdleSeconds}]`,
   },
   "log-retention-days": {
     flag: "--log-retention-days <jours>",
-    text: `jours de journaux gardés dans Logs [${DEFAULTS.logRetentionDays}]`,
+    text: `jours de journaux gardés dans Logs${
+      range("logRetentionDays")
+    } [${DEFAULTS.logRetentionDays}]`,
   },
   "log-level": {
     flag: "--log-level <niveau>",

@@ -6,16 +6,16 @@
  */
 
 import { ConfigError } from "../base/config_error.ts";
-import { resolveWorkDir } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
-import { workFolders } from "../base/work_folders.ts";
+import { journalPath, workFolders } from "../base/work_folders.ts";
 import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
+import { JournalDamaged, journalDamagedLine, NotAJournal } from "../sync/journal.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { parseFlags, settingSources } from "./flags.ts";
+import { parseFlags, workDirOnly } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
-import { NotAJournal } from "../sync/journal.ts";
 
 const MAX_DAYS = 366;
 
@@ -57,15 +57,22 @@ export function historyCommand(args: string[], ctx: CommandContext): Promise<num
     errorsOnly: flags.values.errors === true,
   };
   // The work folder alone: the history must stay readable when another setting is wrong.
-  const workDir = resolveWorkDir(flags.values, settingSources(ctx));
+  const workDir = workDirOnly(ctx, flags);
   const folders = workFolders({ workDir, batigestImportDir: workDir });
   let report;
   try {
     report = gatherHistory(folders, request);
   } catch (error) {
     // Another program's database at the journal's place: said, and left as it is.
-    if (!(error instanceof NotAJournal)) throw error;
-    ctx.stderr(error.message);
+    if (error instanceof NotAJournal) {
+      ctx.stderr(error.message);
+      return Promise.resolve(EXIT.config);
+    }
+    // The same line and exit code as sync, status and doctor give.
+    const damaged = error instanceof JournalDamaged ||
+      describeSystemError(error).kind === "journal-damaged";
+    if (!damaged) throw error;
+    ctx.stderr(journalDamagedLine(journalPath(folders)));
     return Promise.resolve(EXIT.config);
   }
   if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));

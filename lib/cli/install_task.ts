@@ -18,11 +18,13 @@ import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import {
   DEFAULT_EVERY_MINUTES,
   DEFAULT_TASK_NAME,
+  MAX_EVERY_MINUTES,
   taskXml,
   type TaskXmlOptions,
   windowsCommandLine,
 } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
+import { formatCount } from "../base/french.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 import { lockDownWorkFolder } from "../windows/acl.ts";
@@ -39,7 +41,9 @@ const HELP = renderHelp({
   options: [
     {
       flag: "--every <minutes>",
-      text: `intervalle entre deux passes, de 1 à 1440 [${DEFAULT_EVERY_MINUTES}]`,
+      text: `intervalle entre deux passes, de 1 à ${
+        formatCount(MAX_EVERY_MINUTES)
+      } [${DEFAULT_EVERY_MINUTES}]`,
     },
     { flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` },
     { flag: "--dry-run", text: "affiche la définition XML de la tâche sans rien installer" },
@@ -140,12 +144,12 @@ export function taskAction(
 function parseEvery(value: string | boolean | undefined): number {
   if (value === undefined) return DEFAULT_EVERY_MINUTES;
   const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 1440) {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_EVERY_MINUTES) {
     throw new ConfigError(
       "every",
       `Option --every invalide (« ${
         String(value).slice(0, 40)
-      } ») : un nombre de minutes entre 1 et 1440 est attendu.`,
+      } ») : un nombre de minutes entre 1 et ${formatCount(MAX_EVERY_MINUTES)} est attendu.`,
     );
   }
   return n;

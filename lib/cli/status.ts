@@ -9,6 +9,7 @@
 import type { CommandContext } from "../base/context.ts";
 import { gatherStatus, renderStatus } from "../health/status.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
+import { taskNameOption } from "../windows/task_admin.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
@@ -43,10 +44,11 @@ export const OPTIONS = {
 export async function statusCommand(args: string[], ctx: CommandContext): Promise<number> {
   const flags = parseFlags(args, OPTIONS);
   if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return EXIT.ok;
+  const taskName = taskNameOption(flags.values.name);
   const settings = loadSettings(ctx, flags);
   const report = await gatherStatus(settings, {
     runCommand: ctx.runCommand,
-    taskName: String(flags.values.name ?? DEFAULT_TASK_NAME),
+    taskName,
   });
   if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
   else for (const line of renderStatus(report, ctx.now())) ctx.stdout(line);

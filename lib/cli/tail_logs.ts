@@ -9,13 +9,12 @@
 
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
-import { resolveWorkDir } from "../base/config.ts";
-import { parseDay } from "../base/french.ts";
+import { formatCount, parseDay } from "../base/french.ts";
 import type { CommandContext } from "../base/context.ts";
 import { localDate, type LogLevel, parseLogLevel } from "../base/log.ts";
 import { tailLog } from "../base/log_tail.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { loadSettings, type ParsedFlags, parseFlags, settingSources } from "./flags.ts";
+import { loadSettings, type ParsedFlags, parseFlags, workDirOnly } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 import { abortableSleep } from "../base/sleep.ts";
 
@@ -100,7 +99,7 @@ function workDir(ctx: CommandContext, flags: ParsedFlags): string {
     return loadSettings(ctx, flags).workDir;
   } catch (error) {
     if (!(error instanceof ConfigError) || error.setting === "workDir") throw error;
-    const dir = resolveWorkDir(flags.values, settingSources(ctx));
+    const dir = workDirOnly(ctx, flags);
     ctx.stderr(`Attention : ${error.message} (journaux lus dans ${dir})`);
     return dir;
   }
@@ -112,9 +111,9 @@ function parseLines(value: string | boolean | undefined): number {
   if (!Number.isInteger(n) || n > MAX_LINES) {
     throw new ConfigError(
       "lines",
-      `Option -n invalide (« ${
-        String(value).slice(0, 40)
-      } ») : un nombre de lignes entre 0 et ${MAX_LINES} est attendu.`,
+      `Option -n invalide (« ${String(value).slice(0, 40)} ») : un nombre de lignes entre 0 et ${
+        formatCount(MAX_LINES)
+      } est attendu.`,
     );
   }
   return n;

@@ -8,7 +8,7 @@
  */
 
 import { type Settings } from "../base/settings.ts";
-import { localDateTime } from "../base/log.ts";
+import { formatDateTime } from "../base/french.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
 import { workFolders } from "../base/work_folders.ts";
 import { netTarget } from "../base/net.ts";
@@ -89,7 +89,7 @@ export function checkNotify(facts: NotifyFacts): CheckResult {
   }
   if (facts.webhook) parts.push(`webhook ${facts.webhook.url} (non testé : rien n'est envoyé)`);
   if (facts.lastAlertAt) {
-    parts.push(`dernière alerte le ${localDateTime(new Date(facts.lastAlertAt))}`);
+    parts.push(`dernière alerte le ${formatDateTime(new Date(facts.lastAlertAt))}`);
   }
   const detail = parts.join(" ; ");
   const blocked = [facts.smtp, facts.webhook].filter((c) => c && !c.permitted).map((c) =>

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { localDateTime } from "../base/log.ts";
+import { formatDateTime } from "../base/french.ts";
 import type { BatigestMemory } from "../sync/batigest_memory.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 
@@ -22,10 +22,10 @@ export interface BatigestActivity {
 /** Judges what the sync remembered of Batigest's imports. */
 export function batigestActivity(memory: BatigestMemory): BatigestActivity {
   const last = memory.lastImportAt
-    ? `dernier import vu le ${localDateTime(new Date(memory.lastImportAt))}`
+    ? `dernier import vu le ${formatDateTime(new Date(memory.lastImportAt))}`
     : "aucun import vu pour l'instant";
   if (!memory.inactiveSince) return { line: `importe normalement (${last})` };
-  const since = localDateTime(new Date(memory.inactiveSince));
+  const since = formatDateTime(new Date(memory.inactiveSince));
   return {
     line: `n'importe plus depuis le ${since} (${last})`,
     problem:

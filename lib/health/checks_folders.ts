@@ -14,8 +14,8 @@
 
 import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
-import { formatBytes } from "../base/french.ts";
-import { localDateTime } from "../base/log.ts";
+import { formatBytes, formatDateTime } from "../base/french.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { FOLDER_MARK_NAME } from "../sync/batigest_memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
@@ -36,15 +36,17 @@ export interface FolderFacts {
   isDirectory?: boolean;
   /** A test file could be written and removed. */
   writable?: boolean;
+  /** Why not, in French words ("accès refusé"): never the system's English. */
   writeError?: string;
   /** A test file could be renamed (import folder only). */
   renamed?: boolean;
+  /** Why not, in French words. */
   renameError?: string;
   /** The agent's permissions do not cover the folder. */
   notPermitted?: boolean;
   /** A test file that could not be removed. */
   leftover?: string;
-  /** Why the folder could not be examined at all. */
+  /** Why the folder could not be examined at all, in French words. */
   statError?: string;
 }
 
@@ -63,7 +65,7 @@ export async function probeFolder(
     facts.isDirectory = info.isDirectory;
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) facts.notPermitted = true;
-    else if (!(e instanceof Deno.errors.NotFound)) facts.statError = oneLineMessage(e);
+    else if (!(e instanceof Deno.errors.NotFound)) facts.statError = describeSystemError(e).cause;
     return facts;
   }
   if (!facts.isDirectory) return facts;
@@ -82,13 +84,13 @@ export async function probeFolder(
         facts.renamed = true;
       } catch (e) {
         facts.renamed = false;
-        facts.renameError = oneLineMessage(e);
+        facts.renameError = describeSystemError(e).cause;
       }
     }
   } catch (e) {
     facts.writable = false;
     if (e instanceof Deno.errors.NotCapable) facts.notPermitted = true;
-    facts.writeError = oneLineMessage(e);
+    facts.writeError = describeSystemError(e).cause;
   } finally {
     if (current) {
       try {
@@ -209,7 +211,7 @@ export async function probeDiskSpace(path: string): Promise<DiskFacts> {
       unavailable:
         e instanceof Deno.errors.NotCapable || /Requires sys access/.test(oneLineMessage(e))
           ? "permission"
-          : oneLineMessage(e),
+          : describeSystemError(e).cause,
     };
   }
 }
@@ -283,7 +285,7 @@ export async function listFiles(
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { files };
-    return { files, error: oneLineMessage(e) };
+    return { files, error: describeSystemError(e).cause };
   }
   return { files: files.sort((a, b) => a.modified.localeCompare(b.modified)) };
 }
@@ -323,10 +325,10 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
     level: "warning",
     stale: (count, oldest) =>
       `${count} fichier(s) en erreur depuis plus d'un jour, le plus ancien ${oldest.name} du ${
-        localDateTime(new Date(oldest.modified))
+        formatDateTime(new Date(oldest.modified))
       }`,
     fix: (dir) =>
-      `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et relancez l'export, puis supprimez ou déplacez le fichier.`,
+      `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et renvoyez l'export : une fois importé, le fichier quitte Errors\\ de lui-même.`,
     fresh: (count) => count ? `${count} fichier(s) de moins d'un jour` : "aucun fichier en erreur",
   },
   import: {
@@ -335,7 +337,7 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
     level: "error",
     stale: (count, oldest) =>
       `${count} fichier(s) attendent dans le dossier d'import depuis plus d'un jour, le plus ancien ${oldest.name} du ${
-        localDateTime(new Date(oldest.modified))
+        formatDateTime(new Date(oldest.modified))
       }`,
     fix: () =>
       "Vérifiez que Batigest est ouvert et que son import automatique surveille ce dossier ; ne supprimez aucun fichier : les ~saxium-….tmp sont les documents suivants, que l'agent déposera dès que Batigest importera.",

@@ -15,6 +15,7 @@ import { type Settings } from "../base/settings.ts";
 import { maskUrlCredentials } from "../base/secrets.ts";
 import { VERSION } from "../base/version.ts";
 import { formatDuration } from "../base/french.ts";
+import { readCaFile } from "../saxium/open.ts";
 import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
 /** Largest clock difference with Saxium accepted. */
@@ -68,17 +69,15 @@ export async function probeSaxium(
   try {
     let caCerts: string[] | undefined;
     if (settings.caFile) {
-      try {
-        const pem = await Deno.readTextFile(settings.caFile);
-        if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("pas de certificat PEM");
-        caCerts = [pem];
-      } catch (e) {
+      const read = readCaFile(settings.caFile);
+      if ("problem" in read) {
         facts.failure = {
           kind: "ca-file",
-          detail: `certificat ${settings.caFile} illisible (${oneLineMessage(e)})`,
+          detail: `certificat ${settings.caFile} illisible (${read.problem})`,
         };
         return facts;
       }
+      caCerts = [read.pem];
     }
     if (settings.proxy || caCerts) {
       client = Deno.createHttpClient({

@@ -95,10 +95,13 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
       `${what} ${oneDay ? "ce jour-là" : "sur la période"}.`,
     ];
   }
+  // Over more than one year, a day without its year would be ambiguous.
+  const oneYear = report.from.slice(0, 4) === report.to.slice(0, 4);
   const rows = report.events.map((e) => {
     const at = new Date(e.at);
     const time = at.toTimeString().slice(0, 8);
-    const when = oneDay ? time : `${formatDay(at).slice(0, 5)} ${time}`;
+    const day = oneYear ? formatDay(at).slice(0, 5) : formatDay(at);
+    const when = oneDay ? time : `${day} ${time}`;
     const outcome = e.outcome === "synced" ? "synchronisé" : "en erreur";
     const type = TYPE_NAMES[e.documentType] ?? e.documentType.slice(0, 20);
     const attempt = e.attempt > 1 ? ` (tentative ${e.attempt})` : "";

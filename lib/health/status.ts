@@ -13,7 +13,6 @@ import { type Settings } from "../base/settings.ts";
 import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { maskedSettings } from "../base/config.ts";
-import { localDateTime } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
 import { journalProblems, probeJournal } from "./checks_journal.ts";
@@ -22,7 +21,7 @@ import { openSaxiumClient } from "../saxium/open.ts";
 import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../sync/journal.ts";
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
 import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
-import { formatPassFigures, plural } from "../base/french.ts";
+import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
 import { readBatigestMemory } from "../sync/batigest_memory.ts";
 import { type BatigestActivity, batigestActivity } from "./checks_batigest.ts";
 
@@ -175,7 +174,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
   lines.push(
     `Dernière passe    : ${
       run
-        ? `${localDateTime(new Date(run.finishedAt))} (${
+        ? `${formatDateTime(new Date(run.finishedAt))} (${
           ago(new Date(run.finishedAt), now)
         }), code ${describeLastResult(run.exitCode)} ; ${runFigures(run.summary)}`
         : "aucune"
@@ -187,7 +186,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
   lines.push(
     `Dossier Errors    : ${plural(report.errorsFolder.files, "fichier")}${
       report.errorsFolder.oldest
-        ? `, le plus ancien du ${localDateTime(new Date(report.errorsFolder.oldest))}`
+        ? `, le plus ancien du ${formatDateTime(new Date(report.errorsFolder.oldest))}`
         : ""
     }`,
   );

@@ -70,7 +70,7 @@ export function defaultBundlePath(settings: Pick<Settings, "workDir">, now: Date
 /**
  * Where to write the bundle: the default when `requested` is empty, a
  * relative path taken inside the work folder, an absolute one only inside
- * the work folder or the import folder.
+ * the work folder (never in Batigest's import folder).
  *
  * @throws {ConfigError} with a French message when the path is elsewhere or not a `.zip`.
  */
@@ -91,10 +91,11 @@ export function resolveBundlePath(
       }.`,
     );
   }
-  if (!isInside(settings.workDir, path) && !isInside(settings.batigestImportDir, path)) {
+  // Never in Batigest's import folder: that folder is for documents to import.
+  if (!isInside(settings.workDir, path) || isInside(settings.batigestImportDir, path)) {
     throw new ConfigError(
       "bundle",
-      `L'agent ne peut écrire que dans son dossier de travail (${settings.workDir}) ou le dossier d'import de Batigest : choisissez un chemin sous ${settings.workDir}, par exemple --bundle ${
+      `L'archive de support s'écrit dans le dossier de travail de l'agent : choisissez un chemin sous ${settings.workDir}, par exemple --bundle ${
         defaultBundlePath(settings, options.now)
       }, puis copiez l'archive où vous voulez.`,
     );

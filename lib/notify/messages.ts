@@ -9,10 +9,10 @@
  */
 
 import nodePath from "node:path";
-import { localDateTime, logFileName } from "../base/log.ts";
+import { logFileName } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import { formatPassFigures } from "../base/french.ts";
+import { formatDateTime, formatPassFigures } from "../base/french.ts";
 
 /** What the notifier needs to know of a pass; the sync command builds it from the pass's outcome. */
 export interface PassReport {
@@ -92,7 +92,7 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
     `Bilan de la passe : ${passFigures(report)}.`,
     `Journal : ${logFile}`,
   );
-  if (facts.failingSince) lines.push(`En échec depuis : ${localDateTime(facts.failingSince)}`);
+  if (facts.failingSince) lines.push(`En échec depuis : ${formatDateTime(facts.failingSince)}`);
   lines.push(
     "",
     `Cette alerte ne sera pas répétée pour la même panne avant ${hoursText(facts.repeatHours)}. ` +
@@ -111,7 +111,7 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
 /** The headline, the "what happened" sentence and the advice of an alert, by status. */
 function alertContent(facts: AlertFacts): { headline: string; what: string; todo: string[] } {
   const { report, agentId } = facts;
-  const when = localDateTime(facts.at);
+  const when = formatDateTime(facts.at);
   const doctor =
     "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.";
   const agent = `L'agent de synchronisation Saxium → Batigest du poste ${agentId}`;
@@ -177,13 +177,13 @@ export function recoveryMessage(facts: AlertFacts): AlertMessage {
   const { agentId } = facts;
   const subject = `[Agent Saxium → Batigest] ${agentId} : retour à la normale`;
   const since = facts.failingSince
-    ? ` La panne signalée durait depuis le ${localDateTime(facts.failingSince)}.`
+    ? ` La panne signalée durait depuis le ${formatDateTime(facts.failingSince)}.`
     : "";
   const text = [
     "Bonjour,",
     "",
     `La synchronisation Saxium → Batigest du poste ${agentId} fonctionne de nouveau : la passe du ${
-      localDateTime(facts.at)
+      formatDateTime(facts.at)
     } s'est terminée sans erreur (${passFigures(facts.report)}).${since}`,
     "",
     `Les exports signalés en erreur auparavant restent dans ${facts.folders.errors} ; relancez-les depuis Saxium s'il y a lieu.`,

@@ -8,6 +8,7 @@
 
 import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
+import { describeSystemError } from "../base/system_errors.ts";
 import { VERSION } from "../base/version.ts";
 import { SaxiumClient, type SaxiumClientOptions } from "./client.ts";
 
@@ -38,16 +39,30 @@ export function openSaxiumClient(
 export function readCaCerts(settings: Pick<Settings, "caFile">): string[] | undefined {
   if (!settings.caFile) return undefined;
   const path = settings.caFile;
-  try {
-    const pem = Deno.readTextFileSync(path);
-    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("pas de certificat PEM");
-    return [pem];
-  } catch (error) {
+  const read = readCaFile(path);
+  if ("problem" in read) {
     throw new ConfigError(
       "caFile",
-      `Paramètre caFile : impossible de lire le certificat ${path} (${
-        (error as Error).message
-      }) ; indiquez un fichier PEM placé dans le dossier de travail.`,
+      `Paramètre caFile : impossible d'utiliser le certificat ${path} (${read.problem}) ; indiquez un fichier PEM placé dans le dossier de travail.`,
     );
   }
+  return [read.pem];
+}
+
+/**
+ * The text of a CA file, or why it cannot serve, in a few French words
+ * ("fichier ou dossier introuvable", "aucun certificat PEM dedans"): the
+ * system's English stays out (it is read before any log exists).
+ */
+export function readCaFile(path: string): { pem: string } | { problem: string } {
+  let pem: string;
+  try {
+    pem = Deno.readTextFileSync(path);
+  } catch (error) {
+    return { problem: describeSystemError(error).cause };
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    return { problem: "aucun certificat PEM dedans (« -----BEGIN CERTIFICATE----- »)" };
+  }
+  return { pem };
 }

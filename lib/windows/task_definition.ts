@@ -14,6 +14,8 @@ export const DEFAULT_TASK_NAME = "Saxium Batigest Sync";
 
 /** Minutes between two runs unless `--every` says otherwise. */
 export const DEFAULT_EVERY_MINUTES = 5;
+/** The longest interval between two runs, in minutes (a day). */
+export const MAX_EVERY_MINUTES = 1440;
 
 /** How long one run may last before Task Scheduler stops it. */
 export const DEFAULT_EXECUTION_TIME_LIMIT = "PT1H";
@@ -49,7 +51,7 @@ export interface TaskXmlOptions {
  */
 export function taskXml(options: TaskXmlOptions): string {
   const every = options.everyMinutes;
-  if (!Number.isInteger(every) || every < 1 || every > 1440) {
+  if (!Number.isInteger(every) || every < 1 || every > MAX_EVERY_MINUTES) {
     throw new RangeError(
       `Intervalle invalide (${every}) : un nombre de minutes entre 1 et 1440 est attendu.`,
     );

@@ -2,7 +2,7 @@ import { type SettingSources } from "../../lib/base/settings.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { maskedSettings, resolveSettings } from "../../lib/base/config.ts";
+import { maskedSettings, resolveSettings, resolveWorkDir } from "../../lib/base/config.ts";
 import { isLoopbackHost } from "../../lib/base/net.ts";
 
 function sources(
@@ -141,6 +141,19 @@ Deno.test("numbers, formats and levels are validated with their range", () => {
     const error = configError(() => resolveSettings(flags, sources(API)));
     assert.deepEqual(error.setting, setting);
   }
+  // Ranges are written the French way, thousands grouped (86 400, not 86400).
+  const ranges: [Record<string, string>, RegExp][] = [
+    [{ "poll-interval": "5" }, /entre 10 et 86\u202f400 est attendu/],
+    [{ "import-timeout": "0" }, /entre 1 et 3\u202f600 est attendu/],
+    [{ "log-retention-days": "0" }, /entre 1 et 3\u202f650 est attendu/],
+  ];
+  for (const [flags, range] of ranges) {
+    assert.match(configError(() => resolveSettings(flags, sources(API))).message, range);
+  }
+  const hours = configError(() =>
+    resolveSettings({}, sources({ ...API, file: { batigestRefusalHours: 0 } }))
+  );
+  assert.match(hours.message, /entre 1 et 8\u202f760 est attendu/);
   const s = resolveSettings({ formats: "xml,csv", "log-level": "warn" }, sources(API));
   assert.deepEqual(s.formats, ["xml", "csv"]);
   assert.deepEqual(s.logLevel, "WARNING");
@@ -192,6 +205,29 @@ Deno.test("a bad value typed as an option is named by the option typed", () => {
     /^Option --log-level invalide/,
   );
   assert.equal(resolveSettings({ "log-level": "erreur" }, sources(API)).logLevel, "ERROR");
+  // The option is feminine: « refusée », never « Option --api-url refusé ».
+  assert.match(
+    configError(() => resolveSettings({ "api-url": "http://saxium.example.com" }, sources(API)))
+      .message,
+    /^Option --api-url refusée \(http:/,
+  );
+  // The work folder alone (history) is named as typed too.
+  assert.match(
+    configError(() => resolveWorkDir({ "work-dir": "work" }, sources(API))).message,
+    /^Option --work-dir invalide \(work\)/,
+  );
+});
+
+Deno.test("an empty value typed is refused, --work-dir as --agent-id, never skipped for the variable", () => {
+  const env = { ...API, env: { ...API.env, SAXIUM_WORK_DIR: "D:\\Agent" } };
+  for (const flags of [{ "work-dir": "" }, { "work-dir": "  " }, { "agent-id": "" }]) {
+    const error = configError(() => resolveSettings(flags, sources(env)));
+    assert.match(error.message, /^Option --(work-dir vide|agent-id invalide)/, error.message);
+  }
+  assert.match(
+    configError(() => resolveWorkDir({ "work-dir": "" }, sources(env))).message,
+    /^Option --work-dir vide : indiquez un dossier/,
+  );
 });
 
 Deno.test("folders: absolute, local, distinct", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeText, parseJsonText } from "../../lib/base/json_text.ts";
+import { decodeText, NotUtf8Error, parseJsonText } from "../../lib/base/json_text.ts";
 
 function utf16(text: string, options: { bom: boolean; bigEndian?: boolean }): Uint8Array {
   const bytes: number[] = options.bom ? (options.bigEndian ? [0xfe, 0xff] : [0xff, 0xfe]) : [];
@@ -70,4 +70,18 @@ Deno.test("parseJsonText: each common mistake is named in French with its place"
     assert.deepEqual([result.line, result.column], [line, column], text);
     assert.doesNotMatch(result.problem, /JSON at position|Unexpected|Expected/, text);
   }
+});
+
+Deno.test("decodeText: a file saved as ANSI (Windows-1252) is refused, with the line of the first accent", () => {
+  const ansi = new Uint8Array([
+    ...new TextEncoder().encode(
+      '{\r\n  "apiUrl": "https://s.example",\r\n  "batigestImportDir": "C:/Donn',
+    ),
+    0xe9, // é in Windows-1252
+    ...new TextEncoder().encode('es"\r\n}'),
+  ]);
+  assert.throws(
+    () => decodeText(ansi),
+    (e: unknown) => e instanceof NotUtf8Error && e.line === 3,
+  );
 });

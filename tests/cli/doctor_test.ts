@@ -88,6 +88,11 @@ Deno.test("doctor: an unreadable configuration is reported as the one ERROR, exi
     await doctorCommand(["--inconnu"], ctx).catch((e) => e instanceof ConfigError),
     true,
   );
+  // An empty task name is refused as install-task refuses it.
+  await assert.rejects(
+    () => doctorCommand(["--name", ""], ctx),
+    (e: unknown) => e instanceof ConfigError && /^Nom de tâche invalide/.test(e.message),
+  );
 });
 
 Deno.test("doctor --help", async () => {

@@ -19,6 +19,29 @@ function utf16le(text: string): Uint8Array {
   return out;
 }
 
+Deno.test("a negative value after an option is its value (refused with its range), not an unknown option", () => {
+  const options = { ...SETTING_OPTIONS, lines: { type: "string" as const, short: "n" } };
+  assert.equal(parseFlags(["--batch-size", "-5"], options).values["batch-size"], "-5");
+  assert.equal(parseFlags(["-n", "-5"], options).values.lines, "-5");
+  const flags = parseFlags(["--batch-size", "-5"], SETTING_OPTIONS);
+  const env = {
+    SAXIUM_API_URL: "https://s.example",
+    SAXIUM_WORK_DIR: nodePath.resolve("/nulle-part"),
+    BATIGEST_IMPORT_PATH: nodePath.resolve("/import"),
+  };
+  assert.throws(
+    () => loadSettings(contextWith(env), flags),
+    /^ConfigError: Option --batch-size invalide \(« -5 »\) : un nombre entier entre 1 et 500/,
+  );
+  // A value forgotten is said so.
+  assert.throws(() => parseFlags(["--work-dir"], SETTING_OPTIONS), /Option --work-dir sans valeur/);
+  assert.throws(
+    () => parseFlags(["--work-dir", "--verbose"], SETTING_OPTIONS),
+    /Option --work-dir sans valeur/,
+  );
+  assert.throws(() => parseFlags(["--bavard"], SETTING_OPTIONS), /Option --bavard inconnue/);
+});
+
 Deno.test("agent.json saved by Notepad as Unicode (UTF-16 with BOM) is read", async () => {
   const root = await Deno.makeTempDir();
   try {

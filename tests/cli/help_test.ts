@@ -4,7 +4,8 @@
  * the agent knows has its line.
  */
 
-import { SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { RANGES, SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { formatCount } from "../../lib/base/french.ts";
 import assert from "node:assert/strict";
 import * as doctor from "../../lib/cli/doctor.ts";
 import { SETTING_DOCS } from "../../lib/cli/help.ts";
@@ -41,6 +42,15 @@ Deno.test("every command's --help lists each option it accepts, in one vocabular
       assert.match(text, new RegExp(`--${option}\\b`), `${name} --help omits --${option}`);
       if (spec.short) assert.match(text, new RegExp(`-${spec.short},`), `${name}: -${spec.short}`);
     }
+  }
+});
+
+Deno.test("every whole-number setting's help line gives its range, written the French way", () => {
+  for (const [flag, setting] of Object.entries(SETTING_FLAGS)) {
+    const range = RANGES[setting];
+    if (!range) continue;
+    const [min, max] = range.map(formatCount);
+    assert.match(SETTING_DOCS[flag].text, new RegExp(`, de ${min} à ${max} \\[`), flag);
   }
 });
 

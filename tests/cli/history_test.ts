@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { localDate } from "../../lib/base/log.ts";
+import { journalDamagedLine } from "../../lib/sync/journal.ts";
 import { type AgentRun, runAgent, withWorld, type World } from "../support/agent_process.ts";
 import { orderXml, quoteXml } from "../support/documents.ts";
 
@@ -94,5 +95,34 @@ Deno.test("history before the agent ever ran: nothing to show, nothing created",
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /Aucun export synchronisé ni refusé ce jour-là/);
     assert.equal(await Deno.stat(world.workDir).then(() => true, () => false), false);
+  });
+});
+
+Deno.test("history on a damaged journal: the journal-damaged line and exit 2, like sync and status", async () => {
+  await withWorld({}, async (world) => {
+    await Deno.mkdir(`${world.workDir}/State`, { recursive: true });
+    const path = `${world.workDir}/State/journal.db`;
+    await Deno.writeTextFile(path, "ceci n'est pas une base SQLite ".repeat(200));
+    const out = await run(world, ["history"]);
+    assert.equal(out.code, 2, out.stderr);
+    assert.equal(out.stdout, "");
+    assert.equal(out.stderr.trim(), journalDamagedLine(path));
+  });
+});
+
+Deno.test("history: --days -1 gets the range, --work-dir named as typed, empty refused", async () => {
+  await withWorld({}, async (world) => {
+    const negative = await run(world, ["history", "--days", "-1"]);
+    assert.equal(negative.code, 2);
+    assert.match(
+      negative.stderr,
+      /Option --days invalide \(« -1 »\) : un nombre de jours entre 1 et 366/,
+    );
+    const relative = await run(world, ["history", "--work-dir", "work"]);
+    assert.equal(relative.code, 2);
+    assert.match(relative.stderr, /Option --work-dir invalide \(work\)/);
+    const empty = await run(world, ["history", "--work-dir", ""]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /Option --work-dir vide/);
   });
 });

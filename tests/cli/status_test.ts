@@ -122,7 +122,13 @@ Deno.test("unhealthy: failed last run, task missing, errors waiting", async () =
     const text = await status(setup);
     assert.match(text.text, /À VÉRIFIER/);
     assert.match(text.text, /non installée/);
-    assert.match(text.text, /Dossier Errors\s+: 1 fichier/);
+    assert.match(
+      text.text,
+      /Dossier Errors\s+: 1 fichier, le plus ancien du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/m,
+    );
+    // Dates inside French sentences are written the French way, never ISO.
+    assert.match(text.text, /Dernière passe\s+: \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(/);
+    assert.doesNotMatch(text.text, /\d{4}-\d\d-\d\d/);
   });
 });
 
@@ -177,4 +183,10 @@ Deno.test("a token Saxium refuses shows as refused access, not as unreachable", 
     await sim.close();
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test('status --name "" is refused as install-task and uninstall-task refuse it', async () => {
+  const { ctx, out } = fakeContext({});
+  await assert.rejects(() => statusCommand(["--name", " "], ctx), /Nom de tâche invalide/);
+  assert.deepEqual(out, []);
 });

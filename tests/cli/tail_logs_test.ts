@@ -261,6 +261,9 @@ Deno.test("tail-logs refuses bad flags with exit 2", async () => {
       assert.deepEqual(out, []);
       assert.equal(err.length, 1);
     }
+    const tooMany = context(workDir);
+    assert.equal(await tailLogsCommand(["-n", "100001"], tooMany.ctx), 2);
+    assert.match(tooMany.err[0], /entre 0 et 100\u202f000 est attendu/);
     const help = context(workDir);
     assert.equal(await tailLogsCommand(["--help"], help.ctx), 0);
     assert.match(help.out[0], /^Utilisation : saxium-batigest-agent tail-logs/);

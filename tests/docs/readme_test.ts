@@ -4,7 +4,8 @@
  * layout (every file of lib/ listed, none that does not exist).
  */
 
-import { SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { RANGES, SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { formatCount } from "../../lib/base/french.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { EXIT_MEANINGS } from "../../lib/base/exit_codes.ts";
@@ -42,6 +43,17 @@ Deno.test("README: every option of the settings table is in --help, and every --
     .filter((o) => o !== "verbose");
   assert.deepEqual([...options].sort(), Object.keys(SETTING_DOCS).sort());
   assert.deepEqual([...options].sort(), Object.keys(SETTING_FLAGS).sort());
+});
+
+Deno.test("README: every whole-number setting gives the range the agent enforces", () => {
+  const rows = table("settings-table");
+  for (const [setting, [min, max]] of Object.entries(RANGES)) {
+    const row = rows.find(([name]) => name === `\`${setting}\``);
+    assert.ok(row, setting);
+    const cell = row[3].replace(/[\u00a0\u202f]/g, " ");
+    const range = `(${formatCount(min)} à ${formatCount(max)}`.replace(/\u202f/g, " ");
+    assert.ok(cell.includes(range), `${setting} : « ${range} » attendu dans « ${row[3]} »`);
+  }
 });
 
 Deno.test("README: the Event Log's IDs are those the agent writes", () => {

@@ -82,3 +82,16 @@ Deno.test("alerts: none configured is fine; invalid; SMTP accepting the login; S
     assert.match(down.detail, /connexion refusée/);
   });
 });
+
+Deno.test("alerts: the last alert's date is written the French way", () => {
+  const check = checkNotify({
+    configured: true,
+    webhook: {
+      url: "https://hooks.example.com/…",
+      target: "hooks.example.com:443",
+      permitted: true,
+    },
+    lastAlertAt: new Date(2026, 10, 27, 14, 51, 24).toISOString(),
+  });
+  assert.match(check.detail, /dernière alerte le 27\/11\/2026 14:51:24/);
+});

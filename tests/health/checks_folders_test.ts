@@ -53,7 +53,7 @@ Deno.test("work folder: OK when writable; missing, a file, unwritable, outside t
         exists: true,
         isDirectory: true,
         writable: false,
-        writeError: "Accès refusé. (os error 5)",
+        writeError: "accès refusé",
       }),
       "ERROR",
       /SYSTEM/,
@@ -75,6 +75,22 @@ Deno.test("work folder: OK when writable; missing, a file, unwritable, outside t
       /Supprimez ce fichier/,
     );
   });
+});
+
+Deno.test({
+  name: "a folder the system refuses to write to: the cause in French, never Deno's English",
+  ignore: Deno.build.os !== "linux" || !Deno.statSync("/sys/kernel").isDirectory,
+  async fn() {
+    // sysfs refuses new files, even to root.
+    const facts = await probeFolder("/sys/kernel");
+    assert.equal(facts.writable, false);
+    const check = checkWorkFolder(facts);
+    assert.match(
+      check.detail,
+      /^\/sys\/kernel : écriture impossible \((accès refusé|disque en lecture seule)\)$/,
+    );
+    assert.doesNotMatch(JSON.stringify(facts), /os error|Permission denied|writefile/);
+  },
 });
 
 Deno.test("import folder: a rename under names Batigest ignores works, then nothing is left", async () => {
@@ -195,9 +211,15 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
       now,
     });
     assertFix(old, "WARNING", /\.erreur\.txt/);
+    // As the README says: a corrected export, once imported, leaves Errors\ by itself.
+    assert.match(
+      old.fix!,
+      /renvoyez l'export : une fois importé, le fichier quitte Errors\\ de lui-même\.$/,
+    );
+    assert.doesNotMatch(old.fix!, /supprimez|déplacez/);
     assert.match(
       old.detail,
-      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml/,
+      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
     );
 
     const importDir = nodePath.join(root, "import");

@@ -208,6 +208,12 @@ Deno.test("TLS: unknown authority names DENO_TLS_CA_STORE; caFile fixes it; wron
       caFile: nodePath.join(root, "absent.pem"),
     });
     assertFix(checkSaxiumTls(missing), "ERROR", /PEM/);
+    // The system's English ("No such file or directory (os error 2)") stays out.
+    assert.match(
+      checkSaxiumTls(missing).detail,
+      /absent\.pem illisible \(fichier ou dossier introuvable\)/,
+    );
+    assert.doesNotMatch(checkSaxiumTls(missing).detail, /os error|No such file/);
     assert.equal(checkSaxiumReachable(missing).status, "WARNING");
   } finally {
     await server.shutdown();

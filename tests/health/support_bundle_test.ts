@@ -76,10 +76,10 @@ Deno.test("bundle path: default in the work folder; relative taken there; elsewh
     resolveBundlePath("pour-support.zip", { settings, now }),
     nodePath.join(settings.workDir, "pour-support.zip"),
   );
-  const inImport = nodePath.join(settings.batigestImportDir, "support.zip");
-  assert.equal(resolveBundlePath(inImport, { settings, now }), inImport);
   for (
     const refused of [
+      // Batigest's import folder is for documents to import, never for the archive.
+      nodePath.join(settings.batigestImportDir, "support.zip"),
       nodePath.resolve("/tmp/support.zip"),
       "../support.zip",
       nodePath.join(settings.workDir, "..", "outside", "x.zip"),
@@ -94,6 +94,7 @@ Deno.test("bundle path: default in the work folder; relative taken there; elsewh
           e.message,
           /choisissez un chemin sous .*work, par exemple --bundle .*support-/,
         );
+        assert.doesNotMatch(e.message, /import/i);
         return true;
       },
       refused,
@@ -271,10 +272,16 @@ Deno.test("doctor --bundle: writes the default archive; a path outside is refuse
     );
     assert.equal(out.length, 0, "refused before any check");
 
-    const missingDir = nodePath.join(importDir, "absent", "support.zip");
-    assert.equal(await doctorCommand(["--bundle", missingDir], ctx), 1);
-    assert.match(out.at(-1)!, /^Archive pour le support non écrite \(.*absent.*\) : vérifiez/);
-    assert.deepEqual([...Deno.readDirSync(importDir)], [], "nothing left in the import folder");
+    await Deno.mkdir(workDir);
+    await Deno.writeTextFile(nodePath.join(workDir, "afile"), "");
+    const underFile = nodePath.join(workDir, "afile", "support.zip");
+    await assert.rejects(
+      () => doctorCommand(["--bundle", underFile], ctx),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /afile est un fichier, pas un dossier : choisissez un autre nom/.test(e.message),
+    );
+    await Deno.remove(nodePath.join(workDir, "afile"));
     out.length = 0;
 
     const code = await doctorCommand(["--bundle"], ctx);

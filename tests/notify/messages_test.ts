@@ -63,12 +63,12 @@ Deno.test("messages: what failed and what to do, in French; recovery names the o
   );
   assert.match(
     alert.text,
-    /n'a pas pu travailler avec Saxium lors de la passe du 2025-01-31 10:05:00/,
+    /n'a pas pu travailler avec Saxium lors de la passe du 31\/01\/2025 10:05:00/,
   );
   assert.match(alert.text, /Ce qui s'est passé :\n {2}Saxium a refusé l'agent \(HTTP 401/);
   assert.match(alert.text, /Que faire :\n {2}- Corrigez la cause/);
   assert.match(alert.text, /doctor/);
-  assert.match(alert.text, /En échec depuis : 2025-01-31 09:00:00/);
+  assert.match(alert.text, /En échec depuis : 31\/01\/2025 09:00:00/);
   assert.match(alert.text, /pas répétée pour la même panne avant 24 h/);
   assert.equal(alert.payload.event, "sync.failure");
   assert.equal((alert.payload.pass as { exitCode: number }).exitCode, 3);
@@ -97,6 +97,6 @@ Deno.test("messages: what failed and what to do, in French; recovery names the o
   });
   assert.equal(back.subject, "[Agent Saxium → Batigest] SRV-01 : retour à la normale");
   assert.match(back.text, /fonctionne de nouveau/);
-  assert.match(back.text, /durait depuis le 2025-01-31 09:00:00/);
+  assert.match(back.text, /durait depuis le 31\/01\/2025 09:00:00/);
   assert.equal(back.payload.event, "sync.recovery");
 });

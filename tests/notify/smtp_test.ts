@@ -68,7 +68,7 @@ Deno.test("SMTP: one alert for a failing pass, none for the same failure, one af
         smtp.messages[1].subject,
         "[Agent Saxium → Batigest] SRV-01 : retour à la normale",
       );
-      assert.match(smtp.messages[1].text, /durait depuis le 2025-01-31 10:00:00/);
+      assert.match(smtp.messages[1].text, /durait depuis le 31\/01\/2025 10:00:00/);
 
       clock.advanceHours(0.1);
       await pass(SUCCESS);
