@@ -321,7 +321,7 @@ Deno.test("install-task warns when the settings come from this session only", as
     const h = harness({ env: { SAXIUM_API_URL: "https://saxium.example.com" } });
     h.ctx.buildDefaults = {};
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 0);
-    assert.match(h.err.join("\n"), /SYSTEM .* agent\.json/);
+    assert.match(h.err.join("\n"), /SYSTEM.*SAXIUM_API_URL.*agent\.json/);
     assert.deepEqual(h.calls.map((c) => c.command), [SCHTASKS, "icacls.exe", "icacls.exe"]);
   });
 });
