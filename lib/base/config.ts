@@ -1,5 +1,7 @@
 /**
- * Settings: where they come from, in which order, and what makes them valid.
+ * Settings: where they come from, in which order, and how a wrong one is
+ * named (the option, variable or `agent.json` key the administrator used);
+ * what makes each value valid is `setting_values.ts`.
  *
  * Precedence, as the contract says: command-line flag > environment variable >
  * `agent.json` in the work folder > value baked in at build time > default.
@@ -12,19 +14,14 @@
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { NotUtf8Error, parseJsonText } from "./json_text.ts";
-import { isLoopbackHost } from "./net.ts";
 import { type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
-import { type LogLevel, parseLogLevel } from "./log.ts";
 import { printable } from "./one_line.ts";
-import { isInside } from "./paths.ts";
 import {
   CONFIG_FILE_NAME,
   DEFAULTS,
-  type DocumentFormat,
   ENV_VARS,
   FILE_KEYS,
   howToSet,
-  RANGES,
   SETTING_FLAGS,
   type SettingFlags,
   type Settings,
@@ -32,7 +29,7 @@ import {
 } from "./settings.ts";
 import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
 import { describeSystemError } from "./system_errors.ts";
-import { formatCount } from "./french.ts";
+import * as check from "./setting_values.ts";
 
 /**
  * The work folder alone (flag > env > build > default), validated: it is
@@ -48,7 +45,7 @@ export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): st
     ? flag
     : env || sources.buildDefaults?.workDir || DEFAULTS.workDir;
   try {
-    return absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+    return check.absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw namedBySource(error, flags, sources);
@@ -128,12 +125,12 @@ function resolveFromSources(flags: SettingFlags, sources: SettingSources): Setti
   const pick = (setting: keyof Settings): unknown =>
     fromFlag(setting) ?? fromEnv(setting) ?? file[setting] ?? build[setting];
 
-  const batigestImportDir = absoluteFolder(
+  const batigestImportDir = check.absoluteFolder(
     "batigestImportDir",
-    text("batigestImportDir", pick("batigestImportDir") ?? DEFAULTS.batigestImportDir),
+    check.text("batigestImportDir", pick("batigestImportDir") ?? DEFAULTS.batigestImportDir),
     p,
   );
-  checkFoldersApart(workDir, batigestImportDir, p);
+  check.foldersApart(workDir, batigestImportDir, p);
 
   const verbose = flags["verbose"] === true;
   const proxyValue = pick("proxy");
@@ -147,23 +144,23 @@ function resolveFromSources(flags: SettingFlags, sources: SettingSources): Setti
     );
   }
   return {
-    apiUrl: apiUrl(pick("apiUrl")),
-    token: tokenValue === undefined ? undefined : token(tokenValue),
-    agentId: agentId(pick("agentId") ?? sources.hostname()),
+    apiUrl: check.apiUrl(pick("apiUrl")),
+    token: tokenValue === undefined ? undefined : check.token(tokenValue),
+    agentId: check.agentId(pick("agentId") ?? sources.hostname()),
     workDir,
     batigestImportDir,
-    formats: formats(pick("formats") ?? DEFAULTS.formats),
-    pollIntervalSeconds: integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
-    batchSize: integer("batchSize", pick("batchSize")),
-    importTimeoutSeconds: integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
-    downloadIdleSeconds: integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
-    batigestRefusalHours: integer("batigestRefusalHours", pick("batigestRefusalHours")),
-    logRetentionDays: integer("logRetentionDays", pick("logRetentionDays")),
-    logLevel: verbose ? "DEBUG" : logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
-    proxy: proxyValue === undefined ? undefined : proxy(proxyValue),
-    caFile: caValue === undefined ? undefined : caFile(caValue, workDir, p),
+    formats: check.formats(pick("formats") ?? DEFAULTS.formats),
+    pollIntervalSeconds: check.integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
+    batchSize: check.integer("batchSize", pick("batchSize")),
+    importTimeoutSeconds: check.integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
+    downloadIdleSeconds: check.integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
+    batigestRefusalHours: check.integer("batigestRefusalHours", pick("batigestRefusalHours")),
+    logRetentionDays: check.integer("logRetentionDays", pick("logRetentionDays")),
+    logLevel: verbose ? "DEBUG" : check.logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
+    proxy: proxyValue === undefined ? undefined : check.proxy(proxyValue),
+    caFile: caValue === undefined ? undefined : check.caFile(caValue, workDir, p),
     notify: parseNotifySettings(notify as NotifySettings | undefined),
-    eventLog: flag("eventLog", pick("eventLog") ?? true),
+    eventLog: check.flag("eventLog", pick("eventLog") ?? true),
   };
 }
 
@@ -232,234 +229,6 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
     }
   }
   return parsed as Record<string, unknown>;
-}
-
-function text(setting: keyof Settings, value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide : une chaîne non vide est attendue ; indiquez-le avec ${
-        howToSet(setting)
-      }.`,
-    );
-  }
-  return value.trim();
-}
-
-function apiUrl(value: unknown): string {
-  if (value === undefined) {
-    throw new ConfigError(
-      "apiUrl",
-      `Paramètre apiUrl manquant : indiquez l'adresse de Saxium (https://…) avec ${
-        howToSet("apiUrl")
-      }.`,
-    );
-  }
-  const raw = text("apiUrl", value);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(
-      "apiUrl",
-      `Paramètre apiUrl invalide (« ${
-        printable(raw)
-      } » n'est pas une adresse) : indiquez une adresse complète, par exemple https://saxium.example.com.`,
-    );
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-    throw new ConfigError(
-      "apiUrl",
-      `Paramètre apiUrl refusé (${url.protocol}//${url.host}) : seul https:// est accepté (http:// uniquement pour 127.0.0.1 ou localhost).`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new ConfigError(
-      "apiUrl",
-      "Paramètre apiUrl refusé : retirez l'identifiant et le mot de passe de l'adresse et utilisez le jeton (SAXIUM_TOKEN ou « token » dans agent.json).",
-    );
-  }
-  if (url.search || url.hash) {
-    throw new ConfigError(
-      "apiUrl",
-      "Paramètre apiUrl invalide : l'adresse ne doit contenir ni « ? » ni « # » ; indiquez seulement la base, par exemple https://saxium.example.com.",
-    );
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-}
-
-function token(value: unknown): string {
-  const raw = text("token", value);
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x20\x7f]/.test(raw)) {
-    throw new ConfigError(
-      "token",
-      "Paramètre token invalide : il contient des espaces ou des caractères de contrôle ; recopiez le jeton fourni par Saxium.",
-    );
-  }
-  return raw;
-}
-
-function agentId(value: unknown): string {
-  const raw = text("agentId", value);
-  if (!/^[\x21-\x7e]{1,64}$/.test(raw)) {
-    throw new ConfigError(
-      "agentId",
-      `Paramètre agentId invalide (« ${
-        printable(raw)
-      } ») : 1 à 64 caractères imprimables sans espace ni accent ; indiquez-le avec ${
-        howToSet("agentId")
-      }.`,
-    );
-  }
-  return raw;
-}
-
-function absoluteFolder(
-  setting: "workDir" | "batigestImportDir",
-  raw: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): string {
-  const value = raw.trim();
-  if (value === "") {
-    throw new ConfigError(
-      setting,
-      `Paramètre ${setting} vide : indiquez un dossier avec ${howToSet(setting)}.`,
-    );
-  }
-  if (p === nodePath.win32 || p.sep === "\\") {
-    if (/^[\\/]{2}/.test(value)) {
-      throw new ConfigError(
-        setting,
-        `Paramètre ${setting} refusé (${value}) : un partage réseau ne peut pas être couvert par les permissions de l'agent ; utilisez un dossier local (par exemple C:\\…) et, si Batigest lit un partage, faites pointer son dossier d'import vers un dossier local du serveur.`,
-      );
-    }
-  }
-  if (!p.isAbsolute(value) || (p.sep === "\\" && !/^[a-zA-Z]:[\\/]/.test(value))) {
-    throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide (${value}) : un chemin absolu est attendu, par exemple ${
-        setting === "workDir" ? DEFAULTS.workDir : DEFAULTS.batigestImportDir
-      }.`,
-    );
-  }
-  return p.resolve(value);
-}
-
-function checkFoldersApart(
-  workDir: string,
-  importDir: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): void {
-  const overlap = isInside(workDir, importDir, { pathApi: p, orSame: true }) ||
-    isInside(importDir, workDir, { pathApi: p });
-  if (overlap) {
-    throw new ConfigError(
-      "batigestImportDir",
-      `Paramètre batigestImportDir invalide (${importDir}) : le dossier d'import de Batigest et le dossier de travail (${workDir}) doivent être distincts et aucun ne doit contenir l'autre.`,
-    );
-  }
-}
-
-function formats(value: unknown): DocumentFormat[] {
-  const list = typeof value === "string" ? value.split(",").map((s) => s.trim()) : value;
-  if (
-    !Array.isArray(list) || list.length === 0 || list.length > 2 ||
-    !list.every((f) => f === "xml" || f === "csv") || new Set(list).size !== list.length
-  ) {
-    throw new ConfigError(
-      "formats",
-      'Paramètre formats invalide : attendu ["xml"], ["csv"] ou ["xml", "csv"] (--formats xml,csv).',
-    );
-  }
-  return list as DocumentFormat[];
-}
-
-function integer(
-  setting:
-    | "pollIntervalSeconds"
-    | "batchSize"
-    | "importTimeoutSeconds"
-    | "downloadIdleSeconds"
-    | "batigestRefusalHours"
-    | "logRetentionDays",
-  value: unknown,
-): number {
-  if (value === undefined) return DEFAULTS[setting];
-  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  const [min, max] = RANGES[setting];
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide (« ${printable(String(value))} ») : un nombre entier entre ${
-        formatCount(min)
-      } et ${formatCount(max)} est attendu.`,
-    );
-  }
-  return n;
-}
-
-function flag(setting: "eventLog", value: unknown): boolean {
-  if (typeof value !== "boolean") {
-    throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide (« ${
-        printable(String(value))
-      } ») : true ou false est attendu (sans guillemets) dans ${CONFIG_FILE_NAME}.`,
-    );
-  }
-  return value;
-}
-
-function logLevel(value: unknown): LogLevel {
-  const level = typeof value === "string" ? parseLogLevel(value) : undefined;
-  if (!level) {
-    throw new ConfigError(
-      "logLevel",
-      `Paramètre logLevel invalide (« ${
-        printable(String(value))
-      } ») : attendu ERROR (erreur), WARNING (attention), INFO ou DEBUG.`,
-    );
-  }
-  return level;
-}
-
-function proxy(value: unknown): string {
-  const given = text("proxy", value);
-  // Without a scheme (`proxy.local:3128`), read as curl and most tools read
-  // HTTPS_PROXY: http://.
-  const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new ConfigError(
-      "proxy",
-      `Paramètre proxy invalide (« ${
-        printable(given)
-      } ») : attendu une adresse comme http://proxy.entreprise.local:3128.`,
-    );
-  }
-  return raw;
-}
-
-function caFile(
-  value: unknown,
-  workDir: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): string {
-  const raw = text("caFile", value);
-  const full = p.resolve(workDir, raw);
-  if (!isInside(workDir, full, { pathApi: p })) {
-    throw new ConfigError(
-      "caFile",
-      `Paramètre caFile refusé (${raw}) : l'agent ne lit que son dossier de travail ; copiez le certificat (PEM) dans ${workDir} et indiquez son nom.`,
-    );
-  }
-  return full;
 }
 
 /**
