@@ -1,6 +1,7 @@
 /**
  * Telling Saxium about one export and living with its answer: the
- * acknowledgement (mark-synced), sent once or again, and the exports Saxium
+ * acknowledgement (mark-synced), sent once or again, the error report
+ * (mark-error), and the exports Saxium
  * refuses to hear about, which wait aside in their state (journalled with the
  * reason, an ERROR line, shown by `status`) and are proposed again at the
  * next pass, never blocking the others. What each answer means is
@@ -52,6 +53,18 @@ export class Acknowledgements {
           importedAt: record.updatedAt,
         }),
       { record, what: "accusé de réception", report: this.#report },
+    );
+  }
+
+  /** The error report (mark-error) of a failed export, with its reason and step. */
+  markError(record: ExportRecord): Promise<MarkVerdict> {
+    return sendMark(
+      () =>
+        this.#ctx.client.markError(record.id, {
+          errorMessage: record.error ?? "Erreur inconnue de l'agent.",
+          stage: record.errorStage,
+        }),
+      { record, what: "signalement d'erreur", report: this.#report },
     );
   }
 

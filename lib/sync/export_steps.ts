@@ -39,14 +39,7 @@ import {
   toImportPath,
   withdrawnPath,
 } from "../base/work_folders.ts";
-import {
-  describe,
-  localFailure,
-  LocalTrouble,
-  localTrouble,
-  sendMark,
-  stopsThePass,
-} from "./failures.ts";
+import { describe, localFailure, LocalTrouble, localTrouble, stopsThePass } from "./failures.ts";
 import { removeReceipt, writeReceipt } from "./receipts.ts";
 import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
@@ -408,14 +401,7 @@ export class ExportSteps {
   async #reportError(record: ExportRecord): Promise<ExportRecord> {
     if (this.#acks.isAside(record.id)) return record;
     await this.#removeWithdrawn(record); // left by a crash right after failing
-    const verdict = await sendMark(
-      () =>
-        this.#ctx.client.markError(record.id, {
-          errorMessage: record.error ?? "Erreur inconnue de l'agent.",
-          stage: record.errorStage,
-        }),
-      { record, what: "signalement d'erreur", report: this.#report },
-    );
+    const verdict = await this.#acks.markError(record);
     if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
     this.#failpoint("after-mark-error");
     return this.#ctx.journal.setState(record.id, "reported");

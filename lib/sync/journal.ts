@@ -9,13 +9,7 @@
  * rename into Batigest's folder, and `failed`, before a withdrawal marker is
  * deleted. Any other state lost to a power cut is re-derived from the folders
  * on restart (see README, "How exactly-once holds"). The states and the only
- * moves allowed between them:
- *
- * ```
- * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
- *      │           │                    │
- *      └───────────┴────────────────────┴─► failed ─► reported
- * ```
+ * moves allowed between them are `journal_states.ts`'s.
  *
  * A record the journal lost (deleted, damaged, restored from an old backup)
  * is rebuilt from the receipt written before publication (`receipts.ts`),
@@ -40,7 +34,6 @@
  * @module
  */
 
-import { type DocumentFormat } from "../base/settings.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   JournalDamaged,
@@ -58,100 +51,20 @@ import {
   type RunRecord,
 } from "./journal_history.ts";
 
+import {
+  canMove,
+  EXPORT_STATES,
+  type ExportFile,
+  type ExportRecord,
+  type ExportState,
+  isFinal,
+  REBUILT_FROM,
+  REBUILT_TO,
+} from "./journal_states.ts";
+
 export type { EventOutcome, HistoryEvent, RunRecord } from "./journal_history.ts";
+export * from "./journal_states.ts";
 export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
-
-/** Where an export stands. */
-export type ExportState =
-  | "downloading"
-  | "ready"
-  | "staged"
-  | "delivered"
-  | "consumed"
-  | "acknowledged"
-  | "archived"
-  | "failed"
-  | "reported";
-
-/** Every state, in the order of the happy path then the error path. */
-export const EXPORT_STATES: readonly ExportState[] = [
-  "downloading",
-  "ready",
-  "staged",
-  "delivered",
-  "consumed",
-  "acknowledged",
-  "archived",
-  "failed",
-  "reported",
-];
-
-const MOVES: Record<ExportState, readonly ExportState[]> = {
-  downloading: ["ready", "failed"],
-  ready: ["staged", "failed"],
-  staged: ["delivered"],
-  delivered: ["consumed", "failed"],
-  consumed: ["acknowledged"],
-  acknowledged: ["archived"],
-  archived: [],
-  failed: ["reported"],
-  reported: ["downloading"],
-};
-
-/**
- * States a record may be rebuilt from, by {@linkcode Journal.restore}: those
- * before publication, and the final error (a journal restored from a backup
- * made before a later attempt). A receipt says the document was published
- * since: the record must not start a delivery again.
- */
-export const REBUILT_FROM: readonly ExportState[] = ["downloading", "ready", "reported"];
-
-/** States a rebuilt record may start in: what the folders show of a published document. */
-export const REBUILT_TO: readonly ExportState[] = ["staged", "delivered", "consumed"];
-
-/** Whether the journal allows moving from `from` to `to`. */
-export function canMove(from: ExportState, to: ExportState): boolean {
-  return MOVES[from].includes(to);
-}
-
-/** Whether nothing is left to do for an export in this state. */
-export function isFinal(state: ExportState): boolean {
-  return state === "archived" || state === "reported";
-}
-
-/** States in which an export still has a step to take. */
-export const UNFINISHED_STATES: readonly ExportState[] = EXPORT_STATES.filter((s) => !isFinal(s));
-
-/** One file of an export: its format and its name in Batigest's import folder. */
-export interface ExportFile {
-  format: DocumentFormat;
-  /** The name in the import folder, chosen when staging (empty before). */
-  importName: string;
-}
-
-/** What the journal knows of one export. */
-export interface ExportRecord {
-  id: string;
-  reference: string;
-  documentType: string;
-  /** Safe file base name derived from the reference. */
-  baseName: string;
-  state: ExportState;
-  files: ExportFile[];
-  /** Why it failed (French, for mark-error and the administrator). */
-  error?: string;
-  /** The step that failed: download, check, delivery, import, … */
-  errorStage?: string;
-  /**
-   * Why Saxium refused the acknowledgement or the error report of this export
-   * (French): it waits aside, retried at the next passes, never blocking the others.
-   */
-  aside?: string;
-  /** How many times the agent started on it. */
-  attempts: number;
-  deliveredAt?: string;
-  updatedAt: string;
-}
 
 /** A move the journal refuses: a bug, never a user's mistake. */
 export class JournalError extends Error {

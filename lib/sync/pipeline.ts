@@ -4,7 +4,7 @@
  * that Batigest never waits for the agent and the server's latency is
  * hidden, without changing what any one export goes through.
  *
- * Saxium's pending exports come as one flow (`PendingFeed`), asked for again
+ * Saxium's pending exports come as one flow (`pending_feed.ts`), asked for again
  * before the exports in hand run out. Each offered export is first matched
  * with the journal (`prepare`: new, offered again after an error, or already
  * imported and only acknowledged again); the next ones are downloaded and
@@ -18,11 +18,13 @@
  */
 
 import { type ExportFile, type ExportRecord, type ExportState, REBUILT_FROM } from "./journal.ts";
-import { type PendingExport, SaxiumError } from "../saxium/client.ts";
+import type { PendingExport } from "../saxium/client.ts";
 import type { ExportSteps } from "./export_steps.ts";
-import { describe, PassStopped, ServerUnavailable } from "./failures.ts";
+import { describe } from "./failures.ts";
 import { readReceipt, stateFromFolders } from "./receipts.ts";
-import { loadSkippedIds, rememberSkippedId, skippedKey } from "./skipped_ids.ts";
+import { SkippedIds } from "./skipped_ids.ts";
+import { listPending, PendingFeed } from "./pending_feed.ts";
+import { settle, type Settled, unwrap } from "./settled.ts";
 import { safeBaseName } from "./file_names.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
@@ -38,20 +40,6 @@ const EARLY_STAGES = 4;
 const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
 /** After Batigest: telling Saxium and archiving, which may overlap. */
 const FINISH: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
-
-/** A promise's outcome, kept so that no rejection goes unobserved. */
-type Settled<T> = { value: T } | { error: unknown };
-
-/** Waits for `promise` without ever rejecting: its value or its error. */
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then((value) => ({ value }), (error) => ({ error }));
-}
-
-/** The value of a settled promise, or its error thrown again. */
-function unwrap<T>(settled: Settled<T>): T {
-  if ("error" in settled) throw settled.error;
-  return settled.value;
-}
 
 /** What {@linkcode drainPending} works with besides the pass's context. */
 export interface DrainOptions {
@@ -135,76 +123,6 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
     for (const outcome of outcomes) unwrap(outcome);
   }
   work.rethrow();
-}
-
-/** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
-async function listPending(
-  ctx: PassContext,
-  options: { report: PassReport; limit: number },
-): Promise<PendingExport[]> {
-  const { report } = options;
-  try {
-    return await ctx.client.listPending(options.limit);
-  } catch (error) {
-    if (!(error instanceof SaxiumError)) throw error;
-    if (error.kind === "aborted") throw new PassStopped();
-    report.error(`Impossible d'obtenir la liste des exports en attente : ${error.message}`);
-    throw new ServerUnavailable(error.message);
-  }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Most exports asked for in one list, however many are passed over. */
-const MAX_LIST = 1_000;
-
-/**
- * The one form of an export's id: trimmed, lower case. Saxium's ids are
- * UUIDs, which it compares without case; the agent's memory (the journal,
- * the receipts, the file names) must do the same.
- */
-export function normalizeId(id: string): string {
-  return id.trim().toLowerCase();
-}
-
-/** Whether a (normalised) id is one Saxium should send: a UUID. */
-export function isValidId(id: string): boolean {
-  return UUID.test(id);
-}
-
-/**
- * Ids Saxium should never send: reported once (ERROR line, hence an alert),
- * remembered, and passed over quietly at the next passes.
- */
-class SkippedIds {
-  #ctx: PassContext;
-  #report: PassReport;
-  #known?: Set<string>;
-
-  constructor(ctx: PassContext, report: PassReport) {
-    this.#ctx = ctx;
-    this.#report = report;
-  }
-
-  /** Notes an invalid id: reported the first time it is ever seen. */
-  note(item: PendingExport): void {
-    this.#known ??= loadSkippedIds(this.#ctx.folders);
-    const key = skippedKey(item.id);
-    const what = `identifiant « ${item.id.slice(0, 60)} » (référence « ${
-      item.documentReference.slice(0, 60)
-    } »)`;
-    if (this.#known.has(key)) {
-      this.#report.debug(`Export ignoré de nouveau : ${what} invalide.`);
-      return;
-    }
-    this.#known.add(key);
-    rememberSkippedId(this.#ctx.folders, item.id);
-    this.#report.heldBack();
-    this.#report.error(
-      `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
-        "Il ne sera plus signalé, et les exports suivants sont traités.",
-    );
-  }
 }
 
 /**
@@ -354,114 +272,5 @@ class InFlight {
   /** Throws the first failure of anything that ran. */
   rethrow(): void {
     if (this.#failure) throw this.#failure.error;
-  }
-}
-
-/**
- * Saxium's pending exports as one flow, each export once. The server's list
- * has no pages: it offers the same exports until they are acknowledged, so
- * asking again mostly returns exports already in hand, which are skipped.
- */
-class PendingFeed {
-  #list: (limit: number) => Promise<PendingExport[]>;
-  #limit: number;
-  #report: PassReport;
-  #skipped: SkippedIds;
-  #aside: () => number;
-  /** Invalid ids met in this pass: asked past, so they never starve the queue. */
-  #passedOver = new Set<string>();
-  #items: PendingExport[] = [];
-  #seen = new Set<string>();
-  #listing?: Promise<Settled<number>>;
-  #exhausted = false;
-
-  constructor(
-    options: {
-      list: (limit: number) => Promise<PendingExport[]>;
-      limit: number;
-      report: PassReport;
-      skipped: SkippedIds;
-      /** How many exports in hand wait aside (Saxium refused them): asked past too. */
-      aside: () => number;
-    },
-  ) {
-    this.#list = options.list;
-    this.#limit = options.limit;
-    this.#report = options.report;
-    this.#skipped = options.skipped;
-    this.#aside = options.aside;
-  }
-
-  /** The exports received so far, in the server's order. */
-  get received(): readonly PendingExport[] {
-    return this.#items;
-  }
-
-  /** Asks for the list now, in the background, unless it is being asked already. */
-  askAhead(): void {
-    if (this.#exhausted || this.#listing) return;
-    const listing = settle(this.#fetch());
-    this.#listing = listing;
-    // A list that brought exports lets the next ask go. One that brought
-    // none (all in hand) or failed waits for `at`, which knows what to do.
-    listing.then((outcome) => {
-      if ("value" in outcome && outcome.value > 0 && this.#listing === listing) {
-        this.#listing = undefined;
-      }
-    });
-  }
-
-  /**
-   * The `i`-th export, asking the server as needed; undefined once it offers
-   * nothing new. A full list of exports still in hand is asked for again only
-   * once `inHandDone` has let them finish, and only once: an export the pass
-   * cannot finish (waiting for an acknowledgement, say) never makes it loop.
-   */
-  async at(i: number, inHandDone: () => Promise<void>): Promise<PendingExport | undefined> {
-    let waited = false;
-    while (i >= this.#items.length && !this.#exhausted) {
-      this.askAhead();
-      const listing = this.#listing!;
-      const fresh = unwrap(await listing);
-      if (this.#listing === listing) this.#listing = undefined;
-      if (fresh > 0 || this.#exhausted) continue;
-      if (waited) this.#exhausted = true;
-      else {
-        await inHandDone();
-        waited = true;
-      }
-    }
-    return this.#items[i];
-  }
-
-  /** Waits for a list still being asked for. */
-  async close(): Promise<void> {
-    await this.#listing;
-  }
-
-  /**
-   * Asks for one list, past the exports that cannot go on (invalid ids,
-   * exports set aside); keeps the new ones, each id once, in one form.
-   */
-  async #fetch(): Promise<number> {
-    const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#aside());
-    const page = await this.#list(limit);
-    let fresh = 0;
-    for (const raw of page) {
-      const id = normalizeId(raw.id);
-      if (this.#seen.has(id)) continue;
-      this.#seen.add(id);
-      if (!isValidId(id)) {
-        this.#passedOver.add(id);
-        this.#skipped.note(raw);
-        continue;
-      }
-      this.#items.push({ ...raw, id });
-      fresh++;
-    }
-    if (fresh > 0) {
-      this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
-    } else if (page.length < limit) this.#exhausted = true;
-    return fresh;
   }
 }

@@ -1,0 +1,160 @@
+/**
+ * Saxium's pending exports, as the pass takes them: one flow, asked for
+ * again before the exports in hand run out, each export once, its id in one
+ * form (trimmed, lower case), ids that are not UUIDs passed over (and
+ * reported once, `skipped_ids.ts`), exports set aside asked past. A list
+ * Saxium refuses stops the pass.
+ *
+ * @module
+ */
+
+import { type PendingExport, SaxiumError } from "../saxium/client.ts";
+import { PassStopped, ServerUnavailable } from "./failures.ts";
+import type { PassContext } from "./pass_types.ts";
+import type { PassReport } from "./pass_report.ts";
+import { settle, type Settled, unwrap } from "./settled.ts";
+import type { SkippedIds } from "./skipped_ids.ts";
+
+/** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
+export async function listPending(
+  ctx: PassContext,
+  options: { report: PassReport; limit: number },
+): Promise<PendingExport[]> {
+  const { report } = options;
+  try {
+    return await ctx.client.listPending(options.limit);
+  } catch (error) {
+    if (!(error instanceof SaxiumError)) throw error;
+    if (error.kind === "aborted") throw new PassStopped();
+    report.error(`Impossible d'obtenir la liste des exports en attente : ${error.message}`);
+    throw new ServerUnavailable(error.message);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Most exports asked for in one list, however many are passed over. */
+const MAX_LIST = 1_000;
+
+/**
+ * The one form of an export's id: trimmed, lower case. Saxium's ids are
+ * UUIDs, which it compares without case; the agent's memory (the journal,
+ * the receipts, the file names) must do the same.
+ */
+export function normalizeId(id: string): string {
+  return id.trim().toLowerCase();
+}
+
+/** Whether a (normalised) id is one Saxium should send: a UUID. */
+export function isValidId(id: string): boolean {
+  return UUID.test(id);
+}
+
+/**
+ * Saxium's pending exports as one flow, each export once. The server's list
+ * has no pages: it offers the same exports until they are acknowledged, so
+ * asking again mostly returns exports already in hand, which are skipped.
+ */
+export class PendingFeed {
+  #list: (limit: number) => Promise<PendingExport[]>;
+  #limit: number;
+  #report: PassReport;
+  #skipped: SkippedIds;
+  #aside: () => number;
+  /** Invalid ids met in this pass: asked past, so they never starve the queue. */
+  #passedOver = new Set<string>();
+  #items: PendingExport[] = [];
+  #seen = new Set<string>();
+  #listing?: Promise<Settled<number>>;
+  #exhausted = false;
+
+  constructor(
+    options: {
+      list: (limit: number) => Promise<PendingExport[]>;
+      limit: number;
+      report: PassReport;
+      skipped: SkippedIds;
+      /** How many exports in hand wait aside (Saxium refused them): asked past too. */
+      aside: () => number;
+    },
+  ) {
+    this.#list = options.list;
+    this.#limit = options.limit;
+    this.#report = options.report;
+    this.#skipped = options.skipped;
+    this.#aside = options.aside;
+  }
+
+  /** The exports received so far, in the server's order. */
+  get received(): readonly PendingExport[] {
+    return this.#items;
+  }
+
+  /** Asks for the list now, in the background, unless it is being asked already. */
+  askAhead(): void {
+    if (this.#exhausted || this.#listing) return;
+    const listing = settle(this.#fetch());
+    this.#listing = listing;
+    // A list that brought exports lets the next ask go. One that brought
+    // none (all in hand) or failed waits for `at`, which knows what to do.
+    listing.then((outcome) => {
+      if ("value" in outcome && outcome.value > 0 && this.#listing === listing) {
+        this.#listing = undefined;
+      }
+    });
+  }
+
+  /**
+   * The `i`-th export, asking the server as needed; undefined once it offers
+   * nothing new. A full list of exports still in hand is asked for again only
+   * once `inHandDone` has let them finish, and only once: an export the pass
+   * cannot finish (waiting for an acknowledgement, say) never makes it loop.
+   */
+  async at(i: number, inHandDone: () => Promise<void>): Promise<PendingExport | undefined> {
+    let waited = false;
+    while (i >= this.#items.length && !this.#exhausted) {
+      this.askAhead();
+      const listing = this.#listing!;
+      const fresh = unwrap(await listing);
+      if (this.#listing === listing) this.#listing = undefined;
+      if (fresh > 0 || this.#exhausted) continue;
+      if (waited) this.#exhausted = true;
+      else {
+        await inHandDone();
+        waited = true;
+      }
+    }
+    return this.#items[i];
+  }
+
+  /** Waits for a list still being asked for. */
+  async close(): Promise<void> {
+    await this.#listing;
+  }
+
+  /**
+   * Asks for one list, past the exports that cannot go on (invalid ids,
+   * exports set aside); keeps the new ones, each id once, in one form.
+   */
+  async #fetch(): Promise<number> {
+    const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#aside());
+    const page = await this.#list(limit);
+    let fresh = 0;
+    for (const raw of page) {
+      const id = normalizeId(raw.id);
+      if (this.#seen.has(id)) continue;
+      this.#seen.add(id);
+      if (!isValidId(id)) {
+        this.#passedOver.add(id);
+        this.#skipped.note(raw);
+        continue;
+      }
+      this.#items.push({ ...raw, id });
+      fresh++;
+    }
+    if (fresh > 0) {
+      this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
+    } else if (page.length < limit) this.#exhausted = true;
+    return fresh;
+  }
+}
