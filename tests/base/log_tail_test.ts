@@ -109,24 +109,10 @@ Deno.test("a line longer than the limit is shown cut, read or followed", async (
     assert.equal(found?.lines[0], `${long.slice(0, MAX_LINE_BYTES)}…`);
 
     // Followed: the file grows by the long line while tail-logs --follow runs.
-    const controller = new AbortController();
-    const shown: string[] = [];
-    const steps = [() => Deno.writeFileSync(path, bytes, { append: true })];
-    await tailLog({
-      logsDir: nodePath.dirname(path),
+    const shown = await follow(path, {
       lines: 0,
       level: "DEBUG",
-      date: "2026-11-26",
-      follow: true,
-      now: () => new Date(2026, 10, 26, 9),
-      sleep: () => {
-        const step = steps.shift();
-        if (step) step();
-        else controller.abort();
-        return Promise.resolve();
-      },
-      signal: controller.signal,
-      write: (line) => shown.push(line),
+      grow: () => Deno.writeFileSync(path, bytes, { append: true }),
     });
     assert.equal(shown.length, 2);
     assert.equal(shown[0], `${long.slice(0, MAX_LINE_BYTES)}…`);
@@ -137,25 +123,38 @@ Deno.test("a line longer than the limit is shown cut, read or followed", async (
 Deno.test("--follow reads a large addition in chunks, lines whole across their edges", async () => {
   const bytes = sampleLog(900_000, 9);
   await withFile(new Uint8Array(), async (path) => {
-    const controller = new AbortController();
-    const shown: string[] = [];
-    const steps = [() => Deno.writeFileSync(path, bytes)];
-    await tailLog({
-      logsDir: nodePath.dirname(path),
+    const shown = await follow(path, {
       lines: 10,
       level: "WARNING",
-      date: "2026-11-26",
-      follow: true,
-      now: () => new Date(2026, 10, 26, 9),
-      sleep: () => {
-        const step = steps.shift();
-        if (step) step();
-        else controller.abort();
-        return Promise.resolve();
-      },
-      signal: controller.signal,
-      write: (line) => shown.push(line),
+      grow: () => Deno.writeFileSync(path, bytes),
     });
     assert.deepEqual(shown, wholeFileTail(bytes, 1_000_000, "WARNING"));
   });
 });
+
+/** `tail-logs --follow` on the log at `path`: it grows once (`grow`), then Ctrl-C. */
+async function follow(
+  path: string,
+  options: { lines: number; level: "DEBUG" | "WARNING"; grow: () => void },
+): Promise<string[]> {
+  const controller = new AbortController();
+  const shown: string[] = [];
+  const steps = [options.grow];
+  await tailLog({
+    logsDir: nodePath.dirname(path),
+    lines: options.lines,
+    level: options.level,
+    date: "2026-11-26",
+    follow: true,
+    now: () => new Date(2026, 10, 26, 9),
+    sleep: () => {
+      const step = steps.shift();
+      if (step) step();
+      else controller.abort();
+      return Promise.resolve();
+    },
+    signal: controller.signal,
+    write: (line) => shown.push(line),
+  });
+  return shown;
+}
