@@ -98,8 +98,14 @@ export class BatigestWatch {
       this.#markReady = true;
       return;
     }
-    if (options.documentsWaiting && this.#memory.folderMark !== undefined) {
-      throw this.#changed([...this.#docs.values()]);
+    const waiting = [...this.#docs.values()];
+    // No mark, but every document said to wait is there: the mark alone was
+    // lost (removed by hand, or by a pass whose journal had lost them), not
+    // the folder. A replaced folder would not hold them.
+    const markLost = found === undefined && waiting.length > 0 &&
+      waiting.every((d) => d.paths.every((p) => exists(p)));
+    if (options.documentsWaiting && this.#memory.folderMark !== undefined && !markLost) {
+      throw this.#changed(waiting);
     }
     const id = crypto.randomUUID();
     writeFolderMark(this.#importDir, id);
@@ -208,10 +214,11 @@ export class BatigestWatch {
 
   /**
    * The memory to keep after the pass; the mark is removed when no document
-   * waits any more (`documentsWaiting` false).
+   * waits any more (`documentsWaiting` false) and no document of any kind is
+   * left in the folder (one the journal lost may still wait there).
    */
   finish(options: { documentsWaiting: boolean }): BatigestMemory {
-    if (!options.documentsWaiting && this.#intact()) {
+    if (!options.documentsWaiting && !holdsDocuments(this.#importDir) && this.#intact()) {
       try {
         Deno.removeSync(folderMarkPath(this.#importDir));
       } catch {
@@ -253,6 +260,18 @@ export class BatigestWatch {
         `ou corrigez batigestImportDir ; rien n'a été marqué synchronisé, rien n'est perdu. ` +
         `Si Batigest a été déplacé volontairement, recopiez ces documents et ${FOLDER_MARK_NAME} dans le nouveau dossier.`,
     );
+  }
+}
+
+/** Whether `dir` holds a document (.xml, .csv) or a staged one (`~saxium-….tmp`). */
+function holdsDocuments(dir: string): boolean {
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (/\.(xml|csv)$|^~saxium-.*\.tmp$/i.test(entry.name)) return true;
+    }
+    return false;
+  } catch {
+    return true; // unreadable: keep the mark
   }
 }
 

@@ -21,7 +21,7 @@ import {
 } from "../support/agent_process.ts";
 import { startWebhookReceiver } from "../support/webhook_receiver.ts";
 import { quoteXml } from "../support/documents.ts";
-import { FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
+import { deleteJournal, FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
 
 function addQuotes(world: World, prefix: string, n: number): SimExport[] {
@@ -278,6 +278,28 @@ Deno.test("import folder replaced between two runs: the ERROR names the document
       run.stderr,
       /remplacé par un autre dossier alors que des documents y attendaient \(DV-REMPLACE-1\.xml\)/,
     );
+  });
+});
+
+Deno.test("journal deleted while a document waits, then a pass stopped by Saxium: the mark stays, no false 'folder replaced'", async () => {
+  // Found by the soak: the stopped pass's journal knew no document waiting, so it
+  // removed the folder's mark beside one; every later run then took the folder
+  // for a replaced one (exit 2, for ever).
+  await withWorld({ batigestStopped: true }, async (world) => {
+    const [quote] = addQuotes(world, "DV-MARQUE", 1);
+    assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
+    await deleteJournal(world);
+    world.saxium.addFault({ route: "pending", fault: { status: 401 } });
+    assert.equal((await sync(world, ["--import-timeout", "1"], 60_000)).code, 3);
+    world.saxium.clearFaults();
+    const rebuilt = await sync(world, ["--import-timeout", "1"], 15_000);
+    assert.equal(rebuilt.code, 5, rebuilt.stdout + rebuilt.stderr);
+    const next = await sync(world, ["--import-timeout", "1"], 15_000);
+    assert.equal(next.code, 5, next.stdout + next.stderr);
+    world.batigest.start();
+    const opened = await sync(world, ["--import-timeout", "5"]);
+    assert.equal(opened.code, 0, opened.stdout + opened.stderr);
+    assert.deepEqual(await importCounts(world, [quote]), [1]);
   });
 });
 
