@@ -258,9 +258,10 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
     const waited = b.slept.reduce((a, n) => a + n, 0);
     assert.equal(waited, 60_000, "retried for exactly the one-minute budget");
     assert.ok(b.lines.some((l) => l.includes("[ERROR]") && l.includes("DV-HELD")));
-    // The held export stays in flight, staged under its temporary name that Batigest ignores.
+    // The held export stays in flight, staged under its temporary name that Batigest
+    // ignores, and the folder's mark stays beside it.
     assert.equal(stateOf(b, held), "staged");
-    assert.deepEqual(await listFiles(b.folders.importDir), [heldTemp]);
+    assert.deepEqual(await listFiles(b.folders.importDir), [heldTemp, "~saxium-dossier.txt"]);
     assert.equal(await timesConsumed(b, held), 0);
     assert.equal(b.saxium.exports.get(held.id)!.status, "pending", "not marked in error");
     // The other export of the same pass went through.
