@@ -222,7 +222,12 @@ async function lineAt(
   return length > MAX_LINE_BYTES ? `${text}…` : text;
 }
 
-async function readAt(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+/** Up to `length` bytes of `file` from `offset` (fewer at its end). */
+export async function readAt(
+  file: Deno.FsFile,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
   const buffer = new Uint8Array(length);
   await file.seek(offset, Deno.SeekMode.Start);
   let read = 0;

@@ -17,6 +17,7 @@ import { strToU8, zipSync } from "fflate";
 import nodePath from "node:path";
 import { maskedSettings } from "../base/config.ts";
 import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
+import { readAt } from "../base/log_tail.ts";
 import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
 import { MASK, maskByKey, maskJsonText, redact } from "../base/secrets.ts";
@@ -224,17 +225,10 @@ async function readLogEnd(path: string): Promise<{ text: string; size: number } 
   try {
     const { size } = await file.stat();
     const start = Math.max(0, size - MAX_LOG_BYTES);
-    const bytes = new Uint8Array(size - start);
-    await file.seek(start, Deno.SeekMode.Start);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = await file.read(bytes.subarray(read));
-      if (n === null) break;
-      read += n;
-    }
+    const bytes = await readAt(file, start, size - start);
     // Cut inside a line: it starts after the first line break (never inside a UTF-8 sequence).
     const from = start === 0 ? 0 : bytes.indexOf(0x0a) + 1;
-    return { text: new TextDecoder().decode(bytes.subarray(from, read)), size };
+    return { text: new TextDecoder().decode(bytes.subarray(from)), size };
   } catch {
     return undefined;
   } finally {
