@@ -7,6 +7,13 @@
  * @module
  */
 
+/** `a`, `a et b`, `a, b et c` (or `ou`, with `conjunction`). */
+export function frenchList(items: readonly string[], conjunction: "et" | "ou" = "et"): string {
+  return items.length <= 1
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} ${conjunction} ${items.at(-1)}`;
+}
+
 /** The narrow no-break space French puts between groups of thousands. */
 const THIN_SPACE = "\u202f";
 

@@ -11,6 +11,7 @@
 import type nodePath from "node:path";
 import type { LogLevel } from "./log.ts";
 import type { NotifyConfig, NotifySettings } from "./notify_settings.ts";
+import { frenchList } from "./french.ts";
 
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";
@@ -147,5 +148,5 @@ export function howToSet(setting: keyof Settings): string {
   if (flag) ways.push(`--${flag}`);
   if (ENV_VARS[setting]) ways.push(`la variable ${ENV_VARS[setting]}`);
   if (setting !== "workDir") ways.push(`« ${setting} » dans ${CONFIG_FILE_NAME}`);
-  return ways.length > 1 ? `${ways.slice(0, -1).join(", ")} ou ${ways.at(-1)}` : ways[0];
+  return frenchList(ways, "ou");
 }

@@ -24,7 +24,7 @@ import {
   windowsCommandLine,
 } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { formatCount } from "../base/french.ts";
+import { formatCount, frenchList } from "../base/french.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 import { lockDownWorkFolder } from "../windows/acl.ts";
@@ -239,9 +239,4 @@ export function sessionWarning(
   } que pour votre session, la tâche tournera ${consequences}. Enregistrez ${
     one ? "ce réglage" : "ces réglages"
   } dans ${file}, ou faites-en des variables d'environnement système.`;
-}
-
-/** `a`, `a et b`, `a, b et c`. */
-function frenchList(items: string[]): string {
-  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} et ${items.at(-1)}`;
 }

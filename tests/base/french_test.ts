@@ -6,6 +6,7 @@ import {
   formatDay,
   formatDecimal,
   formatDuration,
+  frenchList,
   parseDay,
   plural,
 } from "../../lib/base/french.ts";
@@ -49,4 +50,11 @@ Deno.test("days typed the French way or the ISO way; impossible days refused", (
   assert.equal(parseDay("11/25/2026", today), undefined);
   assert.equal(parseDay("demain", today), undefined);
   assert.equal(formatDay(today), "27/11/2026");
+});
+
+Deno.test("lists read the French way: a, b et c; or ou", () => {
+  assert.equal(frenchList([]), "");
+  assert.equal(frenchList(["SAXIUM_TOKEN"]), "SAXIUM_TOKEN");
+  assert.equal(frenchList(["a", "b", "c"]), "a, b et c");
+  assert.equal(frenchList(["--work-dir", "la variable X"], "ou"), "--work-dir ou la variable X");
 });
