@@ -1,7 +1,8 @@
 /**
  * Path questions asked in several places, answered once: "is this path inside
  * that folder", with the platform's rules or explicitly Windows' (`win32`:
- * case-insensitive, `\`), so that Windows behaviour is testable on Linux.
+ * case-insensitive, `\`), so that Windows behaviour is testable on Linux; and
+ * "what stands at this path".
  *
  * @module
  */
@@ -44,4 +45,17 @@ export function isInside(root: string, candidate: string, options: IsInsideOptio
   return relative !== ".." &&
     !relative.startsWith(`..${api.sep}`) &&
     !api.isAbsolute(relative);
+}
+
+/**
+ * What stands at `path` (links followed): a folder, a file, something else
+ * (a device, a pipe), or nothing that can be seen.
+ */
+export function pathKind(path: string): "directory" | "file" | "other" | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return info.isDirectory ? "directory" : info.isFile ? "file" : "other";
+  } catch {
+    return undefined;
+  }
 }

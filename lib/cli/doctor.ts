@@ -9,6 +9,7 @@
  */
 
 import nodePath from "node:path";
+import { pathKind } from "../base/paths.ts";
 import { type Settings } from "../base/settings.ts";
 import { ConfigError } from "../base/config_error.ts";
 import type { CommandContext } from "../base/context.ts";
@@ -144,21 +145,13 @@ function print(report: DoctorReport, options: { ctx: CommandContext; json: boole
   else for (const line of renderDoctor(report)) options.ctx.stdout(line);
 }
 
-function kindOf(path: string): "file" | "directory" | undefined {
-  try {
-    return Deno.statSync(path).isDirectory ? "directory" : "file";
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Why the archive cannot be written at `path` (exit 2, as the help says): a
  * folder is there under that name, or a file stands where a folder should.
  */
 function bundlePathRefusal(path: string, example: string): ConfigError | undefined {
   const fix = `choisissez un autre nom pour l'archive, par exemple --bundle ${example}.`;
-  if (kindOf(path) === "directory") {
+  if (pathKind(path) === "directory") {
     return new ConfigError("bundle", `${path} est un dossier, pas un fichier : ${fix}`);
   }
   for (
@@ -166,11 +159,11 @@ function bundlePathRefusal(path: string, example: string): ConfigError | undefin
     dir !== nodePath.dirname(dir);
     dir = nodePath.dirname(dir)
   ) {
-    const kind = kindOf(dir);
-    if (kind === "file") {
+    const kind = pathKind(dir);
+    if (kind === "directory") return undefined;
+    if (kind !== undefined) {
       return new ConfigError("bundle", `${dir} est un fichier, pas un dossier : ${fix}`);
     }
-    if (kind === "directory") return undefined;
   }
   return undefined;
 }

@@ -10,6 +10,7 @@ import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveSettings, resolveWorkDir, workDirNotAFolder } from "../base/config.ts";
 import nodePath from "node:path";
+import { pathKind } from "../base/paths.ts";
 import type { CommandContext } from "../base/context.ts";
 import { decodeText } from "../base/json_text.ts";
 
@@ -108,9 +109,9 @@ export function settingSources(ctx: CommandContext): SettingSources {
       } catch (error) {
         // Windows says "access denied" for a folder read as a file, and "not
         // found" under a file taken for a folder: asked again, plainly.
-        if (isKind(path, "directory")) throw new Deno.errors.IsADirectory(String(error));
+        if (pathKind(path) === "directory") throw new Deno.errors.IsADirectory(String(error));
         if (error instanceof Deno.errors.NotFound) {
-          if (isKind(nodePath.dirname(path), "file")) {
+          if (pathKind(nodePath.dirname(path)) === "file") {
             throw new Deno.errors.NotADirectory(String(error));
           }
           return undefined;
@@ -121,15 +122,6 @@ export function settingSources(ctx: CommandContext): SettingSources {
   };
 }
 
-function isKind(path: string, kind: "file" | "directory"): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return kind === "file" ? info.isFile : info.isDirectory;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The work folder alone, for the commands that must work when another
  * setting is wrong (`history`, `tail-logs`); refused when it is a file.
@@ -138,7 +130,7 @@ function isKind(path: string, kind: "file" | "directory"): boolean {
  */
 export function workDirOnly(ctx: CommandContext, flags: ParsedFlags): string {
   const dir = resolveWorkDir(flags.values, settingSources(ctx));
-  if (isKind(dir, "file")) throw workDirNotAFolder(dir);
+  if (pathKind(dir) === "file") throw workDirNotAFolder(dir);
   return dir;
 }
 
