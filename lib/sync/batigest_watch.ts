@@ -28,6 +28,7 @@ import {
   writeFolderMark,
 } from "./batigest_memory.ts";
 import { FolderUnusable } from "./folder_guard.ts";
+import type { ExportRecord } from "./journal.ts";
 
 /** One document waiting in the import folder, as the watch follows it. */
 export interface WatchedDocument {
@@ -114,10 +115,15 @@ export class BatigestWatch {
     this.#markReady = true;
   }
 
-  /** Follows a document from now on (idempotent); returns how it is followed. */
-  track(id: string, paths: readonly string[]): WatchedDocument {
+  /**
+   * Follows an export's published document from now on, its files under the
+   * names the journal gave them (idempotent); returns how it is followed.
+   */
+  track(record: Pick<ExportRecord, "id" | "files">): WatchedDocument {
+    const { id } = record;
     let doc = this.#docs.get(id);
     if (!doc) {
+      const paths = record.files.map((f) => nodePath.join(this.#importDir, f.importName));
       doc = { id, seq: this.#seq++, trackedMs: this.clock(), paths };
       const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
       if (Number.isFinite(seen)) {

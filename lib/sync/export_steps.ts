@@ -304,10 +304,7 @@ export class ExportSteps {
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
-    this.#watch.track(
-      record.id,
-      record.files.map((f) => nodePath.join(folders.importDir, f.importName)),
-    );
+    this.#watch.track(record);
     this.#report.debug(
       `Export ${describe(record)} déposé dans Batigest : ${
         record.files.map((f) => f.importName).join(", ")

@@ -92,7 +92,7 @@ export async function awaitImport(
   if (!options.publishedHere && files.some((f) => exists(f.withdrawnPath))) {
     return await withdrawAll(record, { files, options, why: "interrupted" });
   }
-  const doc = watch.track(record.id, files.map((f) => f.path));
+  const doc = watch.track(record);
   const timeoutMs = settings.importTimeoutSeconds * 1000;
   const refusalMs = settings.batigestRefusalHours * 3_600_000;
   const waitedBeforeMs = options.publishedHere

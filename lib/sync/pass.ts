@@ -23,7 +23,6 @@
  * @module
  */
 
-import nodePath from "node:path";
 import { BatigestWatch } from "./batigest_watch.ts";
 import { readBatigestMemory, writeBatigestMemory } from "./batigest_memory.ts";
 import { FolderWatcher } from "./delivery.ts";
@@ -153,12 +152,7 @@ function resumeWaiting(
     .sort((a, b) => (a.deliveredAt ?? "").localeCompare(b.deliveredAt ?? ""));
   if (records.length === 0) return [];
   // Followed before the folder is checked, so that a changed folder names them.
-  for (const record of records) {
-    options.watch.track(
-      record.id,
-      record.files.map((f) => nodePath.join(ctx.folders.importDir, f.importName)),
-    );
-  }
+  for (const record of records) options.watch.track(record);
   options.watch.ensureMark({ documentsWaiting: true });
   return records.map((record: ExportRecord) => {
     options.report.info(

@@ -18,7 +18,11 @@ async function withImportDir(fn: (dir: string) => Promise<void> | void): Promise
   }
 }
 
-const ID = "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
+/** An export whose document `DV-1.xml` waits in the import folder. */
+const WAITING = {
+  id: "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d",
+  files: [{ format: "xml" as const, importName: "DV-1.xml" }],
+};
 
 Deno.test("a mark lost while its documents are still there: written again, the documents still wait", async () => {
   await withImportDir((dir) => {
@@ -28,7 +32,7 @@ Deno.test("a mark lost while its documents are still there: written again, the d
       importDir: dir,
       memory: { folderMark: crypto.randomUUID() },
     });
-    watch.track(ID, [doc]);
+    watch.track(WAITING);
     watch.ensureMark({ documentsWaiting: true });
     assert.ok(readFolderMark(dir), "a mark again");
   });
@@ -40,7 +44,7 @@ Deno.test("a mark missing and its documents gone (the folder replaced): the pass
       importDir: dir,
       memory: { folderMark: crypto.randomUUID() },
     });
-    watch.track(ID, [nodePath.join(dir, "DV-1.xml")]);
+    watch.track(WAITING);
     assert.throws(() => watch.ensureMark({ documentsWaiting: true }), FolderUnusable);
   });
 });
@@ -54,7 +58,7 @@ Deno.test("another mark than the one remembered: the pass stops, even with the d
       importDir: dir,
       memory: { folderMark: crypto.randomUUID() },
     });
-    watch.track(ID, [doc]);
+    watch.track(WAITING);
     assert.throws(() => watch.ensureMark({ documentsWaiting: true }), FolderUnusable);
   });
 });

@@ -49,9 +49,9 @@ async function heldAfterPassedBy(
   const a = record("aaaaaaaa-0000-4000-8000-000000000001", "DV-A.xml");
   const [pathA, pathB, pathC] = ["A", "B", "C"].map((n) => nodePath.join(importDir, `DV-${n}.xml`));
   for (const path of [pathA, pathB, pathC]) await Deno.writeTextFile(path, "<Devis/>");
-  watch.track(a.id, [pathA]);
-  watch.track("bbbbbbbb-0000-4000-8000-000000000002", [pathB]);
-  watch.track("cccccccc-0000-4000-8000-000000000003", [pathC]);
+  watch.track(a);
+  watch.track(record("bbbbbbbb-0000-4000-8000-000000000002", "DV-B.xml"));
+  watch.track(record("cccccccc-0000-4000-8000-000000000003", "DV-C.xml"));
   // Batigest takes B, then C, while A stays: alive, and passing A by.
   await Deno.remove(pathB);
   watch.poll(new Date());
