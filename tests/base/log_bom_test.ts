@@ -11,6 +11,11 @@ import { tailLog } from "../../lib/base/log_tail.ts";
 
 const BOM = [0xef, 0xbb, 0xbf];
 
+/** A logger of INFO and above into `dir`, on the clock `now`, printing nothing. */
+function quietLogger(dir: string, now: () => Date): Logger {
+  return new Logger({ dir, level: "INFO", retentionDays: 30, now, console: () => {} });
+}
+
 async function withLogs(body: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "log-bom-" });
   try {
@@ -23,13 +28,7 @@ async function withLogs(body: (dir: string) => Promise<void>) {
 Deno.test("log: a new day's file starts with one BOM, lines end with CRLF", async () => {
   await withLogs(async (dir) => {
     let now = new Date(2026, 10, 27, 8, 0, 0);
-    const logger = new Logger({
-      dir,
-      level: "INFO",
-      retentionDays: 30,
-      now: () => now,
-      console: () => {},
-    });
+    const logger = quietLogger(dir, () => now);
     logger.info("Démarrage : reçu « DV-1 », déposé à l'import");
     logger.error("Échec : accès refusé");
     now = new Date(2026, 10, 28, 0, 0, 1);
@@ -57,13 +56,7 @@ Deno.test("log: a new day's file starts with one BOM, lines end with CRLF", asyn
 Deno.test("log: a permission refusal is written in French", async () => {
   await withLogs(async (dir) => {
     const now = new Date(2026, 10, 27, 8, 0, 0);
-    const logger = new Logger({
-      dir,
-      level: "INFO",
-      retentionDays: 30,
-      now: () => now,
-      console: () => {},
-    });
+    const logger = quietLogger(dir, () => now);
     logger.error('Échec (Requires read access to "/x", run again with the --allow-read flag)');
     const text = await Deno.readTextFile(nodePath.join(dir, "sync-2026-11-27.log"));
     assert.doesNotMatch(text, /Requires|--allow-|run again/);
@@ -74,13 +67,7 @@ Deno.test("log: a permission refusal is written in French", async () => {
 Deno.test("log: tail-logs never prints the BOM, first read or after a truncation", async () => {
   await withLogs(async (dir) => {
     const now = new Date(2026, 10, 27, 8, 0, 0);
-    const logger = new Logger({
-      dir,
-      level: "INFO",
-      retentionDays: 30,
-      now: () => now,
-      console: () => {},
-    });
+    const logger = quietLogger(dir, () => now);
     logger.info("première ligne");
     logger.warning("deuxième ligne");
     const shown: string[] = [];

@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { Journal } from "../../lib/sync/journal.ts";
 
-const ID = "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
-const start = {
-  id: ID,
-  reference: "DV-1",
-  documentType: "devis_client",
-  baseName: "DV-1",
-  files: [{ format: "xml" as const, importName: "" }],
-};
+import { EXPORT_ID as ID, NEW_EXPORT as start } from "../support/records.ts";
 
 Deno.test("runs are recorded and the last one is returned", () => {
   const journal = new Journal(":memory:");
