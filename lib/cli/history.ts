@@ -11,7 +11,7 @@ import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
 import { journalPath, workFolders } from "../base/work_folders.ts";
 import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
-import { JournalDamaged, journalDamagedLine, NotAJournal } from "../sync/journal.ts";
+import { JournalDamaged, journalDamagedLine, NotAJournal } from "../journal/journal.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { parseFlags, workDirOnly } from "./flags.ts";

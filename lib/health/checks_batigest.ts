@@ -1,6 +1,6 @@
 /**
  * Whether Batigest imports: what the sync remembered of it
- * (`State\batigest.json`, see `lib/sync/batigest_memory.ts`), judged for
+ * (`State\batigest.json`, see `lib/batigest/memory.ts`), judged for
  * `status` and `doctor` by one pure function, so both say the same, in the
  * same words.
  *
@@ -8,7 +8,7 @@
  */
 
 import { formatDateTime } from "../base/french.ts";
-import type { BatigestMemory } from "../sync/batigest_memory.ts";
+import type { BatigestMemory } from "../batigest/memory.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 
 /** One line on Batigest's imports, and the problem to show if any. */

@@ -16,7 +16,7 @@ import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
-import { FOLDER_MARK_NAME } from "../sync/batigest_memory.ts";
+import { FOLDER_MARK_NAME } from "../batigest/memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */

@@ -16,7 +16,7 @@ import {
   journalDamagedLine,
   NotAJournal,
   UNFINISHED_STATES,
-} from "../sync/journal.ts";
+} from "../journal/journal.ts";
 import { describe } from "../sync/failures.ts";
 import type { CheckResult } from "./check.ts";
 import { verdicts } from "./check.ts";

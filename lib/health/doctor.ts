@@ -25,7 +25,7 @@ import type { CheckResult, CheckStatus } from "./check.ts";
 import { checkNotify, probeNotify } from "./checks_alerts.ts";
 import { checkConfig } from "./checks_config.ts";
 import { checkBatigestImports } from "./checks_batigest.ts";
-import { readBatigestMemory } from "../sync/batigest_memory.ts";
+import { readBatigestMemory } from "../batigest/memory.ts";
 import {
   checkDiskSpace,
   checkImportFolder,

@@ -5,13 +5,13 @@
  * refuses to hear about, which wait aside in their state (journalled with the
  * reason, an ERROR line, shown by `status`) and are proposed again at the
  * next pass, never blocking the others. What each answer means is
- * `failures.ts`'s `sendMark`; the steps around it are `export_steps.ts`'s.
+ * `failures.ts`'s `sendMark`; the steps around it are `export_story.ts`'s.
  *
  * @module
  */
 
 import { describe, type MarkVerdict, sendMark } from "./failures.ts";
-import type { ExportRecord } from "./journal.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_report.ts";
 import type { PassContext } from "./pass_types.ts";
 

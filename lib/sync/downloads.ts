@@ -13,7 +13,7 @@
 import { type DocumentFormat } from "../base/settings.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import { callServer, describe } from "./failures.ts";
-import type { ExportRecord } from "./journal.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_report.ts";
 import type { PassContext } from "./pass_types.ts";
 import { Slots } from "./slots.ts";

@@ -5,7 +5,7 @@
  * single export is that export's failure, decided by its step; a local error
  * (a file held) leaves the export for the next pass; a full disk stops the
  * pass (`LocalTrouble`), as does a stop request (`PassStopped`). Both stories
- * of the pass (`export_steps.ts`, `pipeline.ts`) read errors the same way,
+ * of the pass (`export_story.ts`, `pipeline.ts`) read errors the same way,
  * and word them the same way for the administrator.
  *
  * @module
@@ -15,9 +15,9 @@ import { statfs } from "node:fs/promises";
 import { formatBytes } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import { JournalDamaged } from "./journal.ts";
+import { JournalDamaged } from "../journal/journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
-import type { ExportRecord } from "./journal.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_report.ts";
 
 /** The server cannot be used for now: the pass stops, and loses nothing. */

@@ -5,7 +5,7 @@
  *
  * The pass is told in two stories, each in its own file, which this one
  * only puts in order:
- * - `export_steps.ts`: what one export goes through (download, stage,
+ * - `export_story.ts`: what one export goes through (download, stage,
  *   publish, await import, acknowledge, archive, or report its error), each
  *   step journalled, so a pass interrupted anywhere resumes where it stopped
  *   and a document already in Batigest is acknowledged again, never
@@ -23,17 +23,17 @@
  * @module
  */
 
-import { BatigestWatch } from "./batigest_watch.ts";
-import { readBatigestMemory, writeBatigestMemory } from "./batigest_memory.ts";
-import { FolderWatcher } from "./delivery.ts";
-import { ExportSteps } from "./export_steps.ts";
+import { BatigestWatch } from "../batigest/watch.ts";
+import { readBatigestMemory, writeBatigestMemory } from "../batigest/memory.ts";
+import { FolderWatcher } from "../batigest/delivery.ts";
+import { ExportSteps } from "./export_story.ts";
 import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
-import { FolderUnusable, guardFileOps } from "./folder_guard.ts";
-import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
+import { FolderUnusable, guardFileOps } from "../batigest/folder_guard.ts";
+import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "../journal/journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
-import { archiveOrphans } from "./receipts.ts";
+import { archiveOrphans } from "../journal/receipts.ts";
 import { archiveStamp, freeName } from "../base/work_folders.ts";
 import { localDateTime } from "../base/log.ts";
 import { formatDay } from "../base/french.ts";

@@ -1,7 +1,7 @@
 /**
  * What a pass will say when it ends, gathered while it runs: the lines it
  * logs, the exports it synced, failed or acknowledged again, and whether a
- * local problem held one back. Both stories of the pass (`export_steps.ts`,
+ * local problem held one back. Both stories of the pass (`export_story.ts`,
  * `pipeline.ts`) write into it; `pass.ts` turns it into the `PassResult`.
  *
  * Every line goes to the agent's log as before, and each ERROR line is also

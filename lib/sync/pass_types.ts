@@ -4,7 +4,7 @@
  * (`PassResult`).
  *
  * They live apart from `pass.ts` because the pass's two stories, one
- * export's steps (`export_steps.ts`) and the pipeline that runs many of them
+ * export's steps (`export_story.ts`) and the pipeline that runs many of them
  * (`pipeline.ts`), need them too, while `pass.ts` imports those stories:
  * keeping the types here keeps the arrows pointing one way. Callers keep
  * importing them from `pass.ts`, which re-exports them.
@@ -17,7 +17,7 @@ import type { FileOps, RetryOptions } from "../base/fs_retry.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import type { PendingExport } from "../saxium/client.ts";
-import type { Journal } from "./journal.ts";
+import type { Journal } from "../journal/journal.ts";
 
 /** The part of the Saxium client a pass uses. */
 export interface SaxiumApi {

@@ -1,6 +1,6 @@
 /**
  * The pipeline: how many exports a pass runs side by side, and when. One
- * export's steps are `export_steps.ts`'s; this file only schedules them, so
+ * export's steps are `export_story.ts`'s; this file only schedules them, so
  * that Batigest never waits for the agent and the server's latency is
  * hidden, without changing what any one export goes through.
  *
@@ -17,15 +17,15 @@
  * @module
  */
 
-import { type ExportFile, type ExportRecord, type ExportState, REBUILT_FROM } from "./journal.ts";
+import { type ExportFile, type ExportRecord, type ExportState, REBUILT_FROM } from "../journal/journal.ts";
 import type { PendingExport } from "../saxium/client.ts";
-import type { ExportSteps } from "./export_steps.ts";
+import type { ExportSteps } from "./export_story.ts";
 import { describe } from "./failures.ts";
-import { readReceipt, stateFromFolders } from "./receipts.ts";
+import { readReceipt, stateFromFolders } from "../journal/receipts.ts";
 import { SkippedIds } from "./skipped_ids.ts";
 import { listPending, PendingFeed } from "./pending_feed.ts";
 import { settle, type Settled, unwrap } from "./settled.ts";
-import { safeBaseName } from "./file_names.ts";
+import { safeBaseName } from "../documents/file_names.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 

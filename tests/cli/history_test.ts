@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { localDate } from "../../lib/base/log.ts";
-import { journalDamagedLine } from "../../lib/sync/journal.ts";
+import { journalDamagedLine } from "../../lib/journal/journal.ts";
 import { type AgentRun, runAgent, withWorld, type World } from "../support/agent_process.ts";
 import { orderXml, quoteXml } from "../support/documents.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import type { CommandResult } from "../../lib/base/command_runner.ts";
 import { statusCommand } from "../../lib/cli/status.ts";
-import { Journal } from "../../lib/sync/journal.ts";
+import { Journal } from "../../lib/journal/journal.ts";
 import { fakeContext } from "../support/context.ts";
 import { startSaxiumSimulator } from "../support/saxium_simulator.ts";
 

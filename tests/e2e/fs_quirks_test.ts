@@ -11,7 +11,7 @@ import { type Settings } from "../../lib/base/settings.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
-import { type ExportState, Journal } from "../../lib/sync/journal.ts";
+import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumClient } from "../../lib/saxium/client.ts";
 import { type PassResult, runSyncPass } from "../../lib/sync/pass.ts";

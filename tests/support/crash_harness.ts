@@ -22,7 +22,7 @@
 
 import { netTarget } from "../../lib/base/net.ts";
 import nodePath from "node:path";
-import { Journal, UNFINISHED_STATES } from "../../lib/sync/journal.ts";
+import { Journal, UNFINISHED_STATES } from "../../lib/journal/journal.ts";
 import { AGENT_ENV_VARS } from "../../lib/executable/permissions.ts";
 import { journalPath, workFolders } from "../../lib/base/work_folders.ts";
 import {
@@ -182,11 +182,11 @@ export function isDuplicateOrLoss(problem: string): boolean {
 }
 
 /**
- * The failpoints placed in `lib/sync/`, read from its sources so that a new
- * one is covered without touching the harness.
+ * The failpoints placed in `lib/`, read from its sources so that a new one
+ * is covered without touching the harness.
  */
 export async function listFailpoints(): Promise<string[]> {
-  const dir = nodePath.join(PROJECT_ROOT, "lib", "sync");
+  const dir = nodePath.join(PROJECT_ROOT, "lib");
   const names: string[] = [];
   for (const file of (await listFiles(dir)).filter((f) => f.endsWith(".ts")).sort()) {
     const source = await Deno.readTextFile(nodePath.join(dir, file));
@@ -541,7 +541,7 @@ const SCENARIOS: readonly Scenario[] = [
 
 /** Options of {@linkcode runFailpoints}. */
 export interface FailpointOptions {
-  /** Only these failpoints (all of `lib/sync/` by default). */
+  /** Only these failpoints (all of `lib/` by default). */
   only?: readonly string[];
   /** Hits to kill at, one run each, before the pass is let to complete; [1, 1, 2] by default. */
   hits?: readonly number[];

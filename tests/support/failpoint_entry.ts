@@ -4,7 +4,7 @@
  * pass, as a power cut or `taskkill /F` would.
  *
  * - `AGENT_FAILPOINT`: the failpoint's name (`after-rename`, … see
- *   `failpoint("…")` in `lib/sync/export_steps.ts`); unset, the agent runs normally.
+ *   `failpoint("…")` in `lib/sync/export_story.ts`); unset, the agent runs normally.
  * - `AGENT_FAILPOINT_HIT`: the hit that kills (1 = the first time the pass
  *   reaches that point, the default).
  * - `AGENT_REFUSED_FOLDER`: a folder whose every file operation is refused

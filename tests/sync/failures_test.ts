@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumError } from "../../lib/saxium/client.ts";
 import { localTrouble, sendMark, ServerUnavailable } from "../../lib/sync/failures.ts";
-import { JournalDamaged } from "../../lib/sync/journal_schema.ts";
+import { JournalDamaged } from "../../lib/journal/schema.ts";
 import { PassReport } from "../../lib/sync/pass_report.ts";
 import { isValidId, normalizeId } from "../../lib/sync/pending_feed.ts";
 import { Slots } from "../../lib/sync/slots.ts";

@@ -21,7 +21,7 @@ import {
   workFolders,
 } from "../../lib/base/work_folders.ts";
 import { type PendingExport, SaxiumError } from "../../lib/saxium/client.ts";
-import { type ExportState, Journal } from "../../lib/sync/journal.ts";
+import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
 import { quoteXml } from "../support/documents.ts";
 import { testSettings } from "../support/settings.ts";

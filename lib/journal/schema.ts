@@ -18,7 +18,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { backfillEvents } from "./journal_history.ts";
+import { backfillEvents } from "./history.ts";
 
 /** The journal's file cannot be trusted (not a database, malformed pages). */
 export class JournalDamaged extends Error {

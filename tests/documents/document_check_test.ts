@@ -5,7 +5,7 @@ import {
   type DocumentCheckInput,
   type DocumentCheckOptions,
   type DocumentCheckResult,
-} from "../../lib/sync/document_check.ts";
+} from "../../lib/documents/document_check.ts";
 import { quoteCsv, quoteXml } from "../support/documents.ts";
 
 const DEVIS_REF = "DV-1730000000001";

@@ -6,7 +6,7 @@ import {
   publish,
   stage,
   withdraw,
-} from "../../lib/sync/delivery.ts";
+} from "../../lib/batigest/delivery.ts";
 import { realFileOps } from "../../lib/base/fs_retry.ts";
 import { exists } from "../../lib/base/work_folders.ts";
 

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { type FileOps, realFileOps } from "../../lib/base/fs_retry.ts";
 import { createWorkFolders, workFolders } from "../../lib/base/work_folders.ts";
-import { BatigestWatch } from "../../lib/sync/batigest_watch.ts";
-import { FolderWatcher } from "../../lib/sync/delivery.ts";
-import { awaitImport, type ImportOutcome } from "../../lib/sync/import_wait.ts";
-import type { ExportRecord } from "../../lib/sync/journal.ts";
+import { BatigestWatch } from "../../lib/batigest/watch.ts";
+import { FolderWatcher } from "../../lib/batigest/delivery.ts";
+import { awaitImport, type ImportOutcome } from "../../lib/batigest/import_wait.ts";
+import type { ExportRecord } from "../../lib/journal/journal.ts";
 
 function record(id: string, importName: string): ExportRecord {
   return {

@@ -9,7 +9,7 @@
  * Before it believes that a document left, the watch checks that the import
  * folder is still the one the documents were put in: it exists, is the same
  * folder (file id, where the system gives one) and still holds the agent's
- * mark (`batigest_memory.ts`). Otherwise the pass stops with
+ * mark (`memory.ts`). Otherwise the pass stops with
  * {@linkcode FolderUnusable}: nothing is counted as imported.
  *
  * Times are monotonic (`performance.now()`).
@@ -26,9 +26,9 @@ import {
   folderMarkPath,
   readFolderMark,
   writeFolderMark,
-} from "./batigest_memory.ts";
+} from "./memory.ts";
 import { FolderUnusable } from "./folder_guard.ts";
-import type { ExportRecord } from "./journal.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 
 /** One document waiting in the import folder, as the watch follows it. */
 export interface WatchedDocument {

@@ -1,7 +1,7 @@
 /**
  * Waiting for Batigest to import a published document, and taking it back
  * only when the refusal rule (`import_rule.ts`) allows. Its own story beside
- * `export_steps.ts`: the step `delivered` calls it and records what it says.
+ * `lib/sync/export_story.ts`: the step `delivered` calls it and records what it says.
  *
  * A document is never taken back while Batigest may be reading it: before a
  * document is declared left (Batigest inactive) or withdrawn, the agent tries
@@ -28,11 +28,11 @@ import {
 } from "../base/fs_retry.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { exists, withdrawnPath, type WorkFolders } from "../base/work_folders.ts";
-import type { BatigestWatch } from "./batigest_watch.ts";
+import type { BatigestWatch } from "./watch.ts";
 import { type FolderWatcher, withdraw } from "./delivery.ts";
 import { FolderUnusable } from "./folder_guard.ts";
 import { earlierWait, judgeWait, passedByEvidence, quietSince } from "./import_rule.ts";
-import type { ExportRecord } from "./journal.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 
 /** How long a wait lets Batigest hold its documents before it leaves them for the next pass. */
 const HELD_BUDGET_MS = 120_000;

@@ -9,7 +9,7 @@
  * rename into Batigest's folder, and `failed`, before a withdrawal marker is
  * deleted. Any other state lost to a power cut is re-derived from the folders
  * on restart (see README, "How exactly-once holds"). The states and the only
- * moves allowed between them are `journal_states.ts`'s.
+ * moves allowed between them are `states.ts`'s.
  *
  * A record the journal lost (deleted, damaged, restored from an old backup)
  * is rebuilt from the receipt written before publication (`receipts.ts`),
@@ -29,7 +29,7 @@
  * Reaching a final state also appends an event (synced, or in error with the
  * reason) in the same transaction: the record of an export keeps only where it
  * stands now, the events keep what happened and when, for `history`
- * (`journal_history.ts`).
+ * (`history.ts`).
  *
  * @module
  */
@@ -41,7 +41,7 @@ import {
   NotAJournal,
   notAJournalLine,
   openDatabase,
-} from "./journal_schema.ts";
+} from "./schema.ts";
 import {
   appendEvent,
   type HistoryEvent,
@@ -49,7 +49,7 @@ import {
   readHistory,
   recordRun,
   type RunRecord,
-} from "./journal_history.ts";
+} from "./history.ts";
 
 import {
   canMove,
@@ -60,10 +60,10 @@ import {
   isFinal,
   REBUILT_FROM,
   REBUILT_TO,
-} from "./journal_states.ts";
+} from "./states.ts";
 
-export type { EventOutcome, HistoryEvent, RunRecord } from "./journal_history.ts";
-export * from "./journal_states.ts";
+export type { EventOutcome, HistoryEvent, RunRecord } from "./history.ts";
+export * from "./states.ts";
 export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
 
 /** A move the journal refuses: a bug, never a user's mistake. */

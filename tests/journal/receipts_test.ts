@@ -14,8 +14,8 @@ import {
   removeReceipt,
   stateFromFolders,
   writeReceipt,
-} from "../../lib/sync/receipts.ts";
-import { Journal, JournalError } from "../../lib/sync/journal.ts";
+} from "../../lib/journal/receipts.ts";
+import { Journal, JournalError } from "../../lib/journal/journal.ts";
 
 const ID = "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
 

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { Journal, JournalDamaged, NotAJournal } from "../../lib/sync/journal.ts";
+import { Journal, JournalDamaged, NotAJournal } from "../../lib/journal/journal.ts";
 
 import { EXPORT_ID as ID, NEW_EXPORT as start } from "../support/records.ts";
 

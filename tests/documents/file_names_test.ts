@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { isInside } from "../../lib/base/paths.ts";
-import { safeBaseName, uniqueFileName } from "../../lib/sync/file_names.ts";
+import { safeBaseName, uniqueFileName } from "../../lib/documents/file_names.ts";
 
 const IMPORT_DIR = "C:\\SaxiumBatigest\\ToImport";
 const win32 = path.win32;

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { type FileOps, realFileOps, withTransientRetry } from "../../lib/base/fs_retry.ts";
-import { FolderUnusable, guardFileOps } from "../../lib/sync/folder_guard.ts";
-import { afterPass } from "../../lib/sync/batigest_memory.ts";
+import { FolderUnusable, guardFileOps } from "../../lib/batigest/folder_guard.ts";
+import { afterPass } from "../../lib/batigest/memory.ts";
 
 const denied = () => new Deno.errors.PermissionDenied("Operation not permitted (os error 1)");
 const noSleep = { sleep: () => Promise.resolve() };

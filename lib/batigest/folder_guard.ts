@@ -13,7 +13,7 @@
  * refusal that lets the test file through keeps its retries.
  *
  * `FolderUnusable` also says that the import folder was renamed, deleted or
- * replaced while documents waited in it (`batigest_watch.ts`).
+ * replaced while documents waited in it (`watch.ts`).
  *
  * @module
  */

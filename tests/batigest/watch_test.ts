@@ -5,9 +5,9 @@
 
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { BatigestWatch } from "../../lib/sync/batigest_watch.ts";
-import { FOLDER_MARK_NAME, readFolderMark } from "../../lib/sync/batigest_memory.ts";
-import { FolderUnusable } from "../../lib/sync/folder_guard.ts";
+import { BatigestWatch } from "../../lib/batigest/watch.ts";
+import { FOLDER_MARK_NAME, readFolderMark } from "../../lib/batigest/memory.ts";
+import { FolderUnusable } from "../../lib/batigest/folder_guard.ts";
 
 async function withImportDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "batigest-watch-" });

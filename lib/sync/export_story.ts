@@ -21,14 +21,14 @@
 
 import { type DocumentFormat } from "../base/settings.ts";
 import nodePath from "node:path";
-import { checkDocumentFile } from "./document_check.ts";
-import { type FolderWatcher, NameTakenError, publish, stage } from "./delivery.ts";
-import type { BatigestWatch } from "./batigest_watch.ts";
-import { FolderUnusable } from "./folder_guard.ts";
-import { awaitImport } from "./import_wait.ts";
-import { uniqueFileName } from "./file_names.ts";
+import { checkDocumentFile } from "../documents/document_check.ts";
+import { type FolderWatcher, NameTakenError, publish, stage } from "../batigest/delivery.ts";
+import type { BatigestWatch } from "../batigest/watch.ts";
+import { FolderUnusable } from "../batigest/folder_guard.ts";
+import { awaitImport } from "../batigest/import_wait.ts";
+import { uniqueFileName } from "../documents/file_names.ts";
 import { withTransientRetry } from "../base/fs_retry.ts";
-import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "./journal.ts";
+import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "../journal/journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import {
   archiveStamp,
@@ -40,7 +40,7 @@ import {
   withdrawnPath,
 } from "../base/work_folders.ts";
 import { describe, localFailure, LocalTrouble, localTrouble, stopsThePass } from "./failures.ts";
-import { removeReceipt, writeReceipt } from "./receipts.ts";
+import { removeReceipt, writeReceipt } from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
