@@ -18,7 +18,12 @@ import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.
 import { journalProblems, probeJournal } from "./checks_journal.ts";
 import { SaxiumError, type ServerStatus } from "../saxium/client.ts";
 import { openSaxiumClient } from "../saxium/open.ts";
-import { type ExportState, Journal, type RunRecord, UNFINISHED_STATES } from "../journal/journal.ts";
+import {
+  type ExportState,
+  Journal,
+  type RunRecord,
+  UNFINISHED_STATES,
+} from "../journal/journal.ts";
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
 import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
 import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";

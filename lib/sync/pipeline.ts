@@ -17,7 +17,12 @@
  * @module
  */
 
-import { type ExportFile, type ExportRecord, type ExportState, REBUILT_FROM } from "../journal/journal.ts";
+import {
+  type ExportFile,
+  type ExportRecord,
+  type ExportState,
+  REBUILT_FROM,
+} from "../journal/journal.ts";
 import type { PendingExport } from "../saxium/client.ts";
 import type { ExportSteps } from "./export_story.ts";
 import { describe } from "./failures.ts";

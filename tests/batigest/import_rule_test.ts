@@ -5,7 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { earlierWait, judgeWait, quietSince, type WaitFacts } from "../../lib/batigest/import_rule.ts";
+import {
+  earlierWait,
+  judgeWait,
+  quietSince,
+  type WaitFacts,
+} from "../../lib/batigest/import_rule.ts";
 
 const T = 30_000;
 const HOURS_72 = 72 * 3_600_000;

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
-import { canMove, EXPORT_STATES, isFinal, Journal, JournalError } from "../../lib/journal/journal.ts";
+import {
+  canMove,
+  EXPORT_STATES,
+  isFinal,
+  Journal,
+  JournalError,
+} from "../../lib/journal/journal.ts";
 
 import { EXPORT_ID as ID, NEW_EXPORT as start } from "../support/records.ts";
 
