@@ -18,7 +18,7 @@ import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
 import { notifyAfterPass } from "../notify/after_pass.ts";
-import type { PassReport } from "../notify/messages.ts";
+import type { RunReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
@@ -159,7 +159,7 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
     summary: { ...result.summary },
     message: result.message,
   });
-  const report: PassReport = { ...result, exitCode };
+  const report: RunReport = { ...result, exitCode };
   await notifyAfterPass(report, {
     settings,
     folders: workFolders(settings),
@@ -203,7 +203,7 @@ async function stopBeforePass(
   log.error(line);
   log.debug(`Détail : ${describeSystemError(error).original}`);
   if (error instanceof Error && error.stack) log.debug(error.stack);
-  const report: PassReport = {
+  const report: RunReport = {
     exitCode,
     status,
     summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 },

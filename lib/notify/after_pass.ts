@@ -6,7 +6,7 @@
  *
  * Sending can never break or slow down the sync: {@linkcode notifyAfterPass}
  * never throws, each channel has a time limit, and a failure is one warning in
- * the log. The notifier knows the pass only through {@linkcode PassReport}:
+ * the log. The notifier knows the pass only through {@linkcode RunReport}:
  * it imports nothing of the sync and reads no log.
  *
  * @module
@@ -24,8 +24,8 @@ import {
   alertMessage,
   failureFingerprint,
   hoursText,
-  type PassReport,
   recoveryMessage,
+  type RunReport,
 } from "./messages.ts";
 import {
   type ChannelAction,
@@ -77,7 +77,7 @@ export interface NotifyAfterPassOptions {
  * ```
  */
 export async function notifyAfterPass(
-  report: PassReport,
+  report: RunReport,
   options: NotifyAfterPassOptions,
 ): Promise<void> {
   const { log } = options;
@@ -95,7 +95,7 @@ export async function notifyAfterPass(
     const now = options.now ?? (() => new Date());
     const at = now();
     const failed = report.status !== "completed";
-    const shown: PassReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
+    const shown: RunReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
     const outcome: PassOutcome = { failed, fingerprint: failureFingerprint(shown), at };
     const statePath = notifyStatePath(options.folders);
     const state = await readNotifyState(statePath);
