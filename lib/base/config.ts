@@ -15,7 +15,6 @@ import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { NotUtf8Error, parseJsonText } from "./json_text.ts";
 import { type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
-import { printable } from "./one_line.ts";
 import {
   CONFIG_FILE_NAME,
   DEFAULTS,
@@ -27,7 +26,7 @@ import {
   type Settings,
   type SettingSources,
 } from "./settings.ts";
-import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
+import { MASK, maskByKey, maskUrlCredentials, printable } from "./text.ts";
 import { describeSystemError } from "./system_errors.ts";
 import * as check from "./setting_values.ts";
 

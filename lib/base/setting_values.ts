@@ -13,7 +13,7 @@ import { ConfigError } from "./config_error.ts";
 import { formatCount } from "./french.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isLoopbackHost } from "./net.ts";
-import { printable } from "./one_line.ts";
+import { printable } from "./text.ts";
 import { isInside } from "./paths.ts";
 import {
   CONFIG_FILE_NAME,

@@ -9,7 +9,7 @@
 
 import { type Settings } from "../base/settings.ts";
 import { formatDateTime } from "../base/french.ts";
-import { maskWebhookUrl } from "../base/secrets.ts";
+import { maskWebhookUrl } from "../base/text.ts";
 import { workFolders } from "../base/work_folders.ts";
 import { netTarget } from "../base/net.ts";
 import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";

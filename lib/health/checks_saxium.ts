@@ -12,7 +12,7 @@
  */
 
 import { type Settings } from "../base/settings.ts";
-import { maskUrlCredentials } from "../base/secrets.ts";
+import { maskUrlCredentials } from "../base/text.ts";
 import { VERSION } from "../base/version.ts";
 import { formatDuration } from "../base/french.ts";
 import { readCaFile } from "../saxium/open.ts";

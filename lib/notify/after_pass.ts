@@ -15,7 +15,7 @@
 import { type Settings } from "../base/settings.ts";
 import type { Logger } from "../base/log.ts";
 import { DEFAULT_REPEAT_HOURS, type NotifyConfig, notifySecrets } from "../base/notify_settings.ts";
-import { redact } from "../base/secrets.ts";
+import { redact } from "../base/text.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
 import {
@@ -183,7 +183,7 @@ async function deliver(
     log.info(`${kind} ${sent} par ${channel.label} : « ${message.subject} ».`);
     return true;
   } catch (error) {
-    const reason = redact(rootMessage(error), options.secrets.filter((s) => s.length >= 4));
+    const reason = redact(rootMessage(error), options.secrets);
     log.warning(
       `${kind} non ${sent} par ${channel.label} (${reason}) : vérifiez « notify » dans agent.json ; ` +
         "la synchronisation n'en est pas affectée, un nouvel essai aura lieu à la prochaine passe.",

@@ -10,8 +10,8 @@
 
 import { describeSystemError } from "../base/system_errors.ts";
 import { contentType } from "./body.ts";
+import { oneLine } from "../base/text.ts";
 import {
-  clean,
   parseRetryAfter,
   quote,
   Retryable,
@@ -52,7 +52,7 @@ export function redirectTarget(
       token,
       what:
         `Saxium redirige vers un autre serveur (${
-          clean(target.protocol + "//" + target.host, 120)
+          oneLine(target.protocol + "//" + target.host, 120)
         }), ` +
         "redirection refusée",
       todo: `vérifiez apiUrl (schéma, hôte et port exacts, actuellement ${base.origin})`,
@@ -93,7 +93,7 @@ export async function statusFailure(
     return saxiumError({
       kind: "not_found",
       token,
-      what: `Introuvable sur Saxium : ${clean(where, 160)} (HTTP 404)`,
+      what: `Introuvable sur Saxium : ${oneLine(where, 160)} (HTTP 404)`,
       todo: "vérifiez apiUrl et que l'export existe encore dans Saxium",
       status,
     });
@@ -124,7 +124,7 @@ export async function statusFailure(
     : retry
     ? "réessayez plus tard ou prévenez l'administrateur de Saxium"
     : "corrigez la cause indiquée ou prévenez l'administrateur de Saxium";
-  return make("http", `Saxium a répondu HTTP ${status} à ${clean(where, 160)}${message}`, todo);
+  return make("http", `Saxium a répondu HTTP ${status} à ${oneLine(where, 160)}${message}`, todo);
 }
 
 /** A failure raised by `fetch` or while reading a body: timeout or network. */

@@ -16,8 +16,8 @@ import { formatBytes } from "../base/french.ts";
 import { redirectTarget, statusFailure, transportFailure } from "./answers.ts";
 import { runWithRetry } from "./retry.ts";
 import { contentType, copyBody, declaredLength, readBodyText } from "./body.ts";
+import { oneLine } from "../base/text.ts";
 import {
-  clean,
   type ErrorParts,
   quote,
   Retryable,
@@ -312,7 +312,7 @@ export class SaxiumClient {
       const picked = options.pick(value);
       if ("issue" in picked) {
         throw this.#error("protocol", {
-          what: `Réponse inattendue de Saxium pour ${where} (${clean(picked.issue, 120)})`,
+          what: `Réponse inattendue de Saxium pour ${where} (${oneLine(picked.issue, 120)})`,
           todo: `${options.expected} était attendu ; vérifiez la version du serveur Saxium`,
           status: res.status,
         });
@@ -417,7 +417,9 @@ export class SaxiumClient {
       interrupted: (total) =>
         new Retryable(
           "network",
-          `Téléchargement de l'export ${clean(options.id, 80)} interrompu (${total} octets reçus` +
+          `Téléchargement de l'export ${
+            oneLine(options.id, 80)
+          } interrompu (${total} octets reçus` +
             (options.declared === undefined ? ")" : ` sur ${options.declared})`),
           "vérifiez la connexion réseau puis relancez la synchronisation",
         ),
@@ -428,7 +430,7 @@ export class SaxiumClient {
     const limit = formatBytes(this.#maxBytes);
     const what = id === undefined
       ? `Réponse de Saxium trop volumineuse (plus de ${limit})`
-      : `Le document de l'export ${clean(id, 80)} dépasse la taille maximale (${limit})`;
+      : `Le document de l'export ${oneLine(id, 80)} dépasse la taille maximale (${limit})`;
     return this.#error("too_large", {
       what,
       todo:
