@@ -17,11 +17,8 @@ import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { printable } from "./text.ts";
-import { isInside } from "./paths.ts";
+import { isInside, type PathApi } from "./paths.ts";
 import { CONFIG_FILE_NAME, type DocumentFormat } from "./settings.ts";
-
-/** Path flavour: Windows's on the target, POSIX's in some tests. */
-export type PathApi = typeof nodePath.win32 | typeof nodePath.posix;
 
 /** What a parser is told beside the value: its setting's row, and what was resolved before it. */
 export interface SettingRead {
@@ -35,6 +32,7 @@ export interface SettingRead {
   range?: readonly [number, number];
   /** The work folder, once resolved (it is read first: `agent.json` is in it). */
   workDir?: string;
+  /** Path flavour: Windows's on the target, POSIX's in some tests. */
   pathApi: PathApi;
   /** The machine's host name, the default agent id. */
   hostname: () => string;
