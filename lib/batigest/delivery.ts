@@ -99,12 +99,13 @@ export class FolderWatcher {
 }
 
 /** What withdrawing a file from the import folder found. */
-export type WithdrawOutcome = "withdrawn" | "consumed";
+export type WithdrawOutcome = "withdrawn" | "gone";
 
 /**
  * Takes back a delivered file Batigest did not take in time, by renaming it
  * to `withdrawnPath` in the same folder (atomic, and a name Batigest ignores).
- * If it is already gone, Batigest took it at the last moment: `consumed`.
+ * If it is already gone, Batigest took it at the last moment: `gone` (the
+ * watch decides whether that was an import).
  */
 export async function withdraw(
   path: string,
@@ -117,7 +118,7 @@ export async function withdraw(
     );
     return "withdrawn";
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "consumed";
+    if (error instanceof Deno.errors.NotFound) return "gone";
     throw error;
   }
 }

@@ -10,10 +10,11 @@
 import { type Settings } from "../base/settings.ts";
 import { formatDateTime } from "../base/french.ts";
 import { maskWebhookUrl } from "../base/secrets.ts";
-import { workFolders } from "../base/work_folders.ts";
+import { journalPath, workFolders } from "../base/work_folders.ts";
 import { netTarget } from "../base/net.ts";
 import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
-import { notifyStatePath, readNotifyState } from "../notify/memory.ts";
+import { loadNotifyState } from "../notify/memory.ts";
+import { readSmallState } from "../journal/journal.ts";
 import { verifySmtp } from "../notify/smtp.ts";
 import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
@@ -62,7 +63,11 @@ export async function probeNotify(
       permitted: permitted(target),
     };
   }
-  const state = await readNotifyState(notifyStatePath(workFolders(settings)));
+  const folders = workFolders(settings);
+  const state = loadNotifyState({
+    get: (key) => readSmallState(folders, key, { journalPath: journalPath(folders) }),
+    set: () => {},
+  });
   const sent = Object.values(state.channels).flatMap((c) => Object.values(c.sent)).sort();
   if (sent.length) facts.lastAlertAt = sent.at(-1);
   return facts;

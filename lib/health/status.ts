@@ -162,7 +162,7 @@ const STATE_LABELS: Record<ExportState, [string, string]> = {
   ready: ["prêt à déposer", "prêts à déposer"],
   staged: ["en cours de dépôt", "en cours de dépôt"],
   delivered: ["déposé, en attente d'import", "déposés, en attente d'import"],
-  consumed: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
+  imported: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
   acknowledged: ["accusé, à archiver", "accusés, à archiver"],
   archived: ["archivé", "archivés"],
   failed: ["en erreur, à signaler", "en erreur, à signaler"],

@@ -262,6 +262,11 @@ export class SaxiumClient {
     this.#httpClient = undefined;
   }
 
+  /** `using client = …` closes it when the block ends. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   async #post(path: string, body: unknown): Promise<void> {
     await this.#json("POST", path, {
       body,

@@ -236,7 +236,7 @@ function journalStates(bench: Bench): ExportState[] {
 const LEFT_BEHIND = {
   staged: { imports: 1, acknowledgements: 1 },
   delivered: { imports: 1, acknowledgements: 1 },
-  consumed: { imports: 0, acknowledgements: 1 },
+  imported: { imports: 0, acknowledgements: 1 },
   acknowledged: { imports: 0, acknowledgements: 0 },
   failed: { imports: 0, acknowledgements: 0 },
 } as const;
@@ -266,7 +266,7 @@ for (const [state, expected] of Object.entries(LEFT_BEHIND)) {
           delivered: nodePath.join(folders.importDir, importName),
         };
         if (path[state]) await Deno.writeTextFile(path[state]!, item.xml);
-        for (const next of ["delivered", "consumed", "acknowledged"] as const) {
+        for (const next of ["delivered", "imported", "acknowledged"] as const) {
           if (journal.get(item.id)!.state === state) break;
           journal.setState(item.id, next);
         }
