@@ -3,7 +3,9 @@ import nodePath from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Journal, readSmallState } from "../../lib/journal/journal.ts";
 
-async function withState(test: (state: string, path: string) => Promise<void>): Promise<void> {
+async function withState(
+  test: (state: string, path: string) => void | Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "small-state-" });
   try {
     await test(dir, nodePath.join(dir, "journal.db"));
@@ -13,7 +15,7 @@ async function withState(test: (state: string, path: string) => Promise<void>): 
 }
 
 Deno.test("a small value kept in the journal survives closing and reopening it", async () => {
-  await withState(async (state, path) => {
+  await withState((state, path) => {
     const journal = new Journal(path);
     journal.smallState().set("batigest", '{"lastImportAt":"2026-12-01T08:00:00.000Z"}');
     journal.smallState().set("batigest", '{"lastImportAt":"2026-12-02T08:00:00.000Z"}');
