@@ -9,7 +9,7 @@
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { issueAgentToken } from "./agent_tokens.ts";
+import { type IssuedToken, issueAgentToken } from "./agent_tokens.ts";
 import { insertStatement, MemoryCredentialStore, revokeStatement } from "./credential_store.ts";
 
 /** What the command prints, and its exit code. */
@@ -33,7 +33,7 @@ const USAGE = "Usage : issue_agent_token.ts <agentId> [libellé]\n" +
 export async function runIssueCommand(args: readonly string[]): Promise<CommandOutcome> {
   const [agentId, label, ...rest] = args;
   if (!agentId || rest.length > 0 || agentId.startsWith("-")) return { code: 2, text: USAGE };
-  let issued;
+  let issued: IssuedToken;
   try {
     issued = await issueAgentToken(new MemoryCredentialStore(), { agentId, label });
   } catch (error) {
