@@ -9,7 +9,7 @@
 
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { type IssuedToken, issueAgentToken } from "./agent_tokens.ts";
+import { issueAgentToken, type IssuedToken } from "./agent_tokens.ts";
 import { insertStatement, MemoryCredentialStore, revokeStatement } from "./credential_store.ts";
 
 /** What the command prints, and its exit code. */
