@@ -40,11 +40,14 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
+  fromRow,
   JournalDamaged,
   journalDamagedLine,
   NotAJournal,
   notAJournalLine,
   openDatabase,
+  type Row,
+  STATE_READ,
 } from "./schema.ts";
 import {
   appendEvent,
@@ -86,21 +89,6 @@ export class JournalError extends Error {
     super(message);
     this.name = "JournalError";
   }
-}
-
-interface Row {
-  id: string;
-  reference: string;
-  document_type: string;
-  base_name: string;
-  state: string;
-  files: string;
-  error: string | null;
-  error_stage: string | null;
-  attempts: number;
-  delivered_at: string | null;
-  updated_at: string;
-  aside: string | null;
 }
 
 /** The journal, opened on a SQLite file (or `:memory:` in tests). */
@@ -422,29 +410,6 @@ export class Journal {
       );
     }
   }
-}
-
-/**
- * The state column as read: a journal no run has upgraded yet (read-only)
- * may still say `consumed`, the former name of `imported`.
- */
-const STATE_READ = "CASE state WHEN 'consumed' THEN 'imported' ELSE state END";
-
-function fromRow(row: Row): ExportRecord {
-  return {
-    id: row.id,
-    reference: row.reference,
-    documentType: row.document_type,
-    baseName: row.base_name,
-    state: (row.state === "consumed" ? "imported" : row.state) as ExportState,
-    files: JSON.parse(row.files),
-    error: row.error ?? undefined,
-    errorStage: row.error_stage ?? undefined,
-    attempts: row.attempts,
-    deliveredAt: row.delivered_at ?? undefined,
-    updatedAt: row.updated_at,
-    aside: row.aside ?? undefined,
-  };
 }
 
 /**

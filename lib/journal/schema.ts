@@ -1,6 +1,6 @@
 /**
- * Opening the journal's database: the pragmas (WAL, how durable a commit
- * is), the schema and its upgrades (events backfilled, the `aside` column,
+ * Opening the journal's database and reading its rows: the pragmas (WAL,
+ * how durable a commit is), the schema and its upgrades (events backfilled, the `aside` column,
  * ids in lower case, the small state's table, `consumed` renamed `imported`), and, on request, a check that the file can be trusted.
  * Kept apart from `journal.ts`, which says what the records mean.
  *
@@ -20,6 +20,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { backfillEvents } from "./history.ts";
 import { SMALL_STATE_SCHEMA } from "./small_state.ts";
+import type { ExportRecord, ExportState } from "./states.ts";
 
 /** The journal's file cannot be trusted (not a database, malformed pages). */
 export class JournalDamaged extends Error {
@@ -174,4 +175,44 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   // the word the logs use.
   db.exec("UPDATE exports SET state = 'imported' WHERE state = 'consumed'");
   return { db, walPath, tables: new Set(["exports", "events", "runs", "small_state"]) };
+}
+
+/** A row of `exports`, as SQLite returns it. */
+export interface Row {
+  id: string;
+  reference: string;
+  document_type: string;
+  base_name: string;
+  state: string;
+  files: string;
+  error: string | null;
+  error_stage: string | null;
+  attempts: number;
+  delivered_at: string | null;
+  updated_at: string;
+  aside: string | null;
+}
+
+/**
+ * The state column as read: a journal no run has upgraded yet (read-only)
+ * may still say `consumed`, the former name of `imported`.
+ */
+export const STATE_READ = "CASE state WHEN 'consumed' THEN 'imported' ELSE state END";
+
+/** The record a row of `exports` holds. */
+export function fromRow(row: Row): ExportRecord {
+  return {
+    id: row.id,
+    reference: row.reference,
+    documentType: row.document_type,
+    baseName: row.base_name,
+    state: (row.state === "consumed" ? "imported" : row.state) as ExportState,
+    files: JSON.parse(row.files),
+    error: row.error ?? undefined,
+    errorStage: row.error_stage ?? undefined,
+    attempts: row.attempts,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+    aside: row.aside ?? undefined,
+  };
 }

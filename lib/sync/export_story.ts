@@ -8,8 +8,8 @@
  *                          (report the error to Saxium, keep the files in Errors\)
  * ```
  *
- * Each step is a method named for what it does ({@linkcode STEPS} lists them
- * by the journal state they start from); each does its work, makes it
+ * Each step is a method named for what it does (`#steps` lists them, in
+ * order, by the journal state they start from); each does its work, makes it
  * durable, then records the new state. This module is the only caller of the
  * journal's moves (`lib/journal/states.ts`), so a pass interrupted anywhere
  * (crash, reboot, server gone) resumes where it stopped, and a document
@@ -35,11 +35,8 @@
  * @module
  */
 
-import { type DocumentFormat } from "../base/settings.ts";
-import nodePath from "node:path";
-import { checkDocumentFile } from "../documents/document_check.ts";
-import { safeBaseName, uniqueFileName } from "../documents/file_names.ts";
-import { type FolderWatcher, NameTakenError, publish, stage } from "../batigest/delivery.ts";
+import { safeBaseName } from "../documents/file_names.ts";
+import { DocumentDelivery, type FolderWatcher, removeIfPresent } from "../batigest/delivery.ts";
 import type { BatigestWatch } from "../batigest/watch.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { awaitImport } from "../batigest/import_wait.ts";
@@ -51,34 +48,15 @@ import {
   isFinal,
   REBUILT_FROM,
 } from "../journal/journal.ts";
-import { type PendingExport, SaxiumError } from "../saxium/client.ts";
-import {
-  archiveStamp,
-  downloadPath,
-  exists,
-  freeName,
-  stagingPath,
-  toImportPath,
-  withdrawnPath,
-} from "../base/work_folders.ts";
+import type { PendingExport } from "../saxium/client.ts";
+import { withdrawnPath } from "../base/work_folders.ts";
 import { describe, localFailure, LocalTrouble, localTrouble, stopsThePass } from "./failures.ts";
 import { readReceipt, removeReceipt, stateFromFolders, writeReceipt } from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
 import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
-import { closeEarlierErrors, keepExportFiles, keepInErrors } from "./errors_folder.ts";
-
-/** The steps of the story, by the state an export is in when it takes them, in order. */
-export const STEPS: Readonly<Partial<Record<ExportState, string>>> = {
-  downloading: "download and check",
-  ready: "stage",
-  staged: "publish",
-  delivered: "await import",
-  imported: "acknowledge",
-  acknowledged: "archive",
-  failed: "refuse",
-};
+import { archiveExportFiles, keepExportFiles } from "./kept_files.ts";
 
 /**
  * States where the story stops and the pipeline decides when the next step
@@ -120,8 +98,8 @@ export class ExportStory {
   #inHand = new Set<string>();
   /** Exports walked in this pass, finished or not. */
   #walked = new Set<string>();
-  /** Names chosen for documents staged in this pass and not yet published (lower case). */
-  #reservedNames = new Set<string>();
+  /** Stages and publishes documents in the import folder. */
+  #delivery: DocumentDelivery;
   /** What Saxium answers about acknowledgements, and the exports set aside. */
   #acks: Acknowledgements;
   /** Downloads, a few at a time. */
@@ -135,6 +113,7 @@ export class ExportStory {
     this.#watch = options.watch;
     this.#now = options.now;
     this.#downloads = new Downloads(ctx, { report: this.#report });
+    this.#delivery = new DocumentDelivery(ctx);
     this.#acks = new Acknowledgements(ctx, { report: this.#report });
   }
 
@@ -264,25 +243,19 @@ export class ExportStory {
     while (record && !isFinal(record.state)) record = await this.advance(record);
   }
 
+  /** The steps of the story, in order, by the state an export is in when it takes them. */
+  #steps: Partial<Record<ExportState, (record: ExportRecord) => Promise<ExportRecord>>> = {
+    downloading: (record) => this.#downloadAndCheck(record),
+    ready: (record) => this.#stage(record),
+    staged: (record) => this.#publish(record),
+    delivered: (record) => this.#awaitImport(record),
+    imported: (record) => this.#acknowledge(record),
+    acknowledged: (record) => this.#archive(record),
+    failed: (record) => this.#refuse(record),
+  };
+
   #step(record: ExportRecord): Promise<ExportRecord> {
-    switch (record.state) {
-      case "downloading":
-        return this.#downloadAndCheck(record);
-      case "ready":
-        return this.#stage(record);
-      case "staged":
-        return this.#publish(record);
-      case "delivered":
-        return this.#awaitImport(record);
-      case "imported":
-        return this.#acknowledge(record);
-      case "acknowledged":
-        return this.#archive(record);
-      case "failed":
-        return this.#refuse(record);
-      default:
-        return Promise.resolve(record);
-    }
+    return this.#steps[record.state]?.(record) ?? Promise.resolve(record);
   }
 
   #failpoint(name: string): void {
@@ -291,45 +264,9 @@ export class ExportStory {
 
   /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
   async #downloadAndCheck(record: ExportRecord): Promise<ExportRecord> {
-    const { folders } = this.#ctx;
-    for (const { format } of record.files) {
-      const part = downloadPath(folders, record.id, format);
-      try {
-        const bytes = await this.#downloads.fetch(record, { format, part });
-        if (bytes === undefined) return record; // waits for a later pass
-        this.#report.debug(
-          `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
-        );
-      } catch (error) {
-        if (!(error instanceof SaxiumError)) throw error;
-        return this.#fail(record, {
-          stage: "download",
-          reason: `téléchargement du ${format.toUpperCase()} refusé : ${error.message}`,
-        });
-      }
-      this.#failpoint("after-download");
-      const verdict = await checkDocumentFile(part, {
-        format,
-        documentType: record.documentType,
-        reference: record.reference,
-      });
-      if (!verdict.ok) {
-        await keepInErrors(part, {
-          ...this.#moves(),
-          name: `${record.baseName}.${format}`,
-          reason: verdict.reason,
-          exportId: record.id,
-        });
-        return this.#fail(record, { stage: "check", reason: verdict.reason });
-      }
-    }
-    for (const { format } of record.files) {
-      await this.#moveFile(
-        downloadPath(folders, record.id, format),
-        toImportPath(folders, record.id, format),
-      );
-    }
-    this.#failpoint("after-to-import");
+    const outcome = await this.#downloads.fetchChecked(record, this.#moves());
+    if (outcome.kind === "later") return record; // waits for a later pass
+    if (outcome.kind === "refused") return this.#fail(record, outcome);
     const next = this.#ctx.journal.setState(record.id, "ready");
     this.#failpoint("after-journal-ready");
     return next;
@@ -340,81 +277,39 @@ export class ExportStory {
    * and chooses the name it will be published under.
    */
   async #stage(record: ExportRecord): Promise<ExportRecord> {
-    const { folders } = this.#ctx;
-    // A temporary file left by an interrupted run is simply overwritten.
-    for (const { format } of record.files) await this.#copyToStaging(record.id, format);
-    const files = [];
-    // Names compared without case, as NTFS does; a document staged before
-    // this one but not published yet has its name kept.
-    const present = new Set(this.#reservedNames);
-    for (const entry of Deno.readDirSync(folders.importDir)) {
-      present.add(entry.name.toLowerCase());
-    }
-    for (const file of record.files) {
-      const importName = uniqueFileName(record.baseName, {
-        extension: file.format,
-        isTaken: (name) => present.has(name),
-      });
-      present.add(importName.toLowerCase());
-      this.#reservedNames.add(importName.toLowerCase());
-      files.push({ format: file.format, importName });
-    }
+    const files = await this.#delivery.stage(record);
     this.#failpoint("after-stage");
     // The receipt outlives the journal: written, on disk, before the document
     // can be published (here, off the path between two publications).
-    await writeReceipt(folders, { ...record, files, at: this.#now().toISOString() });
+    await writeReceipt(this.#ctx.folders, { ...record, files, at: this.#now().toISOString() });
     const next = this.#ctx.journal.setState(record.id, "staged", { files });
     this.#stagedHere.add(record.id);
     this.#failpoint("after-journal-staged");
     return next;
   }
 
-  /** Copies a file of a ready export to its temporary name in the import folder, durably. */
-  async #copyToStaging(id: string, format: DocumentFormat): Promise<void> {
-    const { folders, fileOps, retry } = this.#ctx;
-    const source = toImportPath(folders, id, format);
-    const temp = stagingPath(folders, id, format);
-    await withTransientRetry(() => stage(source, { stagingPath: temp, fileOps }), retry);
-  }
-
   /** Renames each staged file to its final name: from here Batigest sees it. */
   async #publish(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, fileOps, retry } = this.#ctx;
     if (this.batigestInactive) return record; // stays staged for a later pass
     this.#watch.ensureMark({ documentsWaiting: false });
     // The journal must say `staged`, on disk, before a name Batigest sees,
     // and so must the receipt (written when staging; by an older agent, maybe not).
     await this.#ctx.journal.flush(record.id);
     if (!this.#stagedHere.has(record.id)) {
-      await writeReceipt(folders, { ...record, at: this.#now().toISOString() });
+      await writeReceipt(this.#ctx.folders, { ...record, at: this.#now().toISOString() });
     }
-    for (const file of record.files) {
-      const temp = stagingPath(folders, record.id, file.format);
-      if (!exists(temp)) {
-        // Staged by an earlier run: renamed before a crash. Staged by this
-        // pass: someone deleted it while it waited its turn; copied again.
-        if (!this.#stagedHere.has(record.id)) continue;
-        this.#report.warning(
-          `Export ${describe(record)} : le fichier temporaire ${
-            nodePath.basename(temp)
-          } a disparu du dossier d'import avant son dépôt (supprimé à la main ?) ; il est recopié.`,
-        );
-        await this.#copyToStaging(record.id, file.format);
-      }
-      const finalPath = nodePath.join(folders.importDir, file.importName);
-      try {
-        await publish(temp, { finalPath, fileOps, retry });
-      } catch (error) {
-        if (!(error instanceof NameTakenError)) throw error;
-        // Someone put a file of that name there since staging: keep waiting, never overwrite.
-        this.#report.warning(
-          `Export ${describe(record)} : ${error.message} ; nouvel essai à la prochaine passe.`,
-        );
-        this.#report.heldBack();
-        return record;
-      }
-      this.#failpoint("after-rename");
-      this.#reservedNames.delete(file.importName.toLowerCase());
+    const warn = (message: string) =>
+      this.#report.warning(`Export ${describe(record)} : ${message}`);
+    const outcome = await this.#delivery.publish(record, {
+      stagedHere: this.#stagedHere.has(record.id),
+      warn,
+      renamed: () => this.#failpoint("after-rename"),
+    });
+    if (outcome.kind === "name-taken") {
+      // Someone put a file of that name there since staging: keep waiting, never overwrite.
+      warn(`${outcome.message} ; nouvel essai à la prochaine passe.`);
+      this.#report.heldBack();
+      return record;
     }
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
@@ -480,20 +375,16 @@ export class ExportStory {
     return this.#acks.asideCount;
   }
 
-  /** Moves the delivered copy to `Archive\yyyy-MM-dd-HHmmss-<name>`. */
+  /** Moves the delivered copy to `Archive\` (see `kept_files.ts`). */
   async #archive(record: ExportRecord): Promise<ExportRecord> {
-    const { folders } = this.#ctx;
-    const stamp = archiveStamp(this.#now());
-    for (const file of record.files) {
-      const source = toImportPath(folders, record.id, file.format);
-      const name = freeName(folders.archive, `${stamp}-${file.importName}`);
-      try {
-        await this.#moveFile(source, nodePath.join(folders.archive, name));
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
-      }
+    const moved = await archiveExportFiles(record, this.#moves());
+    if (moved > 0) {
+      this.#report.info(
+        `Export ${
+          describe(record)
+        } : ${moved} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
+      );
     }
-    await this.#closeEarlierErrors(record);
     this.#failpoint("after-archive");
     const next = this.#ctx.journal.setState(record.id, "archived");
     this.#report.info(
@@ -537,28 +428,7 @@ export class ExportStory {
   /** Deletes withdrawal markers once their copy is safe in `Errors\`. */
   async #removeWithdrawn(record: ExportRecord): Promise<void> {
     for (const { format } of record.files) {
-      await this.#removeIfPresent(withdrawnPath(this.#ctx.folders, record.id, format));
-    }
-  }
-
-  async #removeIfPresent(path: string): Promise<void> {
-    try {
-      await withTransientRetry(() => this.#ctx.fileOps.remove(path), this.#ctx.retry);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-
-  /** Files an earlier, failed attempt left in `Errors\` join the archive once it is imported. */
-  async #closeEarlierErrors(record: ExportRecord): Promise<void> {
-    if (record.attempts < 2) return;
-    const moved = await closeEarlierErrors(record.id, this.#moves());
-    if (moved > 0) {
-      this.#report.info(
-        `Export ${
-          describe(record)
-        } : ${moved} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
-      );
+      await removeIfPresent(withdrawnPath(this.#ctx.folders, record.id, format), this.#ctx);
     }
   }
 
