@@ -43,7 +43,7 @@ import {
   checkSaxiumTls,
   checkSaxiumToken,
   probeSaxium,
-} from "./checks_saxium.ts";
+} from "./saxium_checks.ts";
 import { checkTask, probeTask } from "./task_health.ts";
 import { checkTokenFileAcl, probeTokenFileAcl } from "../windows/acl.ts";
 import { decodeText, parseJsonText } from "../base/json_text.ts";
