@@ -24,9 +24,10 @@ import type { SmtpConfig } from "../base/notify_settings.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import { checkNotify, probeNotify } from "./checks_alerts.ts";
 import { checkConfig } from "./checks_config.ts";
-import { checkBatigestImports } from "./checks_batigest.ts";
+
 import { readBatigestMemory } from "../batigest/memory.ts";
 import {
+  checkBatigestImports,
   checkDiskSpace,
   checkImportFolder,
   checkWaitingFiles,
@@ -35,7 +36,7 @@ import {
   listFiles,
   probeDiskSpace,
   probeFolder,
-} from "./checks_folders.ts";
+} from "./batigest_checks.ts";
 import {
   checkClock,
   checkProxy,

@@ -28,7 +28,7 @@ import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts
 import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
 import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
 import { readBatigestMemory } from "../batigest/memory.ts";
-import { type BatigestActivity, batigestActivity } from "./checks_batigest.ts";
+import { type BatigestActivity, batigestActivity } from "./batigest_checks.ts";
 
 /** Everything `status` reports, as printed by `--json`. */
 export interface StatusReport {
