@@ -2,9 +2,10 @@
  * The status of the agent in five seconds: what `status` prints, and what
  * the support bundle keeps as `status.json`. {@linkcode gatherStatus} reads
  * the journal, the `Errors\` folder, the task scheduler and Saxium, and
- * judges them into a list of problems (the task through the same judgement
- * as `doctor`, `task_health.ts`); {@linkcode renderStatus} is the screen, a
- * pure function of the report.
+ * judges them into a list of problems through the same areas as `doctor`
+ * (the journal and the task in `agent_checks.ts`, Batigest's imports in
+ * `batigest_checks.ts`, the server's figures in `saxium_checks.ts`);
+ * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
  * @module
  */
@@ -15,7 +16,6 @@ import type { CommandRunner } from "../base/command_runner.ts";
 import { maskedSettings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
-import { journalProblems, probeJournal } from "./checks_journal.ts";
 import { type ServerStatus } from "../saxium/client.ts";
 import { describeServer, readServerStatus, type ServerTrouble } from "./saxium_checks.ts";
 import {
@@ -25,7 +25,13 @@ import {
   UNFINISHED_STATES,
 } from "../journal/journal.ts";
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
-import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
+import {
+  describeTaskState,
+  journalProblems,
+  judgeTask,
+  probeJournal,
+  probeTask,
+} from "./agent_checks.ts";
 import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
 import { readBatigestMemory } from "../batigest/memory.ts";
 import { type BatigestActivity, batigestActivity } from "./batigest_checks.ts";
