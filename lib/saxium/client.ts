@@ -62,8 +62,8 @@ export type {
 export type { SaxiumClientOptions } from "./client_options.ts";
 
 /**
- * Talks to Saxium for the agent. Every method retries network errors,
- * timeouts, 408, 429 and 5xx, and throws a `SaxiumError` when it gives up.
+ * Talks to Saxium for the agent. Every method but `probeStatus` retries network
+ * errors, timeouts, 408, 429 and 5xx, and throws a `SaxiumError` when it gives up.
  *
  * @example
  * ```ts
