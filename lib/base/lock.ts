@@ -1,13 +1,14 @@
 /**
  * One instance at a time: an exclusive OS lock on `agent.lock` in the work
  * folder. The OS releases it when the process dies, so a crash never leaves
- * a stale lock behind.
+ * a stale lock behind. The lock is a disposable: `using lock = …` releases it
+ * when the block ends, however it ends.
  *
  * @module
  */
 
-/** A held lock; `release()` frees it (the OS does too when the process ends). */
-export interface InstanceLock {
+/** A held lock; released when disposed (`using`), and by the OS when the process ends. */
+export interface InstanceLock extends Disposable {
   release(): void;
 }
 
@@ -16,8 +17,9 @@ export interface InstanceLock {
  *
  * @example
  * ```ts
- * const lock = acquireInstanceLock("C:\\SaxiumBatigest\\agent.lock");
+ * using lock = acquireInstanceLock("C:\\SaxiumBatigest\\State\\agent.lock");
  * if (!lock) Deno.exit(4);
+ * // … the work; the lock is released when the block ends
  * ```
  */
 export function acquireInstanceLock(path: string): InstanceLock | undefined {
@@ -29,13 +31,15 @@ export function acquireInstanceLock(path: string): InstanceLock | undefined {
     if (!locked) file.close();
   }
   if (!locked) return undefined;
-  return {
-    release() {
-      try {
-        file.unlockSync();
-      } finally {
-        file.close();
-      }
-    },
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    try {
+      file.unlockSync();
+    } finally {
+      file.close();
+    }
   };
+  return { release, [Symbol.dispose]: release };
 }

@@ -57,7 +57,7 @@ export function createWorkFolders(folders: WorkFolders): void {
 }
 
 /** The journal's database file. */
-export function journalPath(folders: WorkFolders): string {
+export function journalPath(folders: Pick<WorkFolders, "state">): string {
   return nodePath.join(folders.state, "journal.db");
 }
 

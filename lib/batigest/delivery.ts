@@ -2,13 +2,96 @@
  * Into Batigest's import folder: write under a temporary name Batigest
  * ignores, make it durable, rename it to its final name (never over a file
  * that is there), then watch for the file to disappear, which is Batigest's
- * only signal that it imported it.
+ * only signal that it imported it. {@linkcode DocumentDelivery} does it for
+ * a document's files; the functions below it for one file.
  *
  * @module
  */
 
+import nodePath from "node:path";
 import { type FileOps, type RetryOptions, withTransientRetry } from "../base/fs_retry.ts";
-import { exists } from "../base/work_folders.ts";
+import type { DocumentFormat } from "../base/settings.ts";
+import { exists, stagingPath, toImportPath, type WorkFolders } from "../base/work_folders.ts";
+import { uniqueFileName } from "../documents/file_names.ts";
+import type { ExportFile, ExportRecord } from "../journal/journal.ts";
+
+/** What publishing a staged document found. */
+export type PublishOutcome =
+  | { kind: "published" }
+  /** A file of the same name waits in the folder: never overwritten, tried again later. */
+  | { kind: "name-taken"; message: string };
+
+/**
+ * A document's files into the import folder, for one pass: staged (copied
+ * under temporary names, durably, their final names chosen), then published
+ * (renamed to their final names) in their turn.
+ */
+export class DocumentDelivery {
+  #folders: WorkFolders;
+  #fileOps: FileOps;
+  #retry?: RetryOptions;
+  #names: ImportNames;
+
+  constructor(options: { folders: WorkFolders; fileOps: FileOps; retry?: RetryOptions }) {
+    this.#folders = options.folders;
+    this.#fileOps = options.fileOps;
+    this.#retry = options.retry;
+    this.#names = new ImportNames(options.folders.importDir);
+  }
+
+  /**
+   * Copies each file of a checked export (`ToImport\`) to its temporary name
+   * in the import folder, durably (a temporary file left by an interrupted
+   * run is simply overwritten); returns the names they will be published under.
+   */
+  async stage(record: Pick<ExportRecord, "id" | "baseName" | "files">): Promise<ExportFile[]> {
+    for (const { format } of record.files) await this.#copy(record.id, format);
+    return this.#names.choose(record.baseName, record.files.map((f) => f.format));
+  }
+
+  /**
+   * Renames each staged file to its final name: from then on Batigest sees
+   * it. A temporary file gone is one renamed before a crash (staged by an
+   * earlier run), or, when `stagedHere`, one deleted by hand while it waited
+   * its turn: copied again, and `warn` told. `renamed` is told after each rename.
+   */
+  async publish(
+    record: Pick<ExportRecord, "id" | "files">,
+    options: { stagedHere: boolean; warn: (message: string) => void; renamed: () => void },
+  ): Promise<PublishOutcome> {
+    for (const file of record.files) {
+      const temp = stagingPath(this.#folders, record.id, file.format);
+      if (!exists(temp)) {
+        if (!options.stagedHere) continue;
+        options.warn(
+          `le fichier temporaire ${
+            nodePath.basename(temp)
+          } a disparu du dossier d'import avant son dépôt (supprimé à la main ?) ; il est recopié.`,
+        );
+        await this.#copy(record.id, file.format);
+      }
+      const finalPath = nodePath.join(this.#folders.importDir, file.importName);
+      try {
+        await publish(temp, { finalPath, fileOps: this.#fileOps, retry: this.#retry });
+      } catch (error) {
+        if (!(error instanceof NameTakenError)) throw error;
+        return { kind: "name-taken", message: error.message };
+      }
+      options.renamed();
+      this.#names.published(file.importName);
+    }
+    return { kind: "published" };
+  }
+
+  async #copy(id: string, format: DocumentFormat): Promise<void> {
+    const source = toImportPath(this.#folders, id, format);
+    const temp = stagingPath(this.#folders, id, format);
+    await withTransientRetry(
+      () => stage(source, { stagingPath: temp, fileOps: this.#fileOps }),
+      this.#retry,
+    );
+  }
+}
 
 /** Copies `source` to `stagingPath` and flushes it to disk. */
 export async function stage(
@@ -99,12 +182,13 @@ export class FolderWatcher {
 }
 
 /** What withdrawing a file from the import folder found. */
-export type WithdrawOutcome = "withdrawn" | "consumed";
+export type WithdrawOutcome = "withdrawn" | "gone";
 
 /**
  * Takes back a delivered file Batigest did not take in time, by renaming it
  * to `withdrawnPath` in the same folder (atomic, and a name Batigest ignores).
- * If it is already gone, Batigest took it at the last moment: `consumed`.
+ * If it is already gone, Batigest took it at the last moment: `gone` (the
+ * watch decides whether that was an import).
  */
 export async function withdraw(
   path: string,
@@ -117,7 +201,58 @@ export async function withdraw(
     );
     return "withdrawn";
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return "consumed";
+    if (error instanceof Deno.errors.NotFound) return "gone";
     throw error;
+  }
+}
+
+/**
+ * The names documents are published under in the import folder, chosen when
+ * they are staged: never one a file there already has (compared without
+ * case, as NTFS does), nor one a document staged before it and not yet
+ * published will take.
+ */
+class ImportNames {
+  #dir: string;
+  /** Names chosen and not published yet (lower case). */
+  #reserved = new Set<string>();
+
+  constructor(importDir: string) {
+    this.#dir = importDir;
+  }
+
+  /** A free name for each format of a document named `baseName`, reserved until published. */
+  choose(
+    baseName: string,
+    formats: readonly DocumentFormat[],
+  ): { format: DocumentFormat; importName: string }[] {
+    const present = new Set(this.#reserved);
+    for (const entry of Deno.readDirSync(this.#dir)) present.add(entry.name.toLowerCase());
+    return formats.map((format) => {
+      const importName = uniqueFileName(baseName, {
+        extension: format,
+        isTaken: (name) => present.has(name),
+      });
+      present.add(importName.toLowerCase());
+      this.#reserved.add(importName.toLowerCase());
+      return { format, importName };
+    });
+  }
+
+  /** The document named `importName` is published: its name is the folder's now. */
+  published(importName: string): void {
+    this.#reserved.delete(importName.toLowerCase());
+  }
+}
+
+/** Removes `path` if it is there (transient refusals retried). */
+export async function removeIfPresent(
+  path: string,
+  options: { fileOps: FileOps; retry?: RetryOptions },
+): Promise<void> {
+  try {
+    await withTransientRetry(() => options.fileOps.remove(path), options.retry);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

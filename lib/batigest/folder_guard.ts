@@ -134,3 +134,26 @@ export function refusalMessage(
     `supprimer des fichiers), et vérifiez qu'il n'est pas en lecture seule ; rien n'est perdu, ` +
     `la prochaine passe reprendra là où celle-ci s'est arrêtée.`;
 }
+
+/**
+ * Why Batigest's import folder cannot be used before a pass starts (gone, or
+ * a file), or undefined when it is a folder. A folder outside the build's
+ * permissions is thrown as Deno's refusal, for `main.ts` to say.
+ */
+export function importFolderProblem(importDir: string): FolderUnusable | undefined {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(importDir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    return new FolderUnusable(
+      `Le dossier d'import de Batigest ${importDir} est introuvable : vérifiez le paramètre batigestImportDir (BATIGEST_IMPORT_PATH), que Batigest est installé et que son dossier d'import n'a pas été déplacé ; rien n'a été fait, rien n'est perdu.`,
+    );
+  }
+  if (!info.isDirectory) {
+    return new FolderUnusable(
+      `${importDir} n'est pas un dossier : indiquez le dossier d'import de Batigest (batigestImportDir) ; rien n'a été fait.`,
+    );
+  }
+  return undefined;
+}

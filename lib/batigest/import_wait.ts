@@ -45,8 +45,8 @@ const HELD_RETRY_MS = 2_000;
 
 /** How a wait ended. */
 export type ImportOutcome =
-  /** Every file left the import folder: imported. */
-  | { kind: "consumed" }
+  /** Batigest imported it (`BatigestWatch.imported`). */
+  | { kind: "imported" }
   /** Batigest passed it by: its files still there were withdrawn; `reason` for the administrator. */
   | { kind: "refused"; reason: string }
   /** Left waiting in the folder (Batigest inactive, or still holding it): the next pass waits again. */
@@ -105,7 +105,7 @@ export async function awaitImport(
   while (true) {
     if (options.signal?.aborted) return { kind: "waiting" };
     watch.poll(options.now());
-    if (doc.goneAt !== undefined) return { kind: "consumed" };
+    if (doc.importedAt !== undefined) return { kind: "imported" };
     const nowMs = watch.clock();
     // Another wait found Batigest inactive, and it has taken nothing since this one began.
     if (watch.inactiveSince && (watch.lastWorkMs ?? -Infinity) < waitStartMs) {
@@ -207,7 +207,10 @@ async function withdrawAll(
       failpoint("after-withdraw");
     }
   }
-  if (withdrawn.length === 0) return { kind: "consumed" }; // taken at the last moment
+  // Taken at the last moment: imported, if the folder is still the one it was put in.
+  if (withdrawn.length === 0 && options.watch.imported(files.map((f) => f.path))) {
+    return { kind: "imported" };
+  }
   return {
     kind: "refused",
     reason: refusalReason({ withdrawn, files, record, why: what.why, options }),

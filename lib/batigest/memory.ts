@@ -1,6 +1,6 @@
 /**
- * What the agent remembers of Batigest between runs, in its own small file
- * `State\batigest.json` (the journal knows exports, not Batigest): since when
+ * What the agent remembers of Batigest between runs, kept in the journal's
+ * small state under `batigest` (`lib/journal/small_state.ts`): since when
  * Batigest has not imported while a document waited, when it last imported,
  * and the mark the agent left in the import folder.
  *
@@ -10,18 +10,19 @@
  * mark stayed: a folder renamed, deleted or replaced loses it. Its id is kept
  * here, so that an empty folder recreated in place is told from the original.
  *
- * `status` and `doctor` read this file; the sync pass writes it.
+ * `status` and `doctor` read it; the sync pass writes it.
  *
  * @module
  */
 
 import nodePath from "node:path";
-import type { WorkFolders } from "../base/work_folders.ts";
+import { journalPath, type WorkFolders } from "../base/work_folders.ts";
+import { readSmallState, type SmallStateStore } from "../journal/journal.ts";
 
 /** The mark's name in the import folder. */
 export const FOLDER_MARK_NAME = "~saxium-dossier.txt";
 
-/** `State\batigest.json`. */
+/** What the passes saw of Batigest (the small state's `batigest`). */
 export interface BatigestMemory {
   /** ISO 8601: since when Batigest has not imported a waiting document (unset: it imports). */
   inactiveSince?: string;
@@ -37,21 +38,33 @@ export interface BatigestMemory {
   passedBy?: Record<string, string>;
 }
 
-/** Where the memory is kept. */
-export function batigestMemoryPath(folders: Pick<WorkFolders, "state">): string {
-  return nodePath.join(folders.state, "batigest.json");
+/** The memory kept in `store`; empty when absent or unreadable (a hint, never a source of truth). */
+export function loadBatigestMemory(store: SmallStateStore): BatigestMemory {
+  return parseBatigestMemory(store.get("batigest"));
 }
 
-/** Reads the memory; empty when absent or unreadable (it is a hint, never a source of truth). */
+/** Keeps the memory in `store`. */
+export function saveBatigestMemory(store: SmallStateStore, memory: BatigestMemory): void {
+  store.set("batigest", JSON.stringify(memory));
+}
+
+/** The memory as a reader (`status`, `doctor`) finds it, the journal only read. */
 export function readBatigestMemory(folders: Pick<WorkFolders, "state">): BatigestMemory {
+  return parseBatigestMemory(
+    readSmallState(folders, "batigest", { journalPath: journalPath(folders) }),
+  );
+}
+
+function parseBatigestMemory(text: string | undefined): BatigestMemory {
+  if (text === undefined) return {};
   try {
-    const parsed = JSON.parse(Deno.readTextFileSync(batigestMemoryPath(folders)));
+    const parsed = JSON.parse(text);
     if (parsed === null || typeof parsed !== "object") return {};
-    const text = (v: unknown) => typeof v === "string" ? v : undefined;
+    const string = (v: unknown) => typeof v === "string" ? v : undefined;
     return {
-      inactiveSince: text(parsed.inactiveSince),
-      lastImportAt: text(parsed.lastImportAt),
-      folderMark: text(parsed.folderMark),
+      inactiveSince: string(parsed.inactiveSince),
+      lastImportAt: string(parsed.lastImportAt),
+      folderMark: string(parsed.folderMark),
       passedBy: parsed.passedBy && typeof parsed.passedBy === "object"
         ? Object.fromEntries(
           Object.entries(parsed.passedBy).filter(([, v]) => typeof v === "string"),
@@ -61,16 +74,6 @@ export function readBatigestMemory(folders: Pick<WorkFolders, "state">): Batiges
   } catch {
     return {};
   }
-}
-
-/** Writes the memory (whole file, replaced by a rename). */
-export function writeBatigestMemory(
-  folders: Pick<WorkFolders, "state">,
-  memory: BatigestMemory,
-): void {
-  const path = batigestMemoryPath(folders);
-  Deno.writeTextFileSync(`${path}.tmp`, `${JSON.stringify(memory, null, 2)}\n`);
-  Deno.renameSync(`${path}.tmp`, path);
 }
 
 /**

@@ -6,10 +6,11 @@
  * evidence the refusal rule of `import_rule.ts` needs), and the pipeline
  * stops publishing as soon as a wait finds Batigest inactive.
  *
- * Before it believes that a document left, the watch checks that the import
- * folder is still the one the documents were put in: it exists, is the same
- * folder (file id, where the system gives one) and still holds the agent's
- * mark (`memory.ts`). Otherwise the pass stops with
+ * It is the one place where a document is decided imported
+ * ({@linkcode BatigestWatch.imported}): every file of it left the import
+ * folder, and the folder is still the one the documents were put in: it
+ * exists, is the same folder (file id, where the system gives one) and still
+ * holds the agent's mark (`memory.ts`). Otherwise the pass stops with
  * {@linkcode FolderUnusable}: nothing is counted as imported.
  *
  * Times are monotonic (`performance.now()`).
@@ -39,8 +40,8 @@ export interface WatchedDocument {
   trackedMs: number;
   /** Its files' paths in the import folder. */
   paths: readonly string[];
-  /** When it was first seen gone (monotonic ms). */
-  goneAt?: number;
+  /** When it was first seen imported (monotonic ms). */
+  importedAt?: number;
   /** When an earlier run saw Batigest pass it by, on this run's clock (capped). */
   passedBefore?: number;
 }
@@ -138,13 +139,15 @@ export class BatigestWatch {
   /** How many followed documents are still in the folder, as last seen. */
   waiting(): number {
     let n = 0;
-    for (const doc of this.#docs.values()) if (doc.goneAt === undefined) n++;
+    for (const doc of this.#docs.values()) if (doc.importedAt === undefined) n++;
     return n;
   }
 
   /** The paths of the followed documents still in the folder, as last seen. */
   waitingPaths(): string[] {
-    return [...this.#docs.values()].filter((d) => d.goneAt === undefined).flatMap((d) => d.paths);
+    return [...this.#docs.values()].filter((d) => d.importedAt === undefined).flatMap((d) =>
+      d.paths
+    );
   }
 
   /** Stops following a document the agent takes back itself. */
@@ -153,13 +156,13 @@ export class BatigestWatch {
   }
 
   /**
-   * Resolves when a followed document is first seen gone (by any wait's
+   * Resolves when a followed document is first seen imported (by any wait's
    * look at the folder), at once if it already is; never for a document
    * not followed, or taken back.
    */
   gone(id: string): Promise<void> {
     const doc = this.#docs.get(id);
-    if (doc?.goneAt !== undefined) return Promise.resolve();
+    if (doc?.importedAt !== undefined) return Promise.resolve();
     return new Promise((resolve) => {
       const before = this.#onGone.get(id);
       this.#onGone.set(id, () => {
@@ -170,19 +173,15 @@ export class BatigestWatch {
   }
 
   /**
-   * Looks at the folder: notes which followed documents left it. Throws
-   * {@linkcode FolderUnusable} if the folder is no longer the one they were put in.
+   * Looks at the folder: notes which followed documents Batigest imported
+   * ({@linkcode BatigestWatch.imported}).
    */
   poll(now: Date): void {
-    const left: WatchedDocument[] = [];
-    for (const doc of this.#docs.values()) {
-      if (doc.goneAt === undefined && !doc.paths.some((p) => exists(p))) left.push(doc);
-    }
+    const left = this.#imported([...this.#docs.values()].filter((d) => d.importedAt === undefined));
     if (left.length === 0) return;
-    if (!this.#intact()) throw this.#changed(left);
     const at = this.clock();
     for (const doc of left) {
-      doc.goneAt = at;
+      doc.importedAt = at;
       this.#onGone.get(doc.id)?.();
       this.#onGone.delete(doc.id);
     }
@@ -191,12 +190,30 @@ export class BatigestWatch {
     this.#inactiveSince = undefined;
   }
 
-  /** When a document published after `doc` was first seen gone while `doc` stayed. */
+  /**
+   * Whether Batigest imported the document whose files are `paths`: every
+   * one of them left the import folder, and the folder is still the one they
+   * were put in. The one place where the agent decides it. A folder that is
+   * no longer the same stops the pass ({@linkcode FolderUnusable}, naming
+   * the documents): nothing is counted as imported.
+   */
+  imported(paths: readonly string[]): boolean {
+    return this.#imported([{ paths }]).length > 0;
+  }
+
+  /** The documents of `docs` Batigest imported; see {@linkcode BatigestWatch.imported}. */
+  #imported<T extends Pick<WatchedDocument, "paths">>(docs: readonly T[]): T[] {
+    const left = docs.filter((doc) => !doc.paths.some((p) => exists(p)));
+    if (left.length > 0 && !this.#intact()) throw this.#changed(left);
+    return left;
+  }
+
+  /** When a document published after `doc` was first seen imported while `doc` stayed. */
   passedBy(doc: WatchedDocument): number | undefined {
     let first = doc.passedBefore;
     for (const other of this.#docs.values()) {
-      if (other.seq > doc.seq && other.goneAt !== undefined) {
-        first = Math.min(first ?? Infinity, other.goneAt);
+      if (other.seq > doc.seq && other.importedAt !== undefined) {
+        first = Math.min(first ?? Infinity, other.importedAt);
       }
     }
     return first;
@@ -234,7 +251,7 @@ export class BatigestWatch {
     const passedBy: Record<string, string> = {};
     const nowMs = this.clock();
     for (const doc of this.#docs.values()) {
-      const at = doc.goneAt === undefined ? this.passedBy(doc) : undefined;
+      const at = doc.importedAt === undefined ? this.passedBy(doc) : undefined;
       if (at !== undefined) passedBy[doc.id] = new Date(Date.now() - (nowMs - at)).toISOString();
     }
     return afterPass(this.#memory, {
@@ -253,7 +270,7 @@ export class BatigestWatch {
     return readFolderMark(this.#importDir) === this.#memory.folderMark;
   }
 
-  #changed(docs: readonly WatchedDocument[]): FolderUnusable {
+  #changed(docs: readonly Pick<WatchedDocument, "paths">[]): FolderUnusable {
     const names = docs.flatMap((d) => d.paths.map((p) => nodePath.basename(p)));
     const gone = !exists(this.#importDir);
     return new FolderUnusable(

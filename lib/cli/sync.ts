@@ -1,7 +1,8 @@
 /**
  * `sync [--once]`: one pass, or a pass every `pollIntervalSeconds` until
  * Ctrl-C. Sets up what a pass needs (folders, lock, log, journal, client),
- * runs it, and turns its outcome into the contract's exit code.
+ * runs it, writes how it ended (`lib/sync/pass_end.ts`), records the run and
+ * hands its outcome to the notifier.
  *
  * @module
  */
@@ -11,29 +12,22 @@ import { ConfigError } from "../base/config_error.ts";
 import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
-import { Journal, JournalDamaged, journalDamagedLine } from "../journal/journal.ts";
-import { localTrouble } from "../sync/failures.ts";
-import { FolderUnusable } from "../batigest/folder_guard.ts";
+import { Journal } from "../journal/journal.ts";
+import { importFolderProblem } from "../batigest/folder_guard.ts";
+import { passEnd, stoppedRun } from "../sync/pass_end.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
 import { notifyAfterPass } from "../notify/after_pass.ts";
-import type { RunReport } from "../notify/messages.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
-import { type PassResult, type PassStatus, runSyncPass } from "../sync/pass.ts";
+import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
-import {
-  createWorkFolders,
-  journalPath,
-  lockPath,
-  type WorkFolders,
-  workFolders,
-} from "../base/work_folders.ts";
+import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
 import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
-import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
+import { formatDecimal } from "../base/french.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
@@ -73,7 +67,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
       } ; vérifiez les droits du compte qui exécute l'agent et l'espace disque.`,
     );
   }
-  const lock = acquireInstanceLock(lockPath(folders));
+  using lock = acquireInstanceLock(lockPath(folders));
   if (!lock) {
     ctx.stderr(
       `Une autre instance de l'agent est déjà en cours dans ${settings.workDir} : rien n'a été fait ; attendez qu'elle se termine.`,
@@ -92,19 +86,17 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   // Checked once the log exists: a folder that was there yesterday and is gone
   // (Batigest moved, reinstalled, a drive missing) is logged and alerted, not
   // only printed where the scheduled task's output goes nowhere.
-  const folderProblem = importFolderProblem(settings);
-  if (folderProblem) {
-    lock.release();
-    return await stopBeforePass(folderProblem, { settings, ctx, log });
-  }
-  let journal: Journal;
+  const folderProblem = importFolderProblem(settings.batigestImportDir);
+  if (folderProblem) return await stopBeforePass(folderProblem, { settings, ctx, log });
+  let opened: Journal;
   try {
-    journal = new Journal(journalPath(folders), { now: ctx.now, verify: true });
+    opened = new Journal(journalPath(folders), { now: ctx.now, verify: true });
+    opened.adoptLegacyState(folders);
   } catch (error) {
-    lock.release();
     return await stopBeforePass(error, { settings, ctx, log });
   }
-  const client = openSaxiumClient(settings, {
+  using journal = opened;
+  using client = openSaxiumClient(settings, {
     caCerts,
     signal: ctx.signal,
     downloadIdleMs: (settings.downloadIdleSeconds ?? 30) * 1000,
@@ -113,24 +105,19 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
         `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
       ),
   });
-  try {
-    log.prune();
-    if (flags.values.once) return await onePass(settings, { ctx, log, journal, client });
-    let code: number = EXIT.ok;
-    log.info(
-      `Agent démarré : une passe toutes les ${settings.pollIntervalSeconds} s (Ctrl+C pour arrêter).`,
-    );
-    while (!ctx.signal.aborted) {
-      code = await onePass(settings, { ctx, log, journal, client });
-      await abortableSleep(settings.pollIntervalSeconds * 1000, ctx.signal);
-    }
-    log.info("Agent arrêté.");
-    return code;
-  } finally {
-    client.close();
-    journal.close();
-    lock.release();
+  log.prune();
+  const tools: PassTools = { ctx, log, journal, client };
+  if (flags.values.once) return await onePass(settings, tools);
+  let code: number = EXIT.ok;
+  log.info(
+    `Agent démarré : une passe toutes les ${settings.pollIntervalSeconds} s (Ctrl+C pour arrêter).`,
+  );
+  while (!ctx.signal.aborted) {
+    code = await onePass(settings, tools);
+    await abortableSleep(settings.pollIntervalSeconds * 1000, ctx.signal);
   }
+  log.info("Agent arrêté.");
+  return code;
 }
 
 interface PassTools {
@@ -141,175 +128,76 @@ interface PassTools {
 }
 
 async function onePass(settings: Settings, tools: PassTools): Promise<number> {
-  const { ctx, log, journal } = tools;
+  const { ctx, log, journal, client } = tools;
   const startedAt = ctx.now();
   log.info(`Début de la synchronisation (agent ${VERSION}, ${settings.apiUrl}).`);
   let result: PassResult;
   try {
-    result = await runPass(settings, tools);
+    result = await runSyncPass({
+      settings,
+      client,
+      journal,
+      log,
+      folders: workFolders(settings),
+      fileOps: ctx.fileOps ?? realFileOps,
+      signal: ctx.signal,
+      failpoint: ctx.failpoint,
+      now: ctx.now,
+    });
   } catch (error) {
-    return await stopBeforePass(error, { settings, ctx, log });
+    return await stopBeforePass(error, { settings, ctx, log, journal });
   }
-  const exitCode = EXIT_OF[result.status];
-  log.write(conclusionLevel(result), conclusion(result));
+  const end = passEnd(result);
+  log.write(end.level, end.line);
   journal.recordRun({
     startedAt: startedAt.toISOString(),
     finishedAt: ctx.now().toISOString(),
-    exitCode,
+    exitCode: end.exitCode,
     summary: { ...result.summary },
     message: result.message,
   });
-  const report: RunReport = { ...result, exitCode };
-  await notifyAfterPass(report, {
+  await notifyAfterPass({ ...result, exitCode: end.exitCode }, {
     settings,
     folders: workFolders(settings),
+    memory: journal.smallState(),
     log,
     now: ctx.now,
     runCommand: ctx.runCommand,
   });
-  return exitCode;
-}
-
-function runPass(settings: Settings, tools: PassTools): Promise<PassResult> {
-  const { ctx, log, journal, client } = tools;
-  return runSyncPass({
-    settings,
-    client,
-    journal,
-    log,
-    folders: workFolders(settings),
-    fileOps: ctx.fileOps ?? realFileOps,
-    signal: ctx.signal,
-    failpoint: ctx.failpoint,
-    now: ctx.now,
-  });
+  return end.exitCode;
 }
 
 /**
  * A run that cannot go on (the journal cannot be trusted, the disk is full,
- * an error nobody expected): one French line in the day's log and on the
- * console, the original text at DEBUG, the alert sent; the exit code says
- * which (2 for the journal, 6 otherwise).
+ * an error nobody expected): its line in the day's log and on the console,
+ * the original text at DEBUG, the alert sent (remembered in the journal when
+ * it is open, else beside it); the exit code says which.
  */
 async function stopBeforePass(
   error: unknown,
-  tools: { settings: Settings; ctx: CommandContext; log: Logger },
+  tools: { settings: Settings; ctx: CommandContext; log: Logger; journal?: Journal },
 ): Promise<number> {
   const { settings, ctx, log } = tools;
   // A setting or a permission the build does not grant: main.ts says it in one line, exit 2.
   if (error instanceof ConfigError || error instanceof Deno.errors.NotCapable) throw error;
   const folders = workFolders(settings);
-  const { line, exitCode, status } = await explainStop(error, folders);
+  const { line, exitCode, status } = await stoppedRun(error, folders);
   log.error(line);
   log.debug(`Détail : ${describeSystemError(error).original}`);
   if (error instanceof Error && error.stack) log.debug(error.stack);
-  const report: RunReport = {
+  await notifyAfterPass({
     exitCode,
     status,
     summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 },
     message: line,
     errors: [line],
-  };
-  await notifyAfterPass(report, {
+  }, {
     settings,
     folders,
+    memory: tools.journal?.smallState(),
     log,
     now: ctx.now,
     runCommand: ctx.runCommand,
   }).catch(() => {});
   return exitCode;
-}
-
-/** The line, exit code and status of a run stopped by `error`. */
-async function explainStop(
-  error: unknown,
-  folders: WorkFolders,
-): Promise<{ line: string; exitCode: number; status: string }> {
-  if (error instanceof FolderUnusable) {
-    return { line: error.message, exitCode: EXIT.config, status: "folder_unusable" };
-  }
-  const trouble = await localTrouble(error, folders);
-  if (trouble instanceof JournalDamaged) {
-    return {
-      line: journalDamagedLine(journalPath(folders)),
-      exitCode: EXIT.config,
-      status: "journal_damaged",
-    };
-  }
-  if (trouble) {
-    return {
-      line: `Synchronisation arrêtée : ${trouble.message}`,
-      exitCode: EXIT.localTrouble,
-      status: "local_trouble",
-    };
-  }
-  const { cause } = describeSystemError(error);
-  return {
-    line:
-      `Erreur inattendue de l'agent (${cause}) : rien n'a été perdu ; relancez, et si elle revient, envoyez au support le paquet de « saxium-batigest-agent doctor --bundle ».`,
-    exitCode: EXIT.localTrouble,
-    status: "local_trouble",
-  };
-}
-
-/** The contract's exit code for each way a pass can end. */
-const EXIT_OF: Record<PassStatus, number> = {
-  completed: EXIT.ok,
-  export_errors: EXIT.exportErrors,
-  server_unavailable: EXIT.unreachable,
-  local_trouble: EXIT.localTrouble,
-  batigest_inactive: EXIT.batigestInactive,
-  folder_unusable: EXIT.config,
-};
-
-/** The one line that says how the pass went. */
-export function conclusion(result: PassResult): string {
-  const { synced, errors, reacknowledged } = result.summary;
-  const done = synced + errors + reacknowledged;
-  const seconds = result.elapsedMs / 1000;
-  const pace = done > 0
-    ? ` en ${formatDuration(result.elapsedMs)}${
-      done >= 10 && seconds > 0 ? ` (${formatDecimal(done / seconds)} exports/s)` : ""
-    }`
-    : "";
-  const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}${pace}.`;
-  if (result.status === "server_unavailable") {
-    const why = (result.message ?? "").replace(/\.$/, "");
-    return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;
-  }
-  if (result.status === "local_trouble") {
-    return `${head} Arrêt sur un problème du poste : ${result.message}`;
-  }
-  if (result.status === "batigest_inactive") return `${head} ${result.message}`;
-  if (result.status === "folder_unusable") {
-    return `${head} Dossier inutilisable : voir la ligne ERROR ci-dessus ; rien n'est perdu.`;
-  }
-  if (result.status === "export_errors") {
-    return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
-  }
-  return head;
-}
-
-/** The level of the conclusion: Batigest closed is a WARNING (normal life), a failure an ERROR. */
-function conclusionLevel(result: PassResult): "INFO" | "WARNING" | "ERROR" {
-  if (result.status === "completed") return "INFO";
-  return result.status === "batigest_inactive" ? "WARNING" : "ERROR";
-}
-
-function importFolderProblem(settings: Settings): FolderUnusable | undefined {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(settings.batigestImportDir);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error; // outside the build: main.ts says so
-    return new FolderUnusable(
-      `Le dossier d'import de Batigest ${settings.batigestImportDir} est introuvable : vérifiez le paramètre batigestImportDir (BATIGEST_IMPORT_PATH), que Batigest est installé et que son dossier d'import n'a pas été déplacé ; rien n'a été fait, rien n'est perdu.`,
-    );
-  }
-  if (!info.isDirectory) {
-    return new FolderUnusable(
-      `${settings.batigestImportDir} n'est pas un dossier : indiquez le dossier d'import de Batigest (batigestImportDir) ; rien n'a été fait.`,
-    );
-  }
-  return undefined;
 }

@@ -7,26 +7,36 @@
  * functions do the I/O: folders, disk, Saxium, the task scheduler), so tests
  * drive every check in its OK and failing forms without servers, and the
  * probes are tested once against real folders and the simulators. The checks
- * live by area (`checks_config.ts`, `checks_folders.ts`, `checks_saxium.ts`,
- * `task_health.ts`, `checks_alerts.ts`); this module gathers the facts, runs
- * every check in the order a person reads them, and renders the report.
+ * live by area: the road to Saxium (`saxium_checks.ts`), Batigest and the
+ * folders (`batigest_checks.ts`), the agent itself (`agent_checks.ts`); this
+ * module gathers the facts, runs every check in the order a person reads
+ * them, and renders the report.
  *
  * @module
  */
 
-import { CONFIG_FILE_NAME, type Settings } from "../base/settings.ts";
+import { type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
-import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";
-import type { CheckResult, CheckStatus } from "./check.ts";
-import { checkNotify, probeNotify } from "./checks_alerts.ts";
-import { checkConfig } from "./checks_config.ts";
-import { checkBatigestImports } from "./checks_batigest.ts";
 import { readBatigestMemory } from "../batigest/memory.ts";
+import type { CheckResult, CheckStatus } from "./check.ts";
 import {
+  checkConfig,
+  checkJournal,
+  checkNotify,
+  checkTask,
+  checkTokenFile,
+  probeConfig,
+  probeJournal,
+  probeNotify,
+  probeTask,
+  probeTokenFile,
+} from "./agent_checks.ts";
+import {
+  checkBatigestImports,
   checkDiskSpace,
   checkImportFolder,
   checkWaitingFiles,
@@ -35,7 +45,7 @@ import {
   listFiles,
   probeDiskSpace,
   probeFolder,
-} from "./checks_folders.ts";
+} from "./batigest_checks.ts";
 import {
   checkClock,
   checkProxy,
@@ -43,11 +53,7 @@ import {
   checkSaxiumTls,
   checkSaxiumToken,
   probeSaxium,
-} from "./checks_saxium.ts";
-import { checkTask, probeTask } from "./task_health.ts";
-import { checkTokenFileAcl, probeTokenFileAcl } from "../windows/acl.ts";
-import { decodeText, parseJsonText } from "../base/json_text.ts";
-import { checkJournal, probeJournal } from "./checks_journal.ts";
+} from "./saxium_checks.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -92,33 +98,27 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     return report([checkConfig({ error: options.configError })], { now });
   }
   const folders = workFolders(settings);
-  const configFileExists = await Deno.stat(nodePath.join(settings.workDir, CONFIG_FILE_NAME))
-    .then(() => true, () => false);
+  const config = await probeConfig(settings);
   const [work, importDir] = [
     await probeFolder(settings.workDir),
     await probeFolder(settings.batigestImportDir, { rename: true }),
   ];
   const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
-  const configFile = nodePath.join(settings.workDir, CONFIG_FILE_NAME);
   const onWindows = (options.os ?? Deno.build.os) === "windows";
   const [saxium, task, notify, disks, tokenFile] = await Promise.all([
     probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
     probeTask(options.runCommand, options.taskName),
     probeNotify(settings, { verify: options.verifySmtp }),
     Promise.all(existing.map((path) => probeDiskSpace(path))),
-    onWindows
-      ? probeTokenFileAcl(options.runCommand, {
-        path: configFile,
-        holdsToken: await fileHoldsToken(configFile),
-      })
-      : undefined,
+    // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
+    onWindows ? probeTokenFile(options.runCommand, settings) : undefined,
   ]);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
     await listFiles(settings.batigestImportDir, isImportCandidate),
   ];
   const checks = [
-    checkConfig({ settings, configFileExists }),
+    checkConfig(config),
     checkWorkFolder(work),
     checkImportFolder(importDir),
     checkDiskSpace(disks),
@@ -141,21 +141,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
     checkBatigestImports(readBatigestMemory(folders)),
     checkNotify(notify),
-    // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
-    ...(tokenFile ? [checkTokenFileAcl(tokenFile)] : []),
+    ...(tokenFile ? [checkTokenFile(tokenFile)] : []),
   ];
   return report(checks, { now, agentId: settings.agentId });
-}
-
-/** Whether `agent.json` holds a token (its own, not the environment's). */
-async function fileHoldsToken(path: string): Promise<boolean> {
-  try {
-    const json = parseJsonText(decodeText(await Deno.readFile(path)).text);
-    return json.ok && typeof json.value === "object" && json.value !== null &&
-      typeof (json.value as Record<string, unknown>).token === "string";
-  } catch {
-    return false;
-  }
 }
 
 function report(checks: CheckResult[], options: { now: Date; agentId?: string }): DoctorReport {

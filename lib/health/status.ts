@@ -2,9 +2,10 @@
  * The status of the agent in five seconds: what `status` prints, and what
  * the support bundle keeps as `status.json`. {@linkcode gatherStatus} reads
  * the journal, the `Errors\` folder, the task scheduler and Saxium, and
- * judges them into a list of problems (the task through the same judgement
- * as `doctor`, `task_health.ts`); {@linkcode renderStatus} is the screen, a
- * pure function of the report.
+ * judges them into a list of problems through the same areas as `doctor`
+ * (the journal and the task in `agent_checks.ts`, Batigest's imports in
+ * `batigest_checks.ts`, the server's figures in `saxium_checks.ts`);
+ * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
  * @module
  */
@@ -15,9 +16,8 @@ import type { CommandRunner } from "../base/command_runner.ts";
 import { maskedSettings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
-import { journalProblems, probeJournal } from "./checks_journal.ts";
-import { SaxiumError, type ServerStatus } from "../saxium/client.ts";
-import { openSaxiumClient } from "../saxium/open.ts";
+import { type ServerStatus } from "../saxium/client.ts";
+import { describeServer, readServerStatus, type ServerTrouble } from "./saxium_checks.ts";
 import {
   type ExportState,
   Journal,
@@ -25,10 +25,16 @@ import {
   UNFINISHED_STATES,
 } from "../journal/journal.ts";
 import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
-import { describeTaskState, judgeTask, probeTask } from "./task_health.ts";
+import {
+  describeTaskState,
+  journalProblems,
+  judgeTask,
+  probeJournal,
+  probeTask,
+} from "./agent_checks.ts";
 import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
 import { readBatigestMemory } from "../batigest/memory.ts";
-import { type BatigestActivity, batigestActivity } from "./checks_batigest.ts";
+import { type BatigestActivity, batigestActivity } from "./batigest_checks.ts";
 
 /** Everything `status` reports, as printed by `--json`. */
 export interface StatusReport {
@@ -92,7 +98,7 @@ export async function gatherStatus(
   const taskVerdict = judgeTask(taskFacts);
   if (taskVerdict.problem) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
   const task = taskFacts.error !== undefined ? { error: taskFacts.error } : taskFacts.info ?? null;
-  const server = await readServer(settings);
+  const server = await readServerStatus(settings);
   if ("error" in server) problems.push(`Saxium : ${server.error}`);
   return {
     healthy: problems.length === 0,
@@ -124,45 +130,13 @@ async function scanErrors(dir: string): Promise<{ files: number; oldest?: string
   return { files, oldest: oldest?.toISOString() };
 }
 
-async function readServer(settings: Settings): Promise<ServerStatus | ServerTrouble> {
-  let client;
-  try {
-    client = openSaxiumClient(settings, { timeoutMs: 10_000, maxAttempts: 1 });
-  } catch (error) {
-    return { error: (error as Error).message, kind: "config" };
-  }
-  try {
-    return await client.status();
-  } catch (error) {
-    const kind = error instanceof SaxiumError ? error.kind : "unexpected";
-    return { error: (error as Error).message, kind };
-  } finally {
-    client.close();
-  }
-}
-
-/** Why the server's status could not be read. */
-export interface ServerTrouble {
-  error: string;
-  /** The Saxium client's kind of error (`auth`, `network`, `timeout`…), or `config`. */
-  kind: string;
-}
-
-/** What the server's trouble is, in two words: reaching it is not the same as being refused. */
-function serverTroubleWords(trouble: ServerTrouble): string {
-  if (trouble.kind === "auth") return "accès refusé";
-  if (trouble.kind === "network" || trouble.kind === "timeout") return "injoignable";
-  if (trouble.kind === "config") return "non interrogé";
-  return "réponse en erreur";
-}
-
 /** Each state as a person reads it, singular then plural. */
 const STATE_LABELS: Record<ExportState, [string, string]> = {
   downloading: ["en téléchargement", "en téléchargement"],
   ready: ["prêt à déposer", "prêts à déposer"],
   staged: ["en cours de dépôt", "en cours de dépôt"],
   delivered: ["déposé, en attente d'import", "déposés, en attente d'import"],
-  consumed: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
+  imported: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
   acknowledged: ["accusé, à archiver", "accusés, à archiver"],
   archived: ["archivé", "archivés"],
   failed: ["en erreur, à signaler", "en erreur, à signaler"],
@@ -206,18 +180,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
         : describeTaskState(task)
     }`,
   );
-  const server = report.server;
-  lines.push(
-    `Saxium            : ${
-      "error" in server
-        ? `${serverTroubleWords(server)} : ${server.error}`
-        : `joignable ; ${server.pending} en attente, ${
-          plural(server.imported, "importé")
-        }, ${server.errors} en erreur, file ${
-          server.queueHealth === "healthy" ? "saine" : "à surveiller"
-        }`
-    }`,
-  );
+  lines.push(`Saxium            : ${describeServer(report.server)}`);
   const s = report.settings;
   lines.push(
     `Configuration     : ${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`,

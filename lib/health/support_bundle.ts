@@ -21,9 +21,15 @@ import { readAt } from "../base/log_tail.ts";
 import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
 import { MASK, maskByKey, maskJsonText, redact } from "../base/text.ts";
-import { notifyStatePath } from "../notify/memory.ts";
+import { readSmallState } from "../journal/journal.ts";
 import { VERSION } from "../base/version.ts";
-import { archiveStamp, isErrorDocument, readErrorNote, workFolders } from "../base/work_folders.ts";
+import {
+  archiveStamp,
+  isErrorDocument,
+  journalPath,
+  readErrorNote,
+  workFolders,
+} from "../base/work_folders.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { formatBytes } from "../base/french.ts";
 
@@ -133,7 +139,7 @@ export async function collectBundleFiles(input: BundleInput): Promise<BundleFile
   });
   files.push({ name: "status.json", text: json(input.status) });
   files.push({ name: "doctor.json", text: json(input.doctor) });
-  const state = await readText(notifyStatePath(folders));
+  const state = readSmallState(folders, "alerts", { journalPath: journalPath(folders) });
   if (state !== undefined) files.push({ name: "state/notify.json", text: state });
   files.push({ name: "errors.txt", text: await errorReasons(folders.errors) });
   files.unshift({ name: "LISEZMOI.txt", text: readme(input, files.map((f) => f.name)) });

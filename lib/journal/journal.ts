@@ -14,7 +14,7 @@
  * A record the journal lost (deleted, damaged, restored from an old backup)
  * is rebuilt from the receipt written before publication (`receipts.ts`),
  * never started again: from no record, `downloading`, `ready` or `reported`,
- * to `staged`, `delivered` or `consumed`, whichever the folders show
+ * to `staged`, `delivered` or `imported`, whichever the folders show
  * ({@linkcode Journal.restore}, `REBUILT_FROM`, `REBUILT_TO`).
  *
  * An export Saxium refuses to hear about (its acknowledgement or error report
@@ -26,6 +26,10 @@
  * the state before it, looking at the folders: that is what makes a restart
  * safe.
  *
+ * Besides the exports, the journal keeps the agent's small state (Batigest's
+ * memory, the alerts' memory, the ids passed over) in one key-value table
+ * (`small_state.ts`, {@linkcode Journal.smallState}).
+ *
  * Reaching a final state also appends an event (synced, or in error with the
  * reason) in the same transaction: the record of an export keeps only where it
  * stands now, the events keep what happened and when, for `history`
@@ -36,11 +40,14 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
+  fromRow,
   JournalDamaged,
   journalDamagedLine,
   NotAJournal,
   notAJournalLine,
   openDatabase,
+  type Row,
+  STATE_READ,
 } from "./schema.ts";
 import {
   appendEvent,
@@ -51,6 +58,15 @@ import {
   type RunRecord,
 } from "./history.ts";
 
+import {
+  adoptLegacyFiles,
+  getValue,
+  readLegacyValue,
+  setValue,
+  type SmallStateKey,
+  type SmallStateStore,
+} from "./small_state.ts";
+import type { WorkFolders } from "../base/work_folders.ts";
 import {
   canMove,
   EXPORT_STATES,
@@ -63,6 +79,7 @@ import {
 } from "./states.ts";
 
 export type { EventOutcome, HistoryEvent, RunRecord } from "./history.ts";
+export type { SmallStateKey, SmallStateStore } from "./small_state.ts";
 export * from "./states.ts";
 export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
 
@@ -72,21 +89,6 @@ export class JournalError extends Error {
     super(message);
     this.name = "JournalError";
   }
-}
-
-interface Row {
-  id: string;
-  reference: string;
-  document_type: string;
-  base_name: string;
-  state: string;
-  files: string;
-  error: string | null;
-  error_stage: string | null;
-  attempts: number;
-  delivered_at: string | null;
-  updated_at: string;
-  aside: string | null;
 }
 
 /** The journal, opened on a SQLite file (or `:memory:` in tests). */
@@ -137,11 +139,15 @@ export class Journal {
     return statement;
   }
 
-  /** Closes the database. */
+  /** Closes the database (also when a `using` block that holds it ends). */
   close(): void {
     this.#wal?.close();
     this.#wal = undefined;
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /**
@@ -199,8 +205,9 @@ export class Journal {
       ExportState,
       number
     >;
-    const rows = this.#stmt("SELECT state, COUNT(*) AS n FROM exports GROUP BY state")
-      .all() as unknown as { state: ExportState; n: number }[];
+    const rows = this.#stmt(
+      `SELECT ${STATE_READ} AS state, COUNT(*) AS n FROM exports GROUP BY 1`,
+    ).all() as unknown as { state: ExportState; n: number }[];
     for (const row of rows) counts[row.state] = row.n;
     return counts;
   }
@@ -330,6 +337,35 @@ export class Journal {
     return this.get(evidence.id)!;
   }
 
+  /**
+   * The small state (see `small_state.ts`) in this journal's table; a
+   * read-only journal that no run has upgraded yet reads the files it lived
+   * in before, in `folders.state`.
+   */
+  smallState(folders?: Pick<WorkFolders, "state">): SmallStateStore {
+    const inTable = this.#tables.has("small_state");
+    return {
+      get: (key: SmallStateKey) =>
+        inTable
+          ? getValue((sql) => this.#stmt(sql), key)
+          : folders
+          ? readLegacyValue(folders, key)
+          : undefined,
+      set: (key: SmallStateKey, value: string) => {
+        setValue((sql) => this.#stmt(sql), { key, value, at: this.#now().toISOString() });
+        this.#commits++;
+      },
+    };
+  }
+
+  /**
+   * Takes in the small state's files from `State\` (before its table), once
+   * the journal can be written; returns the files taken in.
+   */
+  adoptLegacyState(folders: Pick<WorkFolders, "state">): string[] {
+    return adoptLegacyFiles(folders, this.smallState());
+  }
+
   /** Runs `work` as one SQLite transaction: all of it is committed, or none. */
   #transaction(work: () => void): void {
     this.#db.exec("BEGIN IMMEDIATE");
@@ -376,19 +412,25 @@ export class Journal {
   }
 }
 
-function fromRow(row: Row): ExportRecord {
-  return {
-    id: row.id,
-    reference: row.reference,
-    documentType: row.document_type,
-    baseName: row.base_name,
-    state: row.state as ExportState,
-    files: JSON.parse(row.files),
-    error: row.error ?? undefined,
-    errorStage: row.error_stage ?? undefined,
-    attempts: row.attempts,
-    deliveredAt: row.delivered_at ?? undefined,
-    updatedAt: row.updated_at,
-    aside: row.aside ?? undefined,
-  };
+/**
+ * The value of `key` in the small state, for a reader (`status`, `doctor`):
+ * the journal opened read-only and closed again, or, when there is no
+ * journal a reader can open, the file the key lived in before its table.
+ */
+export function readSmallState(
+  folders: Pick<WorkFolders, "state">,
+  key: SmallStateKey,
+  options: { journalPath: string },
+): string | undefined {
+  let journal: Journal;
+  try {
+    journal = new Journal(options.journalPath, { readOnly: true });
+  } catch {
+    return readLegacyValue(folders, key);
+  }
+  try {
+    return journal.smallState(folders).get(key) ?? readLegacyValue(folders, key);
+  } finally {
+    journal.close();
+  }
 }

@@ -90,7 +90,7 @@ export async function removeReceipt(
  * Where a published export stands, judged from the folders: withdrawn
  * (a marker left by an interrupted withdrawal) or still in the import
  * folder, `delivered` (the wait for Batigest decides); still under its
- * temporary name, `staged`; gone, `consumed` (Batigest took it).
+ * temporary name, `staged`; gone, `imported` (Batigest took it).
  */
 export function stateFromFolders(folders: WorkFolders, receipt: Receipt): ExportState {
   const { id, files } = receipt;
@@ -98,7 +98,7 @@ export function stateFromFolders(folders: WorkFolders, receipt: Receipt): Export
   const waiting = files.some((f) => exists(nodePath.join(folders.importDir, f.importName)));
   if (withdrawn || waiting) return "delivered";
   if (files.some((f) => exists(stagingPath(folders, id, f.format)))) return "staged";
-  return "consumed";
+  return "imported";
 }
 
 /**

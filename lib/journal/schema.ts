@@ -1,7 +1,7 @@
 /**
- * Opening the journal's database: the pragmas (WAL, how durable a commit
- * is), the schema and its upgrades (events backfilled, the `aside` column,
- * ids in lower case), and, on request, a check that the file can be trusted.
+ * Opening the journal's database and reading its rows: the pragmas (WAL,
+ * how durable a commit is), the schema and its upgrades (events backfilled, the `aside` column,
+ * ids in lower case, the small state's table, `consumed` renamed `imported`), and, on request, a check that the file can be trusted.
  * Kept apart from `journal.ts`, which says what the records mean.
  *
  * A damaged database (not a database, malformed pages) is refused with
@@ -19,6 +19,8 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { backfillEvents } from "./history.ts";
+import { SMALL_STATE_SCHEMA } from "./small_state.ts";
+import type { ExportRecord, ExportState } from "./states.ts";
 
 /** The journal's file cannot be trusted (not a database, malformed pages). */
 export class JournalDamaged extends Error {
@@ -160,6 +162,7 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
   ).get() !== undefined;
   db.exec(SCHEMA);
+  db.exec(SMALL_STATE_SCHEMA);
   if (!hadEvents) backfillEvents(db);
   const columns = db.prepare("PRAGMA table_info(exports)").all() as { name: string }[];
   if (!columns.some((c) => c.name === "aside")) {
@@ -168,5 +171,48 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   // Ids are compared in lower case since issue 12; older records follow
   // (a record whose lower-case twin exists is left as it is).
   db.exec("UPDATE OR IGNORE exports SET id = lower(id) WHERE id <> lower(id)");
-  return { db, walPath, tables: new Set(["exports", "events", "runs"]) };
+  // The state Batigest's import leads to was called `consumed` before it bore
+  // the word the logs use.
+  db.exec("UPDATE exports SET state = 'imported' WHERE state = 'consumed'");
+  return { db, walPath, tables: new Set(["exports", "events", "runs", "small_state"]) };
+}
+
+/** A row of `exports`, as SQLite returns it. */
+export interface Row {
+  id: string;
+  reference: string;
+  document_type: string;
+  base_name: string;
+  state: string;
+  files: string;
+  error: string | null;
+  error_stage: string | null;
+  attempts: number;
+  delivered_at: string | null;
+  updated_at: string;
+  aside: string | null;
+}
+
+/**
+ * The state column as read: a journal no run has upgraded yet (read-only)
+ * may still say `consumed`, the former name of `imported`.
+ */
+export const STATE_READ = "CASE state WHEN 'consumed' THEN 'imported' ELSE state END";
+
+/** The record a row of `exports` holds. */
+export function fromRow(row: Row): ExportRecord {
+  return {
+    id: row.id,
+    reference: row.reference,
+    documentType: row.document_type,
+    baseName: row.base_name,
+    state: (row.state === "consumed" ? "imported" : row.state) as ExportState,
+    files: JSON.parse(row.files),
+    error: row.error ?? undefined,
+    errorStage: row.error_stage ?? undefined,
+    attempts: row.attempts,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+    aside: row.aside ?? undefined,
+  };
 }

@@ -3,7 +3,7 @@
  * them, as the journal (`journal.ts`) enforces them:
  *
  * ```
- * downloading ─► ready ─► staged ─► delivered ─► consumed ─► acknowledged ─► archived
+ * downloading ─► ready ─► staged ─► delivered ─► imported ─► acknowledged ─► archived
  *      │           │                    │
  *      └───────────┴────────────────────┴─► failed ─► reported
  * ```
@@ -22,7 +22,7 @@ export type ExportState =
   | "ready"
   | "staged"
   | "delivered"
-  | "consumed"
+  | "imported"
   | "acknowledged"
   | "archived"
   | "failed"
@@ -34,7 +34,7 @@ export const EXPORT_STATES: readonly ExportState[] = [
   "ready",
   "staged",
   "delivered",
-  "consumed",
+  "imported",
   "acknowledged",
   "archived",
   "failed",
@@ -45,8 +45,8 @@ const MOVES: Record<ExportState, readonly ExportState[]> = {
   downloading: ["ready", "failed"],
   ready: ["staged", "failed"],
   staged: ["delivered"],
-  delivered: ["consumed", "failed"],
-  consumed: ["acknowledged"],
+  delivered: ["imported", "failed"],
+  imported: ["acknowledged"],
   acknowledged: ["archived"],
   archived: [],
   failed: ["reported"],
@@ -62,7 +62,7 @@ const MOVES: Record<ExportState, readonly ExportState[]> = {
 export const REBUILT_FROM: readonly ExportState[] = ["downloading", "ready", "reported"];
 
 /** States a rebuilt record may start in: what the folders show of a published document. */
-export const REBUILT_TO: readonly ExportState[] = ["staged", "delivered", "consumed"];
+export const REBUILT_TO: readonly ExportState[] = ["staged", "delivered", "imported"];
 
 /** Whether the journal allows moving from `from` to `to`. */
 export function canMove(from: ExportState, to: ExportState): boolean {

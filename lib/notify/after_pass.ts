@@ -28,13 +28,14 @@ import {
   type RunReport,
 } from "./messages.ts";
 import {
+  type AlertStore,
   type ChannelAction,
+  fileAlertStore,
+  loadNotifyState,
   nextNotifyState,
-  notifyStatePath,
   type PassOutcome,
   planNotifications,
-  readNotifyState,
-  writeNotifyState,
+  saveNotifyState,
 } from "./memory.ts";
 import { smtpChannel, type SmtpChannelOptions } from "./smtp.ts";
 import { webhookChannel } from "./webhook.ts";
@@ -49,6 +50,11 @@ export interface NotifyAfterPassOptions {
   /** The agent's settings: `notify` (validated at load), `eventLog` and `agentId` are used. */
   settings: Pick<Settings, "notify" | "agentId" | "eventLog">;
   folders: Pick<WorkFolders, "root" | "errors" | "logs" | "state">;
+  /**
+   * Where the alerts' memory is kept: the journal's small state; by default
+   * (a run whose journal cannot be used), `State\notify.json`.
+   */
+  memory?: AlertStore;
   log: Logger;
   now?: () => Date;
   /** Channels to use instead of those `notify` configures (tests). */
@@ -97,8 +103,8 @@ export async function notifyAfterPass(
     const failed = report.status !== "completed";
     const shown: RunReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
     const outcome: PassOutcome = { failed, fingerprint: failureFingerprint(shown), at };
-    const statePath = notifyStatePath(options.folders);
-    const state = await readNotifyState(statePath);
+    const memory = options.memory ?? fileAlertStore(options.folders);
+    const state = loadNotifyState(memory);
     const plan = planNotifications(state, {
       outcome,
       channels: channels.map((c) => c.name),
@@ -137,10 +143,10 @@ export async function notifyAfterPass(
     const next = nextNotifyState(state, { outcome, plan, delivered, repeatHours });
     if (JSON.stringify(next) !== JSON.stringify(state)) {
       try {
-        await writeNotifyState(statePath, next);
+        saveNotifyState(memory, next);
       } catch (error) {
         log.warning(
-          `Mémoire des alertes non enregistrée (${statePath} : ${
+          `Mémoire des alertes non enregistrée (${
             rootMessage(error)
           }) : une alerte pourra être envoyée une seconde fois.`,
         );

@@ -1,8 +1,12 @@
 /**
  * The notifier's memory, across passes, crashes and reboots: which failure was
  * last announced on each channel and when, whether a "back to normal" message
- * is owed, and since when the agent is failing. Kept in `State\notify.json`,
- * written atomically (temporary file, then rename).
+ * is owed, and since when the agent is failing. Kept in the journal's small
+ * state under `alerts` (`lib/journal/small_state.ts`); when the journal
+ * itself cannot be used (damaged, a full disk), in `State\notify.json`,
+ * written atomically (temporary file, then rename), which the next run that
+ * opens the journal takes in: an unusable journal is announced once per
+ * `repeatHours` too, and its recovery said.
  *
  * The decisions are pure functions of that memory, the pass outcome and the
  * clock, so they are tested without any server.
@@ -52,40 +56,59 @@ export function emptyNotifyState(): NotifyState {
   return { failing: false, channels: {} };
 }
 
-/** Where the notifier's memory lives. */
+/** Where the memory is kept: the journal's small state, or a file (see the module doc). */
+export interface AlertStore {
+  get(key: "alerts"): string | undefined;
+  set(key: "alerts", value: string): void;
+}
+
+/** The memory kept in `store`; missing or unreadable, an empty memory (at worst one alert sent again). */
+export function loadNotifyState(store: AlertStore): NotifyState {
+  try {
+    return normalizeState(JSON.parse(store.get("alerts") ?? "null"));
+  } catch {
+    return emptyNotifyState();
+  }
+}
+
+/** Keeps the memory in `store`. */
+export function saveNotifyState(store: AlertStore, state: NotifyState): void {
+  store.set("alerts", `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** The file the memory is kept in when the journal cannot be used. */
 export function notifyStatePath(folders: Pick<WorkFolders, "state">): string {
   return nodePath.join(folders.state, NOTIFY_STATE_FILE);
 }
 
-/**
- * Reads the memory; a missing or unreadable file is an empty memory (the worst
- * outcome is one alert sent again).
- */
-export async function readNotifyState(path: string): Promise<NotifyState> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch {
-    return emptyNotifyState();
-  }
-  try {
-    return normalizeState(JSON.parse(text));
-  } catch {
-    return emptyNotifyState();
-  }
-}
-
-/** Writes the memory atomically: a temporary file beside it, then a rename. */
-export async function writeNotifyState(path: string, state: NotifyState): Promise<void> {
-  await Deno.mkdir(nodePath.dirname(path), { recursive: true });
-  const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeTextFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+/** The memory in `State\notify.json`, for a run whose journal cannot be used. */
+export function fileAlertStore(folders: Pick<WorkFolders, "state">): AlertStore {
+  const path = notifyStatePath(folders);
+  return {
+    get: () => {
+      try {
+        return Deno.readTextFileSync(path);
+      } catch {
+        return undefined;
+      }
+    },
+    set: (_key, value) => {
+      // Atomically: a temporary file beside it, then a rename.
+      Deno.mkdirSync(folders.state, { recursive: true });
+      const temporary = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+      try {
+        Deno.writeTextFileSync(temporary, value);
+        Deno.renameSync(temporary, path);
+      } catch (error) {
+        try {
+          Deno.removeSync(temporary);
+        } catch {
+          // nothing was written
+        }
+        throw error;
+      }
+    },
+  };
 }
 
 /**

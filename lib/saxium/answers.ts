@@ -2,7 +2,8 @@
  * How the client reads an answer that is not the one it asked for: a
  * redirect (followed only to the same origin, a few hops) or an HTTP error
  * status (which ones are worth another attempt, and the French line for
- * each). Apart from the client so that the rules of "what does this status
+ * each); and, for `doctor`'s probe, what any answer of the status route
+ * shows. Apart from the client so that the rules of "what does this status
  * mean" are read in one place.
  *
  * @module
@@ -19,7 +20,7 @@ import {
   saxiumError,
   type SaxiumErrorKind,
 } from "./errors.ts";
-import { isObject, NOT_JSON, parseJson } from "./shapes.ts";
+import { isObject, NOT_JSON, parseJson, type StatusProbe } from "./shapes.ts";
 
 /** Redirects followed in a row before giving up. */
 const MAX_REDIRECTS = 3;
@@ -125,6 +126,24 @@ export async function statusFailure(
     ? "réessayez plus tard ou prévenez l'administrateur de Saxium"
     : "corrigez la cause indiquée ou prévenez l'administrateur de Saxium";
   return make("http", `Saxium a répondu HTTP ${status} à ${oneLine(where, 160)}${message}`, todo);
+}
+
+/**
+ * What one answer of the status route shows, whatever its status: the facts
+ * `doctor` judges (a body that cannot be read is simply not Saxium's).
+ */
+export async function probeAnswer(
+  res: Response,
+  options: { elapsedMs: number; readText: (res: Response) => Promise<string> },
+): Promise<StatusProbe> {
+  const value = await options.readText(res).then(parseJson, () => NOT_JSON);
+  return {
+    status: res.status,
+    date: res.headers.get("date") ?? undefined,
+    location: res.headers.get("location") ?? undefined,
+    elapsedMs: options.elapsedMs,
+    saxiumBody: isObject(value) && value.success === true && typeof value.data === "object",
+  };
 }
 
 /** A failure raised by `fetch` or while reading a body: timeout or network. */

@@ -4,16 +4,17 @@
  * with backoff, same-origin redirects only, response shapes checked, and
  * downloads streamed to disk under a size cap.
  *
- * The class tells how one exchange goes; its parts live beside it: the wire
- * shapes (`shapes.ts`), how a failure is worded and retried (`errors.ts`),
- * what an error status or a redirect means (`answers.ts`), and reading a
- * body within the caps (`body.ts`). Callers import everything from here.
+ * The class tells how one exchange goes; its parts live beside it: its
+ * options (`client_options.ts`), the wire shapes (`shapes.ts`), how a failure
+ * is worded and retried (`errors.ts`), what an answer means (`answers.ts`),
+ * and reading a body within the caps (`body.ts`). Callers import everything
+ * from here.
  *
  * @module
  */
 
 import { formatBytes } from "../base/french.ts";
-import { redirectTarget, statusFailure, transportFailure } from "./answers.ts";
+import { probeAnswer, redirectTarget, statusFailure, transportFailure } from "./answers.ts";
 import { runWithRetry } from "./retry.ts";
 import { contentType, copyBody, declaredLength, readBodyText } from "./body.ts";
 import { oneLine } from "../base/text.ts";
@@ -21,7 +22,6 @@ import {
   type ErrorParts,
   quote,
   Retryable,
-  type RetryInfo,
   SaxiumError,
   saxiumError,
   type SaxiumErrorKind,
@@ -38,7 +38,9 @@ import {
   PendingList,
   type ServerStatus,
   Status,
+  type StatusProbe,
 } from "./shapes.ts";
+import type { SaxiumClientOptions } from "./client_options.ts";
 
 export {
   backoffDelay,
@@ -55,51 +57,13 @@ export type {
   MarkSyncedBody,
   PendingExport,
   ServerStatus,
+  StatusProbe,
 } from "./shapes.ts";
-
-/** Options of `SaxiumClient`. */
-export interface SaxiumClientOptions {
-  /** Base URL of Saxium, e.g. `https://saxium.example.com`. */
-  apiUrl: string;
-  /** Sent as `Authorization: Bearer <token>` when set. */
-  token?: string;
-  agentId: string;
-  /** The agent's version, sent in `User-Agent` and in acknowledgements. */
-  version: string;
-  /** Per attempt, headers and body included; 30 000 by default. */
-  timeoutMs?: number;
-  /** 5 by default. */
-  maxAttempts?: number;
-  /** Backoff base; 500 by default. */
-  baseDelayMs?: number;
-  /** Backoff and Retry-After cap; 30 000 by default. */
-  maxDelayMs?: number;
-  /** Largest accepted body; 50 MiB by default. */
-  maxDownloadBytes?: number;
-  /** Proxy URL for Saxium requests. */
-  proxy?: string;
-  /** Extra root certificates (PEM), for TLS-inspecting proxies. */
-  caCerts?: string[];
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** Called before each wait between attempts (the agent logs it). */
-  onRetry?: (info: RetryInfo) => void;
-  /**
-   * Stops every request and wait at once (Ctrl-C): the call throws a
-   * `SaxiumError` of kind `aborted`.
-   */
-  signal?: AbortSignal;
-  /**
-   * A download fails when no byte arrives for this long (the answer's headers
-   * included), however long the whole body takes; 30 000 by default.
-   */
-  downloadIdleMs?: number;
-}
+export type { SaxiumClientOptions } from "./client_options.ts";
 
 /**
- * Talks to Saxium for the agent. Every method retries network errors,
- * timeouts, 408, 429 and 5xx, and throws a `SaxiumError` when it gives up.
+ * Talks to Saxium for the agent. Every method but `probeStatus` retries network
+ * errors, timeouts, 408, 429 and 5xx, and throws a `SaxiumError` when it gives up.
  *
  * @example
  * ```ts
@@ -246,7 +210,7 @@ export class SaxiumClient {
 
   /** The server's queue figures. */
   async status(): Promise<ServerStatus> {
-    return await this.#json<ServerStatus>("GET", "/api/batigest/status", {
+    return await this.#json<ServerStatus>("GET", STATUS_PATH, {
       expected: "l'état de la file ({ success: true, data: { pending, ... } })",
       pick: (value) => {
         if (!isObject(value) || value.success !== true) return { issue: "success: true absent" };
@@ -256,10 +220,35 @@ export class SaxiumClient {
     });
   }
 
+  /**
+   * One look at the status route, for `doctor`: a single GET (no retry, no
+   * redirect followed) with the client's headers, proxy and certificates
+   * within `timeoutMs`, and what the answer showed, whatever its status.
+   *
+   * @throws {SaxiumError} `timeout`, or `network` with the system's error as `cause`
+   * (a permission refusal, `Deno.errors.NotCapable`, as it is, like every method).
+   */
+  async probeStatus(): Promise<StatusProbe> {
+    return await this.#withRetry(async (signal) => {
+      const started = performance.now();
+      const res = await this.#fetchOnce("GET", this.#url(STATUS_PATH), {
+        accept: "application/json",
+        signal,
+      });
+      const elapsedMs = Math.round(performance.now() - started);
+      return await probeAnswer(res, { elapsedMs, readText: (r) => this.#readText(r, signal) });
+    }, { maxAttempts: 1 });
+  }
+
   /** Release the HTTP client created for a proxy or extra certificates. */
   close(): void {
     this.#httpClient?.close();
     this.#httpClient = undefined;
+  }
+
+  /** `using client = …` closes it when the block ends. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   async #post(path: string, body: unknown): Promise<void> {
@@ -324,11 +313,11 @@ export class SaxiumClient {
   /** `attempt`, retried by the client's policy (see `retry.ts`). */
   #withRetry<T>(
     attempt: (signal: AbortSignal, progress: () => void) => Promise<T>,
-    options: { idleMs?: number } = {},
+    options: { idleMs?: number; maxAttempts?: number } = {},
   ): Promise<T> {
     const o = this.#options;
     return runWithRetry(attempt, {
-      maxAttempts: this.#maxAttempts,
+      maxAttempts: options.maxAttempts ?? this.#maxAttempts,
       timeoutMs: this.#timeoutMs,
       idleMs: options.idleMs,
       baseDelayMs: o.baseDelayMs ?? 500,
@@ -347,21 +336,9 @@ export class SaxiumClient {
     path: string,
     options: { accept: string; signal: AbortSignal; body?: unknown },
   ): Promise<Response> {
-    let url = new URL(this.#base.href.replace(/\/+$/, "") + path);
+    let url = this.#url(path);
     for (let hop = 0;; hop++) {
-      let res: Response;
-      try {
-        res = await this.#fetch(url, {
-          method,
-          headers: this.#headers(options.accept, options.body !== undefined),
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          redirect: "manual",
-          signal: options.signal,
-          ...(this.#httpClient ? { client: this.#httpClient } : {}),
-        });
-      } catch (error) {
-        throw this.#transportFailure(error, options.signal);
-      }
+      const res = await this.#fetchOnce(method, url, options);
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => {});
         url = redirectTarget(res, { from: url, hop, base: this.#base, token: this.#token });
@@ -374,6 +351,30 @@ export class SaxiumClient {
         readText: (r) => this.#readText(r, options.signal),
       });
     }
+  }
+
+  /** One request as it is (no redirect followed); `fetch`'s failures become timeout or network. */
+  async #fetchOnce(
+    method: string,
+    url: URL,
+    options: { accept: string; signal: AbortSignal; body?: unknown },
+  ): Promise<Response> {
+    try {
+      return await this.#fetch(url, {
+        method,
+        headers: this.#headers(options.accept, options.body !== undefined),
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        redirect: "manual",
+        signal: options.signal,
+        ...(this.#httpClient ? { client: this.#httpClient } : {}),
+      });
+    } catch (error) {
+      throw this.#transportFailure(error, options.signal);
+    }
+  }
+
+  #url(path: string): URL {
+    return new URL(this.#base.href.replace(/\/+$/, "") + path);
   }
 
   #headers(accept: string, json: boolean): Headers {
@@ -446,6 +447,8 @@ export class SaxiumClient {
     return this.#options.token;
   }
 }
+
+const STATUS_PATH = "/api/batigest/status";
 
 function pathOnly(path: string): string {
   return path.split("?")[0];

@@ -17,7 +17,7 @@ import { SaxiumClient, type SaxiumClientOptions } from "./client.ts";
  * certificates), with `overrides` for timeouts, retries and logging.
  */
 export function openSaxiumClient(
-  settings: Settings,
+  settings: Pick<Settings, "apiUrl" | "token" | "agentId" | "proxy" | "caFile">,
   overrides: Partial<SaxiumClientOptions> = {},
 ): SaxiumClient {
   return new SaxiumClient({

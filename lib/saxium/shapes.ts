@@ -31,6 +31,20 @@ export interface ServerStatus {
   queueHealth: string;
 }
 
+/** What one look at the status route showed (`probeStatus`, for `doctor`). */
+export interface StatusProbe {
+  /** The HTTP status, whatever it is. */
+  status: number;
+  /** The server's `Date` header. */
+  date?: string;
+  /** `Location` of a redirect, not followed. */
+  location?: string;
+  /** From the request to the answer's headers. */
+  elapsedMs: number;
+  /** The body was Saxium's `{ success: true, data }`. */
+  saxiumBody: boolean;
+}
+
 /** Where and how `downloadTo` writes a document. */
 export interface DownloadOptions {
   format: DocumentFormat;

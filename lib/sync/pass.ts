@@ -5,8 +5,8 @@
  *
  * The pass is told in two stories, each in its own file, which this one
  * only puts in order:
- * - `export_story.ts`: what one export goes through (download, stage,
- *   publish, await import, acknowledge, archive, or report its error), each
+ * - `export_story.ts`: what one export goes through (download and check,
+ *   stage, publish, await import, acknowledge, archive, or refuse), each
  *   step journalled, so a pass interrupted anywhere resumes where it stopped
  *   and a document already in Batigest is acknowledged again, never
  *   delivered again;
@@ -24,9 +24,9 @@
  */
 
 import { BatigestWatch } from "../batigest/watch.ts";
-import { readBatigestMemory, writeBatigestMemory } from "../batigest/memory.ts";
+import { loadBatigestMemory, saveBatigestMemory } from "../batigest/memory.ts";
 import { FolderWatcher } from "../batigest/delivery.ts";
-import { ExportSteps } from "./export_story.ts";
+import { ExportStory } from "./export_story.ts";
 import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
 import { FolderUnusable, guardFileOps } from "../batigest/folder_guard.ts";
 import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "../journal/journal.ts";
@@ -46,7 +46,7 @@ export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from
  * wait in the pipeline's window first; those left `staged` are published in
  * their turn, after them.
  */
-const LEFT_AFTER_BATIGEST: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
+const LEFT_AFTER_BATIGEST: readonly ExportState[] = ["imported", "acknowledged", "failed"];
 
 /**
  * Runs one pass: finish what a previous run left in flight, then take the
@@ -70,28 +70,29 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
     }),
   };
   const watcher = new FolderWatcher(ctx.folders.importDir);
+  const smallState = ctx.journal.smallState();
   const watch = new BatigestWatch({
     importDir: ctx.folders.importDir,
-    memory: readBatigestMemory(ctx.folders),
-    save: (memory) => writeBatigestMemory(ctx.folders, memory),
+    memory: loadBatigestMemory(smallState),
+    save: (memory) => saveBatigestMemory(smallState, memory),
   });
-  const steps = new ExportSteps(ctx, { report, watcher, watch, now });
+  const story = new ExportStory(ctx, { report, watcher, watch, now });
   let stoppedBy: string | undefined;
   let folderProblem: string | undefined;
   let trouble: string | undefined;
   try {
-    const waiting = resumeWaiting(ctx, { steps, report, watch });
+    const waiting = resumeWaiting(ctx, { story, report, watch });
     await resumeInFlight(ctx, {
-      steps,
+      story,
       report,
       records: ctx.journal.inStates(LEFT_AFTER_BATIGEST),
     });
     const leftStaged = ctx.journal.inStates(["staged"]);
-    await drainPending(ctx, { steps, report, now, waiting });
-    if (!steps.batigestInactive && !ctx.signal?.aborted) {
+    await drainPending(ctx, { story, report, now, waiting });
+    if (!story.batigestInactive && !ctx.signal?.aborted) {
       // Staged by an earlier run and not offered again by Saxium in this pass.
-      const records = leftStaged.filter((r) => !steps.walked(r.id));
-      await resumeInFlight(ctx, { steps, report, records });
+      const records = leftStaged.filter((r) => !story.walked(r.id));
+      await resumeInFlight(ctx, { story, report, records });
     }
   } catch (error) {
     if (error instanceof ServerUnavailable) stoppedBy = error.message;
@@ -113,7 +114,7 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
   let inactive: string | undefined;
   try {
     const memory = watch.finish({ documentsWaiting });
-    writeBatigestMemory(ctx.folders, memory);
+    saveBatigestMemory(smallState, memory);
     if (watch.inactiveSince && documentsWaiting) {
       // Said once, by the conclusion the command writes (a WARNING, not an error).
       inactive = inactiveLine(new Date(memory.inactiveSince ?? watch.inactiveSince), now());
@@ -146,7 +147,7 @@ export function inactiveLine(since: Date, now: Date): string {
  */
 function resumeWaiting(
   ctx: PassContext,
-  options: { steps: ExportSteps; report: PassReport; watch: BatigestWatch },
+  options: { story: ExportStory; report: PassReport; watch: BatigestWatch },
 ): Promise<number>[] {
   const records = [...ctx.journal.inStates(["delivered"])]
     .sort((a, b) => (a.deliveredAt ?? "").localeCompare(b.deliveredAt ?? ""));
@@ -160,7 +161,7 @@ function resumeWaiting(
         describe(record)
       } : il attend dans le dossier d'import de Batigest depuis l'exécution précédente.`,
     );
-    const waited = options.steps.advance(record).then(() => performance.now());
+    const waited = options.story.resume(record).then(() => performance.now());
     waited.catch(() => {}); // a folder that stops the pass: seen where the pipeline awaits it
     return waited;
   });
@@ -169,7 +170,7 @@ function resumeWaiting(
 /** Exports a previous run left in flight: finish them. */
 async function resumeInFlight(
   ctx: PassContext,
-  options: { steps: ExportSteps; report: PassReport; records: readonly ExportRecord[] },
+  options: { story: ExportStory; report: PassReport; records: readonly ExportRecord[] },
 ): Promise<void> {
   for (const record of options.records) {
     if (ctx.signal?.aborted) return;
@@ -178,7 +179,7 @@ async function resumeInFlight(
         describe(record)
       } (état « ${record.state} » laissé par l'exécution précédente).`,
     );
-    await options.steps.advance(record);
+    await options.story.resume(record);
   }
 }
 

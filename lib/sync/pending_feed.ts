@@ -2,8 +2,9 @@
  * Saxium's pending exports, as the pass takes them: one flow, asked for
  * again before the exports in hand run out, each export once, its id in one
  * form (trimmed, lower case), ids that are not UUIDs passed over (and
- * reported once, `skipped_ids.ts`), exports set aside asked past. A list
- * Saxium refuses stops the pass.
+ * reported once, remembered in the journal's small state under
+ * `skipped-ids`: {@linkcode SkippedIds}), exports set aside asked past. A
+ * list Saxium refuses stops the pass.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import { PassStopped, ServerUnavailable } from "./failures.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 import { settle, type Settled, unwrap } from "./settled.ts";
-import type { SkippedIds } from "./skipped_ids.ts";
+import type { SmallStateStore } from "../journal/journal.ts";
 
 /** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
 export async function listPending(
@@ -156,5 +157,50 @@ export class PendingFeed {
       this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
     } else if (page.length < limit) this.#exhausted = true;
     return fresh;
+  }
+}
+
+/**
+ * Ids Saxium should never send (not a UUID): reported once (an ERROR line,
+ * hence an alert), remembered in the small state, and passed over quietly at
+ * the next passes, instead of failing every run for ever. Losing the memory
+ * only means reporting them once more.
+ */
+export class SkippedIds {
+  #store: SmallStateStore;
+  #report: PassReport;
+  #known?: Set<string>;
+
+  constructor(store: SmallStateStore, report: PassReport) {
+    this.#store = store;
+    this.#report = report;
+  }
+
+  /** Notes an invalid id: reported the first time it is ever seen. */
+  note(item: PendingExport): void {
+    this.#known ??= this.#load();
+    const what = `identifiant « ${item.id.slice(0, 60)} » (référence « ${
+      item.documentReference.slice(0, 60)
+    } »)`;
+    if (this.#known.has(item.id)) {
+      this.#report.debug(`Export ignoré de nouveau : ${what} invalide.`);
+      return;
+    }
+    this.#known.add(item.id);
+    this.#store.set("skipped-ids", JSON.stringify([...this.#known]));
+    this.#report.heldBack();
+    this.#report.error(
+      `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
+        "Il ne sera plus signalé, et les exports suivants sont traités.",
+    );
+  }
+
+  #load(): Set<string> {
+    try {
+      const value = JSON.parse(this.#store.get("skipped-ids") ?? "[]");
+      return new Set(Array.isArray(value) ? value.filter((v) => typeof v === "string") : []);
+    } catch {
+      return new Set();
+    }
   }
 }

@@ -1,13 +1,14 @@
 /**
  * The pipeline: how many exports a pass runs side by side, and when. One
- * export's steps are `export_story.ts`'s; this file only schedules them, so
+ * export's steps are `export_story.ts`'s; this file only says when each
+ * export may take its next one (it asks the story to advance it), so
  * that Batigest never waits for the agent and the server's latency is
  * hidden, without changing what any one export goes through.
  *
  * Saxium's pending exports come as one flow (`pending_feed.ts`), asked for again
  * before the exports in hand run out. Each offered export is first matched
- * with the journal (`prepare`: new, offered again after an error, or already
- * imported and only acknowledged again); the next ones are downloaded and
+ * with the journal (the story's `prepare`: new, offered again after an
+ * error, or already imported and only acknowledged again); the next ones are downloaded and
  * checked ahead (`prefetch`) and copied into the import folder under their
  * temporary name (early staging); up to `window` published documents wait in
  * the import folder (`InFlight`); acknowledgements go out meanwhile.
@@ -17,20 +18,10 @@
  * @module
  */
 
-import {
-  type ExportFile,
-  type ExportRecord,
-  type ExportState,
-  REBUILT_FROM,
-} from "../journal/journal.ts";
-import type { PendingExport } from "../saxium/client.ts";
-import type { ExportSteps } from "./export_story.ts";
-import { describe } from "./failures.ts";
-import { readReceipt, stateFromFolders } from "../journal/receipts.ts";
-import { SkippedIds } from "./skipped_ids.ts";
-import { listPending, PendingFeed } from "./pending_feed.ts";
+import type { ExportRecord, ExportState } from "../journal/journal.ts";
+import type { ExportStory } from "./export_story.ts";
+import { listPending, PendingFeed, SkippedIds } from "./pending_feed.ts";
 import { settle, type Settled, unwrap } from "./settled.ts";
-import { safeBaseName } from "../documents/file_names.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 
@@ -43,13 +34,11 @@ const EARLY_STAGES = 4;
 
 /** From checked to imported: published one after the other, in the server's order. */
 const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
-/** After Batigest: telling Saxium and archiving, which may overlap. */
-const FINISH: readonly ExportState[] = ["consumed", "acknowledged", "failed"];
 
 /** What {@linkcode drainPending} works with besides the pass's context. */
 export interface DrainOptions {
   /** Runs each export's steps. */
-  steps: ExportSteps;
+  story: ExportStory;
   /** The pass's log and tally. */
   report: PassReport;
   /** The pass's clock. */
@@ -64,29 +53,29 @@ export interface DrainOptions {
  * it returns; a server-wide problem is thrown (`ServerUnavailable`) once it is.
  */
 export async function drainPending(ctx: PassContext, options: DrainOptions): Promise<void> {
-  const { steps, report, now } = options;
+  const { story, report, now } = options;
   const feed = new PendingFeed({
     list: (limit) => listPending(ctx, { report, limit }),
     limit: ctx.settings.batchSize,
     report,
-    skipped: new SkippedIds(ctx, report),
-    aside: () => steps.asideCount,
+    skipped: new SkippedIds(ctx.journal.smallState(), report),
+    aside: () => story.asideCount,
   });
   const ahead = ctx.prefetch ?? DEFAULT_PREFETCH;
   const window = ctx.window ?? DEFAULT_WINDOW;
   const work = new InFlight(now);
-  const early = new EarlyStages(steps);
+  const early = new EarlyStages(story);
   const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
   try {
     // Documents an earlier run left waiting take their places in the window first.
     for (const waiting of options.waiting ?? []) await work.addImport(waiting, window);
-    for (let i = 0; !ctx.signal?.aborted && !steps.batigestInactive; i++) {
+    for (let i = 0; !ctx.signal?.aborted && !story.batigestInactive; i++) {
       work.rethrow();
       if (!(await feed.at(i, () => work.settled()))) break;
       const received = feed.received;
       report.known(received.length);
       while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
-        prepared.push(settle(prepare(received[prepared.length], { ctx, steps, report })));
+        prepared.push(settle(story.prepare(received[prepared.length])));
       }
       // Ask for more while as many exports are left to start downloading
       // as are being downloaded: the answer, then the downloads it brings,
@@ -99,10 +88,11 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       if (record?.state === "ready") record = await early.take(record);
       if (!record) continue;
       if (!DELIVERY.includes(record.state)) {
-        work.add(steps.advance(record, FINISH));
+        work.add(story.advance(record)); // Batigest is done with it: tell Saxium, archive
         continue;
       }
-      const published = await steps.advance(record, ["staged"]);
+      // Published in its turn (one an earlier run published waits as it is).
+      const published = record.state === "staged" ? await story.advance(record) : record;
       if (!published) continue;
       // The document before it must have left the folder for its timeout to
       // start: waiting in line never eats into it. Taken before its turn (a
@@ -110,9 +100,9 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       // imported, and its place in the window is free.
       const inLine = work.lastImport;
       const imported = (async () => {
-        await Promise.race([inLine, steps.left(published)]);
-        const done = await steps.advance(published, ["delivered"]);
-        if (done) work.add(steps.advance(done, FINISH));
+        await Promise.race([inLine, story.left(published)]);
+        const done = await story.advance(published);
+        if (done) work.add(story.advance(done));
         return now().getTime();
       })();
       await work.addImport(imported, window);
@@ -131,78 +121,17 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
 }
 
 /**
- * One offered export, up to the point where it is ready for delivery: new
- * ones are downloaded and checked, reported ones Saxium offers again start
- * over, archived ones are acknowledged again (never delivered again). One
- * the journal does not know as published but whose receipt says it was
- * (journal deleted, damaged, restored from a backup) is rebuilt from the
- * receipt and the folders, never delivered again.
- */
-async function prepare(
-  item: PendingExport,
-  options: { ctx: PassContext; steps: ExportSteps; report: PassReport },
-): Promise<ExportRecord | undefined> {
-  const { ctx, steps, report } = options;
-  const journal = ctx.journal;
-  let record = journal.get(item.id);
-  if (!record || REBUILT_FROM.includes(record.state)) {
-    record = await fromReceipt(item, options) ?? record;
-  }
-  if (record?.state === "archived") {
-    await steps.reacknowledge(record);
-    return undefined;
-  }
-  if (record?.state === "reported") {
-    report.info(
-      `L'export ${describe(record)} est de nouveau proposé par Saxium : nouvelle tentative.`,
-    );
-    record = journal.retry(record.id, plannedFiles(ctx));
-  }
-  record ??= journal.begin({
-    id: item.id,
-    reference: item.documentReference,
-    documentType: item.documentType,
-    baseName: safeBaseName(item.documentReference),
-    files: plannedFiles(ctx),
-  });
-  return await steps.advance(record, ["downloading"]);
-}
-
-/** The record rebuilt from the export's receipt, if it has one (see `receipts.ts`). */
-async function fromReceipt(
-  item: PendingExport,
-  options: { ctx: PassContext; report: PassReport },
-): Promise<ExportRecord | undefined> {
-  const { ctx, report } = options;
-  const receipt = await readReceipt(ctx.folders, item.id);
-  if (!receipt) return undefined;
-  const state = stateFromFolders(ctx.folders, receipt);
-  report.warning(
-    `L'export ${describe(receipt)} a déjà été déposé dans Batigest (reçu du ${
-      receipt.at.slice(0, 10)
-    }) mais le journal ne le savait plus (supprimé, endommagé ou restauré) : ` +
-      `il est repris là où les dossiers le montrent, sans être redéposé.`,
-  );
-  return ctx.journal.restore(receipt, state);
-}
-
-/** The files a new attempt will download: one per configured format, not named yet. */
-function plannedFiles(ctx: PassContext): ExportFile[] {
-  return ctx.settings.formats.map((format) => ({ format, importName: "" }));
-}
-
-/**
  * Exports staged as soon as they are ready, while the ones before them are
  * delivered: the copy into the import folder, its flush to disk and the
  * journal's then cost Batigest no waiting, and one flush of the journal
  * covers several documents. Publication still waits for its turn.
  */
 class EarlyStages {
-  #steps: ExportSteps;
+  #story: ExportStory;
   #stages = new Map<string, Promise<ExportRecord | undefined>>();
 
-  constructor(steps: ExportSteps) {
-    this.#steps = steps;
+  constructor(story: ExportStory) {
+    this.#story = story;
   }
 
   /** Stages export `id` once it is prepared, if it is then ready. */
@@ -210,7 +139,7 @@ class EarlyStages {
     if (this.#stages.has(id)) return;
     const staging = prepared.then((outcome) =>
       "value" in outcome && outcome.value?.state === "ready"
-        ? this.#steps.advance(outcome.value, ["ready"])
+        ? this.#story.advance(outcome.value)
         : undefined
     );
     staging.catch(() => {}); // a folder that stops the pass: seen by `take` or `settled`
@@ -221,7 +150,7 @@ class EarlyStages {
   take(record: ExportRecord): Promise<ExportRecord | undefined> {
     const early = this.#stages.get(record.id);
     this.#stages.delete(record.id);
-    return early ?? this.#steps.advance(record, ["ready"]);
+    return early ?? this.#story.advance(record);
   }
 
   /** Waits for every staging started and not taken. */

@@ -10,9 +10,15 @@ Deno.test("one holder at a time; released on release() and when the holder dies"
     assert.ok(first);
     assert.equal(acquireInstanceLock(path), undefined);
     first.release();
-    const second = acquireInstanceLock(path)!;
-    assert.ok(second);
-    second.release();
+    first.release(); // twice is harmless
+    {
+      using second = acquireInstanceLock(path);
+      assert.ok(second);
+      assert.equal(acquireInstanceLock(path), undefined, "held inside the block");
+    }
+    const third = acquireInstanceLock(path);
+    assert.ok(third, "released when the block that held it ended");
+    third.release();
 
     // A process that holds the lock and is killed leaves it free.
     const holder = new Deno.Command(Deno.execPath(), {

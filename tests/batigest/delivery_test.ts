@@ -71,7 +71,7 @@ Deno.test("the watcher wakes a wait when a file disappears; withdrawal takes bac
     assert.equal(await Deno.readTextFile(marker), "x", "kept, under a name Batigest ignores");
     assert.equal(
       await withdraw(file, { withdrawnPath: marker, fileOps: realFileOps }),
-      "consumed",
+      "gone",
       "already gone: Batigest took it",
     );
   } finally {

@@ -22,19 +22,20 @@ function record(id: string, importName: string): ExportRecord {
 
 interface HeldWait {
   outcome: ImportOutcome;
-  /** Times the wait looked at the held document (a look may retry the rename several times). */
-  looks: number;
+  /** When (on the wait's clock) the wait looked at the held document; a look may retry the rename. */
+  looks: number[];
   warnings: string[];
 }
 
 /**
  * Batigest passed A by (it took B and C, published after A: the evidence
- * of a refusal), and holds A open meanwhile: for `holdMs` (then takes it), or for
- * good. The rename probe answers at once (instant retry sleeps), so only the
- * wait itself spaces the looks.
+ * of a refusal), and holds A open meanwhile: until `clock` reaches
+ * `releaseAtMs` (then takes it), or for good. The rename probe answers at
+ * once (instant retry sleeps), and the wait's clock is the test's: every
+ * reading moves it `stepMs` on, so seconds of waiting take a blink.
  */
 async function heldAfterPassedBy(
-  options: { holdMs?: number; clock?: () => number },
+  options: { stepMs: number; releaseAtMs?: number },
 ): Promise<HeldWait> {
   const root = await Deno.makeTempDir({ prefix: "import-wait-" });
   const importDir = nodePath.join(root, "import");
@@ -44,10 +45,20 @@ async function heldAfterPassedBy(
     batigestImportDir: importDir,
   });
   createWorkFolders(folders);
-  const watch = new BatigestWatch({ importDir, memory: {}, clock: options.clock });
+  const [pathA, pathB, pathC] = ["A", "B", "C"].map((n) => nodePath.join(importDir, `DV-${n}.xml`));
+  let held = true;
+  let now = 0;
+  const clock = () => {
+    now += options.stepMs;
+    if (held && options.releaseAtMs !== undefined && now >= options.releaseAtMs) {
+      held = false;
+      Deno.removeSync(pathA); // imported once let go
+    }
+    return now;
+  };
+  const watch = new BatigestWatch({ importDir, memory: {}, clock });
   watch.ensureMark({ documentsWaiting: false });
   const a = record("aaaaaaaa-0000-4000-8000-000000000001", "DV-A.xml");
-  const [pathA, pathB, pathC] = ["A", "B", "C"].map((n) => nodePath.join(importDir, `DV-${n}.xml`));
   for (const path of [pathA, pathB, pathC]) await Deno.writeTextFile(path, "<Devis/>");
   watch.track(a);
   watch.track(record("bbbbbbbb-0000-4000-8000-000000000002", "DV-B.xml"));
@@ -55,20 +66,14 @@ async function heldAfterPassedBy(
   // Batigest takes B, then C, while A stays: alive, and passing A by.
   await Deno.remove(pathB);
   watch.poll(new Date());
-  await new Promise((resolve) => setTimeout(resolve, 20));
   await Deno.remove(pathC);
   watch.poll(new Date());
-  let held = true;
-  const release = options.holdMs === undefined ? undefined : setTimeout(() => {
-    held = false;
-    Deno.removeSync(pathA); // imported once let go
-  }, options.holdMs);
-  const lookTimes: number[] = [];
+  const looks: number[] = [];
   const fileOps: FileOps = {
     ...realFileOps,
     async rename(from, to) {
       if (from === pathA && held) {
-        lookTimes.push(performance.now());
+        if (looks.at(-1) !== now) looks.push(now);
         throw Object.assign(new Error("used by another process. (os error 32)"), { code: "EBUSY" });
       }
       await realFileOps.rename(from, to);
@@ -88,30 +93,31 @@ async function heldAfterPassedBy(
       publishedHere: true,
       warn: (message) => warnings.push(message),
     });
-    // Renames 100 ms apart or more belong to different looks.
-    const looks = lookTimes.filter((t, i) => i === 0 || t - lookTimes[i - 1] >= 100).length;
     return { outcome, looks, warnings };
   } finally {
-    if (release !== undefined) clearTimeout(release);
     await watcher.close();
     await Deno.remove(root, { recursive: true });
   }
 }
 
 Deno.test("a held document passed by is looked at again a second later until Batigest lets go: imported, not given up", async () => {
-  const { outcome, looks, warnings } = await heldAfterPassedBy({ holdMs: 3_000 });
-  assert.deepEqual(outcome, { kind: "consumed" });
-  // The evidence stands all along: only the wait spaces the looks, a second apart.
-  assert.ok(looks >= 1 && looks <= 4, `${looks} looks in 3 s`);
+  const { outcome, looks, warnings } = await heldAfterPassedBy({
+    stepMs: 200,
+    releaseAtMs: 4_000,
+  });
+  assert.deepEqual(outcome, { kind: "imported" });
+  assert.ok(looks.length >= 2, `looked at again while held: ${looks.join(", ")}`);
+  for (let i = 1; i < looks.length; i++) {
+    assert.ok(looks[i] - looks[i - 1] >= 1_000, `looks a second apart: ${looks.join(", ")}`);
+  }
   assert.deepEqual(warnings, []);
 });
 
 Deno.test("a document held for good is left in the folder after two minutes of looks, with one warning, never withdrawn", async () => {
-  let now = 0;
-  const clock = () => now += 3_000; // every reading of the clock: 3 s later
-  const { outcome, looks, warnings } = await heldAfterPassedBy({ clock });
+  // Every reading of the clock: 3 s later.
+  const { outcome, looks, warnings } = await heldAfterPassedBy({ stepMs: 3_000 });
   assert.deepEqual(outcome, { kind: "waiting" });
-  assert.ok(looks >= 1);
+  assert.ok(looks.length >= 1);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /^DV-A\.xml est toujours ouvert par un programme \(Batigest \?\)/);
 });

@@ -30,14 +30,36 @@ Deno.test("failpoints are a test-only switch: the agent's own code never reads i
     const text = await Deno.readTextFile(nodePath.join(PROJECT_ROOT, file));
     assert.doesNotMatch(text, /AGENT_FAILPOINT/, `${file} reads the failpoint switch`);
   }
-  const entry = await Deno.readTextFile(nodePath.join(PROJECT_ROOT, FAILPOINT_ENTRY));
-  assert.match(entry, /Deno\.exit\(FAILPOINT_EXIT_CODE\)/);
-  assert.equal(KILLED_CODE, 137);
+});
+
+Deno.test("the failpoint entry stops the agent at the named point, as a kill, and only there", async () => {
+  const world = await makeWorld();
+  try {
+    world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-POINT",
+      files: { xml: quoteXml("DV-POINT") },
+    });
+    const run = (point: string) =>
+      runAgent(world, ["sync", "--once"], {
+        entry: FAILPOINT_ENTRY,
+        extraEnv: [...FAILPOINT_ENV],
+        env: { AGENT_FAILPOINT: point },
+      });
+    const killed = await run("after-download");
+    assert.equal(killed.code, KILLED_CODE, killed.stdout + killed.stderr);
+    assert.equal(world.batigest.ledger.length, 0, "stopped before anything reached Batigest");
+    const unknown = await run("no-such-point");
+    assert.equal(unknown.code, 0, unknown.stdout + unknown.stderr);
+    assert.deepEqual(world.batigest.ledger.map((e) => e.name), ["DV-POINT.xml"]);
+  } finally {
+    await world.close();
+  }
 });
 
 Deno.test("every failpoint: killed there, restarted until the pass completes, each document once", async () => {
   const names = await listFailpoints();
-  assert.ok(names.length >= 14, `failpoints found in lib/sync/: ${names.join(", ")}`);
+  assert.ok(names.length >= 14, `failpoints found in lib/: ${names.join(", ")}`);
   const report = await runFailpoints();
   console.log(formatReport(report));
   assert.deepEqual(report.problems, []);

@@ -40,7 +40,7 @@ Deno.test("history: reaching a final state appends an event; a retry that succee
     journal.retry(ID, [{ format: "xml", importName: "" }]);
     walk(journal, ID, ["ready"]);
     journal.setState(ID, "staged", { files: [{ format: "xml", importName: "DV-1.xml" }] });
-    walk(journal, ID, ["delivered", "consumed", "acknowledged"]);
+    walk(journal, ID, ["delivered", "imported", "acknowledged"]);
     assert.equal(journal.history({ since: new Date(0), until: clock }).length, 1, "not yet");
     journal.setState(ID, "archived");
     const events = journal.history({

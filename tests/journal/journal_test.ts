@@ -1,39 +1,85 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import {
-  canMove,
   EXPORT_STATES,
-  isFinal,
   Journal,
   JournalError,
+  UNFINISHED_STATES,
 } from "../../lib/journal/journal.ts";
 
 import { EXPORT_ID as ID, NEW_EXPORT as start } from "../support/records.ts";
 
-Deno.test("the happy path and the error path are the only moves allowed", () => {
-  const happy = [
-    "downloading",
-    "ready",
-    "staged",
-    "delivered",
-    "consumed",
-    "acknowledged",
-    "archived",
-  ];
-  for (let i = 0; i + 1 < happy.length; i++) {
-    assert.ok(canMove(happy[i] as never, happy[i + 1] as never), `${happy[i]} → ${happy[i + 1]}`);
+/** A journal in memory holding one export walked to `state` by the happy path. */
+function journalAt(state: "ready" | "staged" | "delivered" | "imported" | "acknowledged") {
+  const journal = new Journal(":memory:");
+  journal.begin(start);
+  for (const next of ["ready", "staged", "delivered", "imported", "acknowledged"] as const) {
+    journal.setState(ID, next);
+    if (next === state) break;
   }
-  for (const from of ["downloading", "ready", "delivered"] as const) {
-    assert.ok(canMove(from, "failed"));
+  return journal;
+}
+
+Deno.test("an export walks the happy path to archived, and the error path to reported", () => {
+  const journal = journalAt("acknowledged");
+  assert.equal(journal.setState(ID, "archived").state, "archived");
+  assert.equal(journal.get(ID)!.state, "archived");
+  journal.close();
+  const failing = new Journal(":memory:");
+  failing.begin(start);
+  failing.setState(ID, "failed", { error: "refusé", errorStage: "check" });
+  assert.equal(failing.setState(ID, "reported").state, "reported");
+  assert.equal(failing.retry(ID, []).state, "downloading", "a retry asked in Saxium starts over");
+  failing.close();
+});
+
+Deno.test("once Batigest may have the document, nothing moves it back towards delivery", () => {
+  for (const state of ["delivered", "imported", "acknowledged"] as const) {
+    const journal = journalAt(state);
+    for (const back of ["downloading", "ready", "staged"] as const) {
+      assert.throws(() => journal.setState(ID, back), JournalError, `${state} → ${back}`);
+      assert.equal(journal.get(ID)!.state, state, "the refused move changed nothing");
+    }
+    journal.close();
   }
-  assert.ok(canMove("failed", "reported"));
-  assert.ok(canMove("reported", "downloading"), "a retry asked in Saxium starts over");
-  // Nothing ever goes back towards delivery once Batigest may have the document.
-  for (const from of ["delivered", "consumed", "acknowledged", "archived"] as const) {
-    for (const to of ["downloading", "ready", "staged"] as const) assert.ok(!canMove(from, to));
+});
+
+Deno.test("a staged document is published, then judged: it cannot fail before", () => {
+  const journal = journalAt("staged");
+  assert.throws(() => journal.setState(ID, "failed", { error: "x" }), JournalError);
+  journal.close();
+});
+
+Deno.test("archived and reported are final: no step is left, nothing moves them", () => {
+  const journal = journalAt("acknowledged");
+  journal.setState(ID, "archived");
+  assert.deepEqual(journal.inStates(UNFINISHED_STATES), [], "nothing left to do");
+  for (const to of EXPORT_STATES) assert.throws(() => journal.setState(ID, to), JournalError);
+  journal.close();
+});
+
+Deno.test("a journal written before « imported » had its name reads it as imported, and is upgraded", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = nodePath.join(dir, "journal.db");
+  try {
+    const journal = new Journal(path);
+    journal.begin(start);
+    journal.close();
+    const old = new DatabaseSync(path);
+    old.exec(`UPDATE exports SET state = 'consumed' WHERE id = '${ID}'`);
+    old.close();
+    const reader = new Journal(path, { readOnly: true });
+    assert.equal(reader.get(ID)!.state, "imported", "a reader sees the new word");
+    assert.equal(reader.countByState().imported, 1);
+    reader.close();
+    const writer = new Journal(path);
+    assert.deepEqual(writer.inStates(["imported"]).map((r) => r.id), [ID], "upgraded in place");
+    assert.equal(writer.setState(ID, "acknowledged").state, "acknowledged");
+    writer.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  assert.ok(!canMove("staged", "failed"), "a staged file is published, then judged");
-  assert.deepEqual(EXPORT_STATES.filter(isFinal), ["archived", "reported"]);
 });
 
 Deno.test("states survive closing and reopening the database", async () => {

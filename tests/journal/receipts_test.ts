@@ -54,10 +54,10 @@ Deno.test("a receipt is written, read back and removed; a missing or cut one rea
   }
 });
 
-Deno.test("the folders tell where a published export stands: waiting or withdrawn, staged, consumed", async () => {
+Deno.test("the folders tell where a published export stands: waiting or withdrawn, staged, imported", async () => {
   const { root, folders, receipt } = await world();
   try {
-    assert.equal(stateFromFolders(folders, receipt), "consumed");
+    assert.equal(stateFromFolders(folders, receipt), "imported");
     await Deno.writeTextFile(stagingPath(folders, ID, "xml"), "x");
     assert.equal(stateFromFolders(folders, receipt), "staged");
     await Deno.writeTextFile(nodePath.join(folders.importDir, "DV-1.xml"), "x");
@@ -80,7 +80,7 @@ Deno.test("the journal rebuilds a record from a receipt only before publication,
     baseName: "DV-1",
     files: [{ format: "xml" as const, importName: "DV-1.xml" }],
   };
-  assert.equal(journal.restore(base, "consumed").state, "consumed");
+  assert.equal(journal.restore(base, "imported").state, "imported");
   assert.throws(() => journal.restore(base, "delivered"), JournalError);
   const other = { ...base, id: "1b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d" };
   journal.begin({ ...other, files: [{ format: "xml", importName: "" }] });

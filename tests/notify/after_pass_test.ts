@@ -10,7 +10,7 @@ import nodePath from "node:path";
 import { notifyNetHosts } from "../../lib/base/notify_settings.ts";
 import { notifyAfterPass } from "../../lib/notify/after_pass.ts";
 import type { NotifyChannel } from "../../lib/notify/channel.ts";
-import { notifyStatePath, readNotifyState } from "../../lib/notify/memory.ts";
+import { fileAlertStore, loadNotifyState, notifyStatePath } from "../../lib/notify/memory.ts";
 import {
   type AgentRun,
   makeWorld,
@@ -39,7 +39,7 @@ Deno.test("both channels: each gets one alert; a broken channel does not stop th
       };
       await notifyAfterPass(UNREACHABLE, { settings, folders, log, now: () => clock.now });
       assert.equal(hook.received.length, 1);
-      const state = await readNotifyState(notifyStatePath(folders));
+      const state = loadNotifyState(fileAlertStore(folders));
       assert.deepEqual(Object.keys(state.channels), ["webhook"]);
     });
   } finally {

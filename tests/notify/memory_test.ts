@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
   emptyNotifyState,
+  fileAlertStore,
+  loadNotifyState,
   nextNotifyState,
   type NotifyState,
   notifyStatePath,
   planNotifications,
-  readNotifyState,
-  writeNotifyState,
+  saveNotifyState,
 } from "../../lib/notify/memory.ts";
 
 Deno.test("decisions: one alert per failure, repeated after repeatHours, recovery once", () => {
@@ -70,23 +71,25 @@ Deno.test("decisions: each channel keeps its own memory", () => {
   );
 });
 
-Deno.test("state file: written atomically, read back; garbage reads as empty", async () => {
+Deno.test("state file (the journal unusable): written atomically, read back; garbage reads as empty", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const path = notifyStatePath({ state: nodePath.join(dir, "State") });
-    assert.deepEqual(await readNotifyState(path), emptyNotifyState());
+    const folders = { state: nodePath.join(dir, "State") };
+    const path = notifyStatePath(folders);
+    const store = fileAlertStore(folders);
+    assert.deepEqual(loadNotifyState(store), emptyNotifyState());
     const state: NotifyState = {
       failing: true,
       failingSince: "2025-01-31T10:00:00.000Z",
       channels: { smtp: { sent: { "3:a": "2025-01-31T10:00:00.000Z" }, open: true } },
     };
-    await writeNotifyState(path, state);
-    assert.deepEqual(await readNotifyState(path), state);
+    saveNotifyState(store, state);
+    assert.deepEqual(loadNotifyState(store), state);
     assert.deepEqual([...Deno.readDirSync(nodePath.dirname(path))].map((e) => e.name), [
       "notify.json",
     ]);
     await Deno.writeTextFile(path, "{ pas du json");
-    assert.deepEqual(await readNotifyState(path), emptyNotifyState());
+    assert.deepEqual(loadNotifyState(store), emptyNotifyState());
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

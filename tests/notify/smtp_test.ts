@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { notifyAfterPass } from "../../lib/notify/after_pass.ts";
 import type { RunReport } from "../../lib/notify/messages.ts";
-import { notifyStatePath, readNotifyState } from "../../lib/notify/memory.ts";
+import { fileAlertStore, loadNotifyState } from "../../lib/notify/memory.ts";
 import { verifySmtp } from "../../lib/notify/smtp.ts";
 import {
   EXPORT_ERRORS,
@@ -110,7 +110,7 @@ Deno.test("SMTP down: nothing thrown, one warning, the alert is tried again next
     const warning = lines.find((l) => l.includes("[WARNING] Alerte non envoyée"))!;
     assert.match(warning, new RegExp(`connexion refusée par 127\\.0\\.0\\.1:${port}`));
     assert.match(warning, /la synchronisation n'en est pas affectée/);
-    const state = await readNotifyState(notifyStatePath(folders));
+    const state = loadNotifyState(fileAlertStore(folders));
     assert.equal(state.failing, true);
     assert.deepEqual(state.channels, {}, "nothing remembered as sent");
 

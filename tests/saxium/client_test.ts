@@ -243,6 +243,58 @@ Deno.test("status returns the server's figures", async () => {
   });
 });
 
+Deno.test("probeStatus: one GET with the agent's headers; any status, a redirect not followed", async () => {
+  await withClient(async ({ sim, client, delays }) => {
+    const ok = await client.probeStatus();
+    assert.equal(ok.status, 200);
+    assert.equal(ok.saxiumBody, true);
+    assert.ok(!Number.isNaN(Date.parse(ok.date!)), JSON.stringify(ok));
+    assert.ok(ok.elapsedMs >= 0);
+    const request = sim.requests.at(-1)!;
+    assert.equal(request.path, "/api/batigest/status");
+    assert.equal(request.headers["authorization"], `Bearer ${TOKEN}`);
+    assert.equal(request.headers["x-agent-id"], "POSTE-COMPTA");
+
+    sim.addFault({ route: "status", times: 1, fault: { status: 503 } });
+    assert.equal((await client.probeStatus()).status, 503);
+    sim.addFault({ route: "status", times: 1, fault: { redirectTo: `${sim.url}/ailleurs` } });
+    const redirect = await client.probeStatus();
+    assert.equal(redirect.status, 302);
+    assert.equal(redirect.location, `${sim.url}/ailleurs`);
+    sim.addFault({ route: "status", times: 1, fault: "html" });
+    assert.equal((await client.probeStatus()).saxiumBody, false);
+    assert.equal(sim.requests.length, 4, "one request each: no retry, no redirect followed");
+    assert.deepEqual(delays, []);
+  }, { maxAttempts: 5 });
+  await withClient(async ({ client }) => {
+    assert.equal((await client.probeStatus()).status, 401);
+  }, { simToken: "un-autre-jeton" });
+});
+
+Deno.test("probeStatus: a closed port is network with the system's cause, a hang one timeout", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const client = new SaxiumClient({
+    apiUrl: `http://127.0.0.1:${port}`,
+    agentId: "POSTE-COMPTA",
+    version: "2.0.0",
+  });
+  try {
+    const error = await failure(client.probeStatus());
+    assert.equal(error.kind, "network");
+    assert.ok(error.cause instanceof Error, "the system's error is kept as the cause");
+  } finally {
+    client.close();
+  }
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({ route: "status", fault: "hang" });
+    const error = await failure(client.probeStatus());
+    assert.equal(error.kind, "timeout");
+    assert.equal(sim.requests.length, 1);
+  }, { timeoutMs: 150, maxAttempts: 3 });
+});
+
 Deno.test("503 twice then success: three requests, two backoff waits", async () => {
   const retries: { attempt: number; delayMs: number; reason: string }[] = [];
   await withClient(async ({ sim, client, delays }) => {

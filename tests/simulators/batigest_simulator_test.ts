@@ -39,8 +39,11 @@ Deno.test("consumes .xml and .csv (any case), records them, ignores other names"
     const xml = new TextEncoder().encode("<Devis><Reference>DV-1</Reference></Devis>\n");
     await Deno.writeTextFile(`${dir}/DV-1.xml.tmp`, "partial");
     await Deno.writeTextFile(`${dir}/notes.txt`, "hello");
-    await Deno.writeFile(`${dir}/DV-1.xml`, xml);
-    await Deno.writeTextFile(`${dir}/BC-2.CSV`, "Type;Reference\n");
+    // Put in place whole, as the agent does (a file written in place may be read half-written).
+    await Deno.writeFile(`${dir}/~DV-1`, xml);
+    await Deno.rename(`${dir}/~DV-1`, `${dir}/DV-1.xml`);
+    await Deno.writeTextFile(`${dir}/~BC-2`, "Type;Reference\n");
+    await Deno.rename(`${dir}/~BC-2`, `${dir}/BC-2.CSV`);
     await until(() => batigest.ledger.length === 2);
     await until(async () => (await names(dir)).length === 2);
     assert.deepEqual(await names(dir), ["DV-1.xml.tmp", "notes.txt"]);

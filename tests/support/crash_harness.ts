@@ -445,7 +445,7 @@ function phasesSince(world: World, since: Date): string[] {
       if (r.state === "downloading") phases.add("download");
       else if (r.state === "ready" || r.state === "staged" || r.state === "delivered") {
         phases.add("delivery");
-      } else if (r.state === "consumed" || r.state === "acknowledged") {
+      } else if (r.state === "imported" || r.state === "acknowledged") {
         phases.add("acknowledgement");
       } else phases.add("error");
     }
@@ -476,7 +476,7 @@ const HAPPY_PATH = [
   "after-journal-staged",
   "after-rename",
   "after-journal-delivered",
-  "after-journal-consumed",
+  "after-journal-imported",
   "after-mark-synced",
   "after-journal-acknowledged",
   "after-archive",

@@ -5,7 +5,7 @@ import { localTrouble, sendMark, ServerUnavailable } from "../../lib/sync/failur
 import { JournalDamaged } from "../../lib/journal/schema.ts";
 import { PassReport } from "../../lib/sync/pass_report.ts";
 import { isValidId, normalizeId } from "../../lib/sync/pending_feed.ts";
-import { Slots } from "../../lib/sync/slots.ts";
+import { Slots } from "../../lib/sync/downloads.ts";
 
 const record = { id: "0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d", reference: "DV-1" };
 

@@ -1,7 +1,7 @@
 /**
- * The pass driven in memory: a fake Saxium (an object, no HTTP), a tiny
- * Batigest that takes published `.xml` files out of the import folder, real
- * temporary folders, a real journal and a real log. What is checked is what
+ * The pass driven in memory: a fake Saxium (an object, no HTTP), the
+ * Batigest simulator every test uses, real temporary folders, a real journal
+ * and a real log. What is checked is what
  * an administrator would see: each document in Batigest at most once,
  * Saxium told, the journal finished, the import folder never crowded, the
  * pass's outcome and its ERROR lines.
@@ -24,6 +24,7 @@ import { type PendingExport, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
 import { quoteXml } from "../support/documents.ts";
+import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { testSettings } from "../support/settings.ts";
 
 const TOKEN = "sxm_test_pass-7f3e9a";
@@ -106,18 +107,26 @@ class FakeSaxium implements SaxiumApi {
   }
 }
 
-/** A Batigest in the test: every few ms, takes one published `.xml` file, reads it, deletes it. */
-class FakeBatigest {
-  /** The reference of each document imported, in order. */
-  imported: string[] = [];
+/**
+ * Batigest, as every test sees it (`tests/support/batigest_simulator.ts`),
+ * taking one published file after the other, with what these tests ask of
+ * it: the references imported, in order, and the most published documents
+ * seen waiting in its folder at once.
+ */
+class Batigest {
   /** The most published documents seen waiting in the import folder at once. */
   mostWaiting = 0;
   #dir: string;
-  #timer: ReturnType<typeof setInterval>;
+  #simulator: BatigestSimulator;
 
-  constructor(dir: string, options: { everyMs: number }) {
+  constructor(dir: string, options: { consumeDelayMs: number }) {
     this.#dir = dir;
-    this.#timer = setInterval(() => this.#take(), options.everyMs);
+    this.#simulator = startBatigestSimulator({ dir, consumeDelayMs: options.consumeDelayMs });
+  }
+
+  /** The reference of each document imported, in order. */
+  get imported(): string[] {
+    return this.#simulator.ledger.map((entry) => entry.name.replace(/\.xml$/, ""));
   }
 
   /** Published documents now in the import folder (temporary `~saxium-` files are not). */
@@ -135,17 +144,8 @@ class FakeBatigest {
     return this.imported.filter((r) => r === ref).length;
   }
 
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-
-  #take(): void {
-    const [name] = this.waiting();
-    if (!name) return;
-    const path = nodePath.join(this.#dir, name);
-    const xml = Deno.readTextFileSync(path);
-    this.imported.push(/<Reference>([^<]*)<\/Reference>/.exec(xml)![1]);
-    Deno.removeSync(path);
+  close(): Promise<void> {
+    return this.#simulator.close();
   }
 }
 
@@ -155,14 +155,14 @@ interface Bench {
   folders: WorkFolders;
   journal: Journal;
   saxium: FakeSaxium;
-  batigest: FakeBatigest;
+  batigest: Batigest;
   pass(options?: { prefetch?: number; window?: number }): Promise<PassResult>;
   /** The ERROR messages of the log files, in order. */
   loggedErrors(): string[];
 }
 
 async function withBench(
-  options: { batchSize?: number; batigestEveryMs?: number },
+  options: { batchSize?: number; batigestDelayMs?: number },
   test: (bench: Bench) => Promise<void>,
 ): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "saxium-pass-" });
@@ -184,7 +184,9 @@ async function withBench(
     console: () => {},
   });
   const saxium = new FakeSaxium();
-  const batigest = new FakeBatigest(folders.importDir, { everyMs: options.batigestEveryMs ?? 5 });
+  const batigest = new Batigest(folders.importDir, {
+    consumeDelayMs: options.batigestDelayMs ?? 5,
+  });
   const bench: Bench = {
     settings,
     folders,
@@ -216,7 +218,7 @@ async function withBench(
   try {
     await test(bench);
   } finally {
-    batigest.stop();
+    await batigest.close();
     journal.close();
     await Deno.remove(root, { recursive: true });
   }
@@ -236,7 +238,7 @@ function journalStates(bench: Bench): ExportState[] {
 const LEFT_BEHIND = {
   staged: { imports: 1, acknowledgements: 1 },
   delivered: { imports: 1, acknowledgements: 1 },
-  consumed: { imports: 0, acknowledgements: 1 },
+  imported: { imports: 0, acknowledgements: 1 },
   acknowledged: { imports: 0, acknowledgements: 0 },
   failed: { imports: 0, acknowledgements: 0 },
 } as const;
@@ -266,7 +268,7 @@ for (const [state, expected] of Object.entries(LEFT_BEHIND)) {
           delivered: nodePath.join(folders.importDir, importName),
         };
         if (path[state]) await Deno.writeTextFile(path[state]!, item.xml);
-        for (const next of ["delivered", "consumed", "acknowledged"] as const) {
+        for (const next of ["delivered", "imported", "acknowledged"] as const) {
           if (journal.get(item.id)!.state === state) break;
           journal.setState(item.id, next);
         }
@@ -304,7 +306,7 @@ for (const [state, expected] of Object.entries(LEFT_BEHIND)) {
 }
 
 Deno.test("the window: never more published documents waiting in Batigest's folder than allowed", async () => {
-  await withBench({ batigestEveryMs: 15 }, async (bench) => {
+  await withBench({ batigestDelayMs: 15 }, async (bench) => {
     const { saxium, batigest } = bench;
     const all = refs("DV-WINDOW", 10);
     for (const ref of all) saxium.add(ref);
@@ -327,7 +329,7 @@ Deno.test("the window: never more published documents waiting in Batigest's fold
 });
 
 Deno.test("the feed asks Saxium again before the exports in hand run out, a bounded number of times", async () => {
-  await withBench({ batchSize: 10, batigestEveryMs: 2 }, async (bench) => {
+  await withBench({ batchSize: 10, batigestDelayMs: 2 }, async (bench) => {
     const { saxium, batigest } = bench;
     const all = refs("DV-FEED", 40);
     for (const ref of all) saxium.add(ref);

@@ -1,15 +1,17 @@
 /**
- * What the pass puts in `Errors\` and takes back out: a refused document
- * kept beside the note that says why (and which export it was), and, once
- * that export is imported after all, its earlier files moved to `Archive\`,
- * so that `Errors\` shows only what is still to be dealt with. The notes'
- * format is `lib/base/work_folders.ts`'s.
+ * Where the pass keeps an export's files once Batigest is done with them:
+ * `Archive\yyyy-MM-dd-HHmmss-<name>` when it is synced; `Errors\`, beside
+ * the note that says why (and which export it was), when it is refused; and,
+ * once a refused export is imported after all, its earlier files moved from
+ * `Errors\` to `Archive\`, so that `Errors\` shows only what is still to be
+ * dealt with. The notes' format is `lib/base/work_folders.ts`'s.
  *
  * @module
  */
 
 import nodePath from "node:path";
 import type { DocumentFormat } from "../base/settings.ts";
+import type { ExportRecord } from "../journal/journal.ts";
 import {
   archiveStamp,
   downloadPath,
@@ -84,4 +86,27 @@ export async function keepExportFiles(
       });
     }
   }
+}
+
+/**
+ * A synced export's copy, from `ToImport\` to `Archive\<stamp>-<name>`
+ * (already archived before a crash: nothing to move); then the files an
+ * earlier, failed attempt left in `Errors\`. Returns how many of those moved.
+ */
+export async function archiveExportFiles(
+  record: Pick<ExportRecord, "id" | "attempts" | "files">,
+  options: FolderMoves,
+): Promise<number> {
+  const { folders } = options;
+  const stamp = archiveStamp(options.now());
+  for (const file of record.files) {
+    const source = toImportPath(folders, record.id, file.format);
+    const name = freeName(folders.archive, `${stamp}-${file.importName}`);
+    try {
+      await options.move(source, nodePath.join(folders.archive, name));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
+    }
+  }
+  return record.attempts < 2 ? 0 : await closeEarlierErrors(record.id, options);
 }

@@ -1,13 +1,17 @@
 /**
- * `doctor`'s folder checks: the probes against real folders (and Batigest's
- * simulator watching the import folder), free space, and files waiting too
- * long in `Errors\` or the import folder.
+ * Batigest and the folders: `doctor`'s folder checks (the probes against real
+ * folders, and Batigest's simulator watching the import folder), free space,
+ * files waiting too long in `Errors\` or the import folder; and `status` and
+ * `doctor` on Batigest's imports, the same judgement from what the sync
+ * remembered, in the words an administrator reads.
  */
 
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { isErrorDocument } from "../../lib/base/work_folders.ts";
 import {
+  batigestActivity,
+  checkBatigestImports,
   checkDiskSpace,
   checkImportFolder,
   checkWaitingFiles,
@@ -17,7 +21,7 @@ import {
   listFiles,
   probeDiskSpace,
   probeFolder,
-} from "../../lib/health/checks_folders.ts";
+} from "../../lib/health/batigest_checks.ts";
 import { startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { assertFix, withRoot } from "../support/health.ts";
 
@@ -248,4 +252,27 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
     assert.match(waiting.fix!, /ne supprimez aucun fichier/);
     assert.doesNotMatch(waiting.fix!, /peut être supprimé|supprimez (le|les|un)/);
   });
+});
+
+// ---------------------------------------------------------------------------
+// Batigest's imports
+
+Deno.test("Batigest importing: OK, with the last import seen", () => {
+  const activity = batigestActivity({ lastImportAt: "2025-03-01T17:55:00Z" });
+  assert.match(
+    activity.line,
+    /^importe normalement \(dernier import vu le \d\d\/\d\d\/2025 \d\d:\d\d:\d\d\)$/,
+  );
+  assert.equal(activity.problem, undefined);
+  assert.equal(checkBatigestImports({}).status, "OK");
+});
+
+Deno.test("Batigest inactive: since when, what to do, nothing lost", () => {
+  const memory = { inactiveSince: "2025-03-01T18:02:00Z", lastImportAt: "2025-03-01T17:55:00Z" };
+  const activity = batigestActivity(memory);
+  assert.match(activity.line, /^n'importe plus depuis le \d\d\/0[23]\/2025 \d\d:\d\d:\d\d \(/);
+  assert.match(activity.problem!, /vérifiez qu'il est ouvert .* rien n'est perdu/);
+  const check = checkBatigestImports(memory);
+  assert.equal(check.status, "WARNING");
+  assert.match(check.fix!, /Ouvrez Batigest .* ne relancez rien dans Saxium/);
 });

@@ -1,13 +1,15 @@
 /**
- * `doctor`'s checks of the places the agent writes to: the work folder and
+ * Batigest and the folders, for `doctor` and `status`: the work folder and
  * Batigest's import folder (they exist, a file can be written there and, in
- * the import folder, renamed), the free space of their disks, and the files
- * that wait too long in them (`Errors\` nobody reads, an import folder
- * Batigest no longer empties).
+ * the import folder, renamed), the free space of their disks, the files that
+ * wait too long in them (`Errors\` nobody reads, an import folder Batigest
+ * no longer empties), and whether Batigest imports, from what the sync
+ * remembered of it (`State\batigest.json`, see `lib/batigest/memory.ts`),
+ * judged once so that `status` and `doctor` say the same, in the same words.
  *
  * The `probe*` and {@linkcode listFiles} functions touch the disk, under names
- * Batigest ignores and removed after; the `check*` functions judge what they
- * found, without I/O.
+ * Batigest ignores and removed after; the `check*` functions and
+ * {@linkcode batigestActivity} judge what they found, without I/O.
  *
  * @module
  */
@@ -16,7 +18,7 @@ import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
-import { FOLDER_MARK_NAME } from "../batigest/memory.ts";
+import { type BatigestMemory, FOLDER_MARK_NAME } from "../batigest/memory.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -375,4 +377,37 @@ export function checkWaitingFiles(
     return verdict[rule.level](rule.stale(old.length, old[0]), rule.fix(options.dir));
   }
   return verdict.ok(rule.fresh(listing.files.length));
+}
+
+/** One line on Batigest's imports, and the problem to show if any. */
+export interface BatigestActivity {
+  /** What `status` prints after "Batigest". */
+  line: string;
+  /** Set when Batigest has stopped importing: what happened and what to do. */
+  problem?: string;
+}
+
+/** Judges what the sync remembered of Batigest's imports. */
+export function batigestActivity(memory: BatigestMemory): BatigestActivity {
+  const last = memory.lastImportAt
+    ? `dernier import vu le ${formatDateTime(new Date(memory.lastImportAt))}`
+    : "aucun import vu pour l'instant";
+  if (!memory.inactiveSince) return { line: `importe normalement (${last})` };
+  const since = formatDateTime(new Date(memory.inactiveSince));
+  return {
+    line: `n'importe plus depuis le ${since} (${last})`,
+    problem:
+      `Batigest n'a rien importé depuis le ${since} alors que des documents l'attendent : vérifiez qu'il est ouvert et que son import automatique est actif ; rien n'est perdu, la synchronisation reprendra d'elle-même.`,
+  };
+}
+
+/** `doctor`'s check of Batigest's imports. */
+export function checkBatigestImports(memory: BatigestMemory): CheckResult {
+  const verdict = verdicts("batigest-imports", "Imports de Batigest");
+  const activity = batigestActivity(memory);
+  if (!activity.problem) return verdict.ok(activity.line);
+  return verdict.warning(
+    activity.line,
+    "Ouvrez Batigest sur le serveur et vérifiez que son import automatique est actif ; ne relancez rien dans Saxium : les documents en attente seront importés une seule fois.",
+  );
 }

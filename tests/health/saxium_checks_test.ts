@@ -13,7 +13,7 @@ import {
   checkSaxiumToken,
   probeSaxium,
   type SaxiumFacts,
-} from "../../lib/health/checks_saxium.ts";
+} from "../../lib/health/saxium_checks.ts";
 import { assertFix, DOCTOR_TOKEN as TOKEN, withSaxium } from "../support/health.ts";
 import { closedPort } from "../support/smtp_receiver.ts";
 

@@ -1,21 +1,24 @@
 /**
- * `doctor`'s checks of the road to Saxium: the server answers at `apiUrl`,
- * its TLS certificate is trusted, it accepts the token, our clock agrees with
- * its own, and which proxy carries the requests.
+ * The road to Saxium, for `doctor` and `status`: the server answers at
+ * `apiUrl`, its TLS certificate is trusted, it accepts the token, our clock
+ * agrees with its own, which proxy carries the requests; and `status`'s
+ * "Saxium" line, the server's queue figures or why they could not be read.
  *
- * One request, {@linkcode probeSaxium}, gathers every fact (it never throws:
- * a failure is classified into the fact the checks read), so the four Saxium
- * checks judge the same answer, and the ones that depend on an answer say
- * "not checked" instead of repeating the network error.
+ * One request, {@linkcode probeSaxium}, gathers every fact for `doctor`
+ * through the agent's own `SaxiumClient` (`probeStatus`: its headers, proxy,
+ * extra certificates and timeout, no retry); it never throws: a failure is
+ * classified into the fact the checks read, so the four Saxium checks judge
+ * the same answer, and the ones that depend on an answer say "not checked"
+ * instead of repeating the network error. The `check*` functions are pure.
  *
  * @module
  */
 
 import { type Settings } from "../base/settings.ts";
 import { maskUrlCredentials } from "../base/text.ts";
-import { VERSION } from "../base/version.ts";
-import { formatDuration } from "../base/french.ts";
-import { readCaFile } from "../saxium/open.ts";
+import { formatDuration, plural } from "../base/french.ts";
+import { type SaxiumClient, SaxiumError, type ServerStatus } from "../saxium/client.ts";
+import { openSaxiumClient, readCaFile } from "../saxium/open.ts";
 import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
 /** Largest clock difference with Saxium accepted. */
@@ -56,8 +59,9 @@ export interface ProbeSaxiumOptions {
 }
 
 /**
- * One GET of `/api/batigest/status` with the agent's headers, proxy and extra
- * certificates; never throws.
+ * One GET of `/api/batigest/status` through the agent's `SaxiumClient` (its
+ * headers, proxy and extra certificates, one attempt, no redirect followed);
+ * never throws.
  */
 export async function probeSaxium(
   settings: Pick<Settings, "apiUrl" | "token" | "agentId" | "proxy" | "caFile">,
@@ -65,69 +69,52 @@ export async function probeSaxium(
 ): Promise<SaxiumFacts> {
   const facts: SaxiumFacts = { apiUrl: settings.apiUrl, tokenSent: Boolean(settings.token) };
   const now = options.now ?? (() => new Date());
-  let client: Deno.HttpClient | undefined;
-  try {
-    let caCerts: string[] | undefined;
-    if (settings.caFile) {
-      const read = readCaFile(settings.caFile);
-      if ("problem" in read) {
-        facts.failure = {
-          kind: "ca-file",
-          detail: `certificat ${settings.caFile} illisible (${read.problem})`,
-        };
-        return facts;
-      }
-      caCerts = [read.pem];
-    }
-    if (settings.proxy || caCerts) {
-      client = Deno.createHttpClient({
-        ...(settings.proxy ? { proxy: { url: settings.proxy } } : {}),
-        ...(caCerts ? { caCerts } : {}),
-      });
-    }
-    const headers = new Headers({
-      "Accept": "application/json",
-      "User-Agent": `saxium-batigest-agent/${VERSION} (doctor)`,
-      "X-Agent-Id": settings.agentId,
-    });
-    if (settings.token) headers.set("Authorization", `Bearer ${settings.token}`);
-    const signal = AbortSignal.timeout(options.timeoutMs ?? PROBE_TIMEOUT_MS);
-    const started = performance.now();
-    let res: Response;
-    try {
-      res = await fetch(`${settings.apiUrl}/api/batigest/status`, {
-        headers,
-        redirect: "manual",
-        signal,
-        ...(client ? { client } : {}),
-      });
-    } catch (e) {
-      facts.failure = classifyFailure(e, signal.aborted);
+  let caCerts: string[] | undefined;
+  if (settings.caFile) {
+    const read = readCaFile(settings.caFile);
+    if ("problem" in read) {
+      facts.failure = {
+        kind: "ca-file",
+        detail: `certificat ${settings.caFile} illisible (${read.problem})`,
+      };
       return facts;
     }
+    caCerts = [read.pem];
+  }
+  let client: SaxiumClient | undefined;
+  try {
+    client = openSaxiumClient(settings, {
+      ...(caCerts ? { caCerts } : {}),
+      timeoutMs: options.timeoutMs ?? PROBE_TIMEOUT_MS,
+      maxAttempts: 1,
+    });
+    const answer = await client.probeStatus();
     facts.receivedAt = now().toISOString();
-    facts.elapsedMs = Math.round(performance.now() - started);
-    facts.status = res.status;
-    facts.serverDate = res.headers.get("date") ?? undefined;
-    facts.location = res.headers.get("location") ?? undefined;
-    try {
-      const text = (await res.text()).slice(0, 100_000);
-      const body = JSON.parse(text);
-      facts.bodyOk = typeof body === "object" && body !== null && body.success === true &&
-        typeof body.data === "object";
-    } catch {
-      facts.bodyOk = false;
-    }
-    return facts;
+    facts.elapsedMs = answer.elapsedMs;
+    facts.status = answer.status;
+    facts.serverDate = answer.date;
+    facts.location = answer.location;
+    facts.bodyOk = answer.saxiumBody;
+  } catch (e) {
+    facts.failure = classifyFailure(e);
   } finally {
     client?.close();
   }
+  return facts;
 }
 
-function classifyFailure(e: unknown, timedOut: boolean): NonNullable<SaxiumFacts["failure"]> {
+/**
+ * Why no answer came, from the client's error: its kind (`timeout`) or the
+ * system's error it keeps as its cause (DNS, refused, TLS, permission).
+ */
+function classifyFailure(e: unknown): NonNullable<SaxiumFacts["failure"]> {
   const detail = oneLineMessage(e);
-  if (timedOut) return { kind: "timeout", detail };
-  if (e instanceof Deno.errors.NotCapable || /NotCapable|Requires net access/.test(detail)) {
+  if (e instanceof SaxiumError && e.kind === "timeout") return { kind: "timeout", detail };
+  const cause = e instanceof SaxiumError ? e.cause : e;
+  if (
+    e instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.NotCapable ||
+    /NotCapable|Requires net access/.test(detail)
+  ) {
     return { kind: "permission", detail };
   }
   if (/UnknownIssuer|unknown ca|self.signed/i.test(detail)) {
@@ -360,4 +347,49 @@ export function checkProxy(facts: ProxyFacts): CheckResult {
     );
   }
   return verdict.ok(detail);
+}
+
+/** Why the server's status could not be read. */
+export interface ServerTrouble {
+  error: string;
+  /** The Saxium client's kind of error (`auth`, `network`, `timeout`…), or `config`. */
+  kind: string;
+}
+
+/** The server's queue figures for `status` (one attempt), or why they could not be read. */
+export async function readServerStatus(
+  settings: Settings,
+): Promise<ServerStatus | ServerTrouble> {
+  let client;
+  try {
+    client = openSaxiumClient(settings, { timeoutMs: PROBE_TIMEOUT_MS, maxAttempts: 1 });
+  } catch (error) {
+    return { error: (error as Error).message, kind: "config" };
+  }
+  try {
+    return await client.status();
+  } catch (error) {
+    const kind = error instanceof SaxiumError ? error.kind : "unexpected";
+    return { error: (error as Error).message, kind };
+  } finally {
+    client.close();
+  }
+}
+
+/** `status`'s Saxium line: the queue figures, or the trouble in two words and why. */
+export function describeServer(server: ServerStatus | ServerTrouble): string {
+  if ("error" in server) return `${serverTroubleWords(server)} : ${server.error}`;
+  return `joignable ; ${server.pending} en attente, ${
+    plural(server.imported, "importé")
+  }, ${server.errors} en erreur, file ${
+    server.queueHealth === "healthy" ? "saine" : "à surveiller"
+  }`;
+}
+
+/** What the server's trouble is, in two words: reaching it is not the same as being refused. */
+function serverTroubleWords(trouble: ServerTrouble): string {
+  if (trouble.kind === "auth") return "accès refusé";
+  if (trouble.kind === "network" || trouble.kind === "timeout") return "injoignable";
+  if (trouble.kind === "config") return "non interrogé";
+  return "réponse en erreur";
 }

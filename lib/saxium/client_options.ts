@@ -1,0 +1,50 @@
+/**
+ * What a `SaxiumClient` is opened with: where Saxium is and who the agent is,
+ * the timeouts, retries and caps of its exchanges, the proxy and extra
+ * certificates, and the seams tests replace (`fetch`, `sleep`, `random`).
+ * Apart from the client so that the class reads as the exchanges themselves.
+ *
+ * @module
+ */
+
+import type { RetryInfo } from "./errors.ts";
+
+/** Options of `SaxiumClient`. */
+export interface SaxiumClientOptions {
+  /** Base URL of Saxium, e.g. `https://saxium.example.com`. */
+  apiUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when set. */
+  token?: string;
+  agentId: string;
+  /** The agent's version, sent in `User-Agent` and in acknowledgements. */
+  version: string;
+  /** Per attempt, headers and body included; 30 000 by default. */
+  timeoutMs?: number;
+  /** 5 by default. */
+  maxAttempts?: number;
+  /** Backoff base; 500 by default. */
+  baseDelayMs?: number;
+  /** Backoff and Retry-After cap; 30 000 by default. */
+  maxDelayMs?: number;
+  /** Largest accepted body; 50 MiB by default. */
+  maxDownloadBytes?: number;
+  /** Proxy URL for Saxium requests. */
+  proxy?: string;
+  /** Extra root certificates (PEM), for TLS-inspecting proxies. */
+  caCerts?: string[];
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Called before each wait between attempts (the agent logs it). */
+  onRetry?: (info: RetryInfo) => void;
+  /**
+   * Stops every request and wait at once (Ctrl-C): the call throws a
+   * `SaxiumError` of kind `aborted`.
+   */
+  signal?: AbortSignal;
+  /**
+   * A download fails when no byte arrives for this long (the answer's headers
+   * included), however long the whole body takes; 30 000 by default.
+   */
+  downloadIdleMs?: number;
+}
