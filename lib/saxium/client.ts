@@ -418,9 +418,8 @@ export class SaxiumClient {
       interrupted: (total) =>
         new Retryable(
           "network",
-          `Téléchargement de l'export ${
-            oneLine(options.id, 80)
-          } interrompu (${total} octets reçus` +
+          `Téléchargement de l'export ${oneLine(options.id, 80)} interrompu ` +
+            `(${total} octets reçus` +
             (options.declared === undefined ? ")" : ` sur ${options.declared})`),
           "vérifiez la connexion réseau puis relancez la synchronisation",
         ),
