@@ -94,6 +94,8 @@ export function plural(n: number, singular: string, pluralForm?: string): string
 export interface PassFigures {
   synced: number;
   errors: number;
+  replaced?: number;
+  aside?: number;
   reacknowledged?: number;
   unfinished?: number;
 }
@@ -101,6 +103,8 @@ export interface PassFigures {
 /** `3 synchronisés, 0 en erreur, 2 à reprendre`: the same words everywhere. */
 export function formatPassFigures(figures: PassFigures): string {
   const parts = [plural(figures.synced, "synchronisé"), `${figures.errors} en erreur`];
+  if (figures.replaced) parts.push(plural(figures.replaced, "remplacé"));
+  if (figures.aside) parts.push(`${figures.aside} mis de côté`);
   if (figures.reacknowledged) {
     parts.push(plural(figures.reacknowledged, "accusé renvoyé", "accusés renvoyés"));
   }

@@ -8,6 +8,7 @@
 
 import { type DocumentFormat, type Settings } from "./settings.ts";
 import nodePath from "node:path";
+import { type FileOps, type RetryOptions, withTransientRetry } from "./fs_retry.ts";
 import { localDate } from "./log.ts";
 
 /** Absolute paths of every folder the agent works in. */
@@ -184,5 +185,145 @@ export function freeName(dir: string, name: string): string {
   for (let n = 1;; n++) {
     const candidate = n === 1 ? name : `${stem} (${n})${ext}`;
     if (!exists(nodePath.join(dir, candidate))) return candidate;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Where a pass keeps an export's files once Batigest is done with them:
+// `Archive\yyyy-MM-dd-HHmmss-<name>` when it is synced; `Errors\`, beside the
+// note that says why, when it is refused; and, once a refused export is
+// imported after all, its earlier files moved from `Errors\` to `Archive\`, so
+// that `Errors\` shows only what is still to be dealt with.
+
+/** How the pass moves files (through its transient-error retry) and tells the time. */
+export function folderMoves(
+  ctx: { folders: WorkFolders; fileOps: FileOps; retry?: RetryOptions },
+  now: () => Date,
+): FolderMoves {
+  return {
+    folders: ctx.folders,
+    move: (from, to) => withTransientRetry(() => ctx.fileOps.rename(from, to), ctx.retry),
+    now,
+  };
+}
+
+/** How the pass moves files (through its transient-error retry) and tells the time. */
+export interface FolderMoves {
+  folders: WorkFolders;
+  /** Renames a file, retrying what Windows refuses for a moment. */
+  move: (from: string, to: string) => Promise<void>;
+  now: () => Date;
+}
+
+/** Moves a file to `Errors\` beside a `.erreur.txt` that says why and names the export. */
+export async function keepInErrors(
+  path: string,
+  options: FolderMoves & { name: string; reason: string; exportId: string },
+): Promise<void> {
+  const { folders } = options;
+  const target = freeName(folders.errors, `${archiveStamp(options.now())}-${options.name}`);
+  await options.move(path, nodePath.join(folders.errors, target));
+  await writeErrorNote(folders.errors, {
+    name: target,
+    reason: options.reason,
+    exportId: options.exportId,
+  });
+}
+
+/**
+ * An export imported after an earlier attempt failed: the files that attempt
+ * left in `Errors\` describe a problem that is over, so they join the
+ * archive. Returns how many files moved.
+ */
+export async function closeEarlierErrors(
+  exportId: string,
+  options: Omit<FolderMoves, "now">,
+): Promise<number> {
+  const { folders } = options;
+  const names = await errorFilesOf(folders.errors, exportId);
+  for (const name of names) {
+    const target = freeName(folders.archive, name);
+    await options.move(nodePath.join(folders.errors, name), nodePath.join(folders.archive, target));
+  }
+  return names.length;
+}
+
+/**
+ * A failed export's own copies (downloaded, or checked and waiting in
+ * `ToImport\`), each kept in `Errors\` beside the note with `reason`.
+ */
+export async function keepExportFiles(
+  record: { id: string; baseName: string; files: readonly { format: DocumentFormat }[] },
+  options: FolderMoves & { reason: string },
+): Promise<void> {
+  const { folders } = options;
+  for (const { format } of record.files) {
+    const copies = [
+      downloadPath(folders, record.id, format),
+      toImportPath(folders, record.id, format),
+    ];
+    for (const path of copies.filter((p) => exists(p))) {
+      await keepInErrors(path, {
+        ...options,
+        name: `${record.baseName}.${format}`,
+        exportId: record.id,
+      });
+    }
+  }
+}
+
+/**
+ * A synced export's copy, from `ToImport\` to `Archive\<stamp>-<name>`
+ * (already archived before a crash: nothing to move); then the files an
+ * earlier, failed attempt left in `Errors\`, and those of the exports of
+ * the same document that ended in error (`failedVersions`: the document is
+ * in Batigest now, their problem is over). Returns how many of those moved.
+ */
+export async function archiveExportFiles(
+  record: {
+    id: string;
+    attempts: number;
+    files: readonly { format: DocumentFormat; importName: string }[];
+  },
+  options: FolderMoves & { failedVersions?: readonly string[] },
+): Promise<number> {
+  const { folders } = options;
+  const stamp = archiveStamp(options.now());
+  for (const file of record.files) {
+    const source = toImportPath(folders, record.id, file.format);
+    const name = freeName(folders.archive, `${stamp}-${file.importName}`);
+    try {
+      await options.move(source, nodePath.join(folders.archive, name));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error; // archived before a crash
+    }
+  }
+  let moved = record.attempts < 2 ? 0 : await closeEarlierErrors(record.id, options);
+  for (const id of options.failedVersions ?? []) moved += await closeEarlierErrors(id, options);
+  return moved;
+}
+
+/**
+ * The copies of an export a newer version replaced before it reached
+ * Batigest (downloaded, or checked and waiting in `ToImport\`): kept in
+ * `Archive\` as `<stamp>-<name> (remplacé).<ext>`, since nothing is left to do with them.
+ */
+export async function archiveReplaced(
+  record: { id: string; baseName: string; files: readonly { format: DocumentFormat }[] },
+  options: FolderMoves,
+): Promise<void> {
+  const { folders } = options;
+  const stamp = archiveStamp(options.now());
+  for (const { format } of record.files) {
+    for (
+      const path of [
+        downloadPath(folders, record.id, format),
+        toImportPath(folders, record.id, format),
+      ]
+    ) {
+      if (!exists(path)) continue;
+      const name = freeName(folders.archive, `${stamp}-${record.baseName} (remplacé).${format}`);
+      await options.move(path, nodePath.join(folders.archive, name));
+    }
   }
 }

@@ -11,7 +11,13 @@
 import nodePath from "node:path";
 import { type FileOps, type RetryOptions, withTransientRetry } from "../base/fs_retry.ts";
 import type { DocumentFormat } from "../base/settings.ts";
-import { exists, stagingPath, toImportPath, type WorkFolders } from "../base/work_folders.ts";
+import {
+  exists,
+  stagingPath,
+  toImportPath,
+  withdrawnPath,
+  type WorkFolders,
+} from "../base/work_folders.ts";
 import { uniqueFileName } from "../documents/file_names.ts";
 import type { ExportFile, ExportRecord } from "../journal/journal.ts";
 
@@ -53,16 +59,54 @@ export class DocumentDelivery {
    * Renames each staged file to its final name: from then on Batigest sees
    * it. A temporary file gone is one renamed before a crash (staged by an
    * earlier run), or, when `stagedHere`, one deleted by hand while it waited
-   * its turn: copied again, and `warn` told. `renamed` is told after each rename.
+   * its turn: copied again, and `warn` told. `renamed` is told after each
+   * rename. A name taken since staging (a file of that name now waits in the
+   * folder) is never overwritten: the document takes the next free names,
+   * once `rename` has recorded them (it returns the document under its new
+   * names); a folder that fills as fast as that is left for a later pass.
    */
-  async publish(
+  async publish<T extends Pick<ExportRecord, "id" | "baseName" | "files">>(
+    document: T,
+    options: {
+      stagedHere: boolean;
+      warn: (message: string) => void;
+      renamed: () => void;
+      rename: (files: ExportFile[]) => Promise<T>;
+    },
+  ): Promise<PublishOutcome> {
+    let record = document;
+    /** The formats this call renamed to their final names. */
+    const done = new Set<DocumentFormat>();
+    for (let tries = 0;; tries++) {
+      const outcome = await this.#publishAs(record, { ...options, done });
+      if (outcome.kind === "published" || tries >= 3) return outcome;
+      // The files already published keep their names; the others take free ones.
+      const taken = record.files.filter((f) => !done.has(f.format));
+      const renamed = this.#names.choose(record.baseName, taken.map((f) => f.format));
+      const files = record.files.map((f) => renamed.find((r) => r.format === f.format) ?? f);
+      options.warn(
+        `${outcome.message} ; il est déposé sous le nom ${
+          renamed.map((f) => f.importName).join(", ")
+        }.`,
+      );
+      record = await options.rename(files);
+    }
+  }
+
+  async #publishAs(
     record: Pick<ExportRecord, "id" | "files">,
-    options: { stagedHere: boolean; warn: (message: string) => void; renamed: () => void },
+    options: {
+      stagedHere: boolean;
+      warn: (message: string) => void;
+      renamed: () => void;
+      done: Set<DocumentFormat>;
+    },
   ): Promise<PublishOutcome> {
     for (const file of record.files) {
+      if (options.done.has(file.format)) continue;
       const temp = stagingPath(this.#folders, record.id, file.format);
       if (!exists(temp)) {
-        if (!options.stagedHere) continue;
+        if (!options.stagedHere) continue; // staged by an earlier run: renamed before a crash
         options.warn(
           `le fichier temporaire ${
             nodePath.basename(temp)
@@ -77,10 +121,35 @@ export class DocumentDelivery {
         if (!(error instanceof NameTakenError)) throw error;
         return { kind: "name-taken", message: error.message };
       }
+      options.done.add(file.format);
       options.renamed();
       this.#names.published(file.importName);
     }
     return { kind: "published" };
+  }
+
+  /** Whether a staged document's files all still bear their temporary names: Batigest never saw it. */
+  unpublished(record: Pick<ExportRecord, "id" | "files">): boolean {
+    return record.files.every((f) =>
+      exists(stagingPath(this.#folders, record.id, f.format)) &&
+      !exists(nodePath.join(this.#folders.importDir, f.importName))
+    );
+  }
+
+  /**
+   * Deletes what a document taken back or never published left in the
+   * import folder under the agent's own names (withdrawal markers, temporary
+   * files): names Batigest ignores, removed once its copy is safe.
+   */
+  async removeLeftovers(record: Pick<ExportRecord, "id" | "files">): Promise<void> {
+    for (const { format } of record.files) {
+      for (const path of [withdrawnPath, stagingPath]) {
+        await removeIfPresent(path(this.#folders, record.id, format), {
+          fileOps: this.#fileOps,
+          retry: this.#retry,
+        });
+      }
+    }
   }
 
   async #copy(id: string, format: DocumentFormat): Promise<void> {

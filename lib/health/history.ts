@@ -102,7 +102,11 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
     const time = at.toTimeString().slice(0, 8);
     const day = oneYear ? formatDay(at).slice(0, 5) : formatDay(at);
     const when = oneDay ? time : `${day} ${time}`;
-    const outcome = e.outcome === "synced" ? "synchronisé" : "en erreur";
+    const outcome = e.outcome === "synced"
+      ? "synchronisé"
+      : e.outcome === "replaced"
+      ? "remplacé"
+      : "en erreur";
     const type = TYPE_NAMES[e.documentType] ?? e.documentType.slice(0, 20);
     const attempt = e.attempt > 1 ? ` (tentative ${e.attempt})` : "";
     return [when, outcome, type, e.reference.slice(0, 60), oneLine(e.detail, 160) + attempt];

@@ -16,7 +16,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 
 /** What happened to an export, as `history` tells it. */
-export type EventOutcome = "synced" | "error";
+export type EventOutcome = "synced" | "error" | "replaced";
 
 /** One final outcome of an export, appended when it happened. */
 export interface HistoryEvent {
@@ -49,8 +49,10 @@ export interface EventSource {
   id: string;
   reference: string;
   documentType: string;
-  /** `archived` is a sync; any other final state an error. */
+  /** `archived` is a sync; any other final state an error, or a replacement by a newer version. */
   state: string;
+  /** The step that failed (`superseded`: a newer version replaced it). */
+  errorStage?: string;
   files: readonly { importName: string }[];
   error?: string;
   attempts: number;
@@ -75,6 +77,11 @@ export function backfillEvents(db: DatabaseSync): void {
 /** Appends the event of a record that just reached a final state (inside the caller's transaction). */
 export function appendEvent(prepare: Prepare, record: EventSource): void {
   const synced = record.state === "archived";
+  const outcome: EventOutcome = synced
+    ? "synced"
+    : record.errorStage === "superseded"
+    ? "replaced"
+    : "error";
   prepare(
     `INSERT INTO events (at, export_id, reference, document_type, outcome, detail, attempt)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -83,7 +90,7 @@ export function appendEvent(prepare: Prepare, record: EventSource): void {
     record.id,
     record.reference,
     record.documentType,
-    synced ? "synced" : "error",
+    outcome,
     synced ? record.files.map((f) => f.importName).join(", ") : record.error ?? "",
     record.attempts,
   );

@@ -68,6 +68,7 @@ import {
 } from "./small_state.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import {
+  type Aside,
   canMove,
   EXPORT_STATES,
   type ExportFile,
@@ -213,17 +214,23 @@ export class Journal {
   }
 
   /** Records a new export about to be downloaded (first attempt). */
-  begin(record: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">) {
+  begin(
+    record:
+      & Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">
+      & Partial<Pick<ExportRecord, "generatedAt">>,
+  ) {
     const now = this.#now().toISOString();
     this.#stmt(
-      `INSERT INTO exports (id, reference, document_type, base_name, state, files, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?)`,
+      `INSERT INTO exports (id, reference, document_type, base_name, state, files, generated_at,
+       created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?, ?)`,
     ).run(
       record.id,
       record.reference,
       record.documentType,
       record.baseName,
       JSON.stringify(record.files),
+      record.generatedAt ?? null,
       now,
       now,
     );
@@ -237,7 +244,8 @@ export class Journal {
     this.#check(current, "downloading");
     this.#stmt(
       `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
-       delivered_at = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+       delivered_at = NULL, attempts = attempts + 1, updated_at = ?, aside = NULL,
+       aside_kind = NULL, aside_until = NULL, aside_count = 0, aside_since = NULL WHERE id = ?`,
     ).run(JSON.stringify(files), this.#now().toISOString(), id);
     this.#lastChange.set(id, ++this.#commits);
     return this.get(id)!;
@@ -269,7 +277,8 @@ export class Journal {
     const update = () =>
       this.#stmt(
         `UPDATE exports SET state = ?, files = ?, error = ?, error_stage = ?,
-         delivered_at = ?, updated_at = ?, aside = NULL WHERE id = ?`,
+         delivered_at = ?, updated_at = ?, aside = NULL, aside_kind = NULL, aside_until = NULL,
+         aside_count = 0, aside_since = NULL WHERE id = ?`,
       ).run(
         state,
         JSON.stringify(next.files),
@@ -292,12 +301,55 @@ export class Journal {
   }
 
   /**
-   * Puts an export aside, in its state, with why Saxium refused to hear about
-   * it (`undefined` clears it). Not a move: the next pass retries the same step.
+   * Puts an export aside, in its state (see {@linkcode Aside}): `count`
+   * grows by one, `since` stays the first time of the row. Not a move: a
+   * later pass retries the same step; any move clears it.
    */
-  setAside(id: string, reason: string | undefined): void {
-    this.#stmt("UPDATE exports SET aside = ? WHERE id = ?").run(reason ?? null, id);
-    this.#commits++;
+  setAside(
+    id: string,
+    aside: Pick<Aside, "reason" | "kind" | "until">,
+  ): ExportRecord {
+    const current = this.#require(id);
+    const now = this.#now().toISOString();
+    this.#stmt(
+      `UPDATE exports SET aside = ?, aside_kind = ?, aside_until = ?,
+       aside_count = aside_count + 1, aside_since = COALESCE(aside_since, ?) WHERE id = ?`,
+    ).run(aside.reason, aside.kind, aside.until ?? null, current.aside?.since ?? now, id);
+    this.#lastChange.set(id, ++this.#commits);
+    return this.get(id)!;
+  }
+
+  /** Exports set aside, oldest first. */
+  asideExports(): ExportRecord[] {
+    const rows = this.#stmt(
+      "SELECT * FROM exports WHERE aside IS NOT NULL ORDER BY aside_since, id",
+    ).all() as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** The other exports of the same document (same type and reference), oldest first. */
+  sameDocument(record: Pick<ExportRecord, "id" | "documentType" | "reference">): ExportRecord[] {
+    const rows = this.#stmt(
+      `SELECT * FROM exports WHERE document_type = ? AND reference = ? AND id <> ?
+       ORDER BY created_at, id`,
+    ).all(record.documentType, record.reference, record.id) as unknown as Row[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Gives a staged export's files other names in the import folder (the one
+   * chosen is taken since): not a move, and recorded before any file bears
+   * the new names.
+   */
+  renameFiles(id: string, files: ExportFile[]): ExportRecord {
+    const current = this.#require(id);
+    if (current.state !== "staged") {
+      throw new JournalError(`changement de nom refusé en « ${current.state} » : ${id}`);
+    }
+    this.#stmt("UPDATE exports SET files = ?, updated_at = ? WHERE id = ?")
+      .run(JSON.stringify(files), this.#now().toISOString(), id);
+    this.#lastChange.set(id, ++this.#commits);
+    return this.get(id)!;
   }
 
   /**

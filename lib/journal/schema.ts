@@ -1,6 +1,6 @@
 /**
  * Opening the journal's database and reading its rows: the pragmas (WAL,
- * how durable a commit is), the schema and its upgrades (events backfilled, the `aside` column,
+ * how durable a commit is), the schema and its upgrades (events backfilled, the aside columns,
  * ids in lower case, the small state's table, `consumed` renamed `imported`), and, on request, a check that the file can be trusted.
  * Kept apart from `journal.ts`, which says what the records mean.
  *
@@ -165,9 +165,12 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   db.exec(SMALL_STATE_SCHEMA);
   if (!hadEvents) backfillEvents(db);
   const columns = db.prepare("PRAGMA table_info(exports)").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "aside")) {
-    db.exec("ALTER TABLE exports ADD COLUMN aside TEXT");
+  for (const [column, type] of NEW_COLUMNS) {
+    if (!columns.some((c) => c.name === column)) {
+      db.exec(`ALTER TABLE exports ADD COLUMN ${column} ${type}`);
+    }
   }
+  db.exec("CREATE INDEX IF NOT EXISTS exports_document ON exports(document_type, reference)");
   // Ids are compared in lower case since issue 12; older records follow
   // (a record whose lower-case twin exists is left as it is).
   db.exec("UPDATE OR IGNORE exports SET id = lower(id) WHERE id <> lower(id)");
@@ -176,6 +179,16 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   db.exec("UPDATE exports SET state = 'imported' WHERE state = 'consumed'");
   return { db, walPath, tables: new Set(["exports", "events", "runs", "small_state"]) };
 }
+
+/** Columns added to `exports` after its first version, in order. */
+const NEW_COLUMNS: readonly [string, string][] = [
+  ["aside", "TEXT"],
+  ["aside_kind", "TEXT"],
+  ["aside_until", "TEXT"],
+  ["aside_count", "INTEGER NOT NULL DEFAULT 0"],
+  ["aside_since", "TEXT"],
+  ["generated_at", "TEXT"],
+];
 
 /** A row of `exports`, as SQLite returns it. */
 export interface Row {
@@ -191,6 +204,11 @@ export interface Row {
   delivered_at: string | null;
   updated_at: string;
   aside: string | null;
+  aside_kind?: string | null;
+  aside_until?: string | null;
+  aside_count?: number | null;
+  aside_since?: string | null;
+  generated_at?: string | null;
 }
 
 /**
@@ -213,6 +231,14 @@ export function fromRow(row: Row): ExportRecord {
     attempts: row.attempts,
     deliveredAt: row.delivered_at ?? undefined,
     updatedAt: row.updated_at,
-    aside: row.aside ?? undefined,
+    generatedAt: row.generated_at ?? undefined,
+    aside: row.aside === null ? undefined : {
+      reason: row.aside,
+      // Set aside before kinds existed: Saxium had refused it.
+      kind: row.aside_kind === "retry" ? "retry" : "refused",
+      until: row.aside_until ?? undefined,
+      count: row.aside_count ?? 1,
+      since: row.aside_since ?? row.updated_at,
+    },
   };
 }

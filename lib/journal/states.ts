@@ -5,7 +5,7 @@
  * ```
  * downloading ─► ready ─► staged ─► delivered ─► imported ─► acknowledged ─► archived
  *      │           │                    │
- *      └───────────┴────────────────────┴─► failed ─► reported
+ *      └───────────┴──────────┴─────────┴─► failed ─► reported
  * ```
  *
  * Plus what the journal keeps of one export (`ExportRecord`). Pure data:
@@ -44,7 +44,9 @@ export const EXPORT_STATES: readonly ExportState[] = [
 const MOVES: Record<ExportState, readonly ExportState[]> = {
   downloading: ["ready", "failed"],
   ready: ["staged", "failed"],
-  staged: ["delivered"],
+  // Failed only when a newer version replaces it while its files still bear
+  // their temporary names (the story checks): Batigest never saw it.
+  staged: ["delivered", "failed"],
   delivered: ["imported", "failed"],
   imported: ["acknowledged"],
   acknowledged: ["archived"],
@@ -98,12 +100,33 @@ export interface ExportRecord {
   /** The step that failed: download, check, delivery, import, … */
   errorStage?: string;
   /**
-   * Why Saxium refused the acknowledgement or the error report of this export
-   * (French): it waits aside, retried at the next passes, never blocking the others.
+   * Why this export waits aside, in its state (French): something about it
+   * alone failed (its download, its acknowledgement, its error report); it
+   * is tried again at a later pass, never blocking the others.
    */
-  aside?: string;
+  aside?: Aside;
   /** How many times the agent started on it. */
   attempts: number;
+  /** When Saxium generated it (ISO 8601), if it said: the newest version of a document wins. */
+  generatedAt?: string;
   deliveredAt?: string;
   updatedAt: string;
+}
+
+/** An export set aside: why, until when, how many times in a row. */
+export interface Aside {
+  /** Why, in French, for the log, `status`, `history` and `doctor`. */
+  reason: string;
+  /**
+   * `refused`: Saxium refused to hear about it (a person must act: counts as
+   * an error); `retry`: a failure that may pass (a server error, a stalled
+   * download, a file held), tried again after a delay.
+   */
+  kind: "refused" | "retry";
+  /** Not tried again before (ISO 8601); unset: at the next pass. */
+  until?: string;
+  /** How many times in a row it was set aside (the delay grows with it). */
+  count: number;
+  /** When it was first set aside in this row (ISO 8601). */
+  since: string;
 }

@@ -30,6 +30,8 @@ export interface SaxiumErrorOptions {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
+  /** How long the server asked to wait before asking again (`Retry-After`), when it did. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -39,6 +41,8 @@ export class SaxiumError extends Error {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
+  /** How long the server asked to wait before asking again, when it did and the client gave up. */
+  retryAfterMs?: number;
 
   /** Build an error from its French message and its kind. */
   constructor(message: string, options: SaxiumErrorOptions) {
@@ -46,6 +50,7 @@ export class SaxiumError extends Error {
     this.name = "SaxiumError";
     this.kind = options.kind;
     this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

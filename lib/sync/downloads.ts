@@ -5,71 +5,85 @@
  * behind small documents, few enough that downloads sharing one slow link
  * still each make progress), each with the client's inactivity limit
  * (`downloadIdleSeconds`) rather than a deadline for the whole body. A
- * download that stops arriving while Saxium answers is that export's
- * problem: it waits for a later pass and the others go on; two in a row are
- * the link's, and stop the pass.
+ * download that fails in a way that may pass (a server error, a download
+ * that stops arriving) is that export's problem: it is set aside and the
+ * others go on; several in a row are Saxium's (`failures.ts`).
  *
  * @module
  */
 
-import { type DocumentFormat } from "../base/settings.ts";
-import { downloadPath, toImportPath } from "../base/work_folders.ts";
+import {
+  downloadPath,
+  type FolderMoves,
+  keepInErrors,
+  toImportPath,
+} from "../base/work_folders.ts";
 import { checkDocumentFile } from "../documents/document_check.ts";
 import type { ExportRecord } from "../journal/journal.ts";
-import { SaxiumError } from "../saxium/client.ts";
-import { type FolderMoves, keepInErrors } from "./kept_files.ts";
-import { callServer, describe } from "./failures.ts";
+import { describe, type SaxiumCalls } from "./failures.ts";
 import type { PassReport } from "./pass_report.ts";
 import type { PassContext } from "./pass_types.ts";
 
 /** Downloads running at once by default. */
 const DEFAULT_DOWNLOADS = 8;
 
-/** What became of an export's download: every file checked, later, or refused with why. */
+/**
+ * What became of an export's download: every file checked; set aside (a
+ * failure that may pass: a server error, a download that stopped arriving);
+ * or refused, with why (Saxium refused the download, or the document is wrong).
+ */
 export type DownloadOutcome =
   | { kind: "checked" }
-  | { kind: "later" }
+  | { kind: "aside"; reason: string }
   | { kind: "refused"; stage: "download" | "check"; reason: string };
 
 /** One pass's downloads; see the module doc. */
 export class Downloads {
   #ctx: PassContext;
   #report: PassReport;
+  #calls: SaxiumCalls;
   #slots: Slots;
-  /** Downloads in a row that stopped arriving. */
-  #stalls = 0;
 
-  /** Downloads for `ctx` (its `downloads` is how many at once), told through `report`. */
-  constructor(ctx: PassContext, options: { report: PassReport }) {
+  /** Downloads for `ctx` (its `downloads` is how many at once), read through the pass's `calls`. */
+  constructor(ctx: PassContext, options: { report: PassReport; calls: SaxiumCalls }) {
     this.#ctx = ctx;
     this.#report = options.report;
+    this.#calls = options.calls;
     this.#slots = new Slots(ctx.downloads ?? DEFAULT_DOWNLOADS);
   }
 
   /**
    * Every file of an export into `Downloads\`, each checked as it arrives
-   * (`lib/documents/document_check.ts`), then all moved to `ToImport\`:
-   * `checked`; `later` when a download stopped arriving; `refused` when
-   * Saxium refused the download or the document is wrong (kept in `Errors\`
-   * with its reason, through `moves`).
+   * (`lib/documents/document_check.ts`), then all moved to `ToImport\`; see
+   * {@linkcode DownloadOutcome}. A wrong document is kept in `Errors\` with
+   * its reason, through `moves`.
    */
   async fetchChecked(record: ExportRecord, moves: FolderMoves): Promise<DownloadOutcome> {
+    const { folders } = this.#ctx;
     for (const { format } of record.files) {
-      const part = downloadPath(this.#ctx.folders, record.id, format);
-      try {
-        const bytes = await this.fetch(record, { format, part });
-        if (bytes === undefined) return { kind: "later" };
-        this.#report.debug(
-          `Export ${describe(record)} : ${format.toUpperCase()} téléchargé (${bytes} o).`,
-        );
-      } catch (error) {
-        if (!(error instanceof SaxiumError)) throw error;
+      const part = downloadPath(folders, record.id, format);
+      const answer = await this.#slots.run(() =>
+        this.#calls.forExport(
+          () => this.#ctx.client.downloadTo(record.id, { format, path: part }),
+          { record, what: "téléchargement" },
+        )
+      );
+      if (answer.outcome === "retry") return { kind: "aside", reason: answer.reason };
+      if (answer.outcome !== "done") {
+        const why = answer.outcome === "refused"
+          ? answer.reason
+          : "l'export n'existe plus dans Saxium.";
         return {
           kind: "refused",
           stage: "download",
-          reason: `téléchargement du ${format.toUpperCase()} refusé : ${error.message}`,
+          reason: `téléchargement du ${format.toUpperCase()} refusé : ${why}`,
         };
       }
+      this.#report.debug(
+        `Export ${
+          describe(record)
+        } : ${format.toUpperCase()} téléchargé (${answer.value.bytes} o).`,
+      );
       this.#failpoint("after-download");
       const verdict = await checkDocumentFile(part, {
         format,
@@ -87,7 +101,6 @@ export class Downloads {
       }
     }
     for (const { format } of record.files) {
-      const { folders } = this.#ctx;
       await moves.move(
         downloadPath(folders, record.id, format),
         toImportPath(folders, record.id, format),
@@ -99,49 +112,6 @@ export class Downloads {
 
   #failpoint(name: string): void {
     this.#ctx.failpoint?.(name);
-  }
-
-  /**
-   * One file of an export from Saxium into `Downloads\`; its size, or
-   * undefined when it stopped arriving (slow or cut link) although Saxium
-   * answers: that export waits for a later pass, the others go on. Twice in
-   * a row with no download between them is the link, not the export: the
-   * pass stops (`ServerUnavailable`).
-   */
-  fetch(
-    record: ExportRecord,
-    file: { format: DocumentFormat; part: string },
-  ): Promise<number | undefined> {
-    return this.#slots.run(() => this.#fetch(record, file));
-  }
-
-  async #fetch(
-    record: ExportRecord,
-    file: { format: DocumentFormat; part: string },
-  ): Promise<number | undefined> {
-    const what = `téléchargement de l'export ${describe(record)}`;
-    try {
-      const { bytes } = await this.#ctx.client.downloadTo(record.id, {
-        format: file.format,
-        path: file.part,
-      });
-      this.#stalls = 0;
-      return bytes;
-    } catch (error) {
-      const stalled = error instanceof SaxiumError &&
-        (error.kind === "timeout" || error.kind === "network");
-      if (stalled && ++this.#stalls < 2) {
-        this.#report.heldBack();
-        this.#report.error(
-          `Export ${
-            describe(record)
-          } : ${error.message} Il sera repris à la prochaine passe ; les autres exports continuent.`,
-        );
-        return undefined;
-      }
-      // Anything else is read as for any other call: the server, or this export.
-      return await callServer(() => Promise.reject(error), { what, report: this.#report });
-    }
   }
 }
 

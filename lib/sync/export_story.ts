@@ -36,27 +36,40 @@
  */
 
 import { safeBaseName } from "../documents/file_names.ts";
-import { DocumentDelivery, type FolderWatcher, removeIfPresent } from "../batigest/delivery.ts";
+import { DocumentDelivery, type FolderWatcher } from "../batigest/delivery.ts";
 import type { BatigestWatch } from "../batigest/watch.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { awaitImport } from "../batigest/import_wait.ts";
-import { withTransientRetry } from "../base/fs_retry.ts";
-import {
-  type ExportFile,
-  type ExportRecord,
-  type ExportState,
-  isFinal,
-  REBUILT_FROM,
-} from "../journal/journal.ts";
+import { type ExportRecord, type ExportState, isFinal } from "../journal/journal.ts";
+import { plural } from "../base/french.ts";
 import type { PendingExport } from "../saxium/client.ts";
-import { withdrawnPath } from "../base/work_folders.ts";
-import { describe, localFailure, LocalTrouble, localTrouble, stopsThePass } from "./failures.ts";
-import { readReceipt, removeReceipt, stateFromFolders, writeReceipt } from "../journal/receipts.ts";
+import {
+  describe,
+  goneLine,
+  localFailure,
+  LocalTrouble,
+  localTrouble,
+  type SaxiumCalls,
+  stopsThePass,
+} from "./failures.ts";
+import type { AsideExports } from "./aside.ts";
+import { judgeVersion, REPLACED_STAGE, versionLine, type VersionVerdict } from "./versions.ts";
+import {
+  type Receipt,
+  removeReceipt,
+  stateFromFolders,
+  writeReceipt,
+} from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
-import { Acknowledgements } from "./acknowledgements.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
-import { archiveExportFiles, keepExportFiles } from "./kept_files.ts";
+import {
+  archiveExportFiles,
+  archiveReplaced,
+  type FolderMoves,
+  folderMoves,
+  keepExportFiles,
+} from "../base/work_folders.ts";
 
 /**
  * States where the story stops and the pipeline decides when the next step
@@ -76,6 +89,10 @@ export const PIPELINE_DECIDES: readonly ExportState[] = [
 export interface ExportStoryOptions {
   /** The pass's log and tally. */
   report: PassReport;
+  /** The pass's calls to Saxium about its exports. */
+  calls: SaxiumCalls;
+  /** The exports set aside. */
+  aside: AsideExports;
   /** Wakes a wait when Batigest's import folder changes. */
   watcher: FolderWatcher;
   /** What the pass sees of Batigest: documents taken, evidence, inactivity. */
@@ -100,8 +117,12 @@ export class ExportStory {
   #walked = new Set<string>();
   /** Stages and publishes documents in the import folder. */
   #delivery: DocumentDelivery;
-  /** What Saxium answers about acknowledgements, and the exports set aside. */
-  #acks: Acknowledgements;
+  /** The pass's calls to Saxium about its exports (acknowledgements, error reports). */
+  #calls: SaxiumCalls;
+  /** How the pass moves files between its folders. */
+  #moves: FolderMoves;
+  /** Exports set aside: by this pass, or waiting from an earlier one. */
+  #aside: AsideExports;
   /** Downloads, a few at a time. */
   #downloads: Downloads;
 
@@ -112,9 +133,11 @@ export class ExportStory {
     this.#watcher = options.watcher;
     this.#watch = options.watch;
     this.#now = options.now;
-    this.#downloads = new Downloads(ctx, { report: this.#report });
+    this.#calls = options.calls;
+    this.#downloads = new Downloads(ctx, { report: this.#report, calls: this.#calls });
     this.#delivery = new DocumentDelivery(ctx);
-    this.#acks = new Acknowledgements(ctx, { report: this.#report });
+    this.#moves = folderMoves(ctx, this.#now);
+    this.#aside = options.aside;
   }
 
   /** Whether this pass has walked export `id` (it does not try it again). */
@@ -138,60 +161,34 @@ export class ExportStory {
   }
 
   /**
-   * The export Saxium offers, matched with the journal: a new one is
-   * recorded, one reported in error and offered again starts a new attempt,
-   * one the journal lost but whose receipt says it was published is rebuilt
-   * from the receipt and the folders (never delivered again), one already
-   * archived is acknowledged again. Then downloaded and checked: returns it
-   * ready (or refused), or undefined when nothing more is to be done with it
-   * in this pass.
+   * Records an export Saxium offers for the first time, or again after it
+   * was reported in error (a new attempt): it starts with its download.
    */
-  async prepare(item: PendingExport): Promise<ExportRecord | undefined> {
-    const journal = this.#ctx.journal;
-    let record = journal.get(item.id);
-    if (!record || REBUILT_FROM.includes(record.state)) {
-      record = await this.#fromReceipt(item) ?? record;
-    }
-    if (record?.state === "archived") {
-      await this.#acks.reacknowledge(record);
-      return undefined;
-    }
-    if (record?.state === "reported") {
-      this.#report.info(
-        `L'export ${describe(record)} est de nouveau proposé par Saxium : nouvelle tentative.`,
-      );
-      record = journal.retry(record.id, this.#plannedFiles());
-    }
-    record ??= journal.begin({
+  open(item: PendingExport, previous?: ExportRecord): ExportRecord {
+    const files = this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
+    if (previous?.state === "reported") return this.#ctx.journal.retry(previous.id, files);
+    return this.#ctx.journal.begin({
       id: item.id,
       reference: item.documentReference,
       documentType: item.documentType,
       baseName: safeBaseName(item.documentReference),
-      files: this.#plannedFiles(),
+      files,
+      generatedAt: item.generatedAt,
     });
-    if (record.state === "downloading") return await this.advance(record);
-    this.#walked.add(record.id);
-    // Left by an earlier run and being finished meanwhile: its walk goes on there.
-    return this.#inHand.has(record.id) ? undefined : record;
   }
 
-  /** The record rebuilt from the export's receipt, if it has one (see `receipts.ts`). */
-  async #fromReceipt(item: PendingExport): Promise<ExportRecord | undefined> {
-    const receipt = await readReceipt(this.#ctx.folders, item.id);
-    if (!receipt) return undefined;
-    const state = stateFromFolders(this.#ctx.folders, receipt);
-    this.#report.warning(
-      `L'export ${describe(receipt)} a déjà été déposé dans Batigest (reçu du ${
-        receipt.at.slice(0, 10)
-      }) mais le journal ne le savait plus (supprimé, endommagé ou restauré) : ` +
-        `il est repris là où les dossiers le montrent, sans être redéposé.`,
-    );
-    return this.#ctx.journal.restore(receipt, state);
+  /**
+   * Rebuilds the record of an export the journal lost (deleted, damaged,
+   * restored from a backup) from its receipt and what the folders show of
+   * it (`receipts.ts`): never delivered again.
+   */
+  rebuild(receipt: Receipt): ExportRecord {
+    return this.#ctx.journal.restore(receipt, stateFromFolders(this.#ctx.folders, receipt));
   }
 
-  /** The files a new attempt will download: one per configured format, not named yet. */
-  #plannedFiles(): ExportFile[] {
-    return this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
+  /** Whether export `id` is being walked through its steps now (by a wait an earlier run left). */
+  inHand(id: string): boolean {
+    return this.#inHand.has(id);
   }
 
   /**
@@ -226,8 +223,8 @@ export class ExportStory {
         }
         throw trouble;
       }
-      this.#report.heldBack();
-      this.#report.error(`Export ${describe(record)} : ${localFailure(error)}`);
+      const now = this.#ctx.journal.get(record.id) ?? record;
+      this.#aside.set(now, { kind: "retry", reason: `erreur locale (${localFailure(error)}).` });
       return undefined;
     } finally {
       this.#inHand.delete(start.id);
@@ -264,8 +261,10 @@ export class ExportStory {
 
   /** Downloads every format into `Downloads\`, checks it, moves it to `ToImport\`. */
   async #downloadAndCheck(record: ExportRecord): Promise<ExportRecord> {
-    const outcome = await this.#downloads.fetchChecked(record, this.#moves());
-    if (outcome.kind === "later") return record; // waits for a later pass
+    const outcome = await this.#downloads.fetchChecked(record, this.#moves);
+    if (outcome.kind === "aside") {
+      return this.#aside.set(record, { kind: "retry", reason: outcome.reason });
+    }
     if (outcome.kind === "refused") return this.#fail(record, outcome);
     const next = this.#ctx.journal.setState(record.id, "ready");
     this.#failpoint("after-journal-ready");
@@ -277,6 +276,8 @@ export class ExportStory {
    * and chooses the name it will be published under.
    */
   async #stage(record: ExportRecord): Promise<ExportRecord> {
+    const version = this.version(record);
+    if (version.kind === "replaced") return await this.replace(record, version.by);
     const files = await this.#delivery.stage(record);
     this.#failpoint("after-stage");
     // The receipt outlives the journal: written, on disk, before the document
@@ -289,8 +290,17 @@ export class ExportStory {
   }
 
   /** Renames each staged file to its final name: from here Batigest sees it. */
-  async #publish(record: ExportRecord): Promise<ExportRecord> {
+  async #publish(start: ExportRecord): Promise<ExportRecord> {
+    let record = start;
     if (this.batigestInactive) return record; // stays staged for a later pass
+    const version = this.version(record);
+    if (version.kind === "replaced" && this.#delivery.unpublished(record)) {
+      return await this.replace(record, version.by);
+    }
+    if (version.kind === "after") {
+      this.#report.info(`Export ${describe(record)} : ${versionLine(version)}`);
+      return record;
+    }
     this.#watch.ensureMark({ documentsWaiting: false });
     // The journal must say `staged`, on disk, before a name Batigest sees,
     // and so must the receipt (written when staging; by an older agent, maybe not).
@@ -298,28 +308,54 @@ export class ExportStory {
     if (!this.#stagedHere.has(record.id)) {
       await writeReceipt(this.#ctx.folders, { ...record, at: this.#now().toISOString() });
     }
-    const warn = (message: string) =>
-      this.#report.warning(`Export ${describe(record)} : ${message}`);
     const outcome = await this.#delivery.publish(record, {
       stagedHere: this.#stagedHere.has(record.id),
-      warn,
+      warn: (message) => this.#report.warning(`Export ${describe(record)} : ${message}`),
       renamed: () => this.#failpoint("after-rename"),
+      // A name taken since staging: the next free one, on disk in the journal
+      // and the receipt before any file bears it.
+      rename: async (files) => {
+        record = this.#ctx.journal.renameFiles(record.id, files);
+        await this.#ctx.journal.flush(record.id);
+        await writeReceipt(this.#ctx.folders, { ...record, at: this.#now().toISOString() });
+        return record;
+      },
     });
-    if (outcome.kind === "name-taken") {
-      // Someone put a file of that name there since staging: keep waiting, never overwrite.
-      warn(`${outcome.message} ; nouvel essai à la prochaine passe.`);
-      this.#report.heldBack();
-      return record;
-    }
+    if (outcome.kind === "name-taken") return record; // a folder that fills as fast: a later pass
     const next = this.#ctx.journal.setState(record.id, "delivered");
     this.#publishedHere.add(record.id);
     this.#watch.track(record);
-    this.#report.debug(
-      `Export ${describe(record)} déposé dans Batigest : ${
-        record.files.map((f) => f.importName).join(", ")
-      }.`,
+    const names = record.files.map((f) => f.importName).join(", ");
+    const correction = version.kind === "correction" ? ` ${versionLine(version)}` : "";
+    this.#report[correction ? "info" : "debug"](
+      `Export ${describe(record)} déposé dans Batigest : ${names}.${correction}`,
     );
     this.#failpoint("after-journal-delivered");
+    return next;
+  }
+
+  /** What the other versions of `record`'s document mean for it (`versions.ts`). */
+  version(record: ExportRecord): VersionVerdict {
+    return judgeVersion(record, this.#ctx.journal.sameDocument(record));
+  }
+
+  /**
+   * A newer version of the document replaces `record` before Batigest saw
+   * it: its copy archived, recorded as failed (replaced), reported to Saxium
+   * as such by the next step; never delivered.
+   */
+  async replace(record: ExportRecord, by: ExportRecord): Promise<ExportRecord> {
+    const reason = versionLine({ kind: "replaced", by });
+    await archiveReplaced(record, this.#moves);
+    this.#report.count("replaced");
+    this.#report.info(`Export ${describe(record)} : ${reason}`);
+    const next = this.#ctx.journal.setState(record.id, "failed", {
+      error: reason,
+      errorStage: REPLACED_STAGE,
+    });
+    await this.#ctx.journal.flush(record.id);
+    await this.#delivery.removeLeftovers(next);
+    await removeReceipt(this.#ctx.folders, record.id);
     return next;
   }
 
@@ -329,19 +365,13 @@ export class ExportStory {
    * for the next pass (Batigest inactive).
    */
   async #awaitImport(record: ExportRecord): Promise<ExportRecord> {
-    const { folders, settings, fileOps, retry } = this.#ctx;
     const outcome = await awaitImport(record, {
-      settings,
-      folders,
-      fileOps,
-      retry,
+      ...this.#ctx,
       watch: this.#watch,
       watcher: this.#watcher,
       now: this.#now,
       publishedHere: this.#publishedHere.has(record.id),
       warn: (message) => this.#report.warning(`Export ${describe(record)} : ${message}`),
-      failpoint: this.#ctx.failpoint,
-      signal: this.#ctx.signal,
     });
     // Still delivered (Batigest inactive, the file held, or Ctrl-C): the next pass waits again.
     if (outcome.kind === "waiting") return record;
@@ -355,14 +385,19 @@ export class ExportStory {
     return next;
   }
 
-  /** Tells Saxium the document is in Batigest; a refusal sets this export aside. */
+  /** Tells Saxium the document is in Batigest; a failure sets this export aside. */
   async #acknowledge(record: ExportRecord): Promise<ExportRecord> {
-    if (this.#acks.isAside(record.id)) return record;
-    const verdict = await this.#acks.markSynced(record);
-    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
-    if (verdict.outcome === "already") {
+    const answer = await this.#calls.markSynced(record);
+    if (answer.outcome === "refused" || answer.outcome === "retry") {
+      return this.#aside.set(record, {
+        kind: answer.outcome,
+        reason: `accusé de réception refusé : ${answer.reason}`,
+      });
+    }
+    if (answer.outcome === "already") {
       this.#report.info(`Saxium sait déjà que l'export ${describe(record)} est synchronisé.`);
     }
+    if (answer.outcome === "gone") this.#report.warning(goneLine(record, "l'accusé de réception"));
     this.#failpoint("after-mark-synced");
     const next = this.#ctx.journal.setState(record.id, "acknowledged");
     this.#failpoint("after-journal-acknowledged");
@@ -370,19 +405,19 @@ export class ExportStory {
     return next;
   }
 
-  /** Exports set aside in this pass (Saxium refused to hear about them). */
-  get asideCount(): number {
-    return this.#acks.asideCount;
-  }
-
-  /** Moves the delivered copy to `Archive\` (see `kept_files.ts`). */
+  /** Moves the delivered copy to `Archive\` (`base/work_folders.ts`). */
   async #archive(record: ExportRecord): Promise<ExportRecord> {
-    const moved = await archiveExportFiles(record, this.#moves());
+    const failedVersions = this.#ctx.journal.sameDocument(record)
+      .filter((other) => other.state === "failed" || other.state === "reported")
+      .map((other) => other.id);
+    const moved = await archiveExportFiles(record, { ...this.#moves, failedVersions });
     if (moved > 0) {
       this.#report.info(
-        `Export ${
-          describe(record)
-        } : ${moved} fichier(s) de l'essai précédent déplacé(s) de Errors vers Archive.`,
+        `Export ${describe(record)} : ${
+          plural(moved, "fichier laissé", "fichiers laissés")
+        } dans Errors par un essai précédent ${
+          moved > 1 ? "sont rangés" : "est rangé"
+        } dans Archive (le document est importé).`,
       );
     }
     this.#failpoint("after-archive");
@@ -397,10 +432,17 @@ export class ExportStory {
 
   /** Tells Saxium the export is in error, with the reason (its files are in `Errors\`). */
   async #refuse(record: ExportRecord): Promise<ExportRecord> {
-    if (this.#acks.isAside(record.id)) return record;
-    await this.#removeWithdrawn(record); // left by a crash right after failing
-    const verdict = await this.#acks.markError(record);
-    if (verdict.outcome === "refused") return this.#acks.setAside(record, verdict.reason);
+    await this.#delivery.removeLeftovers(record); // left by a crash right after failing
+    const answer = await this.#calls.markError(record);
+    if (answer.outcome === "refused" || answer.outcome === "retry") {
+      return this.#aside.set(record, {
+        kind: answer.outcome,
+        reason: `signalement d'erreur refusé : ${answer.reason}`,
+      });
+    }
+    if (answer.outcome === "gone") {
+      this.#report.warning(goneLine(record, "le signalement d'erreur"));
+    }
     this.#failpoint("after-mark-error");
     return this.#ctx.journal.setState(record.id, "reported");
   }
@@ -411,7 +453,7 @@ export class ExportStory {
     failure: { stage: string; reason: string },
   ): Promise<ExportRecord> {
     const { folders } = this.#ctx;
-    await keepExportFiles(record, { ...this.#moves(), reason: failure.reason });
+    await keepExportFiles(record, { ...this.#moves, reason: failure.reason });
     this.#report.count("errors");
     this.#report.error(`Export ${describe(record)} en erreur : ${failure.reason}`);
     const next = this.#ctx.journal.setState(record.id, "failed", {
@@ -421,26 +463,7 @@ export class ExportStory {
     await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
     this.#failpoint("after-journal-failed");
     await removeReceipt(folders, record.id); // taken back: a new attempt may deliver it
-    await this.#removeWithdrawn(record);
+    await this.#delivery.removeLeftovers(record);
     return next;
-  }
-
-  /** Deletes withdrawal markers once their copy is safe in `Errors\`. */
-  async #removeWithdrawn(record: ExportRecord): Promise<void> {
-    for (const { format } of record.files) {
-      await removeIfPresent(withdrawnPath(this.#ctx.folders, record.id, format), this.#ctx);
-    }
-  }
-
-  #moves() {
-    return {
-      folders: this.#ctx.folders,
-      move: (from: string, to: string) => this.#moveFile(from, to),
-      now: this.#now,
-    };
-  }
-
-  #moveFile(from: string, to: string): Promise<void> {
-    return withTransientRetry(() => this.#ctx.fileOps.rename(from, to), this.#ctx.retry);
   }
 }

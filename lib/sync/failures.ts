@@ -1,12 +1,22 @@
 /**
- * What goes wrong in a pass, and what it means for the pass. A refusal that
- * concerns Saxium as a whole (network, timeout, 5xx, authentication) stops
- * the pass and loses nothing (`ServerUnavailable`); one that concerns a
- * single export is that export's failure, decided by its step; a local error
- * (a file held) leaves the export for the next pass; a full disk stops the
- * pass (`LocalTrouble`), as does a stop request (`PassStopped`). Both stories
- * of the pass (`export_story.ts`, `pipeline.ts`) read errors the same way,
- * and word them the same way for the administrator.
+ * What goes wrong in a pass, and what it means for the pass.
+ *
+ * Anything about one export (its download, its acknowledgement, its error
+ * report) concerns that export alone ({@linkcode SaxiumCalls.forExport}): a
+ * refusal of it (a 4xx, `success: false`) or a failure that may pass (a 5xx
+ * after the client's own retries, a timeout, a stalled download) sets that
+ * export aside with its own delay ({@linkcode asideDelayMs}), and the pass
+ * goes on with the others. Saxium as a whole is unavailable
+ * (`ServerUnavailable`: the pass stops, loses nothing, exit 3) only when its
+ * list cannot be had, when it refuses the agent (401, 403, a login page),
+ * when it asks to wait (a long `Retry-After`), or when
+ * {@linkcode FAILURES_IN_A_ROW} calls about different exports failed one
+ * after the other with no success between them.
+ *
+ * A local error (a file held) sets the export aside too; a full disk or a
+ * journal that cannot be written stops the pass (`LocalTrouble`), as does a
+ * stop request (`PassStopped`). Both stories of the pass (`export_story.ts`,
+ * `pipeline.ts`) read errors the same way, and word them the same way.
  *
  * @module
  */
@@ -19,6 +29,7 @@ import { JournalDamaged } from "../journal/journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_report.ts";
+import type { SaxiumApi } from "./pass_types.ts";
 
 /** The server cannot be used for now: the pass stops, and loses nothing. */
 export class ServerUnavailable extends Error {}
@@ -27,80 +38,149 @@ export class ServerUnavailable extends Error {}
 export class PassStopped extends Error {}
 
 /**
- * Trouble on this machine that no export can get past (a full disk): the
- * pass stops, loses nothing, and the administrator is told what to free.
+ * Trouble on this machine that no export can get past (a full disk, a
+ * journal held by another program): the pass stops, loses nothing, and the
+ * administrator is told what to do.
  */
 export class LocalTrouble extends Error {}
 
+/** Calls about different exports failing one after the other: then it is Saxium, not them. */
+export const FAILURES_IN_A_ROW = 3;
+
+/** An export aside for this long is an error a person must see (exit 1, alert). */
+export const ASIDE_ERROR_MS = 24 * 3_600_000;
+
 /**
- * Runs a server call. Errors that concern the server as a whole (network,
- * timeout, 5xx, authentication) are logged and stop the pass
- * (`ServerUnavailable`); a stop request ends it (`PassStopped`); others are
- * the caller's.
+ * How long an export set aside `count` times in a row waits before it is
+ * tried again: the first time, until the next pass; then 5 minutes, and
+ * three times longer each time, at most 6 hours.
  *
  * @example
  * ```ts
- * await callServer(() => client.downloadTo(id, { format, path }), {
- *   what: `téléchargement de l'export ${describe(record)}`,
- *   report,
- * });
+ * asideDelayMs(1); // 0 (the next pass)
+ * asideDelayMs(3); // 900_000 (15 min)
  * ```
  */
-export async function callServer<T>(
-  call: () => Promise<T>,
-  options: { what: string; report: PassReport },
-): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SaxiumError && error.kind === "aborted") throw new PassStopped();
-    if (error instanceof SaxiumError && isServerWide(error)) {
-      options.report.error(`Saxium injoignable pendant : ${options.what}. ${error.message}`);
+export function asideDelayMs(count: number): number {
+  if (count <= 1) return 0;
+  return Math.min(6 * 3_600_000, 300_000 * 3 ** (count - 2));
+}
+
+/**
+ * What Saxium answered about one export: the call's value; `already` (409:
+ * done before); `gone` (404, 410: the export no longer exists there);
+ * `refused` (any other 4xx, or `success: false`: a person must look at it);
+ * `retry` (a failure that may pass). None of them concerns the other exports.
+ */
+export type ExportAnswer<T> =
+  | { outcome: "done"; value: T }
+  | { outcome: "already" }
+  | { outcome: "gone" }
+  | { outcome: "refused"; reason: string }
+  | { outcome: "retry"; reason: string };
+
+/**
+ * One pass's calls to Saxium about its exports, read by one policy (see the
+ * module doc): each concerns its export alone until
+ * {@linkcode FAILURES_IN_A_ROW} of them fail in a row. The acknowledgement
+ * (mark-synced) and the error report (mark-error) are here; the downloads
+ * are `downloads.ts`'s, through {@linkcode SaxiumCalls.forExport}.
+ */
+export class SaxiumCalls {
+  #client: SaxiumApi;
+  #report: PassReport;
+  /** Calls about exports that failed since the last that succeeded. */
+  #failuresInRow = 0;
+
+  constructor(client: SaxiumApi, report: PassReport) {
+    this.#client = client;
+    this.#report = report;
+  }
+
+  /** Tells Saxium the document of `record` is in Batigest (sent again for one it still lists). */
+  markSynced(record: ExportRecord): Promise<ExportAnswer<void>> {
+    return this.forExport(
+      () =>
+        this.#client.markSynced(record.id, {
+          batigestReference: record.reference,
+          importedAt: record.updatedAt,
+        }),
+      { record, what: "accusé de réception", repeatable: true },
+    );
+  }
+
+  /** Tells Saxium `record` is in error, with its reason and the step that failed. */
+  markError(record: ExportRecord): Promise<ExportAnswer<void>> {
+    return this.forExport(
+      () =>
+        this.#client.markError(record.id, {
+          errorMessage: record.error ?? "Erreur inconnue de l'agent.",
+          stage: record.errorStage,
+          code: record.errorStage,
+        }),
+      { record, what: "signalement d'erreur", repeatable: true },
+    );
+  }
+
+  /**
+   * A call about one export (`what`: « téléchargement de l'export … »);
+   * only what concerns Saxium as a whole is thrown (`ServerUnavailable`,
+   * `PassStopped`), anything else is answered. A 409 means `already` for a
+   * mark (`repeatable`: Saxium says it is done), a refusal otherwise.
+   */
+  async forExport<T>(
+    call: () => Promise<T>,
+    options: { record: Pick<ExportRecord, "reference" | "id">; what: string; repeatable?: boolean },
+  ): Promise<ExportAnswer<T>> {
+    const what = `${options.what} de l'export ${describe(options.record)}`;
+    let value: T;
+    try {
+      value = await call();
+    } catch (error) {
+      if (!(error instanceof SaxiumError)) throw error;
+      this.#serverWide(error, what);
+      if (error.status === 409 && options.repeatable) return { outcome: "already" };
+      if (error.kind === "not_found" || error.status === 404 || error.status === 410) {
+        return { outcome: "gone" };
+      }
+      if (isAboutTheExport(error)) return { outcome: "refused", reason: error.message };
+      if (++this.#failuresInRow >= FAILURES_IN_A_ROW) {
+        this.#report.error(
+          `Saxium injoignable pendant : ${what}. ${error.message} ` +
+            `(${FAILURES_IN_A_ROW} exports de suite en échec : c'est Saxium, pas eux)`,
+        );
+        throw new ServerUnavailable(error.message);
+      }
+      return { outcome: "retry", reason: error.message };
+    }
+    this.#failuresInRow = 0;
+    return { outcome: "done", value };
+  }
+
+  /** Throws when `error` concerns Saxium as a whole, whichever export the call was about. */
+  #serverWide(error: SaxiumError, what: string): void {
+    if (error.kind === "aborted") throw new PassStopped();
+    if (error.kind === "auth" || error.retryAfterMs !== undefined) {
+      this.#report.error(`Saxium a refusé l'agent pendant : ${what}. ${error.message}`);
       throw new ServerUnavailable(error.message);
     }
-    throw error;
   }
 }
 
 /**
- * What Saxium answered about one export's acknowledgement or error report:
- * `done`; `already` (409: it says so already); `gone` (404, 410: the export
- * no longer exists there); `refused` (any other 4xx, or `success: false`),
- * with the French line why. None of them concerns the other exports.
+ * Asks for Saxium's list: any failure stops the pass (`ServerUnavailable`),
+ * a stop request ends it (`PassStopped`).
  */
-export type MarkVerdict =
-  | { outcome: "done" }
-  | { outcome: "already" }
-  | { outcome: "gone" }
-  | { outcome: "refused"; reason: string };
-
-/**
- * Sends a mark-synced or mark-error for `record` and says what Saxium
- * answered about that export (see {@linkcode MarkVerdict}); only a problem
- * with the server as a whole stops the pass (`ServerUnavailable`).
- */
-export async function sendMark(
-  call: () => Promise<void>,
-  options: { record: Pick<ExportRecord, "reference" | "id">; what: string; report: PassReport },
-): Promise<MarkVerdict> {
-  const { record, what, report } = options;
+export async function callForThePass<T>(
+  call: () => Promise<T>,
+  options: { report: PassReport; what: string },
+): Promise<T> {
   try {
-    await callServer(call, { what: `${what} de l'export ${describe(record)}`, report });
-    return { outcome: "done" };
+    return await call();
   } catch (error) {
     if (!(error instanceof SaxiumError)) throw error;
-    if (error.status === 409) return { outcome: "already" };
-    if (error.kind === "not_found" || error.status === 404 || error.status === 410) {
-      report.warning(
-        `L'export ${
-          describe(record)
-        } n'existe plus dans Saxium (${what} sans objet) : il est archivé ici et ne sera jamais redéposé.`,
-      );
-      return { outcome: "gone" };
-    }
-    if (isAboutTheExport(error)) return { outcome: "refused", reason: error.message };
-    // A redirect elsewhere, an answer of the wrong shape: Saxium as a whole.
-    report.error(`Saxium a refusé le ${what} de l'export ${describe(record)} : ${error.message}`);
+    if (error.kind === "aborted") throw new PassStopped();
+    options.report.error(`${options.what} : ${error.message}`);
     throw new ServerUnavailable(error.message);
   }
 }
@@ -146,17 +226,14 @@ async function freeSpace(dir: string): Promise<string> {
   }
 }
 
-/** A refusal about one export: a 4xx validation answer, or `success: false`. */
+/**
+ * A refusal about one export: a 4xx validation answer, `success: false`, a
+ * document over the size cap, or a redirect the agent will not follow.
+ */
 function isAboutTheExport(error: SaxiumError): boolean {
-  return error.kind === "http" && error.status !== undefined &&
-    (error.status === 200 || (error.status >= 400 && error.status < 500));
-}
-
-/** Whether a client error concerns the whole server rather than one export. */
-function isServerWide(error: SaxiumError): boolean {
-  if (error.kind === "network" || error.kind === "timeout" || error.kind === "auth") return true;
-  return (error.kind === "http" || error.kind === "protocol") &&
-    (error.status === undefined || error.status >= 500 || error.status === 429);
+  if (error.kind === "too_large" || error.kind === "redirect") return true;
+  return error.kind === "http" && error.status !== undefined && error.status !== 408 &&
+    error.status !== 429 && (error.status === 200 || (error.status >= 400 && error.status < 500));
 }
 
 /** `DV-1730000000001 [7b599c58]`: the reference a person knows, and the id's start. */
@@ -164,9 +241,15 @@ export function describe(record: Pick<ExportRecord, "reference" | "id">): string
   return `${record.reference.slice(0, 80)} [${record.id.slice(0, 8)}]`;
 }
 
+/** Saxium no longer knows the export: its acknowledgement or error report is moot, and it is never delivered again. */
+export function goneLine(record: Pick<ExportRecord, "reference" | "id">, what: string): string {
+  return `L'export ${
+    describe(record)
+  } n'existe plus dans Saxium (${what} est sans objet) ; il ne sera jamais redéposé.`;
+}
+
 /** What the administrator reads of a local error that stopped an export's step. */
 export function localFailure(error: unknown): string {
   const { cause, original } = describeSystemError(error);
-  const text = cause === "erreur système" ? `${cause} : ${original.slice(0, 160)}` : cause;
-  return `erreur locale (${text}) ; l'export sera repris à la prochaine passe.`;
+  return cause === "erreur système" ? `${cause} : ${original.slice(0, 160)}` : cause;
 }

@@ -27,7 +27,9 @@ import { BatigestWatch } from "../batigest/watch.ts";
 import { loadBatigestMemory, saveBatigestMemory } from "../batigest/memory.ts";
 import { FolderWatcher } from "../batigest/delivery.ts";
 import { ExportStory } from "./export_story.ts";
-import { describe, LocalTrouble, PassStopped, ServerUnavailable } from "./failures.ts";
+import { AsideExports } from "./aside.ts";
+import { Offers } from "./offers.ts";
+import { describe, LocalTrouble, PassStopped, SaxiumCalls, ServerUnavailable } from "./failures.ts";
 import { FolderUnusable, guardFileOps } from "../batigest/folder_guard.ts";
 import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "../journal/journal.ts";
 import { PassReport } from "./pass_report.ts";
@@ -76,7 +78,10 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
     memory: loadBatigestMemory(smallState),
     save: (memory) => saveBatigestMemory(smallState, memory),
   });
-  const story = new ExportStory(ctx, { report, watcher, watch, now });
+  const calls = new SaxiumCalls(ctx.client, report);
+  const aside = new AsideExports(ctx, { report, now });
+  const story = new ExportStory(ctx, { report, calls, aside, watcher, watch, now });
+  const offers = new Offers(ctx, { story, report, calls, aside });
   let stoppedBy: string | undefined;
   let folderProblem: string | undefined;
   let trouble: string | undefined;
@@ -84,15 +89,16 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
     const waiting = resumeWaiting(ctx, { story, report, watch });
     await resumeInFlight(ctx, {
       story,
+      aside,
       report,
       records: ctx.journal.inStates(LEFT_AFTER_BATIGEST),
     });
     const leftStaged = ctx.journal.inStates(["staged"]);
-    await drainPending(ctx, { story, report, now, waiting });
+    await drainPending(ctx, { story, offers, aside, report, now, waiting });
     if (!story.batigestInactive && !ctx.signal?.aborted) {
       // Staged by an earlier run and not offered again by Saxium in this pass.
       const records = leftStaged.filter((r) => !story.walked(r.id));
-      await resumeInFlight(ctx, { story, report, records });
+      await resumeInFlight(ctx, { story, aside, report, records });
     }
   } catch (error) {
     if (error instanceof ServerUnavailable) stoppedBy = error.message;
@@ -107,6 +113,7 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
   if (!stoppedBy && !trouble && !folderProblem && !ctx.signal?.aborted) {
     await tidyOrphans(ctx, report);
   }
+  aside.finish();
   if (ctx.signal?.aborted) {
     report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
   }
@@ -170,10 +177,16 @@ function resumeWaiting(
 /** Exports a previous run left in flight: finish them. */
 async function resumeInFlight(
   ctx: PassContext,
-  options: { story: ExportStory; report: PassReport; records: readonly ExportRecord[] },
+  options: {
+    story: ExportStory;
+    aside: AsideExports;
+    report: PassReport;
+    records: readonly ExportRecord[];
+  },
 ): Promise<void> {
   for (const record of options.records) {
     if (ctx.signal?.aborted) return;
+    if (options.aside.waiting(record)) continue;
     options.report.info(
       `Reprise de ${
         describe(record)

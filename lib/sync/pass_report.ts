@@ -34,8 +34,14 @@ export class PassReport {
   #log: Logger;
   #secrets: readonly string[];
   #errors: string[] = [];
-  #counts: Record<PassCount, number> = { synced: 0, errors: 0, reacknowledged: 0 };
-  #heldBack = false;
+  #counts: Record<PassCount, number> = {
+    synced: 0,
+    errors: 0,
+    replaced: 0,
+    aside: 0,
+    reacknowledged: 0,
+  };
+  #needsAttention = false;
   #clock: () => number;
   #startedAt: number;
   #known = 0;
@@ -80,7 +86,7 @@ export class PassReport {
     this.#errors.push(sanitize(message, this.#secrets));
   }
 
-  /** One more export synced, in error, or acknowledged again. */
+  /** One more export synced, in error, replaced, set aside, or acknowledged again. */
   count(what: PassCount): void {
     this.#counts[what]++;
     this.#progress();
@@ -88,7 +94,8 @@ export class PassReport {
 
   /** The progress line, when a backlog has moved on enough since the last one. */
   #progress(): void {
-    const done = this.#counts.synced + this.#counts.errors + this.#counts.reacknowledged;
+    const done = this.#counts.synced + this.#counts.errors + this.#counts.replaced +
+      this.#counts.reacknowledged;
     const now = this.#clock();
     const due = done - this.#lastProgress.done >= PROGRESS_EVERY ||
       now - this.#lastProgress.at >= PROGRESS_MS;
@@ -109,9 +116,13 @@ export class PassReport {
     return this.#clock() - this.#startedAt;
   }
 
-  /** A local problem (disk, a name taken, an invalid id) held an export back. */
-  heldBack(): void {
-    this.#heldBack = true;
+  /**
+   * Something a person must look at, though no export ended in error (an
+   * export Saxium refuses to hear about, an item it should never send): the
+   * pass ends with exports in error (exit 1).
+   */
+  needsAttention(): void {
+    this.#needsAttention = true;
   }
 
   /**
@@ -136,7 +147,7 @@ export class PassReport {
       ? "server_unavailable"
       : options.folderProblem !== undefined
       ? "folder_unusable"
-      : this.#counts.errors > 0 || this.#heldBack
+      : this.#counts.errors > 0 || this.#needsAttention
       ? "export_errors"
       : options.batigestInactive !== undefined
       ? "batigest_inactive"

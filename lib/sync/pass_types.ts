@@ -66,6 +66,10 @@ export interface PassSummary {
   synced: number;
   /** Exports that ended in error (refused, not imported in time). */
   errors: number;
+  /** Exports replaced by a newer version of the same document before reaching Batigest. */
+  replaced: number;
+  /** Exports set aside in this pass (something about them alone failed), tried again later. */
+  aside: number;
   /** Exports already in Batigest whose acknowledgement was sent again. */
   reacknowledged: number;
   /** Exports left half-way, to finish on the next pass. */
@@ -73,8 +77,10 @@ export interface PassSummary {
 }
 
 /**
- * How a pass went, as a whole: `completed`, all fine; `export_errors`, at
- * least one export in error or a local problem held one back;
+ * How a pass went, as a whole: `completed`, all fine (exports set aside for a
+ * failure that may pass included); `export_errors`, at least one export in
+ * error, or one a person must look at (refused by Saxium, aside for a day,
+ * an item Saxium should never send);
  * `server_unavailable`, Saxium could not be used (unreachable, refused);
  * `local_trouble`, this machine stopped it (a full disk);
  * `batigest_inactive`, Batigest took nothing (closed?), nothing in error,

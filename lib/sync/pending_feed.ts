@@ -3,33 +3,28 @@
  * again before the exports in hand run out, each export once, its id in one
  * form (trimmed, lower case), ids that are not UUIDs passed over (and
  * reported once, remembered in the journal's small state under
- * `skipped-ids`: {@linkcode SkippedIds}), exports set aside asked past. A
+ * `skipped-ids`: {@linkcode SkippedIds}), exports that cannot go on asked past. A
  * list Saxium refuses stops the pass.
  *
  * @module
  */
 
-import { type PendingExport, SaxiumError } from "../saxium/client.ts";
-import { PassStopped, ServerUnavailable } from "./failures.ts";
+import type { PendingExport } from "../saxium/client.ts";
+import { callForThePass } from "./failures.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
-import { settle, type Settled, unwrap } from "./settled.ts";
+import { settle, type Settled, unwrap } from "../base/settled.ts";
 import type { SmallStateStore } from "../journal/journal.ts";
 
 /** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
-export async function listPending(
+export function listPending(
   ctx: PassContext,
   options: { report: PassReport; limit: number },
 ): Promise<PendingExport[]> {
-  const { report } = options;
-  try {
-    return await ctx.client.listPending(options.limit);
-  } catch (error) {
-    if (!(error instanceof SaxiumError)) throw error;
-    if (error.kind === "aborted") throw new PassStopped();
-    report.error(`Impossible d'obtenir la liste des exports en attente : ${error.message}`);
-    throw new ServerUnavailable(error.message);
-  }
+  return callForThePass(() => ctx.client.listPending(options.limit), {
+    report: options.report,
+    what: "Impossible d'obtenir la liste des exports en attente",
+  });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -61,7 +56,7 @@ export class PendingFeed {
   #limit: number;
   #report: PassReport;
   #skipped: SkippedIds;
-  #aside: () => number;
+  #askedPast: () => number;
   /** Invalid ids met in this pass: asked past, so they never starve the queue. */
   #passedOver = new Set<string>();
   #items: PendingExport[] = [];
@@ -75,15 +70,18 @@ export class PendingFeed {
       limit: number;
       report: PassReport;
       skipped: SkippedIds;
-      /** How many exports in hand wait aside (Saxium refused them): asked past too. */
-      aside: () => number;
+      /**
+       * How many exports in hand cannot go on in this pass (set aside, already
+       * acknowledged and still listed, replaced): asked past too.
+       */
+      askedPast: () => number;
     },
   ) {
     this.#list = options.list;
     this.#limit = options.limit;
     this.#report = options.report;
     this.#skipped = options.skipped;
-    this.#aside = options.aside;
+    this.#askedPast = options.askedPast;
   }
 
   /** The exports received so far, in the server's order. */
@@ -138,7 +136,7 @@ export class PendingFeed {
    * exports set aside); keeps the new ones, each id once, in one form.
    */
   async #fetch(): Promise<number> {
-    const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#aside());
+    const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#askedPast());
     const page = await this.#list(limit);
     let fresh = 0;
     for (const raw of page) {
@@ -188,7 +186,7 @@ export class SkippedIds {
     }
     this.#known.add(item.id);
     this.#store.set("skipped-ids", JSON.stringify([...this.#known]));
-    this.#report.heldBack();
+    this.#report.needsAttention();
     this.#report.error(
       `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
         "Il ne sera plus signalé, et les exports suivants sont traités.",

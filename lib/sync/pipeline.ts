@@ -20,8 +20,10 @@
 
 import type { ExportRecord, ExportState } from "../journal/journal.ts";
 import type { ExportStory } from "./export_story.ts";
+import type { Offers } from "./offers.ts";
+import type { AsideExports } from "./aside.ts";
 import { listPending, PendingFeed, SkippedIds } from "./pending_feed.ts";
-import { settle, type Settled, unwrap } from "./settled.ts";
+import { settle, type Settled, unwrap } from "../base/settled.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 
@@ -39,6 +41,10 @@ const DELIVERY: readonly ExportState[] = ["ready", "staged", "delivered"];
 export interface DrainOptions {
   /** Runs each export's steps. */
   story: ExportStory;
+  /** Takes each offered export to the story's door. */
+  offers: Offers;
+  /** The exports set aside (asked past in Saxium's list). */
+  aside: AsideExports;
   /** The pass's log and tally. */
   report: PassReport;
   /** The pass's clock. */
@@ -53,13 +59,13 @@ export interface DrainOptions {
  * it returns; a server-wide problem is thrown (`ServerUnavailable`) once it is.
  */
 export async function drainPending(ctx: PassContext, options: DrainOptions): Promise<void> {
-  const { story, report, now } = options;
+  const { story, offers, report, now } = options;
   const feed = new PendingFeed({
     list: (limit) => listPending(ctx, { report, limit }),
     limit: ctx.settings.batchSize,
     report,
     skipped: new SkippedIds(ctx.journal.smallState(), report),
-    aside: () => story.asideCount,
+    askedPast: () => options.aside.askedPast,
   });
   const ahead = ctx.prefetch ?? DEFAULT_PREFETCH;
   const window = ctx.window ?? DEFAULT_WINDOW;
@@ -75,7 +81,7 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       const received = feed.received;
       report.known(received.length);
       while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
-        prepared.push(settle(story.prepare(received[prepared.length])));
+        prepared.push(settle(offers.take(received[prepared.length])));
       }
       // Ask for more while as many exports are left to start downloading
       // as are being downloaded: the answer, then the downloads it brings,

@@ -253,11 +253,20 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
     };
     const first = await b.pass(antivirus);
     assert.ok(Date.now() - started < 10_000, "no real minute spent");
-    assert.equal(first.status, "export_errors", b.lines.join("\n"));
+    // Set aside, not in error: nothing a person must do, the next pass tries again.
+    assert.equal(first.status, "completed", b.lines.join("\n"));
     assert.equal(first.summary.unfinished, 1);
+    assert.equal(first.summary.aside, 1);
     const waited = b.slept.reduce((a, n) => a + n, 0);
     assert.equal(waited, 60_000, "retried for exactly the one-minute budget");
-    assert.ok(b.lines.some((l) => l.includes("[ERROR]") && l.includes("DV-HELD")));
+    assert.ok(
+      b.lines.some((l) =>
+        /\[WARNING\] Export DV-HELD \[[0-9a-f]{8}\] mis de côté : erreur locale/.test(l) &&
+        l.includes("Nouvel essai à la prochaine passe")
+      ),
+      b.lines.join("\n"),
+    );
+    assert.ok(!b.lines.some((l) => l.includes("[ERROR]")), "no ERROR line: nothing is in error");
     // The held export stays in flight, staged under its temporary name that Batigest
     // ignores, and the folder's mark stays beside it.
     assert.equal(stateOf(b, held), "staged");
@@ -412,7 +421,13 @@ Deno.test("the journal reaches the disk before a document takes its final name a
       },
     };
     assert.equal((await b.pass(fileOps)).status, "completed", b.lines.join("\n"));
-    assert.equal(quotes.filter((e) => stateOf(b, e) === "archived").length, 4);
+    // DV-FLUSH-1 twice: the newer version replaces the older one before it is published.
+    assert.deepEqual(quotes.map((e) => stateOf(b, e)), [
+      "reported",
+      "archived",
+      "archived",
+      "archived",
+    ]);
 
     // Batigest passes a document by: it is withdrawn, its marker deleted once in `Errors\`.
     armed = true;
@@ -428,17 +443,29 @@ Deno.test("the journal reaches the disk before a document takes its final name a
   }
 });
 
-Deno.test("the same reference twice in one pass, Batigest slow: two names chosen ahead, both imported", async () => {
+Deno.test("the same document three times in one pass: only the newest reaches Batigest, the others are replaced", async () => {
   const b = await bench({ consumeDelayMs: 200 });
   try {
-    const twice = [b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE")];
+    const three = [b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE"), b.addQuote("DV-TWICE")];
     const result = await b.pass();
     assert.equal(result.status, "completed", b.lines.join("\n"));
-    assert.deepEqual(twice.map((e) => stateOf(b, e)), ["archived", "archived", "archived"]);
-    const names = twice.map((e) => b.journal.get(e.id)!.files[0].importName);
-    assert.equal(new Set(names).size, 3, names.join(", "));
-    // Identical bytes: Batigest's ledger tells them apart by name only.
-    assert.deepEqual(b.batigest.ledger.map((l) => l.name).sort(), [...names].sort());
+    assert.equal(result.summary.synced, 1);
+    assert.equal(result.summary.replaced, 2);
+    assert.deepEqual(three.map((e) => stateOf(b, e)), ["reported", "reported", "archived"]);
+    assert.deepEqual(b.batigest.ledger.map((l) => l.name), ["DV-TWICE.xml"], "one version, once");
+    for (const older of three.slice(0, 2)) {
+      const told = b.saxium.exports.get(older.id)!;
+      assert.equal(told.status, "error");
+      assert.match(told.errorMessage!, /^Remplacé par une version plus récente du même document/);
+      assert.equal((told.errorDetails as { code?: string }).code, "superseded");
+    }
+    const archived = (await listFiles(b.folders.root)).filter((f) => f.startsWith("Archive/"));
+    assert.equal(archived.filter((f) => f.includes("DV-TWICE (remplacé)")).length, 2);
+    assert.deepEqual(
+      (await listFiles(b.folders.root)).filter((f) => f.startsWith("Errors/")),
+      [],
+      "nothing to deal with: a replaced version is no error",
+    );
   } finally {
     await b.close();
   }

@@ -19,6 +19,7 @@ import {
   type WorldOptions,
 } from "../support/agent_process.ts";
 import { orderCsv, orderXml, quoteCsv, quoteXml } from "../support/documents.ts";
+import { sha256Hex } from "../support/crash_harness.ts";
 
 async function withWorld(
   options: WorldOptions,
@@ -152,12 +153,16 @@ Deno.test("transient 5xx on the list and a download are retried, then the pass s
   });
 });
 
-Deno.test("mark-synced failing for a whole run: exit 3, then the next run acknowledges without a second delivery", async () => {
+Deno.test("mark-synced failing for a whole run: that export set aside, then the next run acknowledges without a second delivery", async () => {
   await withWorld({}, async (world, runs) => {
     const quote = addQuote(world, "DV-ACK");
     world.saxium.addFault({ route: "mark-synced", fault: { status: 500 } });
     const first = await sync(world, runs);
-    assert.equal(first.code, 3, first.stdout + first.stderr);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(
+      first.stderr,
+      /\[WARNING\] Export DV-ACK \[[0-9a-f]{8}\] mis de côté : accusé de réception refusé : .*HTTP 500/,
+    );
     assert.deepEqual(ledgerNames(world), ["DV-ACK.xml"]);
     assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
     world.saxium.clearFaults();
@@ -248,10 +253,10 @@ Deno.test("hostile references never escape the two folders and stay readable nam
   });
 });
 
-Deno.test("two exports with the same reference: both delivered, neither overwritten", async () => {
+Deno.test("two exports of the same document: only the newest reaches Batigest, never over a file of that name", async () => {
   await withWorld({ batigestStopped: true }, async (world, runs) => {
-    const a = addQuote(world, "DV-TWIN");
-    const b = world.saxium.addExport({
+    const older = addQuote(world, "DV-TWIN");
+    const newer = world.saxium.addExport({
       documentType: "devis_client",
       documentReference: "DV-TWIN",
       files: { xml: quoteXml("DV-TWIN", { lines: 3 }) },
@@ -259,8 +264,10 @@ Deno.test("two exports with the same reference: both delivered, neither overwrit
     // A file of that name already waits in the import folder (not yet consumed).
     await Deno.writeTextFile(nodePath.join(world.importDir, "dv-twin.xml"), "déjà là");
     const child = spawnAgent(world, ["sync", "--once", "--import-timeout", "20"]);
-    // Let Batigest take the files once both have been placed.
-    await waitFor(async () => (await listFiles(world.importDir)).length >= 2);
+    // Let Batigest take the files once the newest version has been placed.
+    await waitFor(async () =>
+      (await listFiles(world.importDir)).some((f) => /^DV-TWIN \(\d\)\.xml$/.test(f))
+    );
     const stranger = nodePath.join(world.importDir, "dv-twin.xml");
     assert.equal(await Deno.readTextFile(stranger), "déjà là", "jamais écrasé");
     await Deno.remove(stranger);
@@ -268,13 +275,18 @@ Deno.test("two exports with the same reference: both delivered, neither overwrit
     const out = await child.output();
     runs.push({ code: out.code, stdout: new TextDecoder().decode(out.stdout), stderr: "" });
     assert.equal(out.code, 0);
-    assert.equal(world.batigest.ledger.length, 2);
-    const hashes = new Set(world.batigest.ledger.map((e) => e.sha256));
-    assert.equal(hashes.size, 2, "deux contenus distincts importés");
-    assert.equal(world.saxium.exports.get(a.id)!.status, "imported");
-    assert.equal(world.saxium.exports.get(b.id)!.status, "imported");
+    assert.equal(world.batigest.ledger.length, 1, "une seule version importée");
+    assert.equal(
+      world.batigest.ledger[0].sha256,
+      await sha256Hex(newer.files.xml!),
+      "la plus récente",
+    );
+    assert.equal(world.saxium.exports.get(newer.id)!.status, "imported");
+    const replaced = world.saxium.exports.get(older.id)!;
+    assert.equal(replaced.status, "error");
+    assert.match(replaced.errorMessage!, /^Remplacé par une version plus récente du même document/);
     const archived = (await listFiles(world.workDir)).filter((f) => f.startsWith("Archive/"));
-    assert.equal(archived.length, 2);
+    assert.equal(archived.length, 2, archived.join(", ")); // the import, the replaced copy
   });
 });
 
@@ -369,7 +381,7 @@ Deno.test("Errors heals: an export refused, fixed and re-sent in Saxium, then im
     assert.equal(world.saxium.exports.get(bad.id)!.status, "imported");
     assert.match(
       second.stdout,
-      /fichier\(s\) de l'essai précédent déplacé\(s\) de Errors vers Archive/,
+      /2 fichiers laissés dans Errors par un essai précédent sont rangés dans Archive/,
     );
     const files = await listFiles(world.workDir);
     const errorsAfter = files.filter((f) => f.startsWith("Errors/"));

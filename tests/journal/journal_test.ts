@@ -45,9 +45,12 @@ Deno.test("once Batigest may have the document, nothing moves it back towards de
   }
 });
 
-Deno.test("a staged document is published, then judged: it cannot fail before", () => {
+Deno.test("a staged document is published, or replaced before it is: it never goes back", () => {
   const journal = journalAt("staged");
-  assert.throws(() => journal.setState(ID, "failed", { error: "x" }), JournalError);
+  for (const back of ["downloading", "ready"] as const) {
+    assert.throws(() => journal.setState(ID, back), JournalError);
+  }
+  assert.equal(journal.setState(ID, "failed", { error: "remplacé" }).state, "failed");
   journal.close();
 });
 

@@ -8,6 +8,7 @@
  */
 
 import nodePath from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { permissionFlags, V8_FLAGS } from "../../lib/executable/permissions.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "./batigest_simulator.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "./saxium_simulator.ts";
@@ -256,4 +257,17 @@ export async function logText(world: World): Promise<string> {
     logs.map((f) => Deno.readTextFile(nodePath.join(world.workDir, f))),
   );
   return texts.join("");
+}
+
+/**
+ * Time passes for the exports set aside: each may be tried again at the next
+ * pass, as once its delay has run out (the agent's own clock is not moved).
+ */
+export function asideDelaysRunOut(workDir: string): void {
+  const db = new DatabaseSync(nodePath.join(workDir, "State", "journal.db"));
+  try {
+    db.exec("UPDATE exports SET aside_until = NULL WHERE aside IS NOT NULL");
+  } finally {
+    db.close();
+  }
 }

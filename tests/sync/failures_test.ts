@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumError } from "../../lib/saxium/client.ts";
-import { localTrouble, sendMark, ServerUnavailable } from "../../lib/sync/failures.ts";
+import {
+  asideDelayMs,
+  FAILURES_IN_A_ROW,
+  localTrouble,
+  PassStopped,
+  SaxiumCalls,
+  ServerUnavailable,
+} from "../../lib/sync/failures.ts";
 import { JournalDamaged } from "../../lib/journal/schema.ts";
 import { PassReport } from "../../lib/sync/pass_report.ts";
+import type { SaxiumApi } from "../../lib/sync/pass_types.ts";
 import { isValidId, normalizeId } from "../../lib/sync/pending_feed.ts";
 import { Slots } from "../../lib/sync/downloads.ts";
 
@@ -24,24 +32,66 @@ function refusal(status: number, kind: SaxiumError["kind"] = "http"): () => Prom
   return () => Promise.reject(new SaxiumError(`HTTP ${status}`, { kind, status }));
 }
 
-Deno.test("sendMark: what Saxium answered about one export stays with that export", async () => {
-  const { report: r, lines } = report();
-  const mark = (call: () => Promise<void>) =>
-    sendMark(call, { record, what: "accusé de réception", report: r });
-  assert.deepEqual(await mark(() => Promise.resolve()), { outcome: "done" });
-  assert.deepEqual(await mark(refusal(409)), { outcome: "already" });
-  assert.deepEqual(await mark(refusal(404, "not_found")), { outcome: "gone" });
-  assert.deepEqual(await mark(refusal(410)), { outcome: "gone" });
-  assert.deepEqual(await mark(refusal(422)), { outcome: "refused", reason: "HTTP 422" });
-  assert.deepEqual(await mark(refusal(200)), { outcome: "refused", reason: "HTTP 200" });
-  assert.ok(
-    lines.some((l) => /\[WARNING\] L'export DV-1 \[0b4f3c1e\] n'existe plus dans Saxium/.test(l)),
+Deno.test("a call about one export: what Saxium answered stays with that export", async () => {
+  const { report: r } = report();
+  const calls = new SaxiumCalls({} as SaxiumApi, r);
+  const call = (c: () => Promise<void>) =>
+    calls.forExport(c, { record, what: "accusé de réception", repeatable: true });
+  assert.deepEqual(await call(() => Promise.resolve()), { outcome: "done", value: undefined });
+  assert.deepEqual(await call(refusal(409)), { outcome: "already" });
+  assert.deepEqual(
+    await calls.forExport(refusal(409), { record, what: "téléchargement" }),
+    { outcome: "refused", reason: "HTTP 409" },
+    "a conflict about a download is a refusal",
   );
-  // Saxium as a whole: the pass stops.
-  await assert.rejects(mark(refusal(503)), ServerUnavailable);
-  await assert.rejects(mark(refusal(401, "auth")), ServerUnavailable);
-  await assert.rejects(mark(refusal(302, "redirect")), ServerUnavailable);
-  await assert.rejects(mark(refusal(200, "protocol")), ServerUnavailable);
+  assert.deepEqual(await call(refusal(404, "not_found")), { outcome: "gone" });
+  assert.deepEqual(await call(refusal(410)), { outcome: "gone" });
+  assert.deepEqual(await call(refusal(422)), { outcome: "refused", reason: "HTTP 422" });
+  assert.deepEqual(await call(refusal(200)), { outcome: "refused", reason: "HTTP 200" });
+  assert.deepEqual(await call(refusal(302, "redirect")), {
+    outcome: "refused",
+    reason: "HTTP 302",
+  });
+  assert.deepEqual(await call(refusal(200, "too_large")), {
+    outcome: "refused",
+    reason: "HTTP 200",
+  });
+  // A failure that may pass is that export's, until several in a row.
+  assert.deepEqual(await call(refusal(500)), { outcome: "retry", reason: "HTTP 500" });
+  assert.deepEqual(await call(refusal(503)), { outcome: "retry", reason: "HTTP 503" });
+  assert.deepEqual(await call(() => Promise.resolve()), { outcome: "done", value: undefined });
+  assert.deepEqual(await call(refusal(500, "timeout")), { outcome: "retry", reason: "HTTP 500" });
+});
+
+Deno.test("several exports failing in a row is Saxium as a whole: the pass stops", async () => {
+  const { report: r, lines } = report();
+  const calls = new SaxiumCalls({} as SaxiumApi, r);
+  const call = (c: () => Promise<void>) => calls.forExport(c, { record, what: "téléchargement" });
+  for (let i = 1; i < FAILURES_IN_A_ROW; i++) {
+    assert.equal((await call(refusal(500))).outcome, "retry");
+  }
+  await assert.rejects(call(refusal(500)), ServerUnavailable);
+  assert.ok(
+    lines.some((l) =>
+      /\[ERROR\] Saxium injoignable pendant : téléchargement de l'export DV-1/.test(l)
+    ),
+  );
+});
+
+Deno.test("what concerns Saxium as a whole stops the pass at once, whichever export it was about", async () => {
+  const { report: r } = report();
+  const calls = new SaxiumCalls({} as SaxiumApi, r);
+  const call = (c: () => Promise<void>) =>
+    calls.forExport(c, { record, what: "accusé de réception" });
+  await assert.rejects(call(refusal(401, "auth")), ServerUnavailable);
+  const wait = new SaxiumError("HTTP 429", { kind: "http", status: 429, retryAfterMs: 120_000 });
+  await assert.rejects(call(() => Promise.reject(wait)), ServerUnavailable);
+  await assert.rejects(call(refusal(0, "aborted")), PassStopped);
+});
+
+Deno.test("an export set aside is tried at the next pass, then waits longer each time, at most 6 hours", () => {
+  const minutes = [1, 2, 3, 4, 5, 6, 7, 10].map((n) => asideDelayMs(n) / 60_000);
+  assert.deepEqual(minutes, [0, 5, 15, 45, 135, 360, 360, 360]);
 });
 
 Deno.test("localTrouble: a full disk (the OS's or SQLite's) is named with the free space of both folders", async () => {
