@@ -29,7 +29,7 @@ import { runCommand } from "../lib/base/command_runner.ts";
 import { entrySource } from "../lib/executable/build_config.ts";
 import { permissionFlags, V8_FLAGS } from "../lib/executable/permissions.ts";
 import { DEFAULT_TASK_NAME } from "../lib/windows/task_definition.ts";
-import { lockDownWorkFolder, parseIcacls, readersBesidesAdmins } from "../lib/windows/acl.ts";
+import { lockDownWorkFolder, readAccess } from "../lib/windows/acl.ts";
 import { startSaxiumSimulator } from "../tests/support/saxium_simulator.ts";
 import { startBatigestSimulator } from "../tests/support/batigest_simulator.ts";
 import { orderXml, quoteXml } from "../tests/support/documents.ts";
@@ -245,7 +245,8 @@ async function checkAcl(workDir: string, strict: boolean): Promise<void> {
   const file = nodePath.join(workDir, "agent.json");
   const readers = async () => {
     const result = await exec("icacls.exe", [file]);
-    return readersBesidesAdmins(parseIcacls({ stdout: result.stdout, path: file }));
+    const access = readAccess({ stdout: result.stdout, path: file });
+    return access.kind === "open" ? access.readers : access.kind === "restricted" ? [] : ["?"];
   };
   let others = await readers();
   if (others.length > 0 && !strict) {
