@@ -114,7 +114,6 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
       ),
   });
   try {
-    log.prune();
     if (flags.values.once) return await onePass(settings, { ctx, log, journal, client });
     let code: number = EXIT.ok;
     log.info(
@@ -144,6 +143,8 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
   const { ctx, log, journal } = tools;
   const startedAt = ctx.now();
   log.info(`Début de la synchronisation (agent ${VERSION}, ${settings.apiUrl}).`);
+  // Every pass: a log held open last time (editor, antivirus) goes now.
+  log.prune();
   let result: PassResult;
   try {
     result = await runPass(settings, tools);
