@@ -9,7 +9,9 @@ import { permissionFlags } from "../../lib/executable/permissions.ts";
 import {
   installTask,
   queryTask,
+  queryTaskXml,
   SCHTASKS,
+  startTask,
   TASK_XML_FILE,
   TaskSchedulerError,
   uninstallTask,
@@ -176,6 +178,24 @@ Deno.test("query: parsed, absent, refused, unreadable", async () => {
   await assert.rejects(
     queryTask(fakeRunner({ code: 0, stdout: "garbage", stderr: "" }).runner, NAME),
     (e: unknown) => e instanceof TaskSchedulerError && e.kind === "failed",
+  );
+});
+
+Deno.test("the task's definition read back, and started once", async () => {
+  const xml = '<?xml version="1.0" encoding="UTF-16"?>\r\n<Task version="1.2"></Task>\r\n';
+  const found = fakeRunner({ code: 0, stdout: xml, stderr: "" }, OK);
+  assert.equal(await queryTaskXml(found.runner, NAME), xml);
+  await startTask(found.runner, NAME);
+  assert.deepEqual(found.calls.map((c) => c.args), [
+    ["/Query", "/XML", "/TN", NAME],
+    ["/Run", "/TN", NAME],
+  ]);
+  assert.equal(await queryTaskXml(fakeRunner(MISSING_FR).runner, NAME), undefined);
+  await assert.rejects(
+    startTask(fakeRunner(DENIED_FR).runner, NAME),
+    (e: unknown) =>
+      e instanceof TaskSchedulerError && e.kind === "access-denied" &&
+      e.message.startsWith("Impossible de lancer la tâche planifiée « Saxium Batigest Sync »"),
   );
 });
 
