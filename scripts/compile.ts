@@ -32,6 +32,8 @@ import {
   siteOutput,
   TARGET,
 } from "../lib/executable/build_config.ts";
+import { maskByKey } from "../lib/base/secrets.ts";
+import { formatBytes } from "../lib/base/french.ts";
 
 /** The project's root (this script's parent folder). */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -110,9 +112,21 @@ async function run(args: string[]): Promise<number> {
   for (const warning of warnings) console.warn(warning);
   console.log(`Permissions intégrées à l'exécutable :`);
   for (const flag of buildPermissionFlags(config)) console.log(`  ${flag}`);
+  // Through the one masking rule, although a build with a secret was refused above.
+  const defaults = maskByKey(buildDefaults(config)) as Record<string, unknown>;
   console.log(`Valeurs par défaut intégrées :`);
-  for (const [key, value] of Object.entries(buildDefaults(config))) {
-    console.log(`  ${key} = ${key === "token" ? "******** (intégré)" : JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(defaults)) {
+    console.log(`  ${key} = ${JSON.stringify(value)}`);
+  }
+  if (config.notify) {
+    // Hosts only (parseBuildConfig refuses a scheme, a path or credentials there).
+    const { smtpHost, webhookHost } = config.notify;
+    const hosts = [smtpHost && `SMTP ${smtpHost}`, webhookHost && `webhook ${webhookHost}`];
+    console.log(
+      `  alertes : ${
+        hosts.filter(Boolean).join(", ")
+      } (les hôtes seulement ; le reste, secrets compris, va dans agent.json sur le serveur)`,
+    );
   }
   console.log(
     `  DENO_TLS_CA_STORE = mozilla,system (une variable déjà définie sur le poste l'emporte)`,
@@ -163,9 +177,9 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1).replace(".", ",");
-  console.log(
-    `Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]} (${seconds} s)`,
-  );
+  const written = denoArgs[denoArgs.indexOf("--output") + 1];
+  const size = (await Deno.stat(nodePath.resolve(projectRoot, written))).size;
+  console.log(`Exécutable créé : ${written} (${formatBytes(size)}, ${seconds} s)`);
   return 0;
 }
 

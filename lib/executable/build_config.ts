@@ -1,11 +1,22 @@
 /**
  * The build configuration of the Windows executable (`scripts/compile.ts
  * --config build.json`): which Saxium, which folders, which notification
- * host. From it come the `deno check` and `deno compile` arguments, with
+ * hosts. From it come the `deno check` and `deno compile` arguments, with
  * exactly the contract's permissions as absolute Windows paths, and the
  * generated entry and env files that bake in the defaults and the build's
  * description (`build_info.ts`), which the executable checks its settings
  * against at start-up.
+ *
+ * No secret ever enters an executable: anyone who copies the file can read
+ * what is baked in. A build configuration holding one (the token, SMTP
+ * credentials, a webhook URL, whose path is its key) is refused with where
+ * it goes instead: `agent.json` on the server, which `install-task` reserves
+ * to SYSTEM and Administrators. The build keeps what the permission set
+ * needs, the notification hosts:
+ *
+ * ```json
+ * "notify": { "smtpHost": "smtp.client.fr:587", "webhookHost": "hooks.client.fr" }
+ * ```
  *
  * Pure: the script does the writing and the running.
  *
@@ -13,12 +24,11 @@
  */
 
 import { type BuildDefaults, DEFAULTS } from "../base/settings.ts";
-import {
-  notifyNetHosts,
-  type NotifySettings,
-  parseNotifySettings,
-} from "../base/notify_settings.ts";
 import { ConfigError } from "../base/config_error.ts";
+import { parseJsonText } from "../base/json_text.ts";
+import { netTarget } from "../base/net.ts";
+import { oneLine } from "../base/one_line.ts";
+import net from "node:net";
 import nodePath from "node:path";
 import { resolveSettings } from "../base/config.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
@@ -42,16 +52,22 @@ export interface BuildConfig {
   workDir: string;
   /** Batigest's import folder on the target machine. */
   batigestImportDir: string;
-  /** Baked-in token: left out unless the configuration has one (readable in the .exe). */
-  token?: string;
-  /** Notification settings; `smtpHost` (`host:port`) and `webhookUrl` open the network to them. */
-  notify?: NotifySettings;
+  /** The notification hosts the permissions open (the rest is in `agent.json`). */
+  notify?: BuildNotify;
+}
+
+/** The notification servers an executable may reach, as `host:port`. */
+export interface BuildNotify {
+  /** The SMTP server: `smtp.client.fr:587`. */
+  smtpHost?: string;
+  /** The webhook's host: `hooks.client.fr:443`. */
+  webhookHost?: string;
 }
 
 /** A build configuration and what its author should know about it. */
 export interface ParsedBuildConfig {
   config: BuildConfig;
-  /** French warnings (mapped drive, baked token) to print before building. */
+  /** French warnings (mapped drive) to print before building. */
   warnings: string[];
 }
 
@@ -63,7 +79,12 @@ export class BuildConfigError extends Error {
   }
 }
 
-const KEYS = ["apiUrl", "workDir", "batigestImportDir", "token", "notify"] as const;
+const KEYS = ["apiUrl", "workDir", "batigestImportDir", "notify"] as const;
+const NOTIFY_KEYS = ["smtpHost", "webhookHost"] as const;
+
+/** Where a secret goes instead of the build, and why (the end of each refusal). */
+const SECRET_HOME =
+  "un secret n'entre jamais dans l'exécutable, que quiconque le copie peut lire : mettez-le dans agent.json sur le serveur, qu'install-task réserve à SYSTEM et aux Administrateurs";
 const FOLDERS = ["workDir", "batigestImportDir"] as const;
 
 /**
@@ -74,26 +95,25 @@ const FOLDERS = ["workDir", "batigestImportDir"] as const;
  * @throws {BuildConfigError} naming the setting and the fix.
  */
 export function parseBuildConfig(text: string, source = "build.json"): ParsedBuildConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
+  const json = parseJsonText(text.replace(/^\uFEFF/, ""));
+  if (!json.ok) {
+    // Located by line and column, never quoted: the text may hold a secret.
     throw new BuildConfigError(
-      `${source} n'est pas un JSON valide (${
-        error instanceof Error ? error.message : error
-      }) : corrigez-le en partant de scripts/build.example.json.`,
+      `${source} n'est pas un JSON valide (ligne ${json.line}, colonne ${json.column} : ${json.problem}) : corrigez-le en partant de scripts/build.example.json.`,
     );
   }
+  const raw = json.value;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new BuildConfigError(
       `${source} doit contenir un objet JSON : voyez scripts/build.example.json.`,
     );
   }
   const record = raw as Record<string, unknown>;
+  refuseSecrets(record, source);
   for (const key of Object.keys(record)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw new BuildConfigError(
-        `${source} : paramètre inconnu « ${key} » ; les paramètres reconnus sont ${
+        `${source} : paramètre inconnu « ${oneLine(key, 40)} » ; les paramètres reconnus sont ${
           KEYS.join(", ")
         }.`,
       );
@@ -129,8 +149,6 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
         workDir: (record.workDir as string | undefined) ?? DEFAULTS.workDir,
         batigestImportDir: (record.batigestImportDir as string | undefined) ??
           DEFAULTS.batigestImportDir,
-        token: record.token as string | undefined,
-        notify: record.notify as NotifySettings | undefined,
       },
     });
   } catch (error) {
@@ -142,22 +160,147 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
     workDir: resolved.workDir,
     batigestImportDir: resolved.batigestImportDir,
   };
-  if (resolved.token !== undefined) {
-    config.token = resolved.token;
-    warnings.push(
-      "Attention : le jeton sera intégré à l'exécutable et lisible par quiconque le copie ; préférez SAXIUM_TOKEN ou « token » dans agent.json sur le poste.",
+  if (record.notify !== undefined) config.notify = parseBuildNotify(record.notify, source);
+  return { config, warnings };
+}
+
+/**
+ * Refuses the secrets a build configuration may have been given (the token,
+ * SMTP credentials, a webhook URL), naming the key, never the value, and
+ * what to keep instead.
+ */
+function refuseSecrets(record: Record<string, unknown>, source: string): void {
+  if (record.token !== undefined) {
+    throw new BuildConfigError(`${source} : retirez « token » ; ${SECRET_HOME}.`);
+  }
+  const notify = record.notify;
+  if (typeof notify !== "object" || notify === null || Array.isArray(notify)) return;
+  const { smtp, webhookUrl } = notify as Record<string, unknown>;
+  if (smtp !== undefined) {
+    const given = typeof smtp === "object" && smtp !== null ? smtp as Record<string, unknown> : {};
+    const credentials = given.password !== undefined || given.user !== undefined;
+    throw new BuildConfigError(
+      `${source} : remplacez « notify.smtp » par ${
+        hostHint("smtpHost", smtpHint(given))
+      } ; ${
+        credentials
+          ? `ses identifiants sont un secret : ${SECRET_HOME}`
+          : "le reste (adresses, sécurité, identifiants) se règle dans agent.json sur le serveur"
+      }.`,
     );
   }
-  if (resolved.notify !== undefined) {
-    try {
-      notifyNetHosts(resolved.notify);
-    } catch (error) {
-      if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
-      throw error;
-    }
-    config.notify = record.notify as NotifySettings;
+  if (webhookUrl !== undefined) {
+    throw new BuildConfigError(
+      `${source} : remplacez « notify.webhookUrl » par ${
+        hostHint("webhookHost", webhookHint(webhookUrl))
+      } ; l'adresse complète du webhook contient sa clé : ${SECRET_HOME}.`,
+    );
   }
-  return { config, warnings };
+}
+
+function hostHint(key: string, value: string): string {
+  return `"${key}": "${value}"`;
+}
+
+/** `host:port` of an SMTP block as written, for the refusal's hint (never its password). */
+function smtpHint(smtp: Record<string, unknown>): string {
+  const host = typeof smtp.host === "string" && /^[A-Za-z0-9.-]{1,253}$/.test(smtp.host.trim())
+    ? smtp.host.trim().toLowerCase()
+    : "smtp.client.fr";
+  const security = typeof smtp.security === "string" ? smtp.security.trim().toLowerCase() : "";
+  const port = typeof smtp.port === "number" && Number.isInteger(smtp.port)
+    ? smtp.port
+    : security === "tls"
+    ? 465
+    : security === "none"
+    ? 25
+    : 587;
+  return `${host}:${port}`;
+}
+
+/** The host of a webhook URL as written, for the refusal's hint (never its path). */
+function webhookHint(url: unknown): string {
+  try {
+    return typeof url === "string" ? new URL(url.trim()).host.toLowerCase() : "hooks.client.fr";
+  } catch {
+    return "hooks.client.fr";
+  }
+}
+
+/** Validates the build's `notify`: the hosts only, as `host:port`. */
+function parseBuildNotify(value: unknown, source: string): BuildNotify {
+  const example = '{ "smtpHost": "smtp.client.fr:587", "webhookHost": "hooks.client.fr" }';
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BuildConfigError(`${source} : « notify » doit être un objet, par exemple ${example}.`);
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(NOTIFY_KEYS as readonly string[]).includes(key)) {
+      throw new BuildConfigError(
+        `${source} : « notify.${
+          oneLine(key, 40)
+        } » n'a pas sa place dans la construction, qui ne garde que les hôtes (${
+          NOTIFY_KEYS.join(", ")
+        }) ; le reste des alertes se règle dans agent.json sur le serveur.`,
+      );
+    }
+  }
+  const notify: BuildNotify = {};
+  if (record.smtpHost !== undefined) {
+    notify.smtpHost = hostPort(record.smtpHost, {
+      key: "notify.smtpHost",
+      source,
+      example: "smtp.client.fr:587",
+    });
+  }
+  if (record.webhookHost !== undefined) {
+    notify.webhookHost = hostPort(record.webhookHost, {
+      key: "notify.webhookHost",
+      source,
+      example: "hooks.client.fr",
+      defaultPort: 443,
+    });
+  }
+  if (!notify.smtpHost && !notify.webhookHost) {
+    throw new BuildConfigError(
+      `${source} : « notify » sans « smtpHost » ni « webhookHost » : indiquez au moins l'un des deux, par exemple ${example}, ou retirez « notify ».`,
+    );
+  }
+  return notify;
+}
+
+/**
+ * `host:port` as Deno's `--allow-net` names it, from `host:port` (or `host`
+ * when a default port is given). A scheme or a path is refused without being
+ * quoted: a webhook's path is its key.
+ */
+function hostPort(
+  value: unknown,
+  where: { key: string; source: string; example: string; defaultPort?: number },
+): string {
+  const wrong = (why: string) =>
+    new BuildConfigError(
+      `${where.source} : « ${where.key} » ${why} ; indiquez l'hôte${
+        where.defaultPort ? " (et le port s'il n'est pas " + where.defaultPort + ")" : " et le port"
+      }, par exemple "${where.example}".`,
+    );
+  if (typeof value !== "string" || value.trim() === "") throw wrong("doit être un texte");
+  const text = value.trim();
+  if (/[/@?#]/.test(text)) {
+    throw wrong("doit être un nom d'hôte seul, sans https://, chemin ni identifiants");
+  }
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(text);
+  const host = match?.[1].replace(/^\[(.*)\]$/, "$1") ?? "";
+  const validHost = /^[A-Za-z0-9.-]+$/.test(host) || net.isIP(host) === 6;
+  if (!match || !validHost) throw wrong(`(« ${oneLine(text, 60)} ») n'est pas un nom d'hôte`);
+  const port = match[2] === undefined ? where.defaultPort : Number(match[2]);
+  if (port === undefined) throw wrong("n'a pas de port");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw wrong("a un port hors de 1 à 65535");
+  }
+  const named = net.isIP(host) === 6 ? `[${host}]` : host;
+  // As the permissions and the run-time check name it (lower case, IPv6 in brackets).
+  return netTarget(`https://${named}:${port}`);
 }
 
 function checkWindowsFolder(key: string, value: string, source: string): void {
@@ -193,7 +336,8 @@ export function buildInfo(config: BuildConfig): BuildInfo {
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
-    extraNetHosts: notifyNetHosts(parseNotifySettings(config.notify)),
+    smtpHost: config.notify?.smtpHost,
+    webhookHost: config.notify?.webhookHost,
   });
 }
 
@@ -209,16 +353,16 @@ export function buildPermissionFlags(config: BuildConfig): string[] {
   });
 }
 
-/** The defaults baked into the executable (the token only if configured). */
+/**
+ * The defaults baked into the executable: Saxium's address and the two
+ * folders. Never a secret, and no alert settings: those are `agent.json`'s.
+ */
 export function buildDefaults(config: BuildConfig): BuildDefaults {
-  const defaults: BuildDefaults = {
+  return {
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
   };
-  if (config.token !== undefined) defaults.token = config.token;
-  if (config.notify !== undefined) defaults.notify = config.notify;
-  return defaults;
 }
 
 /** Where the compile arguments point. */

@@ -78,9 +78,15 @@ Deno.test("workflow release.yml: reuses CI, a form per site, named executable an
   const text = read("release.yml");
   assert.match(text, /uses: \.\/\.github\/workflows\/ci\.yml/);
   assert.match(text, /needs: ci/);
-  for (const input of ["api_url", "work_dir", "batigest_import_dir", "notify_json"]) {
+  for (const input of ["api_url", "work_dir", "batigest_import_dir", "smtp_host", "webhook_host"]) {
     assert.match(text, new RegExp(`\\n {6}${input}:\\n {8}description:`), input);
   }
+  // A form's values show on the run's page: hosts, never a secret or a JSON that could hold one.
+  assert.doesNotMatch(text, /\n {6}[a-z_]*(json|password|secret|token|webhook_url)[a-z_]*:\n/);
+  assert.match(
+    text,
+    /scripts\/release_version\.ts --tag "\$env:GITHUB_REF_NAME" --exe "\$env:EXE"/,
+  );
   assert.match(text, /api_url:\n(?: {8}.*\n)*? {8}required: true/);
   assert.match(text, /scripts\/release_site\.ts/);
   assert.match(text, /scripts\/smoke_exe\.ts/);
