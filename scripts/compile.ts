@@ -195,12 +195,23 @@ export interface CompileRequest {
   env?: Record<string, string>;
 }
 
-/** Runs this script in a child process, its output shown: how the other build scripts compile. */
-export async function runCompileScript(request: CompileRequest): Promise<Deno.CommandStatus> {
+/** How the compile script ended, and everything it printed (shown as it came, too). */
+export interface CompileRun {
+  success: boolean;
+  code: number;
+  /** Its standard output and error, interleaved as they arrived. */
+  printed: string;
+}
+
+/**
+ * Runs this script in a child process, its output shown and kept (for the
+ * checks on what `deno compile` embedded): how the other build scripts compile.
+ */
+export async function runCompileScript(request: CompileRequest): Promise<CompileRun> {
   const { target, env } = request;
   const config = nodePath.resolve(request.config);
   const output = nodePath.resolve(request.output);
-  return await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-all",
@@ -213,9 +224,31 @@ export async function runCompileScript(request: CompileRequest): Promise<Deno.Co
     ],
     cwd: ROOT,
     env,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const chunks: Uint8Array[] = [];
+  const relay = async (
+    stream: ReadableStream<Uint8Array>,
+    to: { write(b: Uint8Array): unknown },
+  ) => {
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      await to.write(chunk);
+    }
+  };
+  const [status] = await Promise.all([
+    child.status,
+    relay(child.stdout, Deno.stdout),
+    relay(child.stderr, Deno.stderr),
+  ]);
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { success: status.success, code: status.code, printed: new TextDecoder().decode(bytes) };
 }
 
 if (import.meta.main) Deno.exit(await run(Deno.args));

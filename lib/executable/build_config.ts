@@ -390,11 +390,16 @@ export function checkArgs(): string[] {
  * `--no-check`: `deno compile` applies `--v8-flags` to itself too, and a type
  * check under the executable's 96 MB cap runs out of memory from an empty
  * cache; the check runs before, with a normal heap.
+ * `--exclude-unused-npm`: without it `deno compile` embeds every npm package
+ * of the lockfile, test-only ones included (`smtp-server`, and the second
+ * `nodemailer` it pulled in); with it, only the packages the entry's module
+ * graph reaches (nodemailer's `import("nodemailer")` is a literal, so it is).
  */
 export function compileArgs(config: BuildConfig, options: CompileArgsOptions): string[] {
   return [
     "compile",
     "--no-check",
+    "--exclude-unused-npm",
     "--target",
     options.target ?? TARGET,
     "--output",

@@ -41,6 +41,7 @@ Deno.test("compile arguments for a sample build configuration", () => {
   assert.deepEqual(compileArgs(config, { projectRoot: ROOT }), [
     "compile",
     "--no-check",
+    "--exclude-unused-npm",
     "--target",
     "x86_64-pc-windows-msvc",
     "--output",
@@ -68,7 +69,7 @@ Deno.test("the permissions are exactly permissionFlags() of the configuration", 
     batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
     schtasks: "schtasks.exe",
   });
-  assert.deepEqual(args.slice(6, 6 + expected.length), expected);
+  assert.deepEqual(args.slice(7, 7 + expected.length), expected);
 });
 
 Deno.test("the type check runs apart, with a normal heap; the heap caps reach only the executable", () => {
