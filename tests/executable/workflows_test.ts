@@ -93,3 +93,22 @@ Deno.test("workflow release.yml: reuses CI, a form per site, named executable an
   assert.match(text, /steps\.build\.outputs\.sha256/);
   assert.doesNotMatch(text, /token:|SAXIUM_TOKEN:/, "no token in a release");
 });
+
+Deno.test("the Windows job proves what it claims, through the agent's own code", () => {
+  const script = Deno.readTextFileSync(nodePath.join(PROJECT_ROOT, "scripts", "ci_windows_e2e.ts"));
+  // install-task must lock the folder itself: the job never does it for it.
+  assert.doesNotMatch(script, /lockDownWorkFolder|icacls\.exe", \[[^\]]*\/grant/);
+  for (
+    const step of [
+      "readAccess(", // the ACL read back, failing closed
+      "queryTaskXml(runCommand", // the task Task Scheduler kept
+      "taskDefinitionDifferences(",
+      "startTask(runCommand", // schtasks /Run
+      "queryTask(runCommand", // its last result
+      "Get-WinEvent", // the alerts written by the executable, read back
+      'agent(["sync", "--once"])',
+    ]
+  ) {
+    assert.ok(script.includes(step), step);
+  }
+});
