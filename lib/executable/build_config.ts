@@ -180,9 +180,7 @@ function refuseSecrets(record: Record<string, unknown>, source: string): void {
     const given = typeof smtp === "object" && smtp !== null ? smtp as Record<string, unknown> : {};
     const credentials = given.password !== undefined || given.user !== undefined;
     throw new BuildConfigError(
-      `${source} : remplacez « notify.smtp » par ${
-        hostHint("smtpHost", smtpHint(given))
-      } ; ${
+      `${source} : remplacez « notify.smtp » par ${hostHint("smtpHost", smtpHint(given))} ; ${
         credentials
           ? `ses identifiants sont un secret : ${SECRET_HOME}`
           : "le reste (adresses, sécurité, identifiants) se règle dans agent.json sur le serveur"
@@ -231,7 +229,9 @@ function webhookHint(url: unknown): string {
 function parseBuildNotify(value: unknown, source: string): BuildNotify {
   const example = '{ "smtpHost": "smtp.client.fr:587", "webhookHost": "hooks.client.fr" }';
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new BuildConfigError(`${source} : « notify » doit être un objet, par exemple ${example}.`);
+    throw new BuildConfigError(
+      `${source} : « notify » doit être un objet, par exemple ${example}.`,
+    );
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
