@@ -49,6 +49,7 @@ import {
   describeLastResult,
   RESULT_NEVER_RUN,
   RESULT_RUNNING,
+  type TaskInfo,
 } from "../lib/windows/task_definition.ts";
 import { readTaskDefinition, taskDefinitionDifferences } from "../lib/windows/task_readback.ts";
 import { startSaxiumSimulator } from "../tests/support/saxium_simulator.ts";
@@ -425,25 +426,35 @@ async function checkRegisteredTask(agent: (args: string[]) => Promise<Run>): Pro
   );
 }
 
-/** `schtasks /Run` starts the task once; it runs `sync --once` as SYSTEM and ends with 0. */
+/**
+ * `schtasks /Run` starts the task once; it runs `sync --once` as SYSTEM and
+ * ends with 0. A run Task Scheduler started by itself at registration (its
+ * start boundary is now) is waited for first, so the result read is ours.
+ */
 async function checkTaskRun(): Promise<void> {
+  const settle = async (done: (info: TaskInfo | undefined) => boolean) => {
+    const deadline = Date.now() + 120_000;
+    let info = await queryTask(runCommand, DEFAULT_TASK_NAME);
+    while (Date.now() < deadline && !done(info)) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      info = await queryTask(runCommand, DEFAULT_TASK_NAME);
+    }
+    return info;
+  };
+  const before = await settle((info) => info?.status !== "running");
   await startTask(runCommand, DEFAULT_TASK_NAME);
-  const deadline = Date.now() + 120_000;
-  let info = await queryTask(runCommand, DEFAULT_TASK_NAME);
-  while (
-    Date.now() < deadline &&
-    (info?.status === "running" || info?.lastResult === undefined ||
-      info.lastResult === RESULT_NEVER_RUN || info.lastResult === RESULT_RUNNING)
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    info = await queryTask(runCommand, DEFAULT_TASK_NAME);
-  }
+  const after = await settle((info) =>
+    info !== undefined && info.status !== "running" &&
+    info.lastRunTime !== undefined && info.lastRunTime !== before?.lastRunTime &&
+    info.lastResult !== undefined && info.lastResult !== RESULT_NEVER_RUN &&
+    info.lastResult !== RESULT_RUNNING
+  );
   check(
-    info?.lastResult === 0,
+    after?.lastRunTime !== before?.lastRunTime && after?.lastResult === 0,
     "the task, started once (schtasks /Run), ran sync --once as SYSTEM: last result 0",
-    info?.lastResult === undefined
-      ? JSON.stringify(info)
-      : `${describeLastResult(info.lastResult)} (${JSON.stringify(info)})`,
+    after?.lastResult === undefined
+      ? JSON.stringify(after)
+      : `${describeLastResult(after.lastResult)} (${JSON.stringify(after)})`,
   );
 }
 

@@ -5,10 +5,11 @@
  * not in UTF-8: decoded as UTF-8, "Accès refusé." became "Acc�s refus�.", the
  * access-denied test missed it, and doctor printed the `�`.
  *
- * The rule, for each output: UTF-16LE when it starts with its byte order mark
- * (what some tools write when redirected); else strict UTF-8 when the bytes
- * are valid UTF-8 (plain ASCII is, and so is a tool that writes UTF-8); else
- * code page 850. For French, 850 and 437 agree on every lower-case letter and
+ * The rule, for each output: UTF-16LE when it starts with its byte order mark,
+ * or has a zero byte after every character and nowhere else (what some tools
+ * write when redirected; no UTF-8 or code page 850 text holds a zero byte);
+ * else strict UTF-8 when the bytes are valid UTF-8 (plain ASCII is, and so is
+ * a tool that writes UTF-8); else code page 850. For French, 850 and 437 agree on every lower-case letter and
  * on É and Ç; 850 also has À, È, Ê and Ë, which 437 lacks. The console's
  * actual code page cannot be asked for without running `chcp` or calling the
  * Win32 API, which the executable's permissions do not allow: 850 is the
@@ -59,9 +60,19 @@ export function decodeConsoleOutput(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) {
     return new TextDecoder("utf-16le").decode(bytes.subarray(2));
   }
+  if (looksUtf16Le(bytes)) return new TextDecoder("utf-16le").decode(bytes);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return decodeCp850(bytes);
   }
+}
+
+/** Text in UTF-16LE without its mark: every odd byte zero, no even one. */
+function looksUtf16Le(bytes: Uint8Array): boolean {
+  if (bytes.length < 2 || bytes.length % 2 !== 0) return false;
+  for (let i = 0; i < bytes.length; i += 2) {
+    if (bytes[i] === 0 || bytes[i + 1] !== 0) return false;
+  }
+  return true;
 }

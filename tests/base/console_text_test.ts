@@ -68,6 +68,10 @@ Deno.test("console output: UTF-8 when valid, else code page 850, UTF-16 by its m
   assert.equal(decodeConsoleOutput(new Uint8Array()), "");
   const utf16 = new Uint8Array([0xff, 0xfe, 0x45, 0, 0xe9, 0, 0x74, 0, 0xe9, 0]);
   assert.equal(decodeConsoleOutput(utf16), "Eété");
+  // Without its mark too (schtasks /Query /XML redirected may write so).
+  const xml = '<?xml version="1.0" encoding="UTF-16"?>\r\n<Task>é</Task>';
+  const bytes = new Uint8Array([...xml].flatMap((c) => [c.charCodeAt(0), 0]));
+  assert.equal(decodeConsoleOutput(bytes), xml);
 });
 
 Deno.test("the real runner reads a program's code page 850 output as French", async () => {
