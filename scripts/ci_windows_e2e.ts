@@ -332,7 +332,9 @@ async function checkAlerts(
   // Read back as supervision tools read it; written to a UTF-8 file, so no console code page.
   const { run, lines } = await powershell(
     `Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = '${EVENT_SOURCE}' } ` +
-      "-MaxEvents 20 | ForEach-Object { \"$($_.Id)`t$($_.Message -replace '\\s+', ' ')\" } | " +
+      // Single quotes only: double quotes would go through two command-line parsers.
+      "-MaxEvents 20 | ForEach-Object { ('{0}' + [char]9 + '{1}') -f $_.Id, " +
+      "($_.Message -replace '\\s+', ' ') } | " +
       "Out-File -LiteralPath $env:E2E_OUT -Encoding utf8",
     {},
     nodePath.join(world.root, "events.txt"),
