@@ -74,6 +74,8 @@ async function run(args: string[]): Promise<number> {
     );
     if (!compile.success) failures.push(`compile.ts exited ${compile.code}`);
     else {
+      const packages = embeddedNpmPackages(compile.printed);
+      console.log(`cold compile: embedded npm packages: ${packages.join(", ") || "none listed"}`);
       failures.push(...embeddedPackageProblems(compile.printed));
       failures.push(...await checkOutput(output, { config, localRuntime }));
     }
@@ -118,7 +120,6 @@ export function embeddedNpmPackages(printed: string): string[] {
 /** What is wrong with the embedded npm packages, from the compile's output. */
 export function embeddedPackageProblems(printed: string): string[] {
   const packages = embeddedNpmPackages(printed);
-  console.log(`cold compile: embedded npm packages: ${packages.join(", ") || "none listed"}`);
   const problems: string[] = [];
   const names = packages.map((p) => p.replace(/@[^@]+$/, ""));
   for (const name of TEST_ONLY_PACKAGES) {
