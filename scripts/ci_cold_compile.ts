@@ -19,6 +19,13 @@
  * Windows, which has Internet), `deno compile` downloads the real runtime for
  * the target (Windows by default) and `--version` must name the agent too.
  *
+ * It also checks what a build must never do: a configuration with secrets
+ * (an SMTP password, a webhook URL with its key) is refused before anything
+ * is printed or built, and the compile embeds only the npm packages the
+ * agent runs, one version each: no test-only package (`smtp-server`, its
+ * `punycode.js`), which `deno compile` once took from the lockfile, with a
+ * second `nodemailer`.
+ *
  * Exit 0 when every check passed; prints `cold compile: …` lines.
  *
  * @module
@@ -58,6 +65,7 @@ async function run(args: string[]): Promise<number> {
   if (!download) env.DENORT_BIN = Deno.env.get("DENORT_BIN") ?? Deno.execPath();
   const failures: string[] = [];
   try {
+    failures.push(...await checkSecretsRefused({ config, outDir, target, env }));
     const started = performance.now();
     const compile = await runCompileScript({ config, output, target, env });
     const seconds = (performance.now() - started) / 1000;
@@ -65,7 +73,12 @@ async function run(args: string[]): Promise<number> {
       `cold compile: ${seconds.toFixed(1)} s with an empty DENO_DIR (exit ${compile.code})`,
     );
     if (!compile.success) failures.push(`compile.ts exited ${compile.code}`);
-    else failures.push(...await checkOutput(output, { config, localRuntime }));
+    else {
+      const packages = embeddedNpmPackages(compile.printed);
+      console.log(`cold compile: embedded npm packages: ${packages.join(", ") || "none listed"}`);
+      failures.push(...embeddedPackageProblems(compile.printed));
+      failures.push(...await checkOutput(output, { config, localRuntime }));
+    }
   } finally {
     await Deno.remove(denoDir, { recursive: true }).catch(() => {});
     await Deno.remove(outDir, { recursive: true }).catch(() => {});
@@ -73,6 +86,93 @@ async function run(args: string[]): Promise<number> {
   for (const failure of failures) console.log(`cold compile: FAILED: ${failure}`);
   if (failures.length === 0) console.log("cold compile: ok");
   return failures.length === 0 ? 0 : 1;
+}
+
+/** npm packages the agent never runs: test-only ones and what only they pull in. */
+const TEST_ONLY_PACKAGES = ["smtp-server", "punycode.js"];
+/** npm packages the agent runs, which must be embedded. */
+const RUNTIME_PACKAGES = ["nodemailer", "zod", "saxes", "jsonc-parser", "fflate"];
+
+/**
+ * The npm packages `deno compile` says it embedded (its "Embedded Files"
+ * tree: `├── nodemailer/10.6.1/* (1.73MB)`, or a name with one line per
+ * version below it), as `name@version`.
+ */
+export function embeddedNpmPackages(printed: string): string[] {
+  // deno-lint-ignore no-control-regex
+  const text = printed.replace(/\x1b\[[0-9;]*m/g, "");
+  const start = text.indexOf(".deno_compile_node_modules");
+  if (start === -1) return [];
+  const packages: string[] = [];
+  let parent: string | undefined;
+  for (const line of text.slice(start).split(/\r?\n/).slice(2)) {
+    if (!/^[│ ]+[├└]/.test(line)) break; // the tree's npm part ends
+    const entry = line.replace(/^[│ ├└─┬]+/, "").replace(/\s*\(.*$/, "").trim();
+    const single = /^(@?[^/]+(?:\/[^/@]+)?)\/(\d[^/]*)\/\*$/.exec(entry);
+    const version = /^(\d[^/]*)\/\*$/.exec(entry);
+    if (single) packages.push(`${single[1]}@${single[2]}`);
+    else if (version && parent) packages.push(`${parent}@${version[1]}`);
+    else if (entry !== "" && !entry.includes("/")) parent = entry; // a name with versions below
+  }
+  return packages;
+}
+
+/** What is wrong with the embedded npm packages, from the compile's output. */
+export function embeddedPackageProblems(printed: string): string[] {
+  const packages = embeddedNpmPackages(printed);
+  const problems: string[] = [];
+  const names = packages.map((p) => p.replace(/@[^@]+$/, ""));
+  for (const name of TEST_ONLY_PACKAGES) {
+    if (names.includes(name)) problems.push(`the test-only package ${name} is embedded`);
+  }
+  for (const name of RUNTIME_PACKAGES) {
+    if (!names.includes(name)) problems.push(`the agent's package ${name} is not embedded`);
+  }
+  for (const name of new Set(names)) {
+    const versions = packages.filter((p) => p.replace(/@[^@]+$/, "") === name);
+    if (versions.length > 1) problems.push(`${versions.join(" and ")} are both embedded`);
+  }
+  return problems;
+}
+
+/**
+ * A configuration with an SMTP password and a webhook URL is refused (exit
+ * 2) with neither printed, and nothing is built.
+ */
+async function checkSecretsRefused(
+  options: { config: string; outDir: string; target?: string; env: Record<string, string> },
+): Promise<string[]> {
+  const PASSWORD = "Cold-Compile-Pa55word";
+  const KEY = "cold-compile-webhook-key";
+  const secret = JSON.parse(await Deno.readTextFile(options.config));
+  secret.notify = {
+    smtp: {
+      host: "smtp.example.com",
+      user: "agent@example.com",
+      password: PASSWORD,
+      from: "agent@example.com",
+      to: ["it@example.com"],
+    },
+    webhookUrl: `https://hooks.example.com/${KEY}`,
+  };
+  const config = nodePath.join(options.outDir, "with-secrets.json");
+  const output = nodePath.join(options.outDir, "never-built");
+  await Deno.writeTextFile(config, JSON.stringify(secret));
+  const refused = await runCompileScript({ ...options, config, output });
+  const problems: string[] = [];
+  if (refused.code !== 2) {
+    problems.push(`a configuration with secrets: exit ${refused.code}, not 2`);
+  }
+  for (const value of [PASSWORD, KEY]) {
+    if (refused.printed.includes(value)) problems.push(`the compile printed a secret (${value})`);
+  }
+  if (await Deno.stat(output).then(() => true, () => false)) {
+    problems.push("a configuration with secrets was built");
+  }
+  if (problems.length === 0) {
+    console.log("cold compile: a configuration with secrets is refused, none printed");
+  }
+  return problems;
 }
 
 async function checkOutput(

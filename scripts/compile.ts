@@ -32,6 +32,8 @@ import {
   siteOutput,
   TARGET,
 } from "../lib/executable/build_config.ts";
+import { maskByKey } from "../lib/base/text.ts";
+import { formatBytes } from "../lib/base/french.ts";
 
 /** The project's root (this script's parent folder). */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -110,9 +112,21 @@ async function run(args: string[]): Promise<number> {
   for (const warning of warnings) console.warn(warning);
   console.log(`Permissions intégrées à l'exécutable :`);
   for (const flag of buildPermissionFlags(config)) console.log(`  ${flag}`);
+  // Through the one masking rule, although a build with a secret was refused above.
+  const defaults = maskByKey(buildDefaults(config)) as Record<string, unknown>;
   console.log(`Valeurs par défaut intégrées :`);
-  for (const [key, value] of Object.entries(buildDefaults(config))) {
-    console.log(`  ${key} = ${key === "token" ? "******** (intégré)" : JSON.stringify(value)}`);
+  for (const [key, value] of Object.entries(defaults)) {
+    console.log(`  ${key} = ${JSON.stringify(value)}`);
+  }
+  if (config.notify) {
+    // Hosts only (parseBuildConfig refuses a scheme, a path or credentials there).
+    const { smtpHost, webhookHost } = config.notify;
+    const hosts = [smtpHost && `SMTP ${smtpHost}`, webhookHost && `webhook ${webhookHost}`];
+    console.log(
+      `  alertes : ${
+        hosts.filter(Boolean).join(", ")
+      } (les hôtes seulement ; le reste, secrets compris, va dans agent.json sur le serveur)`,
+    );
   }
   console.log(
     `  DENO_TLS_CA_STORE = mozilla,system (une variable déjà définie sur le poste l'emporte)`,
@@ -163,9 +177,9 @@ async function run(args: string[]): Promise<number> {
     return 1;
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1).replace(".", ",");
-  console.log(
-    `Exécutable créé : ${denoArgs[denoArgs.indexOf("--output") + 1]} (${seconds} s)`,
-  );
+  const written = denoArgs[denoArgs.indexOf("--output") + 1];
+  const size = (await Deno.stat(nodePath.resolve(projectRoot, written))).size;
+  console.log(`Exécutable créé : ${written} (${formatBytes(size)}, ${seconds} s)`);
   return 0;
 }
 
@@ -181,12 +195,23 @@ export interface CompileRequest {
   env?: Record<string, string>;
 }
 
-/** Runs this script in a child process, its output shown: how the other build scripts compile. */
-export async function runCompileScript(request: CompileRequest): Promise<Deno.CommandStatus> {
+/** How the compile script ended, and everything it printed (shown as it came, too). */
+export interface CompileRun {
+  success: boolean;
+  code: number;
+  /** Its standard output and error, interleaved as they arrived. */
+  printed: string;
+}
+
+/**
+ * Runs this script in a child process, its output shown and kept (for the
+ * checks on what `deno compile` embedded): how the other build scripts compile.
+ */
+export async function runCompileScript(request: CompileRequest): Promise<CompileRun> {
   const { target, env } = request;
   const config = nodePath.resolve(request.config);
   const output = nodePath.resolve(request.output);
-  return await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-all",
@@ -199,9 +224,31 @@ export async function runCompileScript(request: CompileRequest): Promise<Deno.Co
     ],
     cwd: ROOT,
     env,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const chunks: Uint8Array[] = [];
+  const relay = async (
+    stream: ReadableStream<Uint8Array>,
+    to: { write(b: Uint8Array): unknown },
+  ) => {
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      await to.write(chunk);
+    }
+  };
+  const [status] = await Promise.all([
+    child.status,
+    relay(child.stdout, Deno.stdout),
+    relay(child.stderr, Deno.stderr),
+  ]);
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { success: status.success, code: status.code, printed: new TextDecoder().decode(bytes) };
 }
 
 if (import.meta.main) Deno.exit(await run(Deno.args));

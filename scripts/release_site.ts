@@ -5,13 +5,16 @@
  *
  *   deno run -A scripts/release_site.ts --api-url https://saxium.client.fr
  *     [--work-dir C:\SaxiumBatigest] [--batigest-import-dir "D:\Batigest\Import"]
- *     [--notify-json '{"smtp": {...}}']
+ *     [--smtp-host smtp.client.fr:587] [--webhook-host hooks.client.fr]
  *   deno run -A scripts/release_site.ts --config build.json
  *
  * Without flags, the same values are read from the variables SITE_API_URL,
- * SITE_WORK_DIR, SITE_BATIGEST_IMPORT_DIR, SITE_NOTIFY_JSON (the workflow's
- * form), then BUILD_CONFIG_JSON (the repository variable), and last
- * `scripts/build.example.json`. Writes `dist/saxium-batigest-agent-<host>.exe`
+ * SITE_WORK_DIR, SITE_BATIGEST_IMPORT_DIR, SITE_SMTP_HOST, SITE_WEBHOOK_HOST
+ * (the workflow's form), then BUILD_CONFIG_JSON (the repository variable, a
+ * tag's build). Nothing given is an error: no executable is ever built for
+ * the example's `saxium.example.com` by default. Every value is public (a
+ * host, a folder): secrets are refused by `parseBuildConfig` and live in
+ * `agent.json` on the server. Writes `dist/saxium-batigest-agent-<host>.exe`
  * and `….exe.sha256` ("<hash>  <name>", as `sha256sum -c` reads), and their
  * paths to `GITHUB_OUTPUT` when set (`exe`, `sha256`).
  *
@@ -26,7 +29,12 @@ import { runCompileScript } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The build configuration's JSON from flags, then the variables, then the example. */
+/**
+ * The build configuration's JSON from the flags, then the form's variables,
+ * then `--config`, then BUILD_CONFIG_JSON.
+ *
+ * @throws {BuildConfigError} when none is given.
+ */
 export function siteConfigText(
   flags: Record<string, string | undefined>,
   env: (name: string) => string | undefined,
@@ -34,28 +42,29 @@ export function siteConfigText(
   const pick = (flag: string, variable: string) => flags[flag] || env(variable) || undefined;
   const apiUrl = pick("api-url", "SITE_API_URL");
   if (apiUrl) {
-    const notify = pick("notify-json", "SITE_NOTIFY_JSON");
     const config: Record<string, unknown> = { apiUrl };
     const workDir = pick("work-dir", "SITE_WORK_DIR");
     const importDir = pick("batigest-import-dir", "SITE_BATIGEST_IMPORT_DIR");
+    const smtpHost = pick("smtp-host", "SITE_SMTP_HOST");
+    const webhookHost = pick("webhook-host", "SITE_WEBHOOK_HOST");
     if (workDir) config.workDir = workDir;
     if (importDir) config.batigestImportDir = importDir;
-    if (notify) {
-      try {
-        config.notify = JSON.parse(notify);
-      } catch {
-        throw new BuildConfigError(
-          `Les notifications (--notify-json ou SITE_NOTIFY_JSON) ne sont pas un JSON valide : partez de l'exemple du README.`,
-        );
-      }
+    if (smtpHost || webhookHost) {
+      config.notify = {
+        ...(smtpHost ? { smtpHost } : {}),
+        ...(webhookHost ? { webhookHost } : {}),
+      };
     }
     return { text: JSON.stringify(config), source: "formulaire" };
   }
   if (flags.config) return { text: Deno.readTextFileSync(flags.config), source: flags.config };
   const repository = env("BUILD_CONFIG_JSON");
   if (repository) return { text: repository, source: "BUILD_CONFIG_JSON" };
-  const example = nodePath.join(ROOT, "scripts", "build.example.json");
-  return { text: Deno.readTextFileSync(example), source: "scripts/build.example.json" };
+  throw new BuildConfigError(
+    env("GITHUB_REF_TYPE") === "tag"
+      ? "Version publiée sans configuration de site : définissez la variable du dépôt BUILD_CONFIG_JSON (même contenu que scripts/build.example.json, sans secret), ou construisez depuis le formulaire « Run workflow »."
+      : "Indiquez le site : --api-url https://saxium.client.fr (et si besoin les dossiers et les hôtes des alertes), --config build.json, ou la variable BUILD_CONFIG_JSON.",
+  );
 }
 
 /** `<hash>  <name>` of a file, as `sha256sum` writes it. */
@@ -72,7 +81,8 @@ async function run(args: string[]): Promise<number> {
       "api-url": { type: "string" },
       "work-dir": { type: "string" },
       "batigest-import-dir": { type: "string" },
-      "notify-json": { type: "string" },
+      "smtp-host": { type: "string" },
+      "webhook-host": { type: "string" },
       config: { type: "string" },
     },
     strict: true,
@@ -81,11 +91,6 @@ async function run(args: string[]): Promise<number> {
   try {
     const { text, source } = siteConfigText(flags, (name) => Deno.env.get(name));
     parsed = parseBuildConfig(text, source);
-    if (parsed.config.token !== undefined) {
-      throw new BuildConfigError(
-        `${source} : pas de jeton dans une version publiée ; il se met sur le poste (SAXIUM_TOKEN ou « token » dans agent.json).`,
-      );
-    }
   } catch (error) {
     if (error instanceof BuildConfigError) {
       console.error(error.message);

@@ -1,9 +1,13 @@
 /**
- * Running external programs (`schtasks.exe`) through one small seam, so that
- * tests can inject a fake runner and check the exact argument lists.
+ * Running external programs (`schtasks.exe`, `icacls.exe`, `eventcreate.exe`)
+ * through one small seam, so that tests can inject a fake runner and check the
+ * exact argument lists. Their output is read as Windows' console programs
+ * write it (`console_text.ts`: the OEM code page when it is not UTF-8).
  *
  * @module
  */
+
+import { decodeConsoleOutput } from "./console_text.ts";
 
 /** What a finished external command left behind. */
 export interface CommandResult {
@@ -15,14 +19,16 @@ export interface CommandResult {
 /** Runs `command` with `args` and returns its exit code and output. */
 export type CommandRunner = (command: string, args: string[]) => Promise<CommandResult>;
 
-/** The real runner, on `Deno.Command`; output is decoded as UTF-8. */
+/**
+ * The real runner, on `Deno.Command`; each output is decoded by
+ * {@linkcode decodeConsoleOutput} (UTF-8 if valid, else code page 850).
+ */
 export async function runCommand(command: string, args: string[]): Promise<CommandResult> {
   const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" })
     .output();
-  const decoder = new TextDecoder();
   return {
     code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
+    stdout: decodeConsoleOutput(output.stdout),
+    stderr: decodeConsoleOutput(output.stderr),
   };
 }

@@ -2,7 +2,9 @@
  * Logs: one file a day, `Logs\sync-yyyy-MM-dd.log`, lines
  * `[yyyy-MM-dd HH:mm:ss] [LEVEL] message` in local time (administrators
  * already `Select-String "ERROR"` them), mirrored on the console, kept
- * `logRetentionDays` days. Secrets are masked and CR/LF neutralised before a
+ * `logRetentionDays` days (by name, by date of last change, and never fewer
+ * than the most recent ones a right clock keeps: a wrong clock deletes
+ * nothing recent). Secrets are masked and CR/LF neutralised before a
  * line is written, so nothing from the server can forge a log line.
  *
  * Each day's file starts with a UTF-8 byte order mark and every line ends with
@@ -22,6 +24,7 @@
 import nodePath from "node:path";
 import { redact, twoDigits } from "./text.ts";
 import { frenchPermissionText } from "./permission_text.ts";
+import { describeSystemError } from "./system_errors.ts";
 
 /** The UTF-8 byte order mark each day's log file starts with. */
 export const UTF8_BOM = "\uFEFF";
@@ -185,12 +188,37 @@ export class Logger {
     this.#options.console(line, level);
   }
 
-  /** Deletes `sync-*.log` files older than the retention; returns their names. */
-  prune(): string[] {
-    return pruneLogs(this.#options.dir, {
-      retentionDays: this.#options.retentionDays,
-      now: this.#options.now(),
-    });
+  /**
+   * Deletes `sync-*.log` files older than the retention ({@linkcode pruneLogs});
+   * returns their names. Housekeeping never stops a pass: a log that cannot be
+   * deleted is one WARNING line, and tried again at the next pass.
+   */
+  prune(remove?: (path: string) => void): string[] {
+    let result: PruneResult;
+    try {
+      result = pruneLogs(this.#options.dir, {
+        retentionDays: this.#options.retentionDays,
+        now: this.#options.now(),
+        remove,
+      });
+    } catch (error) {
+      this.warning(
+        `Nettoyage des anciens journaux impossible (${
+          describeSystemError(error).cause
+        }) : nouvel essai à la prochaine passe.`,
+      );
+      return [];
+    }
+    if (result.held.length > 0) {
+      const one = result.held.length === 1;
+      const list = result.held.map((h) => `${h.name} : ${h.cause}`).join(" ; ");
+      this.warning(
+        `${one ? "Ancien journal non supprimé" : "Anciens journaux non supprimés"} (${list}) : ${
+          one ? "il est peut-être ouvert" : "ils sont peut-être ouverts"
+        } par un éditeur ou un antivirus ; nouvel essai à la prochaine passe.`,
+      );
+    }
+    return result.removed;
   }
 }
 
@@ -217,21 +245,66 @@ function defaultConsole(line: string, level: LogLevel): void {
   else console.log(line);
 }
 
-/** Deletes daily log files whose day is more than `retentionDays` before `now`. */
-export function pruneLogs(
-  dir: string,
-  options: { retentionDays: number; now: Date },
-): string[] {
+/** A day's log that retention could not delete, and why (French). */
+export interface HeldLog {
+  name: string;
+  cause: string;
+}
+
+/** What {@linkcode pruneLogs} did. */
+export interface PruneResult {
+  /** The logs deleted, in name order. */
+  removed: string[];
+  /** The logs due for deletion that could not be deleted (held open): tried again next time. */
+  held: HeldLog[];
+}
+
+/** What {@linkcode pruneLogs} needs. */
+export interface PruneOptions {
+  retentionDays: number;
+  now: Date;
+  /** Deletes one file; `Deno.removeSync` by default (tests make it fail). */
+  remove?: (path: string) => void;
+}
+
+/**
+ * Deletes the daily logs older than `retentionDays`, never trusting the
+ * clock alone. A log goes only when all three hold:
+ * - its day (from its name) is more than `retentionDays` before `now`;
+ * - its own last change is too (a clock set back wrote recent days under old names);
+ * - it is not one of the `retentionDays + 1` most recent logs (as many as a
+ *   right clock keeps: today's and the `retentionDays` days' before): a clock
+ *   set 40 days ahead for one run makes every log look old by name and by
+ *   date, and would otherwise delete them all.
+ *
+ * A log that cannot be deleted (held open by an editor or an antivirus) is
+ * left and reported in `held`; nothing here throws for one file.
+ */
+export function pruneLogs(dir: string, options: PruneOptions): PruneResult {
+  const remove = options.remove ?? ((path: string) => Deno.removeSync(path));
   const cutoff = new Date(options.now);
   cutoff.setDate(cutoff.getDate() - options.retentionDays);
   const limit = logFileName(cutoff);
-  const removed: string[] = [];
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isFile || !isLogFileName(entry.name)) continue;
-    if (entry.name < limit) {
-      Deno.removeSync(nodePath.join(dir, entry.name));
-      removed.push(entry.name);
+  const names = [...Deno.readDirSync(dir)]
+    .filter((entry) => entry.isFile && isLogFileName(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  // A right clock keeps today's log and the `retentionDays` days' before it.
+  const kept = options.retentionDays + 1;
+  const candidates = names.slice(0, Math.max(0, names.length - kept));
+  const result: PruneResult = { removed: [], held: [] };
+  for (const name of candidates) {
+    if (name >= limit) continue;
+    const path = nodePath.join(dir, name);
+    try {
+      const changed = Deno.statSync(path).mtime;
+      if (changed && changed >= cutoff) continue;
+      remove(path);
+      result.removed.push(name);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // gone meanwhile
+      result.held.push({ name, cause: describeSystemError(error).cause });
     }
   }
-  return removed.sort();
+  return result;
 }

@@ -1,6 +1,7 @@
 /**
  * `install-task`: registers the Windows scheduled task that runs
- * `sync --once` every N minutes as SYSTEM.
+ * `sync --once` every N minutes as SYSTEM, and reserves the work folder (and
+ * the token in `agent.json`) to SYSTEM and Administrators: both, or neither.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { resolveSettings } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { notifyNetHosts } from "../base/notify_settings.ts";
 import { permissionFlags } from "../executable/permissions.ts";
-import { installTask, SCHTASKS } from "../windows/schtasks.ts";
+import { installTask, type InstallTaskOptions, SCHTASKS } from "../windows/schtasks.ts";
 import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import {
   DEFAULT_EVERY_MINUTES,
@@ -28,7 +29,7 @@ import { EXIT } from "../base/exit_codes.ts";
 import { formatCount, frenchList } from "../base/french.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
-import { lockDownWorkFolder } from "../windows/acl.ts";
+import { AclError, lockDownWorkFolder } from "../windows/acl.ts";
 
 const HELP = renderHelp({
   usage: "install-task [--every <minutes>] [--name <tâche>] [--dry-run] [paramètres]",
@@ -83,8 +84,7 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
       xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    await installTask(ctx.runCommand, { name, workDir: settings.workDir, xml });
-    await lockDownWorkFolder(ctx.runCommand, { workDir: settings.workDir });
+    await lockThenRegister(ctx, { name, workDir: settings.workDir, xml });
     ctx.stdout(
       `Tâche planifiée « ${name} » installée : « sync --once » toutes les ${everyMinutes} minutes, en tant que SYSTEM, dans ${settings.workDir}.`,
     );
@@ -93,6 +93,30 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
     ctx.stderr(taskFailureLine(error));
     return EXIT.config;
   }
+}
+
+/**
+ * All or nothing: the work folder is locked down first (its ACL saved), then
+ * the task registered; if registering fails, the folder's ACL is put back.
+ * A failed lock-down registers nothing.
+ *
+ * @throws {AclError} or {@linkcode TaskSchedulerError}, with what was undone.
+ */
+async function lockThenRegister(ctx: CommandContext, task: InstallTaskOptions): Promise<void> {
+  await Deno.mkdir(task.workDir, { recursive: true });
+  const locked = await lockDownWorkFolder(ctx.runCommand, { workDir: task.workDir });
+  try {
+    await installTask(ctx.runCommand, task);
+  } catch (error) {
+    try {
+      await locked.restore();
+    } catch (restoreError) {
+      if (!(error instanceof Error) || !(restoreError instanceof AclError)) throw restoreError;
+      error.message = `${error.message} ${restoreError.message}`;
+    }
+    throw error;
+  }
+  await locked.keep();
 }
 
 /** What the task needs to know to run the agent. */

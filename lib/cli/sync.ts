@@ -105,7 +105,6 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
         `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
       ),
   });
-  log.prune();
   const tools: PassTools = { ctx, log, journal, client };
   if (flags.values.once) return await onePass(settings, tools);
   let code: number = EXIT.ok;
@@ -131,6 +130,8 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
   const { ctx, log, journal, client } = tools;
   const startedAt = ctx.now();
   log.info(`Début de la synchronisation (agent ${VERSION}, ${settings.apiUrl}).`);
+  // Every pass: a log held open last time (editor, antivirus) goes now.
+  log.prune();
   let result: PassResult;
   try {
     result = await runSyncPass({

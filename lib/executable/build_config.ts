@@ -1,11 +1,14 @@
 /**
  * The build configuration of the Windows executable (`scripts/compile.ts
  * --config build.json`): which Saxium, which folders, which notification
- * host. From it come the `deno check` and `deno compile` arguments, with
+ * hosts. From it come the `deno check` and `deno compile` arguments, with
  * exactly the contract's permissions as absolute Windows paths, and the
  * generated entry and env files that bake in the defaults and the build's
  * description (`build_info.ts`), which the executable checks its settings
  * against at start-up.
+ *
+ * No secret ever enters an executable (`build_secrets.ts` refuses them, and
+ * keeps of the alerts only their hosts, for the permission set).
  *
  * Pure: the script does the writing and the running.
  *
@@ -14,12 +17,15 @@
 
 import { type BuildDefaults } from "../base/settings.ts";
 import { SETTINGS } from "../base/setting_table.ts";
-import {
-  notifyNetHosts,
-  type NotifySettings,
-  parseNotifySettings,
-} from "../base/notify_settings.ts";
 import { ConfigError } from "../base/config_error.ts";
+import { parseJsonText } from "../base/json_text.ts";
+import { oneLine } from "../base/text.ts";
+import {
+  type BuildNotify,
+  BuildNotifyProblem,
+  parseBuildNotify,
+  secretInBuild,
+} from "./build_secrets.ts";
 import nodePath from "node:path";
 import { resolveSettings } from "../base/config.ts";
 import { permissionFlags, V8_FLAGS } from "./permissions.ts";
@@ -43,16 +49,14 @@ export interface BuildConfig {
   workDir: string;
   /** Batigest's import folder on the target machine. */
   batigestImportDir: string;
-  /** Baked-in token: left out unless the configuration has one (readable in the .exe). */
-  token?: string;
-  /** Notification settings; `smtpHost` (`host:port`) and `webhookUrl` open the network to them. */
-  notify?: NotifySettings;
+  /** The notification hosts the permissions open (the rest is in `agent.json`). */
+  notify?: BuildNotify;
 }
 
 /** A build configuration and what its author should know about it. */
 export interface ParsedBuildConfig {
   config: BuildConfig;
-  /** French warnings (mapped drive, baked token) to print before building. */
+  /** French warnings (mapped drive) to print before building. */
   warnings: string[];
 }
 
@@ -64,7 +68,8 @@ export class BuildConfigError extends Error {
   }
 }
 
-const KEYS = ["apiUrl", "workDir", "batigestImportDir", "token", "notify"] as const;
+const KEYS = ["apiUrl", "workDir", "batigestImportDir", "notify"] as const;
+
 const FOLDERS = ["workDir", "batigestImportDir"] as const;
 
 /**
@@ -75,26 +80,26 @@ const FOLDERS = ["workDir", "batigestImportDir"] as const;
  * @throws {BuildConfigError} naming the setting and the fix.
  */
 export function parseBuildConfig(text: string, source = "build.json"): ParsedBuildConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (error) {
+  const json = parseJsonText(text.replace(/^\uFEFF/, ""));
+  if (!json.ok) {
+    // Located by line and column, never quoted: the text may hold a secret.
     throw new BuildConfigError(
-      `${source} n'est pas un JSON valide (${
-        error instanceof Error ? error.message : error
-      }) : corrigez-le en partant de scripts/build.example.json.`,
+      `${source} n'est pas un JSON valide (ligne ${json.line}, colonne ${json.column} : ${json.problem}) : corrigez-le en partant de scripts/build.example.json.`,
     );
   }
+  const raw = json.value;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new BuildConfigError(
       `${source} doit contenir un objet JSON : voyez scripts/build.example.json.`,
     );
   }
   const record = raw as Record<string, unknown>;
+  const secret = secretInBuild(record);
+  if (secret) throw new BuildConfigError(`${source} : ${secret}`);
   for (const key of Object.keys(record)) {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw new BuildConfigError(
-        `${source} : paramètre inconnu « ${key} » ; les paramètres reconnus sont ${
+        `${source} : paramètre inconnu « ${oneLine(key, 40)} » ; les paramètres reconnus sont ${
           KEYS.join(", ")
         }.`,
       );
@@ -132,8 +137,6 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
         workDir: (record.workDir as string | undefined) ?? SETTINGS.workDir.default,
         batigestImportDir: (record.batigestImportDir as string | undefined) ??
           SETTINGS.batigestImportDir.default,
-        token: record.token as string | undefined,
-        notify: record.notify as NotifySettings | undefined,
       },
     });
   } catch (error) {
@@ -145,20 +148,15 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
     workDir: resolved.workDir,
     batigestImportDir: resolved.batigestImportDir,
   };
-  if (resolved.token !== undefined) {
-    config.token = resolved.token;
-    warnings.push(
-      "Attention : le jeton sera intégré à l'exécutable et lisible par quiconque le copie ; préférez SAXIUM_TOKEN ou « token » dans agent.json sur le poste.",
-    );
-  }
-  if (resolved.notify !== undefined) {
+  if (record.notify !== undefined) {
     try {
-      notifyNetHosts(resolved.notify);
+      config.notify = parseBuildNotify(record.notify);
     } catch (error) {
-      if (error instanceof ConfigError) throw new BuildConfigError(`${source} : ${error.message}`);
+      if (error instanceof BuildNotifyProblem) {
+        throw new BuildConfigError(`${source} : ${error.message}`);
+      }
       throw error;
     }
-    config.notify = record.notify as NotifySettings;
   }
   return { config, warnings };
 }
@@ -196,7 +194,8 @@ export function buildInfo(config: BuildConfig): BuildInfo {
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
-    extraNetHosts: notifyNetHosts(parseNotifySettings(config.notify)),
+    smtpHost: config.notify?.smtpHost,
+    webhookHost: config.notify?.webhookHost,
   });
 }
 
@@ -212,16 +211,16 @@ export function buildPermissionFlags(config: BuildConfig): string[] {
   });
 }
 
-/** The defaults baked into the executable (the token only if configured). */
+/**
+ * The defaults baked into the executable: Saxium's address and the two
+ * folders. Never a secret, and no alert settings: those are `agent.json`'s.
+ */
 export function buildDefaults(config: BuildConfig): BuildDefaults {
-  const defaults: BuildDefaults = {
+  return {
     apiUrl: config.apiUrl,
     workDir: config.workDir,
     batigestImportDir: config.batigestImportDir,
   };
-  if (config.token !== undefined) defaults.token = config.token;
-  if (config.notify !== undefined) defaults.notify = config.notify;
-  return defaults;
 }
 
 /** Where the compile arguments point. */
@@ -249,11 +248,16 @@ export function checkArgs(): string[] {
  * `--no-check`: `deno compile` applies `--v8-flags` to itself too, and a type
  * check under the executable's 96 MB cap runs out of memory from an empty
  * cache; the check runs before, with a normal heap.
+ * `--exclude-unused-npm`: without it `deno compile` embeds every npm package
+ * of the lockfile, test-only ones included (`smtp-server`, and the second
+ * `nodemailer` it pulled in); with it, only the packages the entry's module
+ * graph reaches (nodemailer's `import("nodemailer")` is a literal, so it is).
  */
 export function compileArgs(config: BuildConfig, options: CompileArgsOptions): string[] {
   return [
     "compile",
     "--no-check",
+    "--exclude-unused-npm",
     "--target",
     options.target ?? TARGET,
     "--output",

@@ -1,10 +1,12 @@
 /**
  * What an executable was built for: the Saxium server and the two folders
- * baked into it, and the network targets its permissions open. The compile
- * script writes it into the generated entry; at start-up the agent compares
- * the configured work folder, import folder and Saxium host with it, so that
+ * baked into it, and the network targets its permissions open (Saxium, and
+ * the SMTP server and webhook host of the alerts). The compile script writes
+ * it into the generated entry; at start-up the agent compares the configured
+ * work folder, import folder, Saxium host and alert servers with it, so that
  * a setting outside the build is one French line naming both values (exit 2)
- * instead of Deno's English permission error or five network retries.
+ * instead of Deno's English permission error, five network retries, or an
+ * alert that never leaves.
  *
  * Light on purpose (no notifier, no client): `main.ts` imports it, and
  * `--version` must stay fast.
@@ -18,6 +20,7 @@ import nodePath from "node:path";
 import { resolveWorkDir } from "../base/config.ts";
 import { isInside, type PathApi } from "../base/paths.ts";
 import { netTarget } from "../base/net.ts";
+import { type NotifySettings, parseNotifySettings, smtpTarget } from "../base/notify_settings.ts";
 
 /** The README section an administrator is sent to for another build. */
 export const BUILD_README_SECTION = "voir README, « Construire l'exécutable d'un site »";
@@ -32,6 +35,10 @@ export interface BuildInfo {
   batigestImportDir: string;
   /** Every `host:port` the permissions open: Saxium first, then notifications. */
   netHosts: string[];
+  /** The SMTP server alerts may use (`host:port`), if any. */
+  smtpHost?: string;
+  /** The host alerts' webhook may be on (`host:port`), if any. */
+  webhookHost?: string;
 }
 
 /** What {@linkcode describeBuild} is built from. */
@@ -39,18 +46,24 @@ export interface BuildInfoInput {
   apiUrl: string;
   workDir: string;
   batigestImportDir: string;
-  /** Notification targets (`host:port`). */
-  extraNetHosts?: readonly string[];
+  /** The SMTP server of the alerts (`host:port`). */
+  smtpHost?: string;
+  /** The webhook's host (`host:port`). */
+  webhookHost?: string;
 }
 
 /** The build description, with the network targets exactly as the permissions have them. */
 export function describeBuild(input: BuildInfoInput): BuildInfo {
-  return {
+  const notify = [input.smtpHost, input.webhookHost].filter((h) => h !== undefined);
+  const info: BuildInfo = {
     apiUrl: input.apiUrl,
     workDir: input.workDir,
     batigestImportDir: input.batigestImportDir,
-    netHosts: [...new Set([netTarget(input.apiUrl), ...(input.extraNetHosts ?? [])])],
+    netHosts: [...new Set([netTarget(input.apiUrl), ...notify])],
   };
+  if (input.smtpHost !== undefined) info.smtpHost = input.smtpHost;
+  if (input.webhookHost !== undefined) info.webhookHost = input.webhookHost;
+  return info;
 }
 
 /** The lines `--version` adds for a built executable (French). */
@@ -59,19 +72,30 @@ export function buildSummary(info: BuildInfo): string[] {
     `Construit pour le serveur Saxium : ${info.apiUrl} (${netTarget(info.apiUrl)})`,
     `Dossier de travail : ${info.workDir}`,
     `Dossier d'import de Batigest : ${info.batigestImportDir}`,
-    ...(info.netHosts.length > 1
-      ? [`Notifications vers : ${info.netHosts.slice(1).join(", ")}`]
+    ...(info.smtpHost || info.webhookHost
+      ? [
+        `Notifications vers : ${
+          [
+            info.smtpHost && `${info.smtpHost} (SMTP)`,
+            info.webhookHost && `${info.webhookHost} (webhook)`,
+          ].filter(Boolean).join(", ")
+        }`,
+      ]
       : []),
   ];
 }
 
-/** The three settings the build's permissions constrain, as configured. */
+/** The settings the build's permissions constrain, as configured. */
 export interface ConfiguredScope {
   workDir: string;
   /** Undefined when not resolvable here (the command will say why). */
   batigestImportDir?: string;
   /** Undefined when not resolvable here (the command will say why). */
   apiUrl?: string;
+  /** The alerts' SMTP server (`host:port`) in `agent.json`, if any and readable. */
+  smtpHost?: string;
+  /** The alerts' webhook host (`host:port`) in `agent.json`, if any and readable. */
+  webhookHost?: string;
 }
 
 /** The path rules of a build: Windows' for `C:\…` paths, else the platform's. */
@@ -100,6 +124,17 @@ export function scopeProblem(configured: ConfiguredScope, info: BuildInfo): stri
     if (target !== undefined && target !== saxium) {
       return `Le serveur Saxium configuré (${configured.apiUrl}, soit ${target}) n'est pas celui ${built} (${info.apiUrl}, soit ${saxium}) : corrigez apiUrl ou construisez l'exécutable pour ce serveur (${BUILD_README_SECTION}).`;
     }
+  }
+  if (configured.smtpHost !== undefined && configured.smtpHost !== info.smtpHost) {
+    return `Le serveur SMTP des alertes (notify.smtp dans agent.json : ${configured.smtpHost}) n'est pas celui ${built} (${
+      info.smtpHost ?? "aucun serveur SMTP prévu"
+    }) : corrigez notify.smtp ou construisez l'exécutable pour ce serveur (${BUILD_README_SECTION}).`;
+  }
+  // The webhook is named by its host alone: the rest of its address is its key.
+  if (configured.webhookHost !== undefined && configured.webhookHost !== info.webhookHost) {
+    return `Le webhook des alertes (notify.webhookUrl dans agent.json, hôte ${configured.webhookHost}) n'est pas sur l'hôte ${built} (${
+      info.webhookHost ?? "aucun webhook prévu"
+    }) : corrigez notify.webhookUrl ou construisez l'exécutable pour cet hôte (${BUILD_README_SECTION}).`;
   }
   return undefined;
 }
@@ -150,7 +185,22 @@ export function configuredScope(options: ScopeSources): ConfiguredScope {
   const apiUrl = flags["api-url"] ?? env(SETTINGS.apiUrl.env) ?? file.apiUrl ??
     sources.buildDefaults?.apiUrl;
   if (typeof apiUrl === "string") scope.apiUrl = apiUrl;
+  Object.assign(scope, notifyTargets(file.notify));
   return scope;
+}
+
+/** The alerts' servers in `agent.json`'s `notify`, when it reads (else the command reports it). */
+function notifyTargets(raw: unknown): Pick<ConfiguredScope, "smtpHost" | "webhookHost"> {
+  let notify;
+  try {
+    notify = parseNotifySettings(raw as NotifySettings | undefined);
+  } catch {
+    return {};
+  }
+  const targets: Pick<ConfiguredScope, "smtpHost" | "webhookHost"> = {};
+  if (notify?.smtp) targets.smtpHost = smtpTarget(notify.smtp);
+  if (notify?.webhookUrl) targets.webhookHost = netTarget(notify.webhookUrl);
+  return targets;
 }
 
 function readFileLeniently(path: string, sources: SettingSources): Record<string, unknown> {

@@ -6,11 +6,17 @@
  * Administrators group, and `doctor` warns when `agent.json` is still readable
  * by anyone else.
  *
+ * All or nothing: the folder's ACL is saved (`icacls /save`) before it is
+ * locked, and put back (`icacls /restore`) when the lock-down or what follows
+ * it (registering the task) fails, so a failed `install-task` leaves the
+ * folder as it found it.
+ *
  * The accounts are named by their well-known SIDs (`*S-1-5-18`,
  * `*S-1-5-32-544`), never by names that Windows translates ("Système",
  * "Administrateurs"). `icacls.exe` prints names, in the console's code page,
- * so its output is read with tolerance for both languages and for accents
- * decoded wrongly.
+ * so its output is read in both languages, decoded from the OEM code page
+ * (`console_text.ts`), and with tolerance for accents decoded wrongly. What
+ * cannot be read is "cannot verify", never "locked down".
  *
  * The argument lists and the parsing are pure; running goes through the
  * {@linkcode CommandRunner} seam so tests check the exact calls on Linux.
@@ -18,8 +24,10 @@
  * @module
  */
 
+import nodePath from "node:path";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { oneLine } from "../base/text.ts";
+import { ELEVATION_ADVICE } from "./task_definition.ts";
 
 /** The ACL tool the agent may run, as named in its permissions. */
 export const ICACLS = "icacls.exe";
@@ -72,6 +80,42 @@ export function readAclArgs(path: string): string[] {
   return [path];
 }
 
+/**
+ * Where `install-task` keeps the work folder's ACL while it locks the folder
+ * and registers the task: in the folder itself (the only place the agent may
+ * write), removed once the task is registered or the ACL put back.
+ */
+export const ACL_BACKUP_FILE = "acl-avant-install-task.txt";
+
+/**
+ * The `icacls` call that saves the ACL of `workDir` and of everything below
+ * it into `file`, stopping at the first error (no `/C`: a partial copy could
+ * not put everything back, so nothing is locked without a full one).
+ */
+export function saveAclArgs(workDir: string, file: string): string[] {
+  return [workDir, "/save", file, "/T", "/Q"];
+}
+
+/**
+ * The `icacls` call that puts back what {@linkcode saveAclArgs} saved.
+ * `icacls` names the saved entries from the folder's parent
+ * (`SaxiumBatigest\agent.json`), so the restore runs on the parent.
+ *
+ * @example
+ * ```ts
+ * restoreAclArgs("C:\\SaxiumBatigest", "C:\\SaxiumBatigest\\acl.txt");
+ * // ["C:\\", "/restore", "C:\\SaxiumBatigest\\acl.txt", "/C", "/Q"]
+ * ```
+ */
+export function restoreAclArgs(workDir: string, file: string): string[] {
+  return [pathApiOf(workDir).dirname(workDir), "/restore", file, "/C", "/Q"];
+}
+
+/** Windows' path rules for `C:\…` paths, else the platform's (tests on Linux). */
+function pathApiOf(path: string): typeof nodePath.win32 {
+  return /^[a-zA-Z]:[\\/]|^\\\\/.test(path) ? nodePath.win32 : nodePath;
+}
+
 /** What {@linkcode lockDownWorkFolder} needs. */
 export interface LockDownOptions {
   /** The work folder, which must exist. */
@@ -81,26 +125,101 @@ export interface LockDownOptions {
 }
 
 /**
+ * A work folder just locked down, whose previous ACL is kept until the
+ * caller says whether the lock-down stays ({@linkcode keep}) or is undone
+ * ({@linkcode restore}).
+ */
+export interface LockedWorkFolder {
+  /** Keeps the lock-down and deletes the saved ACL. */
+  keep(): Promise<void>;
+  /**
+   * Puts the saved ACL back and deletes it.
+   *
+   * @throws {AclError} when `icacls` could not put it back.
+   */
+  restore(): Promise<void>;
+}
+
+/**
  * Restricts the work folder to SYSTEM and Administrators (needs an elevated
- * prompt, as `install-task` already does).
+ * prompt, as `install-task` already does), after saving its ACL: all or
+ * nothing. When saving fails nothing was changed; when locking fails half
+ * way the saved ACL is put back before the error is thrown. The caller then
+ * keeps the lock-down or restores the folder.
  *
  * @throws {AclError} with the French line to show when `icacls` fails.
  */
 export async function lockDownWorkFolder(
   runner: CommandRunner,
   options: LockDownOptions,
-): Promise<void> {
-  for (const args of lockDownArgs(options.workDir)) {
-    const result = await runner(options.icacls ?? ICACLS, args);
-    if (result.code !== 0) {
-      const said = oneLine(result.stderr || result.stdout, 160);
+): Promise<LockedWorkFolder> {
+  const { workDir } = options;
+  const backup = pathApiOf(workDir).join(workDir, ACL_BACKUP_FILE);
+  const icacls = (args: string[]) => runIcacls(runner, options.icacls ?? ICACLS, args);
+  const forget = () => Deno.remove(backup).catch(() => {});
+  const saved = await icacls(saveAclArgs(workDir, backup));
+  if (saved) {
+    await forget();
+    throw new AclError(`${cannotLock(workDir, saved)} : rien n'a été modifié. ${saved.advice}`);
+  }
+  const restore = async () => {
+    const failed = await icacls(restoreAclArgs(workDir, backup));
+    if (failed) {
       throw new AclError(
-        `Impossible de restreindre l'accès au dossier de travail ${options.workDir} (icacls, code ${result.code}${
-          said ? ` : ${said}` : ""
-        }) : lancez la commande dans une invite ouverte en administrateur.`,
+        `Les droits d'origine du dossier de travail ${workDir} n'ont pas pu être rétablis (icacls, ${failed.detail}) : il reste réservé à SYSTEM et aux Administrateurs ; relancez install-task dans une invite ouverte en administrateur.`,
       );
     }
+    await forget();
+  };
+  for (const args of lockDownArgs(workDir)) {
+    const failed = await icacls(args);
+    if (!failed) continue;
+    const restored = await restore().then(() => true, () => false);
+    throw new AclError(
+      `${cannotLock(workDir, failed)} : ${
+        restored
+          ? "ses droits d'origine ont été rétablis"
+          : "ses droits d'origine n'ont pas pu être tous rétablis"
+      }, aucune tâche n'a été installée. ${failed.advice}`,
+    );
   }
+  return { keep: forget, restore };
+}
+
+/** An icacls run that failed: what it said, and what to do. */
+interface IcaclsFailure {
+  /** « code 5 : Accès refusé. », or why it could not run. */
+  detail: string;
+  /** One French sentence. */
+  advice: string;
+}
+
+function cannotLock(workDir: string, failed: IcaclsFailure): string {
+  return `Impossible de restreindre l'accès au dossier de travail ${workDir} (icacls, ${failed.detail})`;
+}
+
+/** Runs icacls: undefined when it succeeded, else what failed. */
+async function runIcacls(
+  runner: CommandRunner,
+  icacls: string,
+  args: string[],
+): Promise<IcaclsFailure | undefined> {
+  let result;
+  try {
+    result = await runner(icacls, args);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return {
+      detail: `${icacls} introuvable`,
+      advice: "Les droits de dossier et la tâche planifiée ne se règlent que sous Windows.",
+    };
+  }
+  if (result.code === 0) return undefined;
+  const said = oneLine(result.stderr || result.stdout, 160);
+  return {
+    detail: `code ${result.code}${said ? ` : ${said}` : ""}`,
+    advice: ELEVATION_ADVICE,
+  };
 }
 
 /** One access-control entry as `icacls` prints it. */
@@ -114,23 +233,40 @@ export interface AclEntry {
 /**
  * Reads `icacls <path>` output: one entry per line, the path before the first
  * one, the closing "processed" summary (any language) left out.
+ *
+ * Fails closed: when the first line does not start with `path` (compared
+ * without regard to case, slash direction or a trailing backslash), or no
+ * entry can be read, the answer is undefined — "cannot verify" — never an
+ * empty list, which would read as "nobody else may read it". `icacls` echoes
+ * the path it was given, but a short 8.3 name (`C:\Users\RUNNER~1\…`) or
+ * another spelling of the same file cannot be matched here, and an entry
+ * must never be skipped for it.
  */
-export function parseIcacls(output: { stdout: string; path: string }): AclEntry[] {
+export function parseIcacls(output: { stdout: string; path: string }): AclEntry[] | undefined {
   const entries: AclEntry[] = [];
   const lines = output.stdout.replace(/^\uFEFF/, "").split(/\r?\n/);
-  for (const [index, raw] of lines.entries()) {
-    let line = raw.trimEnd();
-    if (index === 0 || entries.length === 0) {
-      const at = line.toLowerCase().indexOf(output.path.toLowerCase());
-      if (at === -1) continue;
-      line = line.slice(at + output.path.length);
-    }
-    const match = /^\s*(.+?):((?:\([^()]*\))+)$/.exec(line);
-    if (!match) continue;
+  const first = lines.findIndex((line) => line.trim() !== "");
+  if (first === -1) return undefined;
+  const afterPath = textAfterPath(lines[first], output.path);
+  if (afterPath === undefined) return undefined;
+  for (const [index, line] of [afterPath, ...lines.slice(first + 1)].entries()) {
+    // The summary ("Successfully processed 1 files; …") follows, unindented.
+    if (line.trim() === "" || (index > 0 && /^\S[^()]*$/.test(line))) break;
+    const match = /^\s*(.+?):((?:\([^()]*\))+)$/.exec(line.trimEnd());
+    if (!match) return undefined; // an entry this reader does not know: cannot verify
     const rights = [...match[2].matchAll(/\(([^()]*)\)/g)].map((m) => m[1]);
     entries.push({ principal: match[1].trim(), rights });
   }
-  return entries;
+  return entries.length > 0 ? entries : undefined;
+}
+
+/** The rest of `line` after `path` and a space, or undefined when it does not start with it. */
+function textAfterPath(line: string, path: string): string | undefined {
+  const spelled = (text: string) => text.replace(/\//g, "\\").toLowerCase();
+  const wanted = spelled(path).replace(/\\+$/, "");
+  if (wanted === "" || spelled(line.slice(0, wanted.length)) !== wanted) return undefined;
+  const rest = line.slice(wanted.length).replace(/^[\\/]+/, "");
+  return /^\s/.test(rest) ? rest : undefined;
 }
 
 const SYSTEM_NAMES = /^(?:(?:nt authority|autorit. nt|nt-autorit.t)\\)?(?:system|syst.me)$/i;
@@ -160,6 +296,24 @@ export function readersBesidesAdmins(entries: readonly AclEntry[]): string[] {
   return [...new Set(others.map((e) => e.principal))];
 }
 
+/** Who may read a file besides SYSTEM and Administrators, as far as `icacls` shows it. */
+export type ReadAccess =
+  | { kind: "restricted" }
+  | { kind: "open"; readers: string[] }
+  /** The output could not be read for this path: never taken for "restricted". */
+  | { kind: "unverifiable" };
+
+/**
+ * Reads `icacls <path>` output into a verdict; what {@linkcode parseIcacls}
+ * cannot read is "unverifiable", never "restricted".
+ */
+export function readAccess(output: { stdout: string; path: string }): ReadAccess {
+  const entries = parseIcacls(output);
+  if (entries === undefined) return { kind: "unverifiable" };
+  const readers = readersBesidesAdmins(entries);
+  return readers.length === 0 ? { kind: "restricted" } : { kind: "open", readers };
+}
+
 /** What `doctor` knows about `agent.json`. */
 export interface TokenFileFacts {
   /** The file's path. */
@@ -171,6 +325,9 @@ export interface TokenFileFacts {
   /** Why `icacls` could not be run, in French. */
   error?: string;
 }
+
+const UNVERIFIED_FIX =
+  "Vérifiez dans les propriétés du fichier (onglet Sécurité) que seuls SYSTEM et Administrateurs peuvent le lire.";
 
 /** A verdict shaped as `doctor`'s check results. */
 export interface TokenFileVerdict {
@@ -195,14 +352,21 @@ export function checkTokenFileAcl(facts: TokenFileFacts): TokenFileVerdict {
       title,
       status: "WARNING",
       detail: `droits de ${facts.path} non vérifiables${facts.error ? ` : ${facts.error}` : ""}`,
-      fix:
-        `Vérifiez dans les propriétés du fichier (onglet Sécurité) que seuls SYSTEM et Administrateurs peuvent le lire.`,
+      fix: UNVERIFIED_FIX,
     };
   }
-  const others = readersBesidesAdmins(
-    parseIcacls({ stdout: facts.icaclsOutput, path: facts.path }),
-  );
-  if (others.length === 0) {
+  const access = readAccess({ stdout: facts.icaclsOutput, path: facts.path });
+  if (access.kind === "unverifiable") {
+    return {
+      id,
+      title,
+      status: "WARNING",
+      detail:
+        `droits de ${facts.path} non vérifiables : la réponse d'icacls ne se lit pas pour ce chemin`,
+      fix: UNVERIFIED_FIX,
+    };
+  }
+  if (access.kind === "restricted") {
     return {
       id,
       title,
@@ -215,7 +379,7 @@ export function checkTokenFileAcl(facts: TokenFileFacts): TokenFileVerdict {
     title,
     status: "WARNING",
     detail: `agent.json, qui contient le jeton, est lisible par d'autres comptes (${
-      others.join(", ")
+      access.readers.join(", ")
     })`,
     fix:
       "Relancez install-task dans une invite ouverte en administrateur : il réserve le dossier de travail à SYSTEM et aux Administrateurs.",

@@ -1,5 +1,6 @@
 /**
- * The agent's scheduled task on the machine: install, remove, query, through
+ * The agent's scheduled task on the machine: install, remove, query (its
+ * state, or its definition as Task Scheduler keeps it), start once, through
  * `schtasks.exe` run by an injected {@linkcode CommandRunner}.
  *
  * @module
@@ -15,6 +16,8 @@ import {
   encodeUtf16LeWithBom,
   parseTaskQuery,
   queryArgs,
+  queryXmlArgs,
+  runArgs,
   type TaskInfo,
 } from "./task_definition.ts";
 
@@ -102,6 +105,32 @@ export async function queryTask(
     );
   }
   return info;
+}
+
+/**
+ * The task's definition as Task Scheduler keeps it (`schtasks /Query /XML`),
+ * or undefined when it is not installed.
+ *
+ * @throws {TaskSchedulerError} when schtasks refuses.
+ */
+export async function queryTaskXml(
+  runner: CommandRunner,
+  name: string,
+): Promise<string | undefined> {
+  const result = await schtasks(runner, queryXmlArgs(name));
+  if (result.code === 0) return result.stdout;
+  if (classifySchtasksFailure(outputOf(result)) === "not-found") return undefined;
+  throw failure(result, `lire la définition de la tâche planifiée « ${name} »`);
+}
+
+/**
+ * Starts the task now, once, as Task Scheduler would (`schtasks /Run`).
+ *
+ * @throws {TaskSchedulerError} when schtasks refuses.
+ */
+export async function startTask(runner: CommandRunner, name: string): Promise<void> {
+  const result = await schtasks(runner, runArgs(name));
+  if (result.code !== 0) throw failure(result, `lancer la tâche planifiée « ${name} »`);
 }
 
 async function schtasks(runner: CommandRunner, args: string[]): Promise<CommandResult> {

@@ -1,14 +1,15 @@
-import { EXIT_MEANINGS } from "../base/exit_codes.ts";
-import { twoDigits } from "../base/text.ts";
 /**
  * The Windows Task Scheduler, as data: the task's XML definition, the exact
  * `schtasks.exe` argument lists, and the parsing of `schtasks /Query /V /FO CSV`
  * whose column names and values are localised (English and French Windows).
  *
- * Pure: no I/O here; {@link ./scheduled_task.ts} runs the commands.
+ * Pure: no I/O here; `schtasks.ts` runs the commands.
  *
  * @module
  */
+
+import { EXIT_MEANINGS } from "../base/exit_codes.ts";
+import { twoDigits } from "../base/text.ts";
 
 /** The scheduled task's name unless `--name` says otherwise. */
 export const DEFAULT_TASK_NAME = "Saxium Batigest Sync";
@@ -49,6 +50,11 @@ export interface TaskXmlOptions {
  *
  * Every value is XML-escaped (a path may contain `&`). Encode the result with
  * {@linkcode encodeUtf16LeWithBom} before giving it to `schtasks /XML`.
+ *
+ * The trigger's children follow the schema's sequence (`triggerBaseType`:
+ * Enabled, StartBoundary, EndBoundary, Repetition), although Task Scheduler's
+ * own exports write Repetition first: the Windows CI job registers this XML
+ * and reads back what Task Scheduler kept (`task_readback.ts`).
  */
 export function taskXml(options: TaskXmlOptions): string {
   const every = options.everyMinutes;
@@ -79,12 +85,12 @@ export function taskXml(options: TaskXmlOptions): string {
   </RegistrationInfo>
   <Triggers>
     <TimeTrigger>
+      <Enabled>true</Enabled>
+      <StartBoundary>${start}</StartBoundary>
       <Repetition>
         <Interval>PT${every}M</Interval>
         <StopAtDurationEnd>false</StopAtDurationEnd>
       </Repetition>
-      <StartBoundary>${start}</StartBoundary>
-      <Enabled>true</Enabled>
     </TimeTrigger>
   </Triggers>
   <Principals>
@@ -213,6 +219,16 @@ export function createArgs(options: CreateArgsOptions): string[] {
 /** `schtasks` arguments removing the task without asking. */
 export function deleteArgs(name: string): string[] {
   return ["/Delete", "/TN", name, "/F"];
+}
+
+/** `schtasks` arguments printing the task's definition as Task Scheduler keeps it (XML). */
+export function queryXmlArgs(name: string): string[] {
+  return ["/Query", "/XML", "/TN", name];
+}
+
+/** `schtasks` arguments starting the task now, once (its schedule is unchanged). */
+export function runArgs(name: string): string[] {
+  return ["/Run", "/TN", name];
 }
 
 /** `schtasks` arguments describing the task in verbose CSV. */

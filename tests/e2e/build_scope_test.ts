@@ -143,6 +143,26 @@ Deno.test("build scope: an import folder set in agent.json is checked too", asyn
   });
 });
 
+Deno.test("build scope: a webhook in agent.json outside the build is exit 2, named by its host only", async () => {
+  await withBuiltWorld(async (world, run) => {
+    await Deno.mkdir(world.workDir, { recursive: true });
+    await Deno.writeTextFile(
+      nodePath.join(world.workDir, "agent.json"),
+      JSON.stringify({
+        notify: { webhookUrl: "https://hooks.autre.fr/IncomingWebhook/cle-secrete" },
+      }),
+    );
+    const result = await run(["sync", "--once"]);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.equal(
+      result.stderr.trim(),
+      `Le webhook des alertes (notify.webhookUrl dans agent.json, hôte hooks.autre.fr:443) n'est pas sur l'hôte pour lequel cet exécutable a été construit (aucun webhook prévu) : corrigez notify.webhookUrl ou construisez l'exécutable pour cet hôte ${README}`,
+    );
+    assert.deepEqual(await listFiles(world.workDir), ["agent.json"], "nothing else created");
+    assert.equal(world.saxium.requests.length, 0, "Saxium not contacted");
+  });
+});
+
 Deno.test("build scope: inside the build the agent works, and --version shows the build", async () => {
   await withBuiltWorld(async (world, run) => {
     world.saxium.addExport({
@@ -169,12 +189,6 @@ Deno.test("build scope: no command shows Deno's English permission advice", asyn
       documentReference: "DV-CASSE",
       files: { xml: "<Devis>" },
     });
-    await Deno.mkdir(world.workDir, { recursive: true });
-    // A webhook on a host outside the build: the notifier meets a permission refusal.
-    await Deno.writeTextFile(
-      nodePath.join(world.workDir, "agent.json"),
-      JSON.stringify({ notify: { webhookUrl: "https://hooks.hors-build.example/x" } }),
-    );
     const outside = nodePath.join(world.outsideDir, "x");
     const commands: [string[], Record<string, string>][] = [
       [["sync", "--once"], {}],
@@ -198,6 +212,17 @@ Deno.test("build scope: no command shows Deno's English permission advice", asyn
       if (args[0] !== "install-task") {
         assert.doesNotMatch(text, /--allow-/, `${args.join(" ")}:\n${text}`);
       }
+    }
+    // A webhook on a host outside the build: refused at start-up, in French, by every command.
+    await Deno.writeTextFile(
+      nodePath.join(world.workDir, "agent.json"),
+      JSON.stringify({ notify: { webhookUrl: "https://hooks.hors-build.example/x" } }),
+    );
+    for (const args of [["sync", "--once"], ["status"], ["doctor"]]) {
+      const result = await run(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+      assert.match(result.stderr, /^Le webhook des alertes .*hooks\.hors-build\.example:443/);
+      assert.doesNotMatch(result.stdout + result.stderr, ENGLISH);
     }
     const logs = (await listFiles(world.workDir)).filter((f) => f.startsWith("Logs/"));
     assert.ok(logs.length > 0);

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
   BuildConfigError,
-  buildDefaults,
   buildInfo,
   checkArgs,
   compileArgs,
@@ -21,10 +20,7 @@ const SAMPLE = JSON.stringify({
   apiUrl: "https://saxium.entreprise.fr/",
   workDir: "C:\\SaxiumBatigest",
   batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import\\",
-  notify: {
-    smtp: { host: "smtp.entreprise.fr", from: "agent@entreprise.fr", to: ["it@entreprise.fr"] },
-    webhookUrl: "https://hooks.entreprise.fr/x",
-  },
+  notify: { smtpHost: "SMTP.entreprise.fr:587", webhookHost: "hooks.entreprise.fr" },
 });
 
 function problem(config: Record<string, unknown>): string {
@@ -45,6 +41,7 @@ Deno.test("compile arguments for a sample build configuration", () => {
   assert.deepEqual(compileArgs(config, { projectRoot: ROOT }), [
     "compile",
     "--no-check",
+    "--exclude-unused-npm",
     "--target",
     "x86_64-pc-windows-msvc",
     "--output",
@@ -72,7 +69,7 @@ Deno.test("the permissions are exactly permissionFlags() of the configuration", 
     batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
     schtasks: "schtasks.exe",
   });
-  assert.deepEqual(args.slice(6, 6 + expected.length), expected);
+  assert.deepEqual(args.slice(7, 7 + expected.length), expected);
 });
 
 Deno.test("the type check runs apart, with a normal heap; the heap caps reach only the executable", () => {
@@ -152,21 +149,82 @@ Deno.test("build configuration errors are one clear French line", () => {
     problem({ ...BASE, workDir: "C:\\Sage", batigestImportDir: "C:\\Sage\\Import" }),
     /distincts/,
   );
-  assert.match(
-    problem({ ...BASE, notify: { smtp: { host: "smtp.entreprise.fr:587" } } }),
-    /le port va dans « port »/,
-  );
-  assert.match(problem({ ...BASE, notify: { webhookUrl: "http://x.fr" } }), /https/);
-  assert.throws(() => parseBuildConfig("{"), /n'est pas un JSON valide/);
+  assert.throws(() => parseBuildConfig("{"), /n'est pas un JSON valide \(ligne 1, colonne 2 : /);
   assert.throws(() => parseBuildConfig("[]"), /doit contenir un objet JSON/);
 });
 
-Deno.test("the token is left out unless configured, and then flagged", () => {
-  const without = parseBuildConfig(JSON.stringify(BASE));
-  assert.equal("token" in buildDefaults(without.config), false);
-  const withToken = parseBuildConfig(JSON.stringify({ ...BASE, token: "tok-123" }));
-  assert.equal(buildDefaults(withToken.config).token, "tok-123");
-  assert.match(withToken.warnings.join("\n"), /jeton sera intégré/);
+Deno.test("a build configuration with a secret is refused, naming where it goes, never the secret", () => {
+  const PASSWORD = "Mot2Passe-SMTP!";
+  const KEY = "IncomingWebhook/abc123def456";
+  const TOKEN = "sxm_live_T0k3n-DoNotLeak";
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ ...BASE, token: TOKEN }, /^build\.json : retirez « token » ; /],
+    [
+      {
+        ...BASE,
+        notify: {
+          smtp: {
+            host: "smtp.entreprise.fr",
+            security: "tls",
+            user: "agent@entreprise.fr",
+            password: PASSWORD,
+            from: "agent@entreprise.fr",
+            to: ["it@entreprise.fr"],
+          },
+        },
+      },
+      /^build\.json : remplacez « notify\.smtp » par "smtpHost": "smtp\.entreprise\.fr:465" ; ses identifiants sont un secret : /,
+    ],
+    [
+      { ...BASE, notify: { webhookUrl: `https://hooks.entreprise.fr/${KEY}` } },
+      /^build\.json : remplacez « notify\.webhookUrl » par "webhookHost": "hooks\.entreprise\.fr" ; l'adresse complète du webhook contient sa clé : /,
+    ],
+  ];
+  for (const [config, start] of cases) {
+    const message = problem(config);
+    assert.match(message, start);
+    assert.match(
+      message,
+      /un secret n'entre jamais dans l'exécutable, que quiconque le copie peut lire : mettez-le dans agent\.json sur le serveur, qu'install-task réserve à SYSTEM et aux Administrateurs\.$/,
+    );
+    for (const secret of [PASSWORD, KEY, TOKEN, "abc123"]) {
+      assert.ok(!message.includes(secret), `${secret} shown in: ${message}`);
+    }
+  }
+  // An SMTP relay without credentials has no secret, but its settings are agent.json's too.
+  assert.match(
+    problem({ ...BASE, notify: { smtp: { host: "relais.local", security: "none" } } }),
+    /remplacez « notify\.smtp » par "smtpHost": "relais\.local:25" ; le reste .* dans agent\.json/,
+  );
+  // A broken file is located, never quoted: its text may hold a secret.
+  const broken = `{ "apiUrl": "https://s.fr", "token": "${TOKEN}", }`;
+  assert.throws(
+    () => parseBuildConfig(broken),
+    (e: unknown) => e instanceof BuildConfigError && !e.message.includes(TOKEN),
+  );
+});
+
+Deno.test("the build's notify holds the alert hosts only, checked", () => {
+  const hosts = (notify: unknown) =>
+    parseBuildConfig(JSON.stringify({ ...BASE, notify })).config.notify;
+  assert.deepEqual(hosts({ smtpHost: "SMTP.Entreprise.fr:25" }), {
+    smtpHost: "smtp.entreprise.fr:25",
+  });
+  assert.deepEqual(hosts({ webhookHost: "hooks.entreprise.fr:8443" }), {
+    webhookHost: "hooks.entreprise.fr:8443",
+  });
+  assert.deepEqual(hosts({ smtpHost: "[::1]:25" }), { smtpHost: "[::1]:25" });
+  assert.match(problem({ ...BASE, notify: { smtpHost: "smtp.entreprise.fr" } }), /n'a pas de port/);
+  assert.match(problem({ ...BASE, notify: { smtpHost: "smtp.fr:99999" } }), /port hors de/);
+  const withPath = problem({ ...BASE, notify: { webhookHost: "https://hooks.fr/cle-secrete" } });
+  assert.match(withPath, /« notify\.webhookHost » doit être un nom d'hôte seul, sans https:\/\//);
+  assert.ok(!withPath.includes("cle-secrete"), withPath);
+  assert.match(
+    problem({ ...BASE, notify: { smtpHost: "smtp.fr:587", repeatHours: 4 } }),
+    /« notify\.repeatHours » n'a pas sa place dans la construction, .* agent\.json/,
+  );
+  assert.match(problem({ ...BASE, notify: {} }), /sans « smtpHost » ni « webhookHost »/);
+  assert.match(problem({ ...BASE, notify: "smtp.fr" }), /« notify » doit être un objet/);
 });
 
 Deno.test("generated entry bakes the defaults and the build's description, and calls main", () => {
@@ -180,17 +238,7 @@ Deno.exit(await main(Deno.args, {
   buildDefaults: {
     "apiUrl": "https://saxium.entreprise.fr",
     "workDir": "C:\\\\SaxiumBatigest",
-    "batigestImportDir": "C:\\\\Program Files\\\\Sage\\\\Batigest\\\\Import",
-    "notify": {
-      "smtp": {
-        "host": "smtp.entreprise.fr",
-        "from": "agent@entreprise.fr",
-        "to": [
-          "it@entreprise.fr"
-        ]
-      },
-      "webhookUrl": "https://hooks.entreprise.fr/x"
-    }
+    "batigestImportDir": "C:\\\\Program Files\\\\Sage\\\\Batigest\\\\Import"
   },
   build: {
     "apiUrl": "https://saxium.entreprise.fr",
@@ -200,7 +248,9 @@ Deno.exit(await main(Deno.args, {
       "saxium.entreprise.fr:443",
       "smtp.entreprise.fr:587",
       "hooks.entreprise.fr:443"
-    ]
+    ],
+    "smtpHost": "smtp.entreprise.fr:587",
+    "webhookHost": "hooks.entreprise.fr:443"
   },
 }));
 `,
@@ -267,6 +317,31 @@ Deno.test("compile script: --print-args, and a refused configuration", async () 
     assert.equal(refused.code, 2);
     assert.match(new TextDecoder().decode(refused.stderr), /partage réseau/);
     assert.equal(new TextDecoder().decode(refused.stdout), "");
+
+    // A site's alerts with their secrets: refused before anything is printed or built.
+    const secret = `${dir}/secret.json`;
+    Deno.writeTextFileSync(
+      secret,
+      JSON.stringify({
+        ...BASE,
+        notify: {
+          smtp: {
+            host: "smtp.fr",
+            user: "a@b.fr",
+            password: "Pa55-w0rd",
+            from: "a@b.fr",
+            to: "c@d.fr",
+          },
+          webhookUrl: "https://hooks.fr/cle-du-webhook",
+        },
+      }),
+    );
+    const leaked = await run(["--config", secret]);
+    const said = new TextDecoder().decode(leaked.stdout) + new TextDecoder().decode(leaked.stderr);
+    assert.equal(leaked.code, 2);
+    assert.equal(said.trim().split("\n").length, 1, said);
+    assert.match(said, /agent\.json sur le serveur/);
+    assert.doesNotMatch(said, /Pa55-w0rd|cle-du-webhook/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

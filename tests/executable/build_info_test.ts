@@ -19,7 +19,7 @@ const BUILD = describeBuild({
   apiUrl: "https://saxium.client.fr",
   workDir: "C:\\SaxiumBatigest",
   batigestImportDir: "C:\\Program Files\\Sage\\Batigest\\Import",
-  extraNetHosts: ["smtp.client.fr:587"],
+  smtpHost: "smtp.client.fr:587",
 });
 
 Deno.test("build info: the network targets are the permissions'", () => {
@@ -28,7 +28,7 @@ Deno.test("build info: the network targets are the permissions'", () => {
     "Construit pour le serveur Saxium : https://saxium.client.fr (saxium.client.fr:443)",
     "Dossier de travail : C:\\SaxiumBatigest",
     "Dossier d'import de Batigest : C:\\Program Files\\Sage\\Batigest\\Import",
-    "Notifications vers : smtp.client.fr:587",
+    "Notifications vers : smtp.client.fr:587 (SMTP)",
   ]);
 });
 
@@ -103,6 +103,42 @@ Deno.test("build info: the configured values, by the settings' precedence", () =
   // Nothing configured: the build's own values, inside by construction.
   const built = configuredScope({ args: [], sources: sources({}), info: BUILD });
   assert.equal(scopeProblem(built, BUILD), undefined);
+});
+
+Deno.test("build info: alert servers in agent.json outside the build are refused, the webhook by its host", () => {
+  const webhook = "https://hooks.autre.fr/IncomingWebhook/cle-secrete";
+  const file = JSON.stringify({
+    notify: {
+      smtp: { host: "SMTP.client.fr", port: 587, from: "a@client.fr", to: ["b@client.fr"] },
+      webhookUrl: webhook,
+    },
+  });
+  const scope = configuredScope({ args: [], sources: sources({ file }), info: BUILD });
+  assert.equal(scope.smtpHost, "smtp.client.fr:587");
+  assert.equal(scope.webhookHost, "hooks.autre.fr:443");
+  const problem = scopeProblem(scope, BUILD)!;
+  assert.equal(
+    problem,
+    "Le webhook des alertes (notify.webhookUrl dans agent.json, hôte hooks.autre.fr:443) n'est pas sur l'hôte pour lequel cet exécutable a été construit (aucun webhook prévu) : corrigez notify.webhookUrl ou construisez l'exécutable pour cet hôte (voir README, « Construire l'exécutable d'un site »).",
+  );
+  assert.ok(!problem.includes("cle-secrete"));
+  assert.equal(
+    scopeProblem({ workDir: BUILD.workDir, smtpHost: "smtp.client.fr:465" }, BUILD),
+    "Le serveur SMTP des alertes (notify.smtp dans agent.json : smtp.client.fr:465) n'est pas celui pour lequel cet exécutable a été construit (smtp.client.fr:587) : corrigez notify.smtp ou construisez l'exécutable pour ce serveur (voir README, « Construire l'exécutable d'un site »).",
+  );
+  // Inside the build; and a notify that does not read is left to the command.
+  assert.equal(
+    scopeProblem({ workDir: BUILD.workDir, smtpHost: "smtp.client.fr:587" }, BUILD),
+    undefined,
+  );
+  const broken = JSON.stringify({ notify: { webhookUrl: "pas une adresse" } });
+  assert.equal(
+    scopeProblem(
+      configuredScope({ args: [], sources: sources({ file: broken }), info: BUILD }),
+      BUILD,
+    ),
+    undefined,
+  );
 });
 
 Deno.test("build info: agent.json is not read when the work folder is outside the build", () => {

@@ -78,12 +78,37 @@ Deno.test("workflow release.yml: reuses CI, a form per site, named executable an
   const text = read("release.yml");
   assert.match(text, /uses: \.\/\.github\/workflows\/ci\.yml/);
   assert.match(text, /needs: ci/);
-  for (const input of ["api_url", "work_dir", "batigest_import_dir", "notify_json"]) {
+  for (const input of ["api_url", "work_dir", "batigest_import_dir", "smtp_host", "webhook_host"]) {
     assert.match(text, new RegExp(`\\n {6}${input}:\\n {8}description:`), input);
   }
+  // A form's values show on the run's page: hosts, never a secret or a JSON that could hold one.
+  assert.doesNotMatch(text, /\n {6}[a-z_]*(json|password|secret|token|webhook_url)[a-z_]*:\n/);
+  assert.match(
+    text,
+    /scripts\/release_version\.ts --tag "\$env:GITHUB_REF_NAME" --exe "\$env:EXE"/,
+  );
   assert.match(text, /api_url:\n(?: {8}.*\n)*? {8}required: true/);
   assert.match(text, /scripts\/release_site\.ts/);
   assert.match(text, /scripts\/smoke_exe\.ts/);
   assert.match(text, /steps\.build\.outputs\.sha256/);
   assert.doesNotMatch(text, /token:|SAXIUM_TOKEN:/, "no token in a release");
+});
+
+Deno.test("the Windows job proves what it claims, through the agent's own code", () => {
+  const script = Deno.readTextFileSync(nodePath.join(PROJECT_ROOT, "scripts", "ci_windows_e2e.ts"));
+  // install-task must lock the folder itself: the job never does it for it.
+  assert.doesNotMatch(script, /lockDownWorkFolder|icacls\.exe", \[[^\]]*\/grant/);
+  for (
+    const step of [
+      "readAccess(", // the ACL read back, failing closed
+      "queryTaskXml(runCommand", // the task Task Scheduler kept
+      "taskDefinitionDifferences(",
+      "startTask(runCommand", // schtasks /Run
+      "queryTask(runCommand", // its last result
+      "Get-WinEvent", // the alerts written by the executable, read back
+      'agent(["sync", "--once"])',
+    ]
+  ) {
+    assert.ok(script.includes(step), step);
+  }
 });

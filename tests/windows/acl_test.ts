@@ -16,8 +16,12 @@ import {
   lockDownWorkFolder,
   parseIcacls,
   probeTokenFileAcl,
+  readAccess,
   readersBesidesAdmins,
+  restoreAclArgs,
+  saveAclArgs,
 } from "../../lib/windows/acl.ts";
+import { decodeConsoleOutput } from "../../lib/base/console_text.ts";
 import { permissionFlags } from "../../lib/executable/permissions.ts";
 
 const FILE = "C:\\SaxiumBatigest\\agent.json";
@@ -59,7 +63,7 @@ function recorder(results: Partial<CommandResult>[] = []) {
   return { calls, runner };
 }
 
-Deno.test("acl: the lock-down is two icacls calls, by SID, in order", async () => {
+Deno.test("acl: the lock-down saves the ACL, then two icacls calls by SID, in order", async () => {
   assert.deepEqual(lockDownArgs("C:\\SaxiumBatigest"), [
     ["C:\\SaxiumBatigest", "/reset", "/T", "/C", "/Q"],
     [
@@ -72,31 +76,68 @@ Deno.test("acl: the lock-down is two icacls calls, by SID, in order", async () =
       "/Q",
     ],
   ]);
+  const backup = "D:\\Agent Saxium\\acl-avant-install-task.txt";
+  assert.deepEqual(saveAclArgs("D:\\Agent Saxium", backup), [
+    "D:\\Agent Saxium",
+    "/save",
+    backup,
+    "/T",
+    "/Q",
+  ]);
+  // icacls names saved entries from the folder's parent: the restore runs there.
+  assert.deepEqual(restoreAclArgs("D:\\Agent Saxium", backup), [
+    "D:\\",
+    "/restore",
+    backup,
+    "/C",
+    "/Q",
+  ]);
   const { calls, runner } = recorder();
-  await lockDownWorkFolder(runner, { workDir: "D:\\Agent Saxium" });
-  assert.deepEqual(
-    calls,
-    lockDownArgs("D:\\Agent Saxium").map((args) => ({ command: ICACLS, args })),
-  );
+  const locked = await lockDownWorkFolder(runner, { workDir: "D:\\Agent Saxium" });
+  assert.deepEqual(calls, [
+    { command: ICACLS, args: saveAclArgs("D:\\Agent Saxium", backup) },
+    ...lockDownArgs("D:\\Agent Saxium").map((args) => ({ command: ICACLS, args })),
+  ]);
+  await locked.restore();
+  assert.deepEqual(calls.at(-1), {
+    command: ICACLS,
+    args: restoreAclArgs("D:\\Agent Saxium", backup),
+  });
 });
 
-Deno.test("acl: a failed icacls is one French line, and stops there", async () => {
-  const { calls, runner } = recorder([{
-    code: 5,
-    stderr: "C:\\SaxiumBatigest: Accès refusé.\r\n",
-  }]);
+Deno.test("acl: icacls refusing to save changes nothing: one French line", async () => {
+  const denied = Deno.readFileSync(
+    new URL("../fixtures/oem/icacls-denied-fr.txt", import.meta.url),
+  );
+  const { calls, runner } = recorder([{ code: 5, stdout: decodeConsoleOutput(denied) }]);
   await assert.rejects(
     () => lockDownWorkFolder(runner, { workDir: "C:\\SaxiumBatigest" }),
     (error: unknown) => {
       assert.ok(error instanceof AclError);
       assert.match(
         error.message,
-        /^Impossible de restreindre l'accès au dossier de travail C:\\SaxiumBatigest \(icacls, code 5 : C:\\SaxiumBatigest: Accès refusé\.\) : lancez la commande dans une invite ouverte en administrateur\.$/,
+        /^Impossible de restreindre l'accès au dossier de travail C:\\SaxiumBatigest \(icacls, code 5 : C:\\SaxiumBatigest: Accès refusé\. 1 fichiers correctement traités ; échec du traitement de 1 fichiers\) : rien n'a été modifié\. Droits administrateur nécessaires : ouvrez une « Invite de commandes \(administrateur\) »/,
       );
       return true;
     },
   );
   assert.equal(calls.length, 1);
+});
+
+Deno.test("acl: a lock-down failing half way puts the saved ACL back", async () => {
+  const refused = { code: 5, stderr: "Accès refusé." };
+  const { calls, runner } = recorder([{}, {}, refused]);
+  await assert.rejects(
+    () => lockDownWorkFolder(runner, { workDir: "C:\\SaxiumBatigest" }),
+    /: ses droits d'origine ont été rétablis, aucune tâche n'a été installée\./,
+  );
+  assert.deepEqual(calls.map((c) => c.args[1]), ["/save", "/reset", "/inheritance:r", "/restore"]);
+
+  const worse = recorder([{}, refused, refused]);
+  await assert.rejects(
+    () => lockDownWorkFolder(worse.runner, { workDir: "C:\\SaxiumBatigest" }),
+    /: ses droits d'origine n'ont pas pu être tous rétablis, aucune tâche/,
+  );
 });
 
 Deno.test("acl: icacls.exe is in the executable's permissions", () => {
@@ -115,7 +156,7 @@ Deno.test("acl: icacls output parsed in English and French", () => {
     { principal: "BUILTIN\\Users", rights: ["I", "RX"] },
     { principal: "NT AUTHORITY\\Authenticated Users", rights: ["I", "M"] },
   ]);
-  const french = parseIcacls({ stdout: FRENCH_INHERITED, path: FILE });
+  const french = parseIcacls({ stdout: FRENCH_INHERITED, path: FILE })!;
   assert.deepEqual(french.map((e) => e.principal), [
     "AUTORITE NT\\Système",
     "BUILTIN\\Administrateurs",
@@ -126,7 +167,7 @@ Deno.test("acl: icacls output parsed in English and French", () => {
     "BUILTIN\\Utilisateurs",
     "AUTORITE NT\\Utilisateurs authentifiés",
   ]);
-  assert.deepEqual(readersBesidesAdmins(parseIcacls({ stdout: FRENCH_LOCKED, path: FILE })), []);
+  assert.deepEqual(readersBesidesAdmins(parseIcacls({ stdout: FRENCH_LOCKED, path: FILE })!), []);
   // A path with spaces, and the folder's own ACL with inheritance flags.
   const folder = "C:\\Program Files\\Saxium";
   assert.deepEqual(
@@ -203,4 +244,41 @@ Deno.test("acl: doctor's verdict on agent.json", async () => {
     { path: FILE, holdsToken: true },
   );
   assert.match(checkTokenFileAcl(missing).detail, /non vérifiables : icacls.exe introuvable/);
+});
+
+Deno.test("acl: the reader fails closed: a path it cannot match is « cannot verify », never « locked »", () => {
+  // icacls named the file by its short 8.3 name: its one entry says Users may read it.
+  const long = "C:\\Users\\runneradmin\\AppData\\Local\\Temp\\w\\agent.json";
+  const short = [
+    "C:\\Users\\RUNNER~1\\AppData\\Local\\Temp\\w\\agent.json BUILTIN\\Users:(I)(RX)",
+    "",
+    "Successfully processed 1 files; Failed processing 0 files",
+  ].join("\r\n");
+  assert.equal(parseIcacls({ stdout: short, path: long }), undefined);
+  assert.deepEqual(readAccess({ stdout: short, path: long }), { kind: "unverifiable" });
+  const verdict = checkTokenFileAcl({ path: long, holdsToken: true, icaclsOutput: short });
+  assert.equal(verdict.status, "WARNING");
+  assert.match(verdict.detail, /^droits de .*agent\.json non vérifiables : la réponse d'icacls/);
+  assert.match(verdict.fix!, /onglet Sécurité/);
+
+  // Nothing, a sibling folder whose name starts the same, an entry of unknown form.
+  const sibling = "C:\\SaxiumBatigest2\\agent.json BUILTIN\\Users:(I)(RX)\r\n";
+  const odd = `${FILE} NT AUTHORITY\\SYSTEM:(I)(F)\r\n   BUILTIN\\Users lit tout\r\n\r\n`;
+  for (
+    const [stdout, path] of [["", FILE], ["\r\n", FILE], [sibling, "C:\\SaxiumBatigest"], [
+      odd,
+      FILE,
+    ]]
+  ) {
+    assert.deepEqual(readAccess({ stdout, path }), { kind: "unverifiable" }, stdout);
+  }
+
+  // The same file spelled otherwise (case, slashes, a trailing backslash) is read.
+  const folder = "C:\\SaxiumBatigest";
+  const echoed = `c:/saxiumbatigest\\ *S-1-5-18:(OI)(CI)(F)\r\n    BUILTIN\\Users:(RX)\r\n`;
+  assert.deepEqual(readAccess({ stdout: echoed, path: `${folder}\\` }), {
+    kind: "open",
+    readers: ["BUILTIN\\Users"],
+  });
+  assert.deepEqual(readAccess({ stdout: FRENCH_LOCKED, path: FILE }), { kind: "restricted" });
 });

@@ -9,12 +9,15 @@ import { permissionFlags } from "../../lib/executable/permissions.ts";
 import {
   installTask,
   queryTask,
+  queryTaskXml,
   SCHTASKS,
+  startTask,
   TASK_XML_FILE,
   TaskSchedulerError,
   uninstallTask,
 } from "../../lib/windows/schtasks.ts";
 import { windowsCommandLine } from "../../lib/windows/task_definition.ts";
+import { ACL_BACKUP_FILE } from "../../lib/windows/acl.ts";
 import { fakeContext } from "../support/context.ts";
 
 const NAME = "Saxium Batigest Sync";
@@ -178,6 +181,24 @@ Deno.test("query: parsed, absent, refused, unreadable", async () => {
   );
 });
 
+Deno.test("the task's definition read back, and started once", async () => {
+  const xml = '<?xml version="1.0" encoding="UTF-16"?>\r\n<Task version="1.2"></Task>\r\n';
+  const found = fakeRunner({ code: 0, stdout: xml, stderr: "" }, OK);
+  assert.equal(await queryTaskXml(found.runner, NAME), xml);
+  await startTask(found.runner, NAME);
+  assert.deepEqual(found.calls.map((c) => c.args), [
+    ["/Query", "/XML", "/TN", NAME],
+    ["/Run", "/TN", NAME],
+  ]);
+  assert.equal(await queryTaskXml(fakeRunner(MISSING_FR).runner, NAME), undefined);
+  await assert.rejects(
+    startTask(fakeRunner(DENIED_FR).runner, NAME),
+    (e: unknown) =>
+      e instanceof TaskSchedulerError && e.kind === "access-denied" &&
+      e.message.startsWith("Impossible de lancer la tâche planifiée « Saxium Batigest Sync »"),
+  );
+});
+
 // --- the commands ---------------------------------------------------------
 
 interface Harness {
@@ -236,59 +257,127 @@ Deno.test("install-task --dry-run prints the XML and registers nothing", async (
   });
 });
 
-Deno.test("install-task registers the task and says so", async () => {
+/** The icacls calls that save the ACL of `dir`, then lock it down. */
+function lockDownCalls(dir: string): [string, string[]][] {
+  const backup = nodePath.join(dir, ACL_BACKUP_FILE);
+  return [
+    ["icacls.exe", [dir, "/save", backup, "/T", "/Q"]],
+    ["icacls.exe", [dir, "/reset", "/T", "/C", "/Q"]],
+    [
+      "icacls.exe",
+      [
+        dir,
+        "/inheritance:r",
+        "/grant:r",
+        "*S-1-5-18:(OI)(CI)F",
+        "*S-1-5-32-544:(OI)(CI)F",
+        "/C",
+        "/Q",
+      ],
+    ],
+  ];
+}
+
+Deno.test("install-task locks the work folder, then registers the task, and says so", async () => {
   await withTempDir(async (dir) => {
     const h = harness();
     const code = await installTaskCommand([...folders(dir), "--name", "Saxium Test"], h.ctx);
     assert.equal(code, 0, h.err.join("\n"));
-    // The task, then the work folder (and the token in agent.json) for SYSTEM and Administrators only.
+    // The work folder (and the token in agent.json) for SYSTEM and Administrators only, then the task.
     assert.deepEqual(h.calls.map((c) => [c.command, c.args]), [
+      ...lockDownCalls(dir),
       [
         SCHTASKS,
         ["/Create", "/XML", nodePath.join(dir, "task.xml"), "/TN", "Saxium Test", "/F"],
       ],
-      ["icacls.exe", [dir, "/reset", "/T", "/C", "/Q"]],
-      [
-        "icacls.exe",
-        [
-          dir,
-          "/inheritance:r",
-          "/grant:r",
-          "*S-1-5-18:(OI)(CI)F",
-          "*S-1-5-32-544:(OI)(CI)F",
-          "/C",
-          "/Q",
-        ],
-      ],
     ]);
-    const xml = new TextDecoder("utf-16le").decode(h.calls[0].xmlBytes!.slice(2));
+    const xml = new TextDecoder("utf-16le").decode(h.calls[3].xmlBytes!.slice(2));
     assert.match(xml, /<Interval>PT5M<\/Interval>/);
     assert.deepEqual(h.err, []);
     assert.match(h.out.join("\n"), /Tâche planifiée « Saxium Test » installée .* 5 minutes/);
   });
 });
 
-Deno.test("install-task without administrator rights: exit 2 and the elevated prompt", async () => {
+Deno.test("install-task without administrator rights: exit 2, the elevated prompt, nothing registered", async () => {
   await withTempDir(async (dir) => {
     const h = harness({ results: [DENIED_FR] });
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
-    assert.match(h.err.join("\n"), /Invite de commandes \(administrateur\)/);
+    assert.equal(h.err.length, 1);
+    assert.match(h.err[0], /rien n'a été modifié\. .*Invite de commandes \(administrateur\)/);
+    assert.deepEqual(h.calls.map((c) => c.command), ["icacls.exe"]);
     assert.deepEqual(h.out, []);
   });
 });
 
-Deno.test("install-task: icacls refused after the task is registered: exit 2, one French line", async () => {
+Deno.test("install-task: icacls refused half way: the ACL put back, no task registered, one line", async () => {
   await withTempDir(async (dir) => {
-    const h = harness({
-      results: [OK, { code: 5, stdout: "", stderr: "Accès refusé.\r\n" }],
-    });
+    const refused = { code: 5, stdout: "", stderr: "Accès refusé.\r\n" };
+    const h = harness({ results: [OK, refused] });
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
+    assert.deepEqual(h.calls.map((c) => [c.command, c.args]), [
+      ...lockDownCalls(dir).slice(0, 2),
+      ["icacls.exe", [
+        nodePath.dirname(dir),
+        "/restore",
+        nodePath.join(dir, ACL_BACKUP_FILE),
+        "/C",
+        "/Q",
+      ]],
+    ]);
     assert.equal(h.err.length, 1);
     assert.match(
       h.err[0],
-      /^Impossible de restreindre l'accès au dossier de travail .* administrateur\.$/,
+      /^Impossible de restreindre l'accès au dossier de travail .* \(icacls, code 5 : Accès refusé\.\) : ses droits d'origine ont été rétablis, aucune tâche n'a été installée\. Droits administrateur nécessaires/,
     );
     assert.deepEqual(h.out, []);
+  });
+});
+
+Deno.test("install-task: Task Scheduler refuses: the work folder's ACL is put back", async () => {
+  await withTempDir(async (dir) => {
+    const malformed = { code: 1, stdout: "", stderr: "ERROR: The task XML is malformed.\r\n" };
+    const h = harness({ results: [OK, OK, OK, malformed] });
+    // What icacls /save would have written, to be removed once restored.
+    Deno.writeTextFileSync(nodePath.join(dir, ACL_BACKUP_FILE), "saved");
+    assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
+    assert.deepEqual(h.calls.map((c) => [c.command, c.args[0], c.args[1]]), [
+      ["icacls.exe", dir, "/save"],
+      ["icacls.exe", dir, "/reset"],
+      ["icacls.exe", dir, "/inheritance:r"],
+      [SCHTASKS, "/Create", "/XML"],
+      ["icacls.exe", nodePath.dirname(dir), "/restore"],
+    ]);
+    assert.deepEqual(h.calls[4].args.slice(2), [nodePath.join(dir, ACL_BACKUP_FILE), "/C", "/Q"]);
+    assert.deepEqual(h.err, [
+      "Impossible de créer la tâche planifiée « Saxium Batigest Sync » : schtasks a échoué (code 1 : ERROR: The task XML is malformed.).",
+    ]);
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "neither the saved ACL nor task.xml left");
+
+    // And when the ACL cannot be put back either, the one line says both.
+    const worse = harness({
+      results: [OK, OK, OK, malformed, { code: 5, stdout: "", stderr: "" }],
+    });
+    assert.equal(await installTaskCommand(folders(dir), worse.ctx), 2);
+    assert.equal(worse.err.length, 1);
+    assert.match(
+      worse.err[0],
+      /^Impossible de créer la tâche .*\. Les droits d'origine du dossier de travail .* n'ont pas pu être rétablis \(icacls, code 5\) : il reste réservé à SYSTEM et aux Administrateurs/,
+    );
+  });
+});
+
+Deno.test("install-task on a system without icacls: a French line, nothing registered", async () => {
+  await withTempDir(async (dir) => {
+    const h = harness();
+    h.ctx.runCommand = (command, args) => {
+      h.calls.push({ command, args });
+      return Promise.reject(new Deno.errors.NotFound("entity not found"));
+    };
+    assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
+    assert.deepEqual(h.err, [
+      `Impossible de restreindre l'accès au dossier de travail ${dir} (icacls, icacls.exe introuvable) : rien n'a été modifié. Les droits de dossier et la tâche planifiée ne se règlent que sous Windows.`,
+    ]);
+    assert.deepEqual(h.calls.map((c) => c.command), ["icacls.exe"]);
   });
 });
 
@@ -322,7 +411,12 @@ Deno.test("install-task warns when the settings come from this session only", as
     h.ctx.buildDefaults = {};
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 0);
     assert.match(h.err.join("\n"), /SYSTEM.*SAXIUM_API_URL.*agent\.json/);
-    assert.deepEqual(h.calls.map((c) => c.command), [SCHTASKS, "icacls.exe", "icacls.exe"]);
+    assert.deepEqual(h.calls.map((c) => c.command), [
+      "icacls.exe",
+      "icacls.exe",
+      "icacls.exe",
+      SCHTASKS,
+    ]);
   });
 });
 
