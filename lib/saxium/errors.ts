@@ -27,6 +27,8 @@ export interface SaxiumErrorOptions {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
+  /** How long the server asked to wait before asking again (`Retry-After`), in ms. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -36,6 +38,11 @@ export class SaxiumError extends Error {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
+  /**
+   * How long the server asked to wait (`Retry-After`, in ms) when it asked
+   * for longer than the client waits within a call: the next pass resumes.
+   */
+  retryAfterMs?: number;
 
   /** Build an error from its French message and its kind. */
   constructor(message: string, options: SaxiumErrorOptions) {
@@ -43,6 +50,7 @@ export class SaxiumError extends Error {
     this.name = "SaxiumError";
     this.kind = options.kind;
     this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -109,6 +117,7 @@ export interface ErrorParts {
   what: string;
   todo: string;
   status?: number;
+  retryAfterMs?: number;
   cause?: unknown;
   /** Masked wherever it appears in the message. */
   token?: string;
@@ -117,7 +126,12 @@ export interface ErrorParts {
 /** A `SaxiumError` whose message is `what : todo.`, without the token. */
 export function saxiumError(parts: ErrorParts): SaxiumError {
   const message = redact(`${parts.what} : ${parts.todo}.`, parts.token);
-  return new SaxiumError(message, { kind: parts.kind, status: parts.status, cause: parts.cause });
+  return new SaxiumError(message, {
+    kind: parts.kind,
+    status: parts.status,
+    retryAfterMs: parts.retryAfterMs,
+    cause: parts.cause,
+  });
 }
 
 /** One short line: control characters become spaces, long text is cut. */
@@ -134,8 +148,14 @@ export function redact(text: string, token: string | undefined): string {
   return text.replace(pattern, "***");
 }
 
-/** ` : « message »` from a server's message, cleaned, or nothing. */
+/** Longest server reason quoted in a message. */
+const QUOTE_MAX = 300;
+
+/**
+ * `« message »` from a server's text: the token masked first (a cut could
+ * leave part of it), on one line, capped; empty when there is no text.
+ */
 export function quote(message: unknown, token: string | undefined): string {
   if (typeof message !== "string" || message.trim() === "") return "";
-  return ` : « ${redact(clean(message, 200), token)} »`;
+  return `« ${clean(redact(message, token), QUOTE_MAX)} »`;
 }

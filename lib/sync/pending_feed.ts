@@ -1,29 +1,61 @@
 /**
  * Saxium's pending exports, as the pass takes them: one flow, asked for
  * again before the exports in hand run out, each export once, its id in one
- * form (trimmed, lower case), ids that are not UUIDs passed over (and
- * reported once, remembered in the journal's small state under
- * `skipped-ids`: {@linkcode SkippedIds}), exports set aside asked past. A
- * list Saxium refuses stops the pass.
+ * form (trimmed, lower case), ids that are not UUIDs and items the client
+ * rejected (no usable id, reference or type) passed over (and reported once,
+ * remembered in the journal's small state under `skipped-ids`:
+ * {@linkcode SkippedIds}), exports set aside asked past. A list too large
+ * for the client's cap is asked again smaller; a list Saxium refuses stops
+ * the pass.
  *
  * @module
  */
 
-import { type PendingExport, SaxiumError } from "../saxium/client.ts";
+import {
+  type PendingExport,
+  type PendingPage,
+  type RejectedItem,
+  SaxiumError,
+} from "../saxium/client.ts";
 import { PassStopped, ServerUnavailable } from "./failures.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 import { settle, type Settled, unwrap } from "./settled.ts";
 import type { SmallStateStore } from "../journal/journal.ts";
 
-/** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
+/** The largest list that fitted under the client's size cap, by pass (its report). */
+const fitting = new WeakMap<PassReport, number>();
+
+/**
+ * Asks Saxium for its pending exports; a refusal of any kind stops the pass.
+ * A list over the client's size cap is asked again with half the limit until
+ * it fits, said once a pass (a WARNING naming `batchSize`), and the pass's
+ * next lists are asked that small.
+ */
 export async function listPending(
   ctx: PassContext,
   options: { report: PassReport; limit: number },
-): Promise<PendingExport[]> {
+): Promise<PendingPage> {
   const { report } = options;
+  let limit = Math.min(options.limit, fitting.get(report) ?? options.limit);
   try {
-    return await ctx.client.listPending(options.limit);
+    let tooLarge: SaxiumError | undefined;
+    while (true) {
+      try {
+        const page = await ctx.client.listPending(limit);
+        if (tooLarge) {
+          report.warning(`${tooLarge.message} L'agent en demande ${limit} à la fois en attendant.`);
+        }
+        return page;
+      } catch (error) {
+        if (!(error instanceof SaxiumError) || error.kind !== "too_large" || limit <= 1) {
+          throw error;
+        }
+        tooLarge ??= error;
+        limit = Math.floor(limit / 2);
+        fitting.set(report, limit);
+      }
+    }
   } catch (error) {
     if (!(error instanceof SaxiumError)) throw error;
     if (error.kind === "aborted") throw new PassStopped();
@@ -57,12 +89,12 @@ export function isValidId(id: string): boolean {
  * asking again mostly returns exports already in hand, which are skipped.
  */
 export class PendingFeed {
-  #list: (limit: number) => Promise<PendingExport[]>;
+  #list: (limit: number) => Promise<PendingPage>;
   #limit: number;
   #report: PassReport;
   #skipped: SkippedIds;
   #aside: () => number;
-  /** Invalid ids met in this pass: asked past, so they never starve the queue. */
+  /** Invalid ids and rejected items met in this pass: asked past, so they never starve the queue. */
   #passedOver = new Set<string>();
   #items: PendingExport[] = [];
   #seen = new Set<string>();
@@ -71,7 +103,7 @@ export class PendingFeed {
 
   constructor(
     options: {
-      list: (limit: number) => Promise<PendingExport[]>;
+      list: (limit: number) => Promise<PendingPage>;
       limit: number;
       report: PassReport;
       skipped: SkippedIds;
@@ -141,7 +173,17 @@ export class PendingFeed {
     const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#aside());
     const page = await this.#list(limit);
     let fresh = 0;
-    for (const raw of page) {
+    for (const item of page.rejected) {
+      const key = rejectedKey(item);
+      if (this.#seen.has(key)) continue;
+      this.#seen.add(key);
+      this.#passedOver.add(key);
+      this.#skipped.note(
+        { key, id: item.id ?? "absent", documentReference: item.documentReference },
+        `inutilisable : ${item.reason}`,
+      );
+    }
+    for (const raw of page.items) {
       const id = normalizeId(raw.id);
       if (this.#seen.has(id)) continue;
       this.#seen.add(id);
@@ -155,16 +197,24 @@ export class PendingFeed {
     }
     if (fresh > 0) {
       this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
-    } else if (page.length < limit) this.#exhausted = true;
+    } else if (page.items.length + page.rejected.length < limit) this.#exhausted = true;
     return fresh;
   }
 }
 
+/** How a rejected item is remembered: its id, else its reference, else why. */
+function rejectedKey(item: RejectedItem): string {
+  if (item.id !== undefined) return normalizeId(item.id);
+  return item.documentReference !== undefined
+    ? `(sans id) ${item.documentReference}`
+    : `(sans id) ${item.reason}`;
+}
+
 /**
- * Ids Saxium should never send (not a UUID): reported once (an ERROR line,
- * hence an alert), remembered in the small state, and passed over quietly at
- * the next passes, instead of failing every run for ever. Losing the memory
- * only means reporting them once more.
+ * Ids Saxium should never send (not a UUID) and items the client rejected:
+ * reported once (an ERROR line, hence an alert), remembered in the small
+ * state, and passed over quietly at the next passes, instead of failing every
+ * run for ever. Losing the memory only means reporting them once more.
  */
 export class SkippedIds {
   #store: SmallStateStore;
@@ -176,21 +226,29 @@ export class SkippedIds {
     this.#report = report;
   }
 
-  /** Notes an invalid id: reported the first time it is ever seen. */
-  note(item: PendingExport): void {
+  /**
+   * Notes an item passed over (by default an invalid id; `why` says
+   * otherwise), remembered by `key` (its id by default): reported the first
+   * time it is ever seen.
+   */
+  note(
+    item: { id: string; documentReference?: string; key?: string },
+    why = "invalide (un UUID est attendu)",
+  ): void {
     this.#known ??= this.#load();
+    const key = item.key ?? item.id;
     const what = `identifiant « ${item.id.slice(0, 60)} » (référence « ${
-      item.documentReference.slice(0, 60)
+      (item.documentReference ?? "absente").slice(0, 60)
     } »)`;
-    if (this.#known.has(item.id)) {
-      this.#report.debug(`Export ignoré de nouveau : ${what} invalide.`);
+    if (this.#known.has(key)) {
+      this.#report.debug(`Export ignoré de nouveau : ${what} ${why}.`);
       return;
     }
-    this.#known.add(item.id);
+    this.#known.add(key);
     this.#store.set("skipped-ids", JSON.stringify([...this.#known]));
     this.#report.heldBack();
     this.#report.error(
-      `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
+      `Export ignoré : ${what} ${why} ; signalez-le au support Saxium. ` +
         "Il ne sera plus signalé, et les exports suivants sont traités.",
     );
   }
