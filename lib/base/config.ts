@@ -1,7 +1,8 @@
 /**
  * Settings: where they come from, in which order, and how a wrong one is
- * named (the option, variable or `agent.json` key the administrator used);
- * what makes each value valid is `setting_values.ts`.
+ * named (the option, variable or `agent.json` key the administrator used).
+ * What each setting is called in each source, its default and its parser are
+ * its row in `setting_table.ts`; this module walks the rows.
  *
  * Precedence, as the contract says: command-line flag > environment variable >
  * `agent.json` in the work folder > value baked in at build time > default.
@@ -14,22 +15,16 @@
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { NotUtf8Error, parseJsonText } from "./json_text.ts";
-import { type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
-import { printable } from "./one_line.ts";
 import {
   CONFIG_FILE_NAME,
-  DEFAULTS,
-  ENV_VARS,
-  FILE_KEYS,
-  howToSet,
-  SETTING_FLAGS,
   type SettingFlags,
   type Settings,
   type SettingSources,
 } from "./settings.ts";
-import { MASK, maskByKey, maskUrlCredentials } from "./secrets.ts";
+import { FILE_KEYS, howToSet, isSettingKey, SETTING_KEYS, settingRow } from "./setting_table.ts";
+import type { SettingRead } from "./setting_values.ts";
+import { MASK, maskByKey, maskUrlCredentials, printable } from "./text.ts";
 import { describeSystemError } from "./system_errors.ts";
-import * as check from "./setting_values.ts";
 
 /**
  * The work folder alone (flag > env > build > default), validated: it is
@@ -38,14 +33,9 @@ import * as check from "./setting_values.ts";
  * @throws {ConfigError} when it is not an absolute local path.
  */
 export function resolveWorkDir(flags: SettingFlags, sources: SettingSources): string {
-  const flag = flags["work-dir"];
-  const env = sources.env(ENV_VARS.workDir!);
-  // A value typed, even empty, is the one meant: `--work-dir ""` is refused, never skipped.
-  const raw = typeof flag === "string"
-    ? flag
-    : env || sources.buildDefaults?.workDir || DEFAULTS.workDir;
   try {
-    return check.absoluteFolder("workDir", raw, sources.pathApi ?? nodePath);
+    // The row's parser, `workFolder`, gives a string.
+    return readSetting("workDir", { flags, sources, file: {} }) as string;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw namedBySource(error, flags, sources);
@@ -89,8 +79,10 @@ function namedBySource(
   flags: SettingFlags,
   sources: SettingSources,
 ): ConfigError {
-  const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === error.setting)?.[0];
-  const variable = ENV_VARS[error.setting as keyof Settings];
+  if (!isSettingKey(error.setting)) return error;
+  const row = settingRow(error.setting);
+  const flag = row.flag?.name;
+  const variable = row.env;
   let source: string | undefined;
   if (flag !== undefined && typeof flags[flag] === "string") source = `Option --${flag}`;
   else if (variable !== undefined && sources.env(variable)) {
@@ -106,62 +98,58 @@ function namedBySource(
 }
 
 function resolveFromSources(flags: SettingFlags, sources: SettingSources): Settings {
-  const p = sources.pathApi ?? nodePath;
-  const build = sources.buildDefaults ?? {};
-  const fromFlag = (setting: keyof Settings) => {
-    const flag = Object.entries(SETTING_FLAGS).find(([, s]) => s === setting)?.[0];
-    const value = flag ? flags[flag] : undefined;
-    return typeof value === "string" ? value : undefined;
-  };
-  const fromEnv = (setting: keyof Settings) => {
-    const name = ENV_VARS[setting];
-    const value = name ? sources.env(name) : undefined;
-    return value === "" ? undefined : value;
-  };
-
   const workDir = resolveWorkDir(flags, sources);
-  const file = readConfigFile(p.join(workDir, CONFIG_FILE_NAME), sources);
-
-  const pick = (setting: keyof Settings): unknown =>
-    fromFlag(setting) ?? fromEnv(setting) ?? file[setting] ?? build[setting];
-
-  const batigestImportDir = check.absoluteFolder(
-    "batigestImportDir",
-    check.text("batigestImportDir", pick("batigestImportDir") ?? DEFAULTS.batigestImportDir),
-    p,
+  const file = readConfigFile(
+    (sources.pathApi ?? nodePath).join(workDir, CONFIG_FILE_NAME),
+    sources,
   );
-  check.foldersApart(workDir, batigestImportDir, p);
-
-  const verbose = flags["verbose"] === true;
-  const proxyValue = pick("proxy");
-  const caValue = pick("caFile");
-  const tokenValue = pick("token");
-  const notify = file.notify ?? build.notify;
-  if (notify !== undefined && (typeof notify !== "object" || Array.isArray(notify))) {
-    throw new ConfigError(
-      "notify",
-      `Paramètre notify invalide : un objet JSON est attendu dans ${CONFIG_FILE_NAME}.`,
-    );
+  // In the table's order, which is also the order `status` shows them in.
+  const settings: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    settings[key] = key === "workDir"
+      ? workDir
+      : readSetting(key, { flags, sources, file, workDir });
   }
-  return {
-    apiUrl: check.apiUrl(pick("apiUrl")),
-    token: tokenValue === undefined ? undefined : check.token(tokenValue),
-    agentId: check.agentId(pick("agentId") ?? sources.hostname()),
-    workDir,
-    batigestImportDir,
-    formats: check.formats(pick("formats") ?? DEFAULTS.formats),
-    pollIntervalSeconds: check.integer("pollIntervalSeconds", pick("pollIntervalSeconds")),
-    batchSize: check.integer("batchSize", pick("batchSize")),
-    importTimeoutSeconds: check.integer("importTimeoutSeconds", pick("importTimeoutSeconds")),
-    downloadIdleSeconds: check.integer("downloadIdleSeconds", pick("downloadIdleSeconds")),
-    batigestRefusalHours: check.integer("batigestRefusalHours", pick("batigestRefusalHours")),
-    logRetentionDays: check.integer("logRetentionDays", pick("logRetentionDays")),
-    logLevel: verbose ? "DEBUG" : check.logLevel(pick("logLevel") ?? DEFAULTS.logLevel),
-    proxy: proxyValue === undefined ? undefined : check.proxy(proxyValue),
-    caFile: caValue === undefined ? undefined : check.caFile(caValue, workDir, p),
-    notify: parseNotifySettings(notify as NotifySettings | undefined),
-    eventLog: check.flag("eventLog", pick("eventLog") ?? true),
+  // Each row's parser gives its field's type (`SettingsTable`).
+  return settings as unknown as Settings;
+}
+
+/** Where a setting may be given, as read so far. */
+interface GivenValues {
+  flags: SettingFlags;
+  sources: SettingSources;
+  /** `agent.json`'s keys. */
+  file: Record<string, unknown>;
+  /** The work folder, once resolved. */
+  workDir?: string;
+}
+
+/**
+ * One setting, from its row: the first source that gives it (flag >
+ * variable > `agent.json` > build > default), then its parser.
+ */
+function readSetting(key: keyof Settings, given: GivenValues): unknown {
+  const row = settingRow(key);
+  const { flags, sources } = given;
+  // A value typed, even empty, is the one meant: `--work-dir ""` is refused, never skipped.
+  const flag = row.flag ? flags[row.flag.name] : undefined;
+  const fromFlag = typeof flag === "string" ? flag : undefined;
+  // An empty variable is as good as none: `set SAXIUM_AGENT_ID=` clears it in cmd.
+  const fromEnv = row.env ? sources.env(row.env) || undefined : undefined;
+  const fromFile = row.inFile ? given.file[key] : undefined;
+  const fromBuild = (sources.buildDefaults as Record<string, unknown> | undefined)?.[key];
+  const read: SettingRead = {
+    key,
+    howToSet: howToSet(key),
+    default: row.default,
+    range: row.range,
+    workDir: given.workDir,
+    pathApi: sources.pathApi ?? nodePath,
+    hostname: sources.hostname,
+    verbose: flags["verbose"] === true,
   };
+  const value = fromFlag ?? fromEnv ?? fromFile ?? fromBuild;
+  return row.parse(value === undefined ? row.default : value, read);
 }
 
 function readConfigFile(path: string, sources: SettingSources): Record<string, unknown> {
@@ -213,17 +201,19 @@ function readConfigFile(path: string, sources: SettingSources): Record<string, u
     if (key === "workDir") {
       throw new ConfigError(
         "workDir",
-        `« workDir » ne peut pas être dans ${CONFIG_FILE_NAME}, qui est lui-même dans le dossier de travail : utilisez --work-dir ou la variable SAXIUM_WORK_DIR.`,
+        `« workDir » ne peut pas être dans ${CONFIG_FILE_NAME}, qui est lui-même dans le dossier de travail : utilisez ${
+          howToSet("workDir")
+        }.`,
       );
     }
-    if (!FILE_KEYS.has(key)) {
-      const near = [...FILE_KEYS].find((k) => k.toLowerCase() === key.toLowerCase());
+    if (!FILE_KEYS.includes(key)) {
+      const near = FILE_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
       throw new ConfigError(
         key,
         `Paramètre inconnu « ${printable(key)} » dans ${path} : ${
           near
             ? `vouliez-vous dire « ${near} » ?`
-            : `les paramètres reconnus sont ${[...FILE_KEYS].join(", ")}.`
+            : `les paramètres reconnus sont ${FILE_KEYS.join(", ")}.`
         }`,
       );
     }

@@ -2,41 +2,60 @@
  * How a person reads numbers, sizes, amounts, durations and days: the one
  * owner of French formats (`29 203,20 €`, `79,6 Go`, `25/11/2026`), so that no
  * screen shows `29203.20` beside `79,6 Go`, and of the French dates and words
- * an administrator may type (`--date 25/11/2026`).
+ * an administrator may type (`--date 25/11/2026`). What `Intl` writes the
+ * French way (groups of thousands with a narrow no-break space, `dd/MM/yyyy`,
+ * « a, b et c ») it writes; the rest (rounding, units, plurals) is said here.
  *
  * @module
  */
 
+import { twoDigits } from "./text.ts";
+
+const LISTS = {
+  et: new Intl.ListFormat("fr", { type: "conjunction" }),
+  ou: new Intl.ListFormat("fr", { type: "disjunction" }),
+};
+
 /** `a`, `a et b`, `a, b et c` (or `ou`, with `conjunction`). */
 export function frenchList(items: readonly string[], conjunction: "et" | "ou" = "et"): string {
-  return items.length <= 1
-    ? items.join("")
-    : `${items.slice(0, -1).join(", ")} ${conjunction} ${items.at(-1)}`;
+  return LISTS[conjunction].format(items);
 }
 
-/** The narrow no-break space French puts between groups of thousands. */
-const THIN_SPACE = "\u202f";
+/** Whole numbers, minus sign for negatives only (never `-0`). */
+const WHOLE = new Intl.NumberFormat("fr-FR", {
+  maximumFractionDigits: 0,
+  signDisplay: "negative",
+});
 
-/** A whole number with groups of thousands: `12 345`. */
+/** A whole number with groups of thousands (narrow no-break space): `12 345`. */
 export function formatCount(n: number): string {
-  const sign = n < 0 ? "-" : "";
-  const digits = String(Math.trunc(Math.abs(n)));
-  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, THIN_SPACE);
+  return WHOLE.format(Math.trunc(n));
 }
 
-/** A decimal number with `digits` decimals and a comma: `3,5`, `1 204,75`. */
+const DECIMALS = new Map<number, Intl.NumberFormat>();
+
+/**
+ * A decimal number with `digits` decimals and a comma: `3,5`, `1 204,75`.
+ * Rounded as `toFixed` rounds (the binary value: 1.005 → 1,00), then written by `Intl`.
+ */
 export function formatDecimal(n: number, digits = 1): string {
-  const [whole, fraction] = Math.abs(n).toFixed(digits).split(".");
-  const sign = n < 0 && Number(Math.abs(n).toFixed(digits)) !== 0 ? "-" : "";
-  return `${sign}${formatCount(Number(whole))}${fraction ? `,${fraction}` : ""}`;
+  let format = DECIMALS.get(digits);
+  if (!format) {
+    format = new Intl.NumberFormat("fr-FR", {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+      signDisplay: "negative",
+    });
+    DECIMALS.set(digits, format);
+  }
+  return format.format(Number(n.toFixed(digits)));
 }
 
 /** An amount held in cents: `29 203,20` (no currency: documents do not say which). */
 export function formatCents(cents: bigint): string {
   const sign = cents < 0n ? "-" : "";
   const absolute = cents < 0n ? -cents : cents;
-  const whole = formatCount(Number(absolute / 100n));
-  return `${sign}${whole},${(absolute % 100n).toString().padStart(2, "0")}`;
+  return `${sign}${WHOLE.format(absolute / 100n)},${twoDigits(Number(absolute % 100n))}`;
 }
 
 /** A size in French units: `512 octets`, `85,6 Go`. */
@@ -89,20 +108,25 @@ export function formatPassFigures(figures: PassFigures): string {
   return parts.join(", ");
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
+const DAY = new Intl.DateTimeFormat("fr-FR", { day: "2-digit", month: "2-digit", year: "numeric" });
+const TIME = new Intl.DateTimeFormat("fr-FR", {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** What a date that is not one (a damaged record) reads as, instead of an exception. */
+const NO_DATE = "date inconnue";
 
 /** `dd/MM/yyyy` of a date, local time. */
 export function formatDay(date: Date): string {
-  return `${pad(date.getDate())}/${pad(date.getMonth() + 1)}/${date.getFullYear()}`;
+  return Number.isNaN(date.getTime()) ? NO_DATE : DAY.format(date);
 }
 
 /** `dd/MM/yyyy HH:mm:ss` of a date, local time. */
 export function formatDateTime(date: Date): string {
-  return `${formatDay(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}:${
-    pad(date.getSeconds())
-  }`;
+  return Number.isNaN(date.getTime()) ? NO_DATE : `${DAY.format(date)} ${TIME.format(date)}`;
 }
 
 /**
@@ -130,5 +154,5 @@ export function parseDay(text: string, today: Date = new Date()): string | undef
   if (date.getFullYear() !== y || date.getMonth() !== m - 1 || date.getDate() !== d) {
     return undefined;
   }
-  return `${y}-${pad(m)}-${pad(d)}`;
+  return `${y}-${twoDigits(m)}-${twoDigits(d)}`;
 }

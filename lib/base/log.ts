@@ -20,7 +20,7 @@
  */
 
 import nodePath from "node:path";
-import { redact } from "./secrets.ts";
+import { redact, twoDigits } from "./text.ts";
 import { frenchPermissionText } from "./permission_text.ts";
 
 /** The UTF-8 byte order mark each day's log file starts with. */
@@ -64,19 +64,15 @@ export function levelPasses(level: LogLevel, threshold: LogLevel): boolean {
   return ORDER[level] >= ORDER[threshold];
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, "0");
-}
-
 /** `yyyy-MM-dd` of a date, in local time. */
 export function localDate(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${date.getFullYear()}-${twoDigits(date.getMonth() + 1)}-${twoDigits(date.getDate())}`;
 }
 
 /** `yyyy-MM-dd HH:mm:ss` of a date, in local time. */
 export function localDateTime(date: Date): string {
-  return `${localDate(date)} ${pad(date.getHours())}:${pad(date.getMinutes())}:${
-    pad(date.getSeconds())
+  return `${localDate(date)} ${twoDigits(date.getHours())}:${twoDigits(date.getMinutes())}:${
+    twoDigits(date.getSeconds())
   }`;
 }
 

@@ -26,7 +26,7 @@
 import net from "node:net";
 import { ConfigError } from "./config_error.ts";
 import { isLoopbackHost, netTarget } from "./net.ts";
-import { oneLine } from "./one_line.ts";
+import { oneLine } from "./text.ts";
 
 /** Alert settings as written (`notify` in `agent.json` or the build configuration), not yet validated. */
 export type NotifySettings = Record<string, unknown>;

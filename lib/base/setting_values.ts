@@ -1,9 +1,11 @@
 /**
  * Each setting's value, checked and normalised: an address Saxium can be
  * reached at safely, folders that are absolute and apart, whole numbers
- * within their range, a proxy, a CA file inside the work folder. A wrong
- * value is a {@linkcode ConfigError} with one French line saying what is
- * wrong and how to fix it; `config.ts` names it by where it was given.
+ * within their range, a proxy, a CA file inside the work folder. Each parser
+ * is a row's `parse` in `setting_table.ts`: it gets the value given (or the
+ * default) and what it may say of its setting ({@linkcode SettingRead}). A
+ * wrong value is a {@linkcode ConfigError} with one French line saying what
+ * is wrong and how to fix it; `config.ts` names it by where it was given.
  *
  * @module
  */
@@ -13,41 +15,58 @@ import { ConfigError } from "./config_error.ts";
 import { formatCount } from "./french.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isLoopbackHost } from "./net.ts";
-import { printable } from "./one_line.ts";
-import { isInside } from "./paths.ts";
-import {
-  CONFIG_FILE_NAME,
-  DEFAULTS,
-  type DocumentFormat,
-  howToSet,
-  RANGES,
-  type Settings,
-} from "./settings.ts";
+import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
+import { printable } from "./text.ts";
+import { isInside, type PathApi } from "./paths.ts";
+import { CONFIG_FILE_NAME, type DocumentFormat } from "./settings.ts";
+
+/** What a parser is told beside the value: its setting's row, and what was resolved before it. */
+export interface SettingRead {
+  /** The setting, as messages name it: `batchSize`. */
+  key: string;
+  /** How to set it, for the fix half of a message: `--batch-size ou « batchSize » dans agent.json`. */
+  howToSet: string;
+  /** The row's default, an example in a message. */
+  default?: unknown;
+  /** The row's range, for a whole number. */
+  range?: readonly [number, number];
+  /** The work folder, once resolved (it is read first: `agent.json` is in it). */
+  workDir?: string;
+  /** Path flavour: Windows's on the target, POSIX's in some tests. */
+  pathApi: PathApi;
+  /** The machine's host name, the default agent id. */
+  hostname: () => string;
+  /** `--verbose` was given: the log level is DEBUG whatever the settings say. */
+  verbose: boolean;
+}
+
+/** A parser for a setting that may stay unset: undefined stays undefined, anything else is `parse`d. */
+export function optional<T>(
+  parse: (value: unknown, read: SettingRead) => T,
+): (value: unknown, read: SettingRead) => T | undefined {
+  return (value, read) => value === undefined ? undefined : parse(value, read);
+}
 
 /** A non-empty text setting. */
-export function text(setting: keyof Settings, value: unknown): string {
+export function text(value: unknown, read: SettingRead): string {
   if (typeof value !== "string" || value.trim() === "") {
     throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide : une chaîne non vide est attendue ; indiquez-le avec ${
-        howToSet(setting)
-      }.`,
+      read.key,
+      `Paramètre ${read.key} invalide : une chaîne non vide est attendue ; indiquez-le avec ${read.howToSet}.`,
     );
   }
   return value.trim();
 }
 
 /** Saxium's address: https, or http to this machine only; no credentials, query or fragment. */
-export function apiUrl(value: unknown): string {
+export function apiUrl(value: unknown, read: SettingRead): string {
   if (value === undefined) {
     throw new ConfigError(
       "apiUrl",
-      `Paramètre apiUrl manquant : indiquez l'adresse de Saxium (https://…) avec ${
-        howToSet("apiUrl")
-      }.`,
+      `Paramètre apiUrl manquant : indiquez l'adresse de Saxium (https://…) avec ${read.howToSet}.`,
     );
   }
-  const raw = text("apiUrl", value);
+  const raw = text(value, read);
   let url: URL;
   try {
     url = new URL(raw);
@@ -81,8 +100,8 @@ export function apiUrl(value: unknown): string {
 }
 
 /** The token: printable, on one line. */
-export function token(value: unknown): string {
-  const raw = text("token", value);
+export function token(value: unknown, read: SettingRead): string {
+  const raw = text(value, read);
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x20\x7f]/.test(raw)) {
     throw new ConfigError(
@@ -93,33 +112,41 @@ export function token(value: unknown): string {
   return raw;
 }
 
-/** The agent's name as Saxium shows it: printable, on one line, short. */
-export function agentId(value: unknown): string {
-  const raw = text("agentId", value);
+/** The agent's name as Saxium shows it (the host name by default): printable, on one line, short. */
+export function agentId(value: unknown, read: SettingRead): string {
+  const raw = text(value ?? read.hostname(), read);
   if (!/^[\x21-\x7e]{1,64}$/.test(raw)) {
     throw new ConfigError(
       "agentId",
       `Paramètre agentId invalide (« ${
         printable(raw)
-      } ») : 1 à 64 caractères imprimables sans espace ni accent ; indiquez-le avec ${
-        howToSet("agentId")
-      }.`,
+      } ») : 1 à 64 caractères imprimables sans espace ni accent ; indiquez-le avec ${read.howToSet}.`,
     );
   }
   return raw;
 }
 
+/** The work folder, made absolute: local, never a network share. */
+export function workFolder(value: unknown, read: SettingRead): string {
+  return absoluteFolder(String(value), read);
+}
+
+/** Batigest's import folder, made absolute, and apart from the work folder. */
+export function importFolder(value: unknown, read: SettingRead): string {
+  const folder = absoluteFolder(text(value, read), read);
+  foldersApart(read.workDir!, folder, read.pathApi);
+  return folder;
+}
+
 /** A folder setting, made absolute. */
-export function absoluteFolder(
-  setting: "workDir" | "batigestImportDir",
-  raw: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): string {
+function absoluteFolder(raw: string, read: SettingRead): string {
+  const setting = read.key;
+  const p = read.pathApi;
   const value = raw.trim();
   if (value === "") {
     throw new ConfigError(
       setting,
-      `Paramètre ${setting} vide : indiquez un dossier avec ${howToSet(setting)}.`,
+      `Paramètre ${setting} vide : indiquez un dossier avec ${read.howToSet}.`,
     );
   }
   if (p === nodePath.win32 || p.sep === "\\") {
@@ -133,20 +160,14 @@ export function absoluteFolder(
   if (!p.isAbsolute(value) || (p.sep === "\\" && !/^[a-zA-Z]:[\\/]/.test(value))) {
     throw new ConfigError(
       setting,
-      `Paramètre ${setting} invalide (${value}) : un chemin absolu est attendu, par exemple ${
-        setting === "workDir" ? DEFAULTS.workDir : DEFAULTS.batigestImportDir
-      }.`,
+      `Paramètre ${setting} invalide (${value}) : un chemin absolu est attendu, par exemple ${read.default}.`,
     );
   }
   return p.resolve(value);
 }
 
 /** The work folder and the import folder: neither inside the other. */
-export function foldersApart(
-  workDir: string,
-  importDir: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): void {
+function foldersApart(workDir: string, importDir: string, p: PathApi): void {
   const overlap = isInside(workDir, importDir, { pathApi: p, orSame: true }) ||
     isInside(importDir, workDir, { pathApi: p });
   if (overlap) {
@@ -172,24 +193,14 @@ export function formats(value: unknown): DocumentFormat[] {
   return list as DocumentFormat[];
 }
 
-/** A whole number within its range (`RANGES`). */
-export function integer(
-  setting:
-    | "pollIntervalSeconds"
-    | "batchSize"
-    | "importTimeoutSeconds"
-    | "downloadIdleSeconds"
-    | "batigestRefusalHours"
-    | "logRetentionDays",
-  value: unknown,
-): number {
-  if (value === undefined) return DEFAULTS[setting];
+/** A whole number within its row's range. */
+export function integer(value: unknown, read: SettingRead): number {
   const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  const [min, max] = RANGES[setting];
+  const [min, max] = read.range!;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide (« ${printable(String(value))} ») : un nombre entier entre ${
+      read.key,
+      `Paramètre ${read.key} invalide (« ${printable(String(value))} ») : un nombre entier entre ${
         formatCount(min)
       } et ${formatCount(max)} est attendu.`,
     );
@@ -198,11 +209,11 @@ export function integer(
 }
 
 /** A yes/no setting. */
-export function flag(setting: "eventLog", value: unknown): boolean {
+export function yesNo(value: unknown, read: SettingRead): boolean {
   if (typeof value !== "boolean") {
     throw new ConfigError(
-      setting,
-      `Paramètre ${setting} invalide (« ${
+      read.key,
+      `Paramètre ${read.key} invalide (« ${
         printable(String(value))
       } ») : true ou false est attendu (sans guillemets) dans ${CONFIG_FILE_NAME}.`,
     );
@@ -210,8 +221,9 @@ export function flag(setting: "eventLog", value: unknown): boolean {
   return value;
 }
 
-/** The log level, in English or French. */
-export function logLevel(value: unknown): LogLevel {
+/** The log level, in English or French; DEBUG with `--verbose`, whatever the settings say. */
+export function logLevel(value: unknown, read: SettingRead): LogLevel {
+  if (read.verbose) return "DEBUG";
   const level = typeof value === "string" ? parseLogLevel(value) : undefined;
   if (!level) {
     throw new ConfigError(
@@ -225,8 +237,8 @@ export function logLevel(value: unknown): LogLevel {
 }
 
 /** The proxy's address (a bare host:port is http://, as curl reads it). */
-export function proxy(value: unknown): string {
-  const given = text("proxy", value);
+export function proxy(value: unknown, read: SettingRead): string {
+  const given = text(value, read);
   // Without a scheme (`proxy.local:3128`), read as curl and most tools read
   // HTTPS_PROXY: http://.
   const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `http://${given}`;
@@ -248,12 +260,10 @@ export function proxy(value: unknown): string {
 }
 
 /** A CA file (PEM) inside the work folder. */
-export function caFile(
-  value: unknown,
-  workDir: string,
-  p: typeof nodePath.win32 | typeof nodePath.posix,
-): string {
-  const raw = text("caFile", value);
+export function caFile(value: unknown, read: SettingRead): string {
+  const raw = text(value, read);
+  const p = read.pathApi;
+  const workDir = read.workDir!;
   const full = p.resolve(workDir, raw);
   if (!isInside(workDir, full, { pathApi: p })) {
     throw new ConfigError(
@@ -262,4 +272,18 @@ export function caFile(
     );
   }
   return full;
+}
+
+/**
+ * The alerts: an object, then checked by {@linkcode parseNotifySettings}
+ * (nested settings have their own module); undefined when not configured.
+ */
+export function notify(value: unknown): NotifyConfig | undefined {
+  if (value !== undefined && (typeof value !== "object" || Array.isArray(value))) {
+    throw new ConfigError(
+      "notify",
+      `Paramètre notify invalide : un objet JSON est attendu dans ${CONFIG_FILE_NAME}.`,
+    );
+  }
+  return parseNotifySettings(value as NotifySettings | undefined);
 }

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { SETTING_FLAGS, type Settings, type SettingSources } from "../base/settings.ts";
+import { type Settings, type SettingSources } from "../base/settings.ts";
+import { SETTING_FLAGS } from "../base/setting_table.ts";
 import { ConfigError } from "../base/config_error.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { resolveSettings, resolveWorkDir, workDirNotAFolder } from "../base/config.ts";

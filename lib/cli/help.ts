@@ -1,15 +1,14 @@
 /**
  * Every command's `--help`, built one way: "Utilisation :", what the command
  * does, each option with its default, the settings it reads with theirs, the
- * exit codes. The settings' lines come from one table, checked by a test
- * against the settings the agent knows, so a new setting cannot be missing
- * from the help.
+ * exit codes. The settings' lines are their rows in the settings table
+ * (`base/setting_table.ts`), so a new setting with an option cannot be
+ * missing from the help.
  *
  * @module
  */
 
-import { DEFAULTS, RANGES, SETTING_FLAGS } from "../base/settings.ts";
-import { formatCount } from "../base/french.ts";
+import { SETTING_FLAGS, SETTING_KEYS, type SettingRow, settingRow } from "../base/setting_table.ts";
 import { AGENT_NAME } from "../base/version.ts";
 
 /** One option as the help shows it: `--every <minutes>` and what it does (with its default). */
@@ -32,75 +31,20 @@ export interface CommandDoc {
   footer?: string[];
 }
 
-/** `, de 10 à 86 400` for a whole-number setting: its range, from the one table. */
-function range(setting: keyof typeof RANGES): string {
-  const [min, max] = RANGES[setting];
-  return `, de ${formatCount(min)} à ${formatCount(max)}`;
+/** A setting's line in `--help`, from its row: `--batch-size <n>` and its text. */
+export function settingDoc<T>(key: string, row: SettingRow<T>): OptionDoc | undefined {
+  if (!row.flag) return undefined;
+  return { flag: `--${row.flag.name} ${row.flag.value}`, text: row.flag.help({ ...row, key }) };
 }
 
-/** The line of each setting flag, its variable, its range and its default. */
-export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = {
-  "api-url": {
-    flag: "--api-url <adresse>",
-    text: "adresse de Saxium (SAXIUM_API_URL, « apiUrl ») ; obligatoire",
-  },
-  "agent-id": {
-    flag: "--agent-id <nom>",
-    text: "nom du poste pour Saxium (SAXIUM_AGENT_ID) [nom de la machine]",
-  },
-  "work-dir": {
-    flag: "--work-dir <dossier>",
-    text: `dossier de travail (SAXIUM_WORK_DIR) [${DEFAULTS.workDir}]`,
-  },
-  "batigest-import-dir": {
-    flag: "--batigest-import-dir <dossier>",
-    text: `dossier d'import de Batigest (BATIGEST_IMPORT_PATH) [${DEFAULTS.batigestImportDir}]`,
-  },
-  "formats": {
-    flag: "--formats <xml,csv>",
-    text: `formats déposés dans Batigest [${DEFAULTS.formats.join(",")}]`,
-  },
-  "poll-interval": {
-    flag: "--poll-interval <secondes>",
-    text: `pause entre deux passes de sync sans --once${
-      range("pollIntervalSeconds")
-    } [${DEFAULTS.pollIntervalSeconds}]`,
-  },
-  "batch-size": {
-    flag: "--batch-size <n>",
-    text: `exports demandés à Saxium à la fois${range("batchSize")} [${DEFAULTS.batchSize}]`,
-  },
-  "import-timeout": {
-    flag: "--import-timeout <secondes>",
-    text: `temps laissé à Batigest pour prendre un document${
-      range("importTimeoutSeconds")
-    } [${DEFAULTS.importTimeoutSeconds}]`,
-  },
-  "download-idle": {
-    flag: "--download-idle <secondes>",
-    text: `abandon d'un téléchargement sans aucun octet reçu pendant ce délai${
-      range("downloadIdleSeconds")
-    } [${DEFAULTS.downloadIdleSeconds}]`,
-  },
-  "log-retention-days": {
-    flag: "--log-retention-days <jours>",
-    text: `jours de journaux gardés dans Logs${
-      range("logRetentionDays")
-    } [${DEFAULTS.logRetentionDays}]`,
-  },
-  "log-level": {
-    flag: "--log-level <niveau>",
-    text: `ERROR (erreur), WARNING (attention), INFO ou DEBUG [${DEFAULTS.logLevel}]`,
-  },
-  "proxy": {
-    flag: "--proxy <adresse>",
-    text: "proxy HTTPS vers Saxium (HTTPS_PROXY) [aucun]",
-  },
-  "ca-file": {
-    flag: "--ca-file <fichier>",
-    text: "certificats racines en plus, PEM, dans le dossier de travail [aucun]",
-  },
-};
+/** The line of each setting flag, its variable, its range and its default, from the table. */
+export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = Object.fromEntries(
+  SETTING_KEYS.flatMap((key) => {
+    const row = settingRow(key);
+    const doc = settingDoc(key, row);
+    return doc && row.flag ? [[row.flag.name, doc]] : [];
+  }),
+);
 
 const VERBOSE: OptionDoc = { flag: "--verbose", text: "journal détaillé (niveau DEBUG)" };
 const HELP: OptionDoc = { flag: "-h, --help", text: "cette aide" };

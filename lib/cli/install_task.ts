@@ -5,7 +5,8 @@
  * @module
  */
 
-import { CONFIG_FILE_NAME, ENV_VARS, SETTING_FLAGS, type Settings } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, type Settings } from "../base/settings.ts";
+import { SETTING_FLAGS, SETTING_KEYS, settingRow } from "../base/setting_table.ts";
 import { ConfigError } from "../base/config_error.ts";
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,9 +190,10 @@ export function sessionSettings(
 ): SessionSetting[] {
   const sources = settingSources(ctx);
   const found: SessionSetting[] = [];
-  for (const [setting, variable] of Object.entries(ENV_VARS) as [keyof Settings, string][]) {
+  for (const setting of SETTING_KEYS) {
+    const variable = settingRow(setting).env;
     // The work folder is always passed to the task as --work-dir.
-    if (setting === "workDir" || !sources.env(variable)) continue;
+    if (variable === undefined || setting === "workDir" || !sources.env(variable)) continue;
     const env = (name: string) => name === variable ? undefined : sources.env(name);
     let value: unknown;
     try {

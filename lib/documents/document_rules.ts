@@ -8,7 +8,7 @@
  */
 
 import { formatCents } from "../base/french.ts";
-import { printable } from "../base/one_line.ts";
+import { printable } from "../base/text.ts";
 
 /** The advice that ends most refusals: the fix is Saxium's, not the agent's. */
 export const FIX_IN_SAXIUM = "corrigez le document dans Saxium puis ré-exportez-le.";

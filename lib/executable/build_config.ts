@@ -12,7 +12,8 @@
  * @module
  */
 
-import { type BuildDefaults, DEFAULTS } from "../base/settings.ts";
+import { type BuildDefaults } from "../base/settings.ts";
+import { SETTINGS } from "../base/setting_table.ts";
 import {
   notifyNetHosts,
   type NotifySettings,
@@ -106,10 +107,12 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
   }
   const warnings: string[] = [];
   for (const key of FOLDERS) {
-    const value = record[key] ?? DEFAULTS[key];
+    const value = record[key] ?? SETTINGS[key].default;
     if (typeof value !== "string") {
       throw new BuildConfigError(
-        `${source} : « ${key} » doit être un chemin Windows, par exemple "${DEFAULTS[key]}".`,
+        `${source} : « ${key} » doit être un chemin Windows, par exemple "${
+          SETTINGS[key].default
+        }".`,
       );
     }
     checkWindowsFolder(key, value, source);
@@ -126,9 +129,9 @@ export function parseBuildConfig(text: string, source = "build.json"): ParsedBui
       pathApi: nodePath.win32,
       buildDefaults: {
         apiUrl: record.apiUrl,
-        workDir: (record.workDir as string | undefined) ?? DEFAULTS.workDir,
+        workDir: (record.workDir as string | undefined) ?? SETTINGS.workDir.default,
         batigestImportDir: (record.batigestImportDir as string | undefined) ??
-          DEFAULTS.batigestImportDir,
+          SETTINGS.batigestImportDir.default,
         token: record.token as string | undefined,
         notify: record.notify as NotifySettings | undefined,
       },
@@ -170,7 +173,7 @@ function checkWindowsFolder(key: string, value: string, source: string): void {
   if (!/^[a-zA-Z]:[\\/]/.test(path)) {
     throw new BuildConfigError(
       `${source} : « ${key} » (${path}) doit être un chemin Windows absolu avec sa lettre de lecteur, par exemple "${
-        DEFAULTS[key as keyof typeof DEFAULTS]
+        SETTINGS[key as (typeof FOLDERS)[number]].default
       }".`,
     );
   }

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { CONFIG_FILE_NAME, DEFAULTS, ENV_VARS, type SettingSources } from "../base/settings.ts";
+import { CONFIG_FILE_NAME, type SettingSources } from "../base/settings.ts";
+import { SETTINGS } from "../base/setting_table.ts";
 import nodePath from "node:path";
 import { resolveWorkDir } from "../base/config.ts";
 import { isInside, type PathApi } from "../base/paths.ts";
@@ -140,13 +141,13 @@ export function configuredScope(options: ScopeSources): ConfiguredScope {
     const value = name ? sources.env(name) : undefined;
     return value === "" ? undefined : value;
   };
-  const importDir = flags["batigest-import-dir"] ?? env(ENV_VARS.batigestImportDir) ??
+  const importDir = flags["batigest-import-dir"] ?? env(SETTINGS.batigestImportDir.env) ??
     file.batigestImportDir ?? sources.buildDefaults?.batigestImportDir ??
-    DEFAULTS.batigestImportDir;
+    SETTINGS.batigestImportDir.default;
   if (typeof importDir === "string" && pathApi.isAbsolute(importDir.trim())) {
     scope.batigestImportDir = pathApi.resolve(importDir.trim());
   }
-  const apiUrl = flags["api-url"] ?? env(ENV_VARS.apiUrl) ?? file.apiUrl ??
+  const apiUrl = flags["api-url"] ?? env(SETTINGS.apiUrl.env) ?? file.apiUrl ??
     sources.buildDefaults?.apiUrl;
   if (typeof apiUrl === "string") scope.apiUrl = apiUrl;
   return scope;

@@ -23,7 +23,7 @@ import { formatDateTime } from "../base/french.ts";
 import { decodeText, parseJsonText } from "../base/json_text.ts";
 import { netTarget } from "../base/net.ts";
 import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
-import { maskWebhookUrl } from "../base/secrets.ts";
+import { maskWebhookUrl } from "../base/text.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { exists, journalPath, type WorkFolders, workFolders } from "../base/work_folders.ts";
 import {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { innermostMessage } from "../base/one_line.ts";
+import { innermostMessage } from "../base/text.ts";
 
 /** A check's verdict. */
 export type CheckStatus = "OK" | "WARNING" | "ERROR";

@@ -9,7 +9,7 @@
 
 import { formatDay, plural } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
-import { oneLine } from "../base/one_line.ts";
+import { oneLine } from "../base/text.ts";
 import { exists, journalPath, type WorkFolders } from "../base/work_folders.ts";
 import { type HistoryEvent, Journal, NotAJournal } from "../journal/journal.ts";
 

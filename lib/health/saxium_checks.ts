@@ -15,7 +15,7 @@
  */
 
 import { type Settings } from "../base/settings.ts";
-import { maskUrlCredentials } from "../base/secrets.ts";
+import { maskUrlCredentials } from "../base/text.ts";
 import { formatDuration, plural } from "../base/french.ts";
 import { type SaxiumClient, SaxiumError, type ServerStatus } from "../saxium/client.ts";
 import { openSaxiumClient, readCaFile } from "../saxium/open.ts";

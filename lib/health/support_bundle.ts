@@ -20,7 +20,7 @@ import { localDateTime, logFileName, parseLogLine } from "../base/log.ts";
 import { readAt } from "../base/log_tail.ts";
 import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
-import { MASK, maskByKey, maskJsonText, redact } from "../base/secrets.ts";
+import { MASK, maskByKey, maskJsonText, redact } from "../base/text.ts";
 import { readSmallState } from "../journal/journal.ts";
 import { VERSION } from "../base/version.ts";
 import {

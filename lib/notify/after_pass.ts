@@ -6,7 +6,7 @@
  *
  * Sending can never break or slow down the sync: {@linkcode notifyAfterPass}
  * never throws, each channel has a time limit, and a failure is one warning in
- * the log. The notifier knows the pass only through {@linkcode PassReport}:
+ * the log. The notifier knows the pass only through {@linkcode RunReport}:
  * it imports nothing of the sync and reads no log.
  *
  * @module
@@ -15,7 +15,7 @@
 import { type Settings } from "../base/settings.ts";
 import type { Logger } from "../base/log.ts";
 import { DEFAULT_REPEAT_HOURS, type NotifyConfig, notifySecrets } from "../base/notify_settings.ts";
-import { redact } from "../base/secrets.ts";
+import { redact } from "../base/text.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
 import {
@@ -24,8 +24,8 @@ import {
   alertMessage,
   failureFingerprint,
   hoursText,
-  type PassReport,
   recoveryMessage,
+  type RunReport,
 } from "./messages.ts";
 import {
   type AlertStore,
@@ -83,7 +83,7 @@ export interface NotifyAfterPassOptions {
  * ```
  */
 export async function notifyAfterPass(
-  report: PassReport,
+  report: RunReport,
   options: NotifyAfterPassOptions,
 ): Promise<void> {
   const { log } = options;
@@ -101,7 +101,7 @@ export async function notifyAfterPass(
     const now = options.now ?? (() => new Date());
     const at = now();
     const failed = report.status !== "completed";
-    const shown: PassReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
+    const shown: RunReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
     const outcome: PassOutcome = { failed, fingerprint: failureFingerprint(shown), at };
     const memory = options.memory ?? fileAlertStore(options.folders);
     const state = loadNotifyState(memory);
@@ -189,7 +189,7 @@ async function deliver(
     log.info(`${kind} ${sent} par ${channel.label} : « ${message.subject} ».`);
     return true;
   } catch (error) {
-    const reason = redact(rootMessage(error), options.secrets.filter((s) => s.length >= 4));
+    const reason = redact(rootMessage(error), options.secrets);
     log.warning(
       `${kind} non ${sent} par ${channel.label} (${reason}) : vérifiez « notify » dans agent.json ; ` +
         "la synchronisation n'en est pas affectée, un nouvel essai aura lieu à la prochaine passe.",

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { innermostMessage } from "../base/one_line.ts";
+import { innermostMessage } from "../base/text.ts";
 import type { AlertMessage } from "./messages.ts";
 
 /** Time allowed to each channel for one message. */

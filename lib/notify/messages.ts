@@ -1,7 +1,7 @@
 /**
  * What the alerts say: the French text of the failure alert and of the "back
  * to normal" message, the webhook's JSON body, and the fingerprint that tells
- * one failure from another. Pure functions of a {@linkcode PassReport}, so the
+ * one failure from another. Pure functions of a {@linkcode RunReport}, so the
  * wording is tested without any server and does not depend on how the pass or
  * its log are written.
  *
@@ -14,8 +14,11 @@ import { VERSION } from "../base/version.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { formatDateTime, formatPassFigures } from "../base/french.ts";
 
-/** What the notifier needs to know of a pass; the sync command builds it from the pass's outcome. */
-export interface PassReport {
+/**
+ * What a finished run reports to the notifier (not `lib/sync`'s `PassReport`, which gathers a
+ * pass's log lines while it runs); the sync command builds it from the pass's outcome.
+ */
+export interface RunReport {
   /** As shown to the administrator and in the webhook payload. */
   exitCode: number;
   /**
@@ -50,7 +53,7 @@ export interface AlertMessage {
 export interface AlertFacts {
   agentId: string;
   /** The pass, its error lines as they are to be shown. */
-  report: PassReport;
+  report: RunReport;
   /** When the pass ended. */
   at: Date;
   /** When the run of failing passes began. */
@@ -220,7 +223,7 @@ function payload(
   };
 }
 
-function passFigures(report: PassReport): string {
+function passFigures(report: RunReport): string {
   return formatPassFigures(report.summary);
 }
 
@@ -246,7 +249,7 @@ export function hoursText(n: number): string {
  * ```
  */
 export function failureFingerprint(
-  report: Pick<PassReport, "exitCode" | "status" | "message" | "errors">,
+  report: Pick<RunReport, "exitCode" | "status" | "message" | "errors">,
 ): string {
   const normalize = (s: string) =>
     s.toLowerCase()

@@ -12,7 +12,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { type SmtpConfig, smtpTarget } from "../base/notify_settings.ts";
-import { oneLine } from "../base/one_line.ts";
+import { oneLine } from "../base/text.ts";
 import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 

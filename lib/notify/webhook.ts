@@ -7,7 +7,7 @@
  */
 
 import { netTarget } from "../base/net.ts";
-import { maskWebhookUrl } from "../base/secrets.ts";
+import { maskWebhookUrl } from "../base/text.ts";
 import { VERSION } from "../base/version.ts";
 import type { NotifyChannel } from "./channel.ts";
 import { describeSystemError } from "../base/system_errors.ts";

@@ -14,6 +14,7 @@
 import { formatBytes } from "../base/french.ts";
 import type { DocumentFormat } from "../base/settings.ts";
 import { describeSystemError } from "../base/system_errors.ts";
+import { oneLine } from "../base/text.ts";
 import {
   elsewhereAdvice,
   htmlPage,
@@ -24,7 +25,6 @@ import {
 } from "./auth_answers.ts";
 import { contentType } from "./body.ts";
 import {
-  clean,
   parseRetryAfter,
   quote,
   Retryable,
@@ -66,7 +66,7 @@ export function redirectTarget(
       kind: "redirect",
       token,
       what: `Saxium redirige vers un autre serveur (${
-        clean(target.protocol + "//" + target.host, 120)
+        oneLine(target.protocol + "//" + target.host, 120)
       }), redirection refusée`,
       todo: elsewhereAdvice(base),
       status: res.status,
@@ -108,7 +108,7 @@ export async function statusFailure(
   options: StatusFailureOptions,
 ): Promise<Retryable | SaxiumError> {
   const { token } = options;
-  const where = clean(options.where, 160);
+  const where = oneLine(options.where, 160);
   const status = res.status;
   // A body that cannot be read leaves the status to speak alone.
   const text = await options.readText(res).catch(() => "");
@@ -222,7 +222,7 @@ export interface JsonAnswerOptions<T> {
  */
 export function jsonAnswer<T>(res: Response, text: string, options: JsonAnswerOptions<T>): T {
   const { token, expected } = options;
-  const where = clean(options.where, 160);
+  const where = oneLine(options.where, 160);
   const status = res.status;
   const value = text.trim() === "" ? undefined : parseJson(text);
   if (value === NOT_JSON) {
@@ -246,7 +246,7 @@ export function jsonAnswer<T>(res: Response, text: string, options: JsonAnswerOp
       kind: "protocol",
       token,
       status,
-      what: `Réponse inattendue de Saxium pour ${where} (${clean(picked.issue, 120)})`,
+      what: `Réponse inattendue de Saxium pour ${where} (${oneLine(picked.issue, 120)})`,
       todo: `${expected} était attendu ; vérifiez la version du serveur Saxium`,
     });
   }
@@ -281,7 +281,7 @@ export async function notTheDocument(
   return new Retryable(
     "protocol",
     `Saxium a renvoyé du JSON au lieu du document ${options.format.toUpperCase()} pour ${
-      clean(options.where, 160)
+      oneLine(options.where, 160)
     }${reason ? `, motif donné : ${reason}` : ""}`,
     "réessayez plus tard ou prévenez l'administrateur de Saxium",
   );
@@ -319,7 +319,7 @@ export function tooLarge(
     token: options.token,
     what: options.id === undefined
       ? `Réponse de Saxium trop volumineuse (plus de ${limit})`
-      : `Le document de l'export ${clean(options.id, 80)} dépasse la taille maximale (${limit})`,
+      : `Le document de l'export ${oneLine(options.id, 80)} dépasse la taille maximale (${limit})`,
     todo:
       "vérifiez ce document dans Saxium (taille anormale) ou prévenez l'administrateur de Saxium",
   });
@@ -330,7 +330,7 @@ export function interrupted(options: { id: string; total: number; declared?: num
   const { id, total, declared } = options;
   return new Retryable(
     "network",
-    `Téléchargement de l'export ${clean(id, 80)} interrompu (${total} octets reçus` +
+    `Téléchargement de l'export ${oneLine(id, 80)} interrompu (${total} octets reçus` +
       (declared === undefined ? ")" : ` sur ${declared})`),
     "vérifiez la connexion réseau puis relancez la synchronisation",
   );

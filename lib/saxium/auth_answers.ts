@@ -14,7 +14,8 @@
  * @module
  */
 
-import { clean, quote, SaxiumError, saxiumError } from "./errors.ts";
+import { oneLine } from "../base/text.ts";
+import { quote, type SaxiumError, saxiumError } from "./errors.ts";
 import { isSessionRefusal, serverReason } from "./server_reason.ts";
 
 /** Where the token is set, as the administrator writes it. */
@@ -94,7 +95,7 @@ export function htmlPage(
     token,
     status,
     what: `Saxium a répondu par une page web (HTML, HTTP ${status}, ${type}) au lieu ${expected} ` +
-      `pour ${clean(where, 160)}`,
+      `pour ${oneLine(where, 160)}`,
     todo: "c'est en général sa page de connexion, l'agent n'a donc pas été reconnu : vérifiez " +
       `le jeton (${TOKEN_SETTING}) et ${SAXIUM_SIDE}, puis que apiUrl désigne bien Saxium`,
   });
@@ -106,7 +107,7 @@ export function loginRedirect(
 ): SaxiumError {
   const { status, target, token } = options;
   // The query is left out: a login URL carries state and return addresses.
-  const page = clean(`${target.protocol}//${target.host}${target.pathname}`, 120);
+  const page = oneLine(`${target.protocol}//${target.host}${target.pathname}`, 120);
   return saxiumError({
     kind: "auth",
     token,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { clean } from "./errors.ts";
+import { oneLine } from "../base/text.ts";
 
 /** Bytes read from a response body at a time, into one reused buffer. */
 const READ_CHUNK_BYTES = 64 * 1024;
@@ -172,7 +172,7 @@ export function declaredLength(res: Response): number | undefined {
 
 /** The answer's content type, short and clean, for a message. */
 export function contentType(res: Response): string {
-  return clean(res.headers.get("content-type")?.split(";")[0] ?? "sans type", 60);
+  return oneLine(res.headers.get("content-type")?.split(";")[0] ?? "sans type", 60);
 }
 
 /**

@@ -3,11 +3,14 @@
  * `SaxiumError` every caller sees (French, one line, never the token), the
  * `Retryable` failures the client keeps to itself between attempts, the
  * backoff between them and the server's `Retry-After`. Kept apart from the
- * client so that the pass can read errors without the HTTP machinery, and so
- * that the wording helpers (`clean`, `redact`) have one owner.
+ * client so that the pass can read errors without the HTTP machinery. The
+ * token is masked and a server's words put on one line by `base/text.ts`,
+ * the one owner of those rules.
  *
  * @module
  */
+
+import { oneLine, redact } from "../base/text.ts";
 
 /** Why a request failed. */
 export type SaxiumErrorKind =
@@ -125,27 +128,13 @@ export interface ErrorParts {
 
 /** A `SaxiumError` whose message is `what : todo.`, without the token. */
 export function saxiumError(parts: ErrorParts): SaxiumError {
-  const message = redact(`${parts.what} : ${parts.todo}.`, parts.token);
+  const message = redact(`${parts.what} : ${parts.todo}.`, [parts.token]);
   return new SaxiumError(message, {
     kind: parts.kind,
     status: parts.status,
     retryAfterMs: parts.retryAfterMs,
     cause: parts.cause,
   });
-}
-
-/** One short line: control characters become spaces, long text is cut. */
-export function clean(text: string, max: number): string {
-  // deno-lint-ignore no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
-/** The token, wherever and in whatever case it appears, replaced by `***`. */
-export function redact(text: string, token: string | undefined): string {
-  if (!token || token.length < 4) return text;
-  const pattern = new RegExp(token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi");
-  return text.replace(pattern, "***");
 }
 
 /** Longest server reason quoted in a message. */
@@ -157,5 +146,5 @@ const QUOTE_MAX = 300;
  */
 export function quote(message: unknown, token: string | undefined): string {
   if (typeof message !== "string" || message.trim() === "") return "";
-  return `« ${clean(redact(message, token), QUOTE_MAX)} »`;
+  return `« ${oneLine(redact(message, [token]), QUOTE_MAX)} »`;
 }

@@ -10,7 +10,8 @@
  */
 
 import { formatBytes, plural } from "../base/french.ts";
-import { clean, type SaxiumError, saxiumError } from "./errors.ts";
+import { oneLine } from "../base/text.ts";
+import { type SaxiumError, saxiumError } from "./errors.ts";
 import { isObject, type PendingExport } from "./shapes.ts";
 
 /** An item of the pending list the agent cannot use, and why. */
@@ -93,9 +94,9 @@ function readItem(item: unknown): PendingExport | RejectedItem {
   }
   if (problems.length > 0) {
     return {
-      ...(typeof id === "string" || typeof id === "number" ? { id: clean(String(id), 80) } : {}),
+      ...(typeof id === "string" || typeof id === "number" ? { id: oneLine(String(id), 80) } : {}),
       ...(typeof documentReference === "string"
-        ? { documentReference: clean(documentReference, 80) }
+        ? { documentReference: oneLine(documentReference, 80) }
         : {}),
       reason: problems.join(", "),
     };
@@ -120,7 +121,7 @@ function wrongValue(value: unknown, feminine = false): string {
   if (value === undefined) return feminine ? "est absente" : "est absent";
   if (value === null) return "vaut null";
   if (typeof value === "string") return value.trim() === "" ? "est vide" : "est un texte";
-  if (typeof value === "number") return `est un nombre (${clean(String(value), 40)})`;
+  if (typeof value === "number") return `est un nombre (${oneLine(String(value), 40)})`;
   if (typeof value === "boolean") return `vaut ${value}`;
   if (Array.isArray(value)) return "est un tableau";
   return "est un objet";

@@ -11,14 +11,8 @@
  * @module
  */
 
-import {
-  backoffDelay,
-  redact,
-  Retryable,
-  type RetryInfo,
-  SaxiumError,
-  saxiumError,
-} from "./errors.ts";
+import { redact } from "../base/text.ts";
+import { backoffDelay, Retryable, type RetryInfo, SaxiumError, saxiumError } from "./errors.ts";
 
 /** How `runWithRetry` tries and waits. */
 export interface RetryPolicy {
@@ -97,7 +91,7 @@ export async function runWithRetry<T>(
       options.onRetry?.({
         attempt: n,
         delayMs,
-        reason: redact(failure.what, options.token),
+        reason: redact(failure.what, [options.token]),
       });
       await pause(delayMs, options);
     } finally {

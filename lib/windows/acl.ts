@@ -19,7 +19,7 @@
  */
 
 import type { CommandRunner } from "../base/command_runner.ts";
-import { oneLine } from "../base/one_line.ts";
+import { oneLine } from "../base/text.ts";
 
 /** The ACL tool the agent may run, as named in its permissions. */
 export const ICACLS = "icacls.exe";

@@ -14,7 +14,7 @@
  */
 
 import type { CommandRunner } from "../base/command_runner.ts";
-import { oneLine } from "../base/one_line.ts";
+import { oneLine } from "../base/text.ts";
 
 /** The program the agent runs, as named in its permissions. */
 export const EVENTCREATE = "eventcreate.exe";

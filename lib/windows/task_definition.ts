@@ -1,4 +1,5 @@
 import { EXIT_MEANINGS } from "../base/exit_codes.ts";
+import { twoDigits } from "../base/text.ts";
 /**
  * The Windows Task Scheduler, as data: the task's XML definition, the exact
  * `schtasks.exe` argument lists, and the parsing of `schtasks /Query /V /FO CSV`
@@ -122,14 +123,10 @@ export function taskXml(options: TaskXmlOptions): string {
 `;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
 function localDateTimeIso(date: Date): string {
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${
-    pad(date.getHours())
-  }:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return `${date.getFullYear()}-${twoDigits(date.getMonth() + 1)}-${twoDigits(date.getDate())}T${
+    twoDigits(date.getHours())
+  }:${twoDigits(date.getMinutes())}:${twoDigits(date.getSeconds())}`;
 }
 
 /** Escapes text for an XML element or attribute; refuses characters XML 1.0 cannot carry. */

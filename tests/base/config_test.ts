@@ -1,4 +1,5 @@
 import { type SettingSources } from "../../lib/base/settings.ts";
+import { FILE_KEYS, SETTING_KEYS, settingRow } from "../../lib/base/setting_table.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
@@ -339,4 +340,42 @@ Deno.test("a proxy without scheme is read as http://, as curl does", () => {
       .proxy,
     "https://p.local:8443",
   );
+});
+
+/** Saxium's address from the lowest source: any other gives the value under test. */
+const BUILT_API = { apiUrl: "https://saxium.example.com" };
+
+Deno.test("every key agent.json may hold is checked there, and its error names the key", () => {
+  assert.ok(!FILE_KEYS.includes("workDir"));
+  for (const key of FILE_KEYS) {
+    const error = configError(() =>
+      resolveSettings({}, sources({ file: { [key]: {} }, build: BUILT_API }))
+    );
+    assert.equal(error.setting, key);
+    assert.match(error.message, new RegExp(`^Paramètre ${key}\\b`), error.message);
+  }
+});
+
+Deno.test("every setting's variable is read, and its error names the variable", () => {
+  for (const key of SETTING_KEYS) {
+    const variable = settingRow(key).env;
+    if (!variable) continue;
+    const error = configError(() =>
+      resolveSettings({}, sources({ env: { [variable]: " " }, build: BUILT_API }))
+    );
+    assert.equal(error.setting, key);
+    assert.ok(error.message.startsWith(`Variable d'environnement ${variable} `), error.message);
+  }
+});
+
+Deno.test("every setting's option is read, and its error names the option", () => {
+  for (const key of SETTING_KEYS) {
+    const flag = settingRow(key).flag;
+    if (!flag) continue;
+    const error = configError(() =>
+      resolveSettings({ [flag.name]: " " }, sources({ build: BUILT_API }))
+    );
+    assert.equal(error.setting, key);
+    assert.ok(error.message.startsWith(`Option --${flag.name} `), error.message);
+  }
 });

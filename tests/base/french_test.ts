@@ -3,6 +3,7 @@ import {
   formatBytes,
   formatCents,
   formatCount,
+  formatDateTime,
   formatDay,
   formatDecimal,
   formatDuration,
@@ -57,4 +58,15 @@ Deno.test("lists read the French way: a, b et c; or ou", () => {
   assert.equal(frenchList(["SAXIUM_TOKEN"]), "SAXIUM_TOKEN");
   assert.equal(frenchList(["a", "b", "c"]), "a, b et c");
   assert.equal(frenchList(["--work-dir", "la variable X"], "ou"), "--work-dir ou la variable X");
+});
+
+Deno.test("dates read the French way, and a date that is not one reads as such", () => {
+  const at = new Date(2026, 0, 5, 7, 4, 3);
+  assert.equal(formatDay(at), "05/01/2026");
+  assert.equal(formatDateTime(at), "05/01/2026 07:04:03");
+  assert.equal(formatDateTime(new Date(2026, 11, 31, 0, 0, 0)), "31/12/2026 00:00:00");
+  assert.equal(formatDateTime(new Date(Number.NaN)), "date inconnue");
+  assert.equal(frenchList(["a", "b", "c"], "ou"), "a, b ou c");
+  assert.equal(formatDecimal(-0.04, 1), "0,0");
+  assert.equal(formatDecimal(1.005, 2), "1,00", "rounded as toFixed rounds, as before");
 });

@@ -13,7 +13,7 @@ import {
   notifySecrets,
   parseNotifySettings,
 } from "../../lib/base/notify_settings.ts";
-import { maskWebhookUrl } from "../../lib/base/secrets.ts";
+import { maskWebhookUrl } from "../../lib/base/text.ts";
 
 const SMTP_PASSWORD = "Sm7p-P4ssw0rd-NeverShown";
 

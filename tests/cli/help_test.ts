@@ -4,7 +4,7 @@
  * the agent knows has its line.
  */
 
-import { RANGES, SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { SETTING_FLAGS, settingRow } from "../../lib/base/setting_table.ts";
 import { formatCount } from "../../lib/base/french.ts";
 import assert from "node:assert/strict";
 import * as doctor from "../../lib/cli/doctor.ts";
@@ -47,7 +47,7 @@ Deno.test("every command's --help lists each option it accepts, in one vocabular
 
 Deno.test("every whole-number setting's help line gives its range, written the French way", () => {
   for (const [flag, setting] of Object.entries(SETTING_FLAGS)) {
-    const range = RANGES[setting];
+    const range = settingRow(setting).range;
     if (!range) continue;
     const [min, max] = range.map(formatCount);
     assert.match(SETTING_DOCS[flag].text, new RegExp(`, de ${min} à ${max} \\[`), flag);

@@ -4,7 +4,7 @@
  * layout (every file of lib/ listed, none that does not exist).
  */
 
-import { RANGES, SETTING_FLAGS } from "../../lib/base/settings.ts";
+import { SETTING_FLAGS, SETTING_KEYS, settingRow } from "../../lib/base/setting_table.ts";
 import { formatCount } from "../../lib/base/french.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
@@ -45,9 +45,30 @@ Deno.test("README: every option of the settings table is in --help, and every --
   assert.deepEqual([...options].sort(), Object.keys(SETTING_FLAGS).sort());
 });
 
+Deno.test("README: the settings table has one line per setting, with its option, variable and default", () => {
+  const rows = table("settings-table");
+  assert.deepEqual(rows.map(([name]) => name).sort(), SETTING_KEYS.map((k) => `\`${k}\``).sort());
+  for (const key of SETTING_KEYS) {
+    const setting = settingRow(key);
+    const [, option, variable, byDefault] = rows.find(([name]) => name === `\`${key}\``)!;
+    if (setting.flag) assert.ok(option.startsWith(`\`--${setting.flag.name}\``), key);
+    else assert.equal(option, "—", key);
+    assert.equal(variable, setting.env ? `\`${setting.env}\`` : "", key);
+    if (setting.default !== undefined) {
+      const shown = typeof setting.default === "string"
+        ? setting.default
+        : JSON.stringify(setting.default);
+      assert.ok(byDefault.includes(shown), `${key} : « ${shown} » attendu dans « ${byDefault} »`);
+    }
+  }
+});
+
 Deno.test("README: every whole-number setting gives the range the agent enforces", () => {
   const rows = table("settings-table");
-  for (const [setting, [min, max]] of Object.entries(RANGES)) {
+  for (const setting of SETTING_KEYS) {
+    const limits = settingRow(setting).range;
+    if (!limits) continue;
+    const [min, max] = limits;
     const row = rows.find(([name]) => name === `\`${setting}\``);
     assert.ok(row, setting);
     const cell = row[3].replace(/[\u00a0\u202f]/g, " ");

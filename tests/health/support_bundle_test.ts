@@ -6,7 +6,7 @@
 
 import { type Settings } from "../../lib/base/settings.ts";
 import { ConfigError } from "../../lib/base/config_error.ts";
-import { redact } from "../../lib/base/secrets.ts";
+import { redact } from "../../lib/base/text.ts";
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { unzipSync } from "fflate";

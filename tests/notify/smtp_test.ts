@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { notifyAfterPass } from "../../lib/notify/after_pass.ts";
-import type { PassReport } from "../../lib/notify/messages.ts";
+import type { RunReport } from "../../lib/notify/messages.ts";
 import { fileAlertStore, loadNotifyState } from "../../lib/notify/memory.ts";
 import { verifySmtp } from "../../lib/notify/smtp.ts";
 import {
@@ -32,7 +32,7 @@ Deno.test("SMTP: one alert for a failing pass, none for the same failure, one af
           smtpSettings({ port: smtp.port, user: "agent", password: SMTP_PASSWORD }),
         ),
       };
-      const pass = async (report: PassReport) => {
+      const pass = async (report: RunReport) => {
         const errors = report.exitCode !== 0 ? ["Impossible d'obtenir la liste : HTTP 401"] : [];
         await notifyAfterPass({ ...report, errors }, {
           settings,

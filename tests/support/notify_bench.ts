@@ -10,14 +10,14 @@ import nodePath from "node:path";
 import { Logger } from "../../lib/base/log.ts";
 import { type NotifyConfig, parseNotifySettings } from "../../lib/base/notify_settings.ts";
 import { workFolders } from "../../lib/base/work_folders.ts";
-import type { PassReport } from "../../lib/notify/messages.ts";
+import type { RunReport } from "../../lib/notify/messages.ts";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
 
 /** A password that must never appear in a log or an alert. */
 export const SMTP_PASSWORD = "Sm7p-P4ssw0rd-NeverShown";
 
 /** A pass Saxium refused (exit code 3). */
-export const UNREACHABLE: PassReport = {
+export const UNREACHABLE: RunReport = {
   exitCode: 3,
   status: "server_unavailable",
   summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 },
@@ -27,7 +27,7 @@ export const UNREACHABLE: PassReport = {
 };
 
 /** A pass with two exports in error (exit code 1). */
-export const EXPORT_ERRORS: PassReport = {
+export const EXPORT_ERRORS: RunReport = {
   exitCode: 1,
   status: "export_errors",
   summary: { synced: 1, errors: 2, reacknowledged: 0, unfinished: 0 },
@@ -35,7 +35,7 @@ export const EXPORT_ERRORS: PassReport = {
 };
 
 /** A pass that went well. */
-export const SUCCESS: PassReport = {
+export const SUCCESS: RunReport = {
   exitCode: 0,
   status: "completed",
   summary: { synced: 3, errors: 0, reacknowledged: 0, unfinished: 0 },

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { DEFAULTS, type Settings } from "../../lib/base/settings.ts";
+import { type Settings } from "../../lib/base/settings.ts";
+import { SETTINGS } from "../../lib/base/setting_table.ts";
 import nodePath from "node:path";
 
 /** Settings rooted at `root` (`<root>/work`, `<root>/import`), with `extra` on top. */
@@ -16,11 +17,11 @@ export function testSettings(root: string, extra: Partial<Settings> = {}): Setti
     workDir: nodePath.join(root, "work"),
     batigestImportDir: nodePath.join(root, "import"),
     formats: ["xml"],
-    pollIntervalSeconds: DEFAULTS.pollIntervalSeconds,
-    batchSize: DEFAULTS.batchSize,
-    importTimeoutSeconds: DEFAULTS.importTimeoutSeconds,
-    batigestRefusalHours: DEFAULTS.batigestRefusalHours,
-    logRetentionDays: DEFAULTS.logRetentionDays,
+    pollIntervalSeconds: SETTINGS.pollIntervalSeconds.default,
+    batchSize: SETTINGS.batchSize.default,
+    importTimeoutSeconds: SETTINGS.importTimeoutSeconds.default,
+    batigestRefusalHours: SETTINGS.batigestRefusalHours.default,
+    logRetentionDays: SETTINGS.logRetentionDays.default,
     logLevel: "INFO",
     ...extra,
   };
