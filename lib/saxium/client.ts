@@ -84,6 +84,7 @@ export class SaxiumClient {
   #timeoutMs: number;
   #maxAttempts: number;
   #maxBytes: number;
+  #maxJsonBytes: number;
   #fetch: typeof fetch;
   #sleep: (ms: number) => Promise<void>;
   #random: () => number;
@@ -96,6 +97,7 @@ export class SaxiumClient {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#maxBytes = options.maxDownloadBytes ?? 50 * 1024 * 1024;
+    this.#maxJsonBytes = options.maxJsonBytes ?? 16 * 1024 * 1024;
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#random = options.random ?? Math.random;
@@ -110,7 +112,7 @@ export class SaxiumClient {
   /**
    * The exports waiting for this agent, at most `limit` items: those it can
    * use, and the items it cannot (`rejected`, each with its reason; see
-   * `pending_list.ts`). A list larger than `maxDownloadBytes` throws a
+   * `pending_list.ts`). A list larger than `maxJsonBytes` throws a
    * `too_large` error: ask again with a smaller `limit`.
    */
   async listPending(limit: number): Promise<PendingPage> {
@@ -122,7 +124,7 @@ export class SaxiumClient {
         const read = readPendingList(value);
         return "page" in read ? { value: read.page } : read;
       },
-      tooLarge: () => listTooLarge({ limit, maxBytes: this.#maxBytes, token: this.#token }),
+      tooLarge: () => listTooLarge({ limit, maxBytes: this.#maxJsonBytes, token: this.#token }),
     });
   }
 
@@ -372,11 +374,12 @@ export class SaxiumClient {
     return transportFailure(error, { signal, timeoutMs: this.#timeoutMs, host: this.#base.host });
   }
 
-  /** The whole body as text, within the size cap (`tooLarge` says what was too large). */
-  #readText(res: Response, signal: AbortSignal, tooLarge?: () => SaxiumError): Promise<string> {
+  /** The whole body as text, within the JSON cap (`overCap` says what was too large). */
+  #readText(res: Response, signal: AbortSignal, overCap?: () => SaxiumError): Promise<string> {
     return readBodyText(res, {
-      maxBytes: this.#maxBytes,
-      tooLarge: tooLarge ?? (() => this.#tooLarge(undefined)),
+      maxBytes: this.#maxJsonBytes,
+      tooLarge: overCap ??
+        (() => tooLarge({ id: undefined, maxBytes: this.#maxJsonBytes, token: this.#token })),
       failure: (error) => this.#transportFailure(error, signal),
     });
   }

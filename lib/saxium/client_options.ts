@@ -27,8 +27,14 @@ export interface SaxiumClientOptions {
   baseDelayMs?: number;
   /** Backoff and Retry-After cap; 30 000 by default. */
   maxDelayMs?: number;
-  /** Largest accepted body; 50 MiB by default. */
+  /** Largest accepted document (streamed to disk); 50 MiB by default. */
   maxDownloadBytes?: number;
+  /**
+   * Largest JSON answer (the pending list above all), read whole into memory;
+   * 16 MiB by default: under the executable's 96 MB heap, reading a 40 MiB
+   * list takes 87 MB, and one of 49 MiB ends the process.
+   */
+  maxJsonBytes?: number;
   /** Proxy URL for Saxium requests. */
   proxy?: string;
   /** Extra root certificates (PEM), for TLS-inspecting proxies. */

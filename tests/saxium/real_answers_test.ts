@@ -199,6 +199,26 @@ Deno.test("401 from the agent check: its reason (a revoked token) quoted, the to
   });
 });
 
+Deno.test("the JSON cap is 16 MiB by default, documents keep 50 MiB", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    sim.addFault({
+      route: "status",
+      times: 1,
+      fault: { status: 200, body: JSON.stringify({ data: "x".repeat(16 * 1024 * 1024) }) },
+    });
+    const error = await failure(client.status());
+    assert.equal(error.kind, "too_large");
+    assert.match(error.message, /trop volumineuse \(plus de 16,0 Mo\)/);
+    const big = sim.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-GROS",
+      files: { xml: quoteXml("DV-GROS", { targetBytes: 17 * 1024 * 1024 }) },
+    });
+    const { bytes } = await client.downloadTo(big.id, { format: "xml", path: `${dir}/gros.xml` });
+    assert.ok(bytes > 16 * 1024 * 1024);
+  });
+});
+
 Deno.test("the token is masked before a long reason is cut, so no part of it shows", async () => {
   await withClient(async ({ sim, client }) => {
     // The token straddles the 300-character cap.
@@ -345,7 +365,7 @@ Deno.test("429 without Retry-After, to the end: the advice names the scheduled t
   }, { maxAttempts: 2 });
 });
 
-Deno.test("a pending list over the size cap is too_large, naming the limit and batchSize", async () => {
+Deno.test("a pending list over the JSON cap is too_large, naming the limit and batchSize", async () => {
   await withClient(async ({ sim, client }) => {
     for (let i = 0; i < 20; i++) addQuote(sim, `DV-${"X".repeat(60)}-${i}`);
     const error = await failure(client.listPending(20));
@@ -361,7 +381,7 @@ Deno.test("a pending list over the size cap is too_large, naming the limit and b
     });
     const single = await failure(client.listPending(1));
     assert.match(single.message, /pour un seul export : réponse anormale de Saxium/);
-  }, { maxDownloadBytes: 4096 });
+  }, { maxJsonBytes: 4096 });
 });
 
 Deno.test("a list with items Saxium got wrong: the usable ones, and the others apart with why", async () => {
