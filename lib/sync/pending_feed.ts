@@ -37,13 +37,14 @@ export async function listPending(
   options: { report: PassReport; limit: number },
 ): Promise<PendingPage> {
   const { report } = options;
-  let limit = Math.min(options.limit, fitting.get(report) ?? options.limit);
+  const shrunk = fitting.get(report);
+  let limit = Math.min(options.limit, shrunk ?? options.limit);
   try {
     let tooLarge: SaxiumError | undefined;
     while (true) {
       try {
         const page = await ctx.client.listPending(limit);
-        if (tooLarge) {
+        if (tooLarge && shrunk === undefined) {
           report.warning(`${tooLarge.message} L'agent en demande ${limit} à la fois en attendant.`);
         }
         return page;

@@ -252,6 +252,42 @@ Deno.test("an HTML login page labelled application/xml: the agent not recognised
   });
 });
 
+Deno.test("an HTML page labelled text/csv is found out the same way", async () => {
+  await withClient(async ({ sim, client, dir }) => {
+    const e = addQuote(sim);
+    sim.addFault({
+      route: "download",
+      fault: {
+        status: 200,
+        body: "<html><body>Se connecter</body></html>",
+        headers: { "content-type": "text/csv" },
+      },
+    });
+    const error = await failure(client.downloadTo(e.id, { format: "csv", path: `${dir}/d.csv` }));
+    assert.equal(error.kind, "auth");
+    assert.match(error.message, /étiquetée text\/csv\) au lieu du document CSV/);
+    assert.equal(await exists(`${dir}/d.csv`), false);
+  });
+});
+
+Deno.test("a plain-text error page's words are quoted too", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "status",
+      fault: {
+        status: 502,
+        body: "Bad Gateway: upstream saxium-api down",
+        headers: { "content-type": "text/plain" },
+      },
+    });
+    const error = await failure(client.status());
+    assert.match(
+      error.message,
+      /HTTP 502 .*motif donné : « Bad Gateway: upstream saxium-api down »/,
+    );
+  }, { maxAttempts: 1 });
+});
+
 Deno.test("an HTML page labelled text/html on a download is the same, not retried", async () => {
   await withClient(async ({ sim, client, dir }) => {
     const e = addQuote(sim);
