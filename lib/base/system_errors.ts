@@ -28,6 +28,8 @@ export interface SystemErrorText {
     | "tls"
     | "timeout"
     | "journal-damaged"
+    /** SQLite's busy or locked journal: another program holds it (a backup, an antivirus). */
+    | "journal-locked"
     | "permission"
     | "other";
   /** The original message (for DEBUG), without the stack. */
@@ -65,9 +67,9 @@ const WORDS: [RegExp, SystemErrorText["kind"], string][] = [
     "journal de l'agent endommagé",
   ],
   [
-    /database is locked|SQLITE_BUSY/i,
-    "busy",
-    "journal de l'agent verrouillé par un autre programme",
+    /database (table )?is locked|SQLITE_BUSY|SQLITE_LOCKED/i,
+    "journal-locked",
+    "journal de l'agent verrouillé par un autre programme (sauvegarde, antivirus ?)",
   ],
   [/readonly database|SQLITE_READONLY/i, "access-denied", "journal de l'agent en lecture seule"],
   [

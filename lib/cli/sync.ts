@@ -101,7 +101,7 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     signal: ctx.signal,
     downloadIdleMs: (settings.downloadIdleSeconds ?? 30) * 1000,
     onRetry: ({ attempt, delayMs, reason }) =>
-      log.info(
+      log.debug(
         `Saxium : ${reason} ; nouvel essai n°${attempt} dans ${formatDecimal(delayMs / 1000)} s.`,
       ),
   });

@@ -1,17 +1,29 @@
 /**
- * How the client reads an answer that is not the one it asked for: a
- * redirect (followed only to the same origin, a few hops) or an HTTP error
- * status (which ones are worth another attempt, and the French line for
- * each); and, for `doctor`'s probe, what any answer of the status route
- * shows. Apart from the client so that the rules of "what does this status
- * mean" are read in one place.
+ * What an answer means: a redirect (followed only to the same origin, a few
+ * hops; a login page is the agent not recognised), an HTTP error status
+ * (which ones are worth another attempt, how long `Retry-After` may be
+ * waited for within a call, and the French line for each, with the reason
+ * the server gave), a JSON answer (its shape checked, `success: false` read
+ * as a refusal); and, for `doctor`'s probe, what any answer of the status
+ * route shows. Apart from the client so that the rules of "what does this
+ * answer mean" are read in one place.
  *
  * @module
  */
 
+import { formatBytes } from "../base/french.ts";
+import type { DocumentFormat } from "../base/settings.ts";
 import { describeSystemError } from "../base/system_errors.ts";
-import { contentType } from "./body.ts";
 import { oneLine } from "../base/text.ts";
+import {
+  elsewhereAdvice,
+  htmlPage,
+  isLoginUrl,
+  loginRedirect,
+  refusedAgent,
+  startsLikeHtml,
+} from "./auth_answers.ts";
+import { contentType } from "./body.ts";
 import {
   parseRetryAfter,
   quote,
@@ -20,6 +32,7 @@ import {
   saxiumError,
   type SaxiumErrorKind,
 } from "./errors.ts";
+import { serverReason } from "./server_reason.ts";
 import { isObject, NOT_JSON, parseJson, type StatusProbe } from "./shapes.ts";
 
 /** Redirects followed in a row before giving up. */
@@ -47,16 +60,15 @@ export function redirectTarget(
       status: res.status,
     });
   }
+  if (isLoginUrl(target)) throw loginRedirect({ status: res.status, target, token });
   if (target.origin !== base.origin) {
     throw saxiumError({
       kind: "redirect",
       token,
-      what:
-        `Saxium redirige vers un autre serveur (${
-          oneLine(target.protocol + "//" + target.host, 120)
-        }), ` +
-        "redirection refusée",
-      todo: `vérifiez apiUrl (schéma, hôte et port exacts, actuellement ${base.origin})`,
+      what: `Saxium redirige vers un autre serveur (${
+        oneLine(target.protocol + "//" + target.host, 120)
+      }), redirection refusée`,
+      todo: elsewhereAdvice(base),
       status: res.status,
     });
   }
@@ -72,60 +84,270 @@ export function redirectTarget(
   return target;
 }
 
-/** The error for a non-2xx, non-3xx answer (retryable for 408, 429, 5xx). */
+/** How `statusFailure` reads an error answer. */
+export interface StatusFailureOptions {
+  /** `GET /api/...`, for the message. */
+  where: string;
+  token?: string;
+  /** The body as text, within the client's cap. */
+  readText: (res: Response) => Promise<string>;
+  /** The longest wait for `Retry-After` within a call; a longer one fails at once. */
+  maxDelayMs: number;
+  /** The clock `Retry-After` is read against; the system's by default. */
+  now?: () => Date;
+}
+
+/**
+ * The error for a non-2xx, non-3xx answer, with the reason the server gave
+ * (any of its shapes, see `server_reason.ts`): retryable for 408, 429 and
+ * 5xx, unless the server asks to wait longer than `maxDelayMs` (then the
+ * call fails at once, saying until when, and the next pass resumes).
+ */
 export async function statusFailure(
   res: Response,
-  options: { where: string; token?: string; readText: (res: Response) => Promise<string> },
+  options: StatusFailureOptions,
 ): Promise<Retryable | SaxiumError> {
-  const { where, token } = options;
+  const { token } = options;
+  const where = oneLine(options.where, 160);
   const status = res.status;
-  if (status === 401 || status === 403) {
-    await res.body?.cancel().catch(() => {});
-    return saxiumError({
-      kind: "auth",
-      token,
-      what: `Saxium a refusé l'agent (HTTP ${status}, jeton absent, invalide ou expiré)`,
-      todo: "vérifiez ou renouvelez le jeton (SAXIUM_TOKEN ou « token » dans agent.json)",
-      status,
-    });
-  }
+  // A body that cannot be read leaves the status to speak alone.
+  const text = await options.readText(res).catch(() => "");
+  const value = text.trim() === "" ? undefined : parseJson(text);
+  if (status === 401 || status === 403) return refusedAgent({ status, body: value, token });
+  const plain = value === NOT_JSON &&
+    /^\s*text\/plain\b/i.test(res.headers.get("content-type") ?? "");
+  const reason = quote(
+    value === NOT_JSON ? (plain ? text : undefined) : serverReason(value),
+    token,
+  );
+  const given = reason ? `, motif donné : ${reason}` : "";
   if (status === 404) {
-    await res.body?.cancel().catch(() => {});
     return saxiumError({
       kind: "not_found",
       token,
-      what: `Introuvable sur Saxium : ${oneLine(where, 160)} (HTTP 404)`,
+      what: `Introuvable sur Saxium : ${where} (HTTP 404)${given}`,
       todo: "vérifiez apiUrl et que l'export existe encore dans Saxium",
       status,
     });
   }
   const retry = status === 408 || status === 429 || status >= 500;
-  const text = await options.readText(res);
-  const value = text.trim() === "" ? undefined : parseJson(text);
+  const now = options.now?.() ?? new Date();
+  const retryAfterMs = retry ? parseRetryAfter(res.headers.get("retry-after"), now) : undefined;
+  if (retryAfterMs !== undefined && retryAfterMs > options.maxDelayMs) {
+    return saxiumError({
+      kind: "http",
+      token,
+      what: `Saxium demande d'attendre ${
+        until(retryAfterMs, now)
+      } (HTTP ${status} sur ${where}${given})`,
+      todo: status === 429
+        ? `rien n'est perdu, la prochaine passe reprendra d'elle-même ; ${SPACE_PASSES}`
+        : "rien n'est perdu, la prochaine passe reprendra d'elle-même",
+      status,
+      retryAfterMs,
+    });
+  }
   const make = (kind: SaxiumErrorKind, what: string, todo: string) =>
     retry
-      ? new Retryable(
-        kind,
-        what,
-        todo,
-        status,
-        parseRetryAfter(res.headers.get("retry-after"), new Date()),
-      )
+      ? new Retryable(kind, what, todo, status, retryAfterMs)
       : saxiumError({ kind, what, todo, status, token });
-  if (value === NOT_JSON) {
+  if (value === NOT_JSON && !plain) {
     return make(
       "protocol",
       `Réponse illisible de Saxium pour ${where} (HTTP ${status}, ${contentType(res)})`,
       "une réponse JSON était attendue ; réessayez plus tard ou vérifiez que apiUrl désigne bien Saxium",
     );
   }
-  const message = isObject(value) ? quote(value.message, token) : "";
-  const todo = status === 429
-    ? "réessayez plus tard ou espacez les synchronisations (pollIntervalSeconds)"
-    : retry
-    ? "réessayez plus tard ou prévenez l'administrateur de Saxium"
-    : "corrigez la cause indiquée ou prévenez l'administrateur de Saxium";
-  return make("http", `Saxium a répondu HTTP ${status} à ${oneLine(where, 160)}${message}`, todo);
+  if (status === 429) {
+    return make(
+      "http",
+      `Saxium reçoit trop de requêtes (HTTP 429 sur ${where}${given})`,
+      `la prochaine passe reprendra d'elle-même ; ${SPACE_PASSES}`,
+    );
+  }
+  if (retry) {
+    return make(
+      "http",
+      `Saxium est en erreur (HTTP ${status} sur ${where}${given})`,
+      "la prochaine passe réessaiera d'elle-même ; si l'erreur persiste, prévenez l'administrateur de Saxium",
+    );
+  }
+  return refused({ where, status, reason, token });
+}
+
+/** How often passes run is the scheduled task's, never `pollIntervalSeconds`. */
+const SPACE_PASSES =
+  "si cela revient souvent, espacez les passes de la tâche planifiée (install-task --every <minutes>)";
+
+/**
+ * A refusal by Saxium of a request it understood (a 4xx, or `success: false`):
+ * its reason quoted inside what it means for the administrator.
+ */
+export function refused(
+  options: { where: string; status: number; reason: string; token?: string },
+): SaxiumError {
+  const { where, status, reason, token } = options;
+  return saxiumError({
+    kind: "http",
+    token,
+    status,
+    ...(reason
+      ? {
+        what: `Saxium a refusé ${where} (HTTP ${status}), motif donné : ${reason}`,
+        todo: "corrigez ce que ce motif désigne (dans Saxium ou dans la configuration de " +
+          "l'agent) ou transmettez-le à l'administrateur de Saxium",
+      }
+      : {
+        what: `Saxium a refusé ${where} (HTTP ${status}) sans en donner le motif`,
+        todo: "transmettez ce refus, avec son heure, à l'administrateur de Saxium",
+      }),
+  });
+}
+
+/** How `jsonAnswer` checks a JSON answer. */
+export interface JsonAnswerOptions<T> {
+  /** `GET /api/...`, for the message. */
+  where: string;
+  /** What was expected, in French, for the message. */
+  expected: string;
+  /** Checks the shape and extracts the value. */
+  pick: (value: unknown) => { value: T } | { issue: string };
+  token?: string;
+}
+
+/**
+ * The value of a 2xx JSON answer, or the error it means: a web page (the
+ * login page, see `auth_answers.ts`), a text that is not JSON, Saxium's
+ * `success: false` with its reason, or a shape `pick` refuses.
+ */
+export function jsonAnswer<T>(res: Response, text: string, options: JsonAnswerOptions<T>): T {
+  const { token, expected } = options;
+  const where = oneLine(options.where, 160);
+  const status = res.status;
+  const value = text.trim() === "" ? undefined : parseJson(text);
+  if (value === NOT_JSON) {
+    if (/^\s*text\/html\b/i.test(res.headers.get("content-type") ?? "") || startsLikeHtml(text)) {
+      throw htmlPage({ where, status, type: contentType(res), expected: "de JSON", token });
+    }
+    throw saxiumError({
+      kind: "protocol",
+      token,
+      status,
+      what: `Réponse illisible de Saxium pour ${where} (HTTP ${status}, ${contentType(res)})`,
+      todo: `${expected} était attendu ; vérifiez que apiUrl désigne bien le serveur Saxium`,
+    });
+  }
+  if (isObject(value) && value.success === false) {
+    throw refused({ where, status, reason: quote(serverReason(value), token), token });
+  }
+  const picked = options.pick(value);
+  if ("issue" in picked) {
+    throw saxiumError({
+      kind: "protocol",
+      token,
+      status,
+      what: `Réponse inattendue de Saxium pour ${where} (${oneLine(picked.issue, 120)})`,
+      todo: `${expected} était attendu ; vérifiez la version du serveur Saxium`,
+    });
+  }
+  return picked.value;
+}
+
+/** How `notTheDocument` and `webPageInstead` word their errors. */
+export interface DocumentAnswerOptions {
+  /** `GET /api/...`, for the message. */
+  where: string;
+  format: DocumentFormat;
+  token?: string;
+}
+
+/**
+ * The error a download's 2xx answer means when it is not the document: a
+ * web page (Saxium's login page, in all likelihood: not retried) or JSON
+ * (retried, its reason quoted); undefined for what may be the document.
+ */
+export async function notTheDocument(
+  res: Response,
+  options: DocumentAnswerOptions & { readText: (res: Response) => Promise<string> },
+): Promise<SaxiumError | Retryable | undefined> {
+  const type = res.headers.get("content-type") ?? "";
+  if (/^\s*text\/html\b/i.test(type)) {
+    await res.body?.cancel().catch(() => {});
+    return webPage(res, options, contentType(res));
+  }
+  if (!/^\s*application\/json\b/i.test(type)) return undefined;
+  const text = await options.readText(res).catch(() => "");
+  const reason = quote(serverReason(parseJson(text)), options.token);
+  return new Retryable(
+    "protocol",
+    `Saxium a renvoyé du JSON au lieu du document ${options.format.toUpperCase()} pour ${
+      oneLine(options.where, 160)
+    }${reason ? `, motif donné : ${reason}` : ""}`,
+    "réessayez plus tard ou prévenez l'administrateur de Saxium",
+  );
+}
+
+/**
+ * The error for a download whose first bytes are a web page, whatever its
+ * type says (a login page labelled `application/xml`); undefined otherwise.
+ */
+export function webPageInstead(
+  start: Uint8Array,
+  res: Response,
+  options: DocumentAnswerOptions,
+): SaxiumError | undefined {
+  return startsLikeHtml(start) ? webPage(res, options, `étiquetée ${contentType(res)}`) : undefined;
+}
+
+function webPage(res: Response, options: DocumentAnswerOptions, type: string): SaxiumError {
+  return htmlPage({
+    where: options.where,
+    status: res.status,
+    type,
+    expected: `du document ${options.format.toUpperCase()}`,
+    token: options.token,
+  });
+}
+
+/** The error for a body over the size cap: a document (`id`) or another answer. */
+export function tooLarge(
+  options: { id: string | undefined; maxBytes: number; token?: string },
+): SaxiumError {
+  const limit = formatBytes(options.maxBytes);
+  return saxiumError({
+    kind: "too_large",
+    token: options.token,
+    what: options.id === undefined
+      ? `Réponse de Saxium trop volumineuse (plus de ${limit})`
+      : `Le document de l'export ${oneLine(options.id, 80)} dépasse la taille maximale (${limit})`,
+    todo:
+      "vérifiez ce document dans Saxium (taille anormale) ou prévenez l'administrateur de Saxium",
+  });
+}
+
+/** A download cut short (retried): how much arrived. */
+export function interrupted(options: { id: string; total: number; declared?: number }): Retryable {
+  const { id, total, declared } = options;
+  return new Retryable(
+    "network",
+    `Téléchargement de l'export ${oneLine(id, 80)} interrompu (${total} octets reçus` +
+      (declared === undefined ? ")" : ` sur ${declared})`),
+    "vérifiez la connexion réseau puis relancez la synchronisation",
+  );
+}
+
+/** `jusqu'à 14:32`, or `jusqu'au 25/11 à 08:00` on another day; the minute rounded up. */
+export function until(ms: number, now: Date): string {
+  const at = new Date(Math.ceil((now.getTime() + ms) / 60_000) * 60_000);
+  const time = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  const sameDay = at.toDateString() === now.toDateString();
+  return sameDay
+    ? `jusqu'à ${time}`
+    : `jusqu'au ${pad(at.getDate())}/${pad(at.getMonth() + 1)} à ${time}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
 }
 
 /**

@@ -72,13 +72,7 @@ export async function readBodyText(res: Response, options: ReadTextOptions): Pro
       chunks.push(chunk.slice());
     },
   });
-  const all = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concat(chunks));
 }
 
 /** Options of {@linkcode copyBody}. */
@@ -97,6 +91,14 @@ export interface CopyOptions {
   interrupted: (total: number) => unknown;
   /** Called at each chunk received (the client's inactivity timer). */
   progress?: () => void;
+  /**
+   * Judges the body's first `sniffBytes` bytes (all of a shorter body) before
+   * any byte is written: an error to throw (a web page instead of the
+   * document), or undefined.
+   */
+  sniff?: (start: Uint8Array) => unknown;
+  /** How many bytes `sniff` is given; 512 by default. */
+  sniffBytes?: number;
 }
 
 /**
@@ -107,6 +109,23 @@ export interface CopyOptions {
 export async function copyBody(res: Response, options: CopyOptions): Promise<number> {
   let total = 0;
   let readFailed = false;
+  const write = (bytes: Uint8Array) => {
+    // Written at once: a chunk reaches the OS cache in microseconds, less
+    // than a trip to Deno's thread pool, whose threads would each keep
+    // their own buffers (the flush to disk at the end does go there).
+    let offset = 0;
+    while (offset < bytes.length) offset += options.file.writeSync(bytes.subarray(offset));
+  };
+  // The start, kept (chunks are only valid during onChunk) until it is judged.
+  let start: Uint8Array[] | undefined = options.sniff ? [] : undefined;
+  const judge = () => {
+    if (!start) return;
+    const head = concat(start);
+    start = undefined;
+    const refusal = options.sniff!(head);
+    if (refusal !== undefined) throw refusal;
+    write(head);
+  };
   try {
     await drainBody(res, {
       failure: (error) => {
@@ -117,13 +136,12 @@ export async function copyBody(res: Response, options: CopyOptions): Promise<num
         total += chunk.length;
         options.progress?.();
         if (total > options.maxBytes) throw options.tooLarge();
-        // Written at once: a chunk reaches the OS cache in microseconds, less
-        // than a trip to Deno's thread pool, whose threads would each keep
-        // their own buffers (the flush to disk at the end does go there).
-        let offset = 0;
-        while (offset < chunk.length) offset += options.file.writeSync(chunk.subarray(offset));
+        if (!start) return write(chunk);
+        start.push(chunk.slice());
+        if (total >= (options.sniffBytes ?? 512)) judge();
       },
     });
+    judge();
   } catch (error) {
     const network = readFailed && (error as { kind?: string }).kind === "network";
     throw network ? options.interrupted(total) : error;
@@ -132,6 +150,16 @@ export async function copyBody(res: Response, options: CopyOptions): Promise<num
     throw options.interrupted(total);
   }
   return total;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
+  return all;
 }
 
 /** The body's declared length, when it is not compressed; undefined otherwise. */

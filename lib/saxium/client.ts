@@ -13,34 +13,33 @@
  * @module
  */
 
-import { formatBytes } from "../base/french.ts";
-import { probeAnswer, redirectTarget, statusFailure, transportFailure } from "./answers.ts";
-import { runWithRetry } from "./retry.ts";
-import { contentType, copyBody, declaredLength, readBodyText } from "./body.ts";
-import { oneLine } from "../base/text.ts";
 import {
-  type ErrorParts,
-  quote,
-  Retryable,
-  SaxiumError,
-  saxiumError,
-  type SaxiumErrorKind,
-} from "./errors.ts";
+  interrupted,
+  jsonAnswer,
+  notTheDocument,
+  probeAnswer,
+  redirectTarget,
+  statusFailure,
+  tooLarge,
+  transportFailure,
+  webPageInstead,
+} from "./answers.ts";
+import { SNIFF_BYTES } from "./auth_answers.ts";
+import { runWithRetry } from "./retry.ts";
+import { copyBody, declaredLength, readBodyText } from "./body.ts";
+import type { SaxiumError } from "./errors.ts";
+import { listTooLarge, type PendingPage, readPendingList } from "./pending_list.ts";
 import {
   type DownloadOptions,
   isObject,
   issueOf,
   type MarkErrorBody,
   type MarkSyncedBody,
-  NOT_JSON,
-  parseJson,
-  type PendingExport,
-  PendingList,
   type ServerStatus,
   Status,
   type StatusProbe,
 } from "./shapes.ts";
-import type { SaxiumClientOptions } from "./client_options.ts";
+import { checkedBase, type SaxiumClientOptions } from "./client_options.ts";
 
 export {
   backoffDelay,
@@ -51,6 +50,7 @@ export {
   type SaxiumErrorKind,
   type SaxiumErrorOptions,
 } from "./errors.ts";
+export type { PendingPage, RejectedItem } from "./pending_list.ts";
 export type {
   DownloadOptions,
   MarkErrorBody,
@@ -69,7 +69,8 @@ export type { SaxiumClientOptions } from "./client_options.ts";
  * ```ts
  * const client = new SaxiumClient({ apiUrl, token, agentId: "POSTE-01", version: "2.0.0" });
  * try {
- *   for (const e of await client.listPending(50)) {
+ *   const { items } = await client.listPending(50);
+ *   for (const e of items) {
  *     await client.downloadTo(e.id, { format: "xml", path: `Downloads/${e.id}.xml` });
  *   }
  * } finally {
@@ -83,6 +84,7 @@ export class SaxiumClient {
   #timeoutMs: number;
   #maxAttempts: number;
   #maxBytes: number;
+  #maxJsonBytes: number;
   #fetch: typeof fetch;
   #sleep: (ms: number) => Promise<void>;
   #random: () => number;
@@ -90,25 +92,12 @@ export class SaxiumClient {
 
   /** Check the options and prepare the HTTP client (proxy, certificates). */
   constructor(options: SaxiumClientOptions) {
-    try {
-      this.#base = new URL(options.apiUrl);
-    } catch {
-      throw new SaxiumError(
-        "Adresse Saxium invalide (apiUrl) : indiquez une URL complète, par exemple https://saxium.exemple.fr.",
-        { kind: "protocol" },
-      );
-    }
-    if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
-      throw new SaxiumError(
-        "Le jeton Saxium contient des caractères non autorisés (espace, retour à la ligne, accent) : " +
-          "recopiez-le dans SAXIUM_TOKEN ou agent.json.",
-        { kind: "auth" },
-      );
-    }
+    this.#base = checkedBase(options);
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#maxBytes = options.maxDownloadBytes ?? 50 * 1024 * 1024;
+    this.#maxJsonBytes = options.maxJsonBytes ?? 16 * 1024 * 1024;
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#random = options.random ?? Math.random;
@@ -120,17 +109,22 @@ export class SaxiumClient {
     }
   }
 
-  /** The exports waiting for this agent, at most `limit`. */
-  async listPending(limit: number): Promise<PendingExport[]> {
+  /**
+   * The exports waiting for this agent, at most `limit` items: those it can
+   * use, and the items it cannot (`rejected`, each with its reason; see
+   * `pending_list.ts`). A list larger than `maxJsonBytes` throws a
+   * `too_large` error: ask again with a smaller `limit`.
+   */
+  async listPending(limit: number): Promise<PendingPage> {
     const query = new URLSearchParams({ limit: String(limit), agentId: this.#options.agentId });
     const path = `/api/batigest/exports/pending?${query}`;
-    return await this.#json<PendingExport[]>("GET", path, {
+    return await this.#json<PendingPage>("GET", path, {
       expected: "une liste d'exports ({ success: true, data: [...] })",
       pick: (value) => {
-        const list = isObject(value) && value.success === true ? value.data : value;
-        const parsed = PendingList.safeParse(list);
-        return parsed.success ? { value: parsed.data } : { issue: issueOf(parsed.error) };
+        const read = readPendingList(value);
+        return "page" in read ? { value: read.page } : read;
       },
+      tooLarge: () => listTooLarge({ limit, maxBytes: this.#maxJsonBytes, token: this.#token }),
     });
   }
 
@@ -149,18 +143,16 @@ export class SaxiumClient {
       return await this.#withRetry(async (signal, progress) => {
         const res = await this.#send("GET", path, { accept, signal });
         progress();
-        if (/^\s*(text\/html|application\/json)\b/i.test(res.headers.get("content-type") ?? "")) {
-          // A proxy's or the server's error page, not the document: never
-          // written as a file, never blamed on the document.
-          await res.body?.cancel().catch(() => {});
-          throw new Retryable(
-            "protocol",
-            `Saxium a renvoyé une page ${
-              contentType(res)
-            } au lieu du document ${options.format.toUpperCase()}`,
-            "un proxy ou le serveur est en erreur ; réessayez plus tard ou vérifiez le proxy (HTTPS_PROXY)",
-          );
-        }
+        const answer = {
+          where: `GET ${pathOnly(path)}`,
+          format: options.format,
+          token: this.#token,
+        };
+        const wrong = await notTheDocument(res, {
+          ...answer,
+          readText: (r) => this.#readText(r, signal),
+        });
+        if (wrong) throw wrong;
         const declared = declaredLength(res);
         if (declared !== undefined && declared > this.#maxBytes) {
           await res.body?.cancel().catch(() => {});
@@ -169,7 +161,13 @@ export class SaxiumClient {
         opened = true;
         const file = await Deno.open(options.path, { write: true, create: true, truncate: true });
         try {
-          const bytes = await this.#copy(res, file, { signal, id, declared, progress });
+          const bytes = await this.#copy(res, file, {
+            signal,
+            id,
+            declared,
+            progress,
+            sniff: (start) => webPageInstead(start, res, answer),
+          });
           await file.sync();
           return { bytes };
         } finally {
@@ -198,6 +196,8 @@ export class SaxiumClient {
     await this.#post(`/api/batigest/exports/${encodeURIComponent(id)}/mark-error`, {
       exportId: id,
       errorMessage: body.errorMessage,
+      // Where Saxium reads it; kept in errorDetails too, as older servers store it.
+      agentId: this.#options.agentId,
       errorDetails: {
         timestamp: new Date().toISOString(),
         agentId: this.#options.agentId,
@@ -270,6 +270,8 @@ export class SaxiumClient {
       body?: unknown;
       expected: string;
       pick: (value: unknown) => { value: T } | { issue: string };
+      /** The error for a body over the size cap, when it should say more. */
+      tooLarge?: () => SaxiumError;
     },
   ): Promise<T> {
     return await this.#withRetry(async (signal) => {
@@ -278,35 +280,13 @@ export class SaxiumClient {
         signal,
         body: options.body,
       });
-      const text = await this.#readText(res, signal);
-      const value = text.trim() === "" ? undefined : parseJson(text);
-      const where = `${method} ${pathOnly(path)}`;
-      if (value === NOT_JSON) {
-        throw this.#error("protocol", {
-          what: `Réponse illisible de Saxium pour ${where} (HTTP ${res.status}, ${
-            contentType(res)
-          })`,
-          todo:
-            `${options.expected} était attendu ; vérifiez que apiUrl désigne bien le serveur Saxium`,
-          status: res.status,
-        });
-      }
-      if (isObject(value) && value.success === false) {
-        throw this.#error("http", {
-          what: `Saxium a refusé ${where} (HTTP ${res.status})${quote(value.message, this.#token)}`,
-          todo: "corrigez la cause indiquée ou prévenez l'administrateur de Saxium",
-          status: res.status,
-        });
-      }
-      const picked = options.pick(value);
-      if ("issue" in picked) {
-        throw this.#error("protocol", {
-          what: `Réponse inattendue de Saxium pour ${where} (${oneLine(picked.issue, 120)})`,
-          todo: `${options.expected} était attendu ; vérifiez la version du serveur Saxium`,
-          status: res.status,
-        });
-      }
-      return picked.value;
+      const text = await this.#readText(res, signal, options.tooLarge);
+      return jsonAnswer(res, text, {
+        where: `${method} ${pathOnly(path)}`,
+        expected: options.expected,
+        pick: options.pick,
+        token: this.#token,
+      });
     });
   }
 
@@ -321,7 +301,7 @@ export class SaxiumClient {
       timeoutMs: this.#timeoutMs,
       idleMs: options.idleMs,
       baseDelayMs: o.baseDelayMs ?? 500,
-      maxDelayMs: o.maxDelayMs ?? 30_000,
+      maxDelayMs: this.#maxDelayMs,
       random: this.#random,
       sleep: this.#sleep,
       stop: o.signal,
@@ -349,6 +329,7 @@ export class SaxiumClient {
         where: `${method} ${url.pathname}`,
         token: this.#token,
         readText: (r) => this.#readText(r, options.signal),
+        maxDelayMs: this.#maxDelayMs,
       });
     }
   }
@@ -393,11 +374,12 @@ export class SaxiumClient {
     return transportFailure(error, { signal, timeoutMs: this.#timeoutMs, host: this.#base.host });
   }
 
-  /** The whole body as text, within the size cap. */
-  #readText(res: Response, signal: AbortSignal): Promise<string> {
+  /** The whole body as text, within the JSON cap (`overCap` says what was too large). */
+  #readText(res: Response, signal: AbortSignal, overCap?: () => SaxiumError): Promise<string> {
     return readBodyText(res, {
-      maxBytes: this.#maxBytes,
-      tooLarge: () => this.#tooLarge(undefined),
+      maxBytes: this.#maxJsonBytes,
+      tooLarge: overCap ??
+        (() => tooLarge({ id: undefined, maxBytes: this.#maxJsonBytes, token: this.#token })),
       failure: (error) => this.#transportFailure(error, signal),
     });
   }
@@ -406,44 +388,37 @@ export class SaxiumClient {
   #copy(
     res: Response,
     file: Deno.FsFile,
-    options: { signal: AbortSignal; id: string; declared?: number; progress: () => void },
+    options: {
+      signal: AbortSignal;
+      id: string;
+      declared?: number;
+      progress: () => void;
+      sniff: (start: Uint8Array) => SaxiumError | undefined;
+    },
   ): Promise<number> {
     return copyBody(res, {
       file,
       progress: options.progress,
+      sniff: options.sniff,
+      sniffBytes: SNIFF_BYTES,
       declared: options.declared,
       maxBytes: this.#maxBytes,
       tooLarge: () => this.#tooLarge(options.id),
       failure: (error) => this.#transportFailure(error, options.signal),
-      interrupted: (total) =>
-        new Retryable(
-          "network",
-          `Téléchargement de l'export ${oneLine(options.id, 80)} interrompu ` +
-            `(${total} octets reçus` +
-            (options.declared === undefined ? ")" : ` sur ${options.declared})`),
-          "vérifiez la connexion réseau puis relancez la synchronisation",
-        ),
+      interrupted: (total) => interrupted({ id: options.id, total, declared: options.declared }),
     });
   }
 
   #tooLarge(id: string | undefined): SaxiumError {
-    const limit = formatBytes(this.#maxBytes);
-    const what = id === undefined
-      ? `Réponse de Saxium trop volumineuse (plus de ${limit})`
-      : `Le document de l'export ${oneLine(id, 80)} dépasse la taille maximale (${limit})`;
-    return this.#error("too_large", {
-      what,
-      todo:
-        "vérifiez ce document dans Saxium (taille anormale) ou prévenez l'administrateur de Saxium",
-    });
-  }
-
-  #error(kind: SaxiumErrorKind, parts: Omit<ErrorParts, "kind" | "token">): SaxiumError {
-    return saxiumError({ ...parts, kind, token: this.#token });
+    return tooLarge({ id, maxBytes: this.#maxBytes, token: this.#token });
   }
 
   get #token(): string | undefined {
     return this.#options.token;
+  }
+
+  get #maxDelayMs(): number {
+    return this.#options.maxDelayMs ?? 30_000;
   }
 }
 

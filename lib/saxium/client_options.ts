@@ -1,13 +1,14 @@
 /**
  * What a `SaxiumClient` is opened with: where Saxium is and who the agent is,
  * the timeouts, retries and caps of its exchanges, the proxy and extra
- * certificates, and the seams tests replace (`fetch`, `sleep`, `random`).
+ * certificates, and the seams tests replace (`fetch`, `sleep`, `random`);
+ * and the check of the two that can be wrong before any request.
  * Apart from the client so that the class reads as the exchanges themselves.
  *
  * @module
  */
 
-import type { RetryInfo } from "./errors.ts";
+import { type RetryInfo, SaxiumError } from "./errors.ts";
 
 /** Options of `SaxiumClient`. */
 export interface SaxiumClientOptions {
@@ -26,8 +27,14 @@ export interface SaxiumClientOptions {
   baseDelayMs?: number;
   /** Backoff and Retry-After cap; 30 000 by default. */
   maxDelayMs?: number;
-  /** Largest accepted body; 50 MiB by default. */
+  /** Largest accepted document (streamed to disk); 50 MiB by default. */
   maxDownloadBytes?: number;
+  /**
+   * Largest JSON answer (the pending list above all), read whole into memory;
+   * 16 MiB by default: under the executable's 96 MB heap, reading a 40 MiB
+   * list takes 87 MB, and one of 49 MiB ends the process.
+   */
+  maxJsonBytes?: number;
   /** Proxy URL for Saxium requests. */
   proxy?: string;
   /** Extra root certificates (PEM), for TLS-inspecting proxies. */
@@ -47,4 +54,30 @@ export interface SaxiumClientOptions {
    * included), however long the whole body takes; 30 000 by default.
    */
   downloadIdleMs?: number;
+}
+
+/**
+ * The base URL of `options.apiUrl`, once the options are checked.
+ *
+ * @throws {SaxiumError} `protocol` for an address that is not a URL, `auth`
+ * for a token no HTTP header can carry (never echoed).
+ */
+export function checkedBase(options: SaxiumClientOptions): URL {
+  let base: URL;
+  try {
+    base = new URL(options.apiUrl);
+  } catch {
+    throw new SaxiumError(
+      "Adresse Saxium invalide (apiUrl) : indiquez une URL complète, par exemple https://saxium.exemple.fr.",
+      { kind: "protocol" },
+    );
+  }
+  if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
+    throw new SaxiumError(
+      "Le jeton Saxium contient des caractères non autorisés (espace, retour à la ligne, accent) : " +
+        "recopiez-le dans SAXIUM_TOKEN ou agent.json.",
+      { kind: "auth" },
+    );
+  }
+  return base;
 }

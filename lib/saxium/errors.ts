@@ -30,7 +30,7 @@ export interface SaxiumErrorOptions {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
-  /** How long the server asked to wait before asking again (`Retry-After`), when it did. */
+  /** How long the server asked to wait before asking again (`Retry-After`), in ms. */
   retryAfterMs?: number;
   cause?: unknown;
 }
@@ -41,7 +41,10 @@ export class SaxiumError extends Error {
   kind: SaxiumErrorKind;
   /** The HTTP status, when the server answered. */
   status?: number;
-  /** How long the server asked to wait before asking again, when it did and the client gave up. */
+  /**
+   * How long the server asked to wait (`Retry-After`, in ms) when it asked
+   * for longer than the client waits within a call: the next pass resumes.
+   */
   retryAfterMs?: number;
 
   /** Build an error from its French message and its kind. */
@@ -117,6 +120,7 @@ export interface ErrorParts {
   what: string;
   todo: string;
   status?: number;
+  retryAfterMs?: number;
   cause?: unknown;
   /** Masked wherever it appears in the message. */
   token?: string;
@@ -125,11 +129,22 @@ export interface ErrorParts {
 /** A `SaxiumError` whose message is `what : todo.`, without the token. */
 export function saxiumError(parts: ErrorParts): SaxiumError {
   const message = redact(`${parts.what} : ${parts.todo}.`, [parts.token]);
-  return new SaxiumError(message, { kind: parts.kind, status: parts.status, cause: parts.cause });
+  return new SaxiumError(message, {
+    kind: parts.kind,
+    status: parts.status,
+    retryAfterMs: parts.retryAfterMs,
+    cause: parts.cause,
+  });
 }
 
-/** ` : « message »` from a server's message, cleaned, or nothing. */
+/** Longest server reason quoted in a message. */
+const QUOTE_MAX = 300;
+
+/**
+ * `« message »` from a server's text: the token masked first (a cut could
+ * leave part of it), on one line, capped; empty when there is no text.
+ */
 export function quote(message: unknown, token: string | undefined): string {
   if (typeof message !== "string" || message.trim() === "") return "";
-  return ` : « ${redact(oneLine(message, 200), [token])} »`;
+  return `« ${oneLine(redact(message, [token]), QUOTE_MAX)} »`;
 }

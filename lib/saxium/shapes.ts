@@ -1,8 +1,8 @@
 /**
  * What Saxium's answers look like and what the agent sends it: the exports
- * of the pending list, the queue figures, the bodies of mark-synced and
- * mark-error, and the zod schemas that check answers before anything trusts
- * them. One owner for the wire format of `saxium-api.md`, apart from how the
+ * of the pending list (read item by item in `pending_list.ts`), the queue
+ * figures, the bodies of mark-synced and mark-error, and the zod schema that
+ * checks the status route's answer before anything trusts it. One owner for the wire format of `saxium-api.md`, apart from how the
  * bytes travel (`client.ts`).
  *
  * @module
@@ -11,12 +11,14 @@
 import { type DocumentFormat } from "../base/settings.ts";
 import { z } from "zod";
 
-/** An export waiting for the agent, as listed by the pending route. */
+/** An export waiting for the agent, as listed by the pending route (see `pending_list.ts`). */
 export interface PendingExport {
   id: string;
   documentType: string;
   documentReference: string;
+  /** When Saxium generated it (ISO 8601, as sent): of two versions, the newest wins. */
   generatedAt?: string;
+  /** How many times it was marked in error; 0 when Saxium sends none. */
   retryCount: number;
 }
 
@@ -68,17 +70,6 @@ export interface MarkErrorBody {
   code?: string;
 }
 
-const PendingItem = z.object({
-  id: z.string().min(1),
-  documentType: z.string(),
-  documentReference: z.string(),
-  generatedAt: z.string().nullish().transform((v) => v ?? undefined),
-  retryCount: z.number().int().min(0).default(0),
-});
-
-/** The pending list's items. */
-export const PendingList = z.array(PendingItem);
-
 /** The status route's `data`. */
 export const Status = z.object({
   pending: z.number(),
@@ -107,10 +98,21 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The first problem zod found, in French. */
+/** The first problem zod found, in French (zod's own message is English). */
 export function issueOf(error: z.ZodError): string {
   const first = error.issues[0];
   if (!first) return "forme inconnue";
   const at = first.path.length ? first.path.join(".") : "racine";
-  return `champ ${at} : ${first.message}`;
+  const expected = first.code === "invalid_type" ? TYPES[String(first.expected)] : undefined;
+  return `champ ${at} : ${expected ? `${expected} attendu` : "valeur refusée"}`;
 }
+
+/** zod's type names, in French. */
+const TYPES: Record<string, string> = {
+  string: "texte",
+  number: "nombre",
+  boolean: "booléen",
+  object: "objet",
+  array: "tableau",
+  null: "null",
+};

@@ -16,12 +16,12 @@ import { type DocumentFormat, type Settings } from "../base/settings.ts";
 import type { FileOps, RetryOptions } from "../base/fs_retry.ts";
 import type { Logger } from "../base/log.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import type { PendingExport } from "../saxium/client.ts";
+import type { PendingPage } from "../saxium/client.ts";
 import type { Journal } from "../journal/journal.ts";
 
 /** The part of the Saxium client a pass uses. */
 export interface SaxiumApi {
-  listPending(limit: number): Promise<PendingExport[]>;
+  listPending(limit: number): Promise<PendingPage>;
   downloadTo(
     id: string,
     options: { format: DocumentFormat; path: string },

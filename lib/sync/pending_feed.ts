@@ -1,30 +1,67 @@
 /**
  * Saxium's pending exports, as the pass takes them: one flow, asked for
  * again before the exports in hand run out, each export once, its id in one
- * form (trimmed, lower case), ids that are not UUIDs passed over (and
- * reported once, remembered in the journal's small state under
- * `skipped-ids`: {@linkcode SkippedIds}), exports that cannot go on asked past. A
- * list Saxium refuses stops the pass.
+ * form (trimmed, lower case), ids that are not UUIDs and items the client
+ * rejected (no usable id, reference or type) passed over (and reported once,
+ * remembered in the journal's small state under `skipped-ids`:
+ * {@linkcode SkippedIds}), exports that cannot go on asked past. A list too large
+ * for the client's cap is asked again smaller; a list Saxium refuses stops
+ * the pass.
  *
  * @module
  */
 
-import type { PendingExport } from "../saxium/client.ts";
+import type { PendingExport, PendingPage, RejectedItem } from "../saxium/client.ts";
+import { SaxiumError } from "../saxium/client.ts";
 import { callForThePass } from "./failures.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 import { settle, type Settled, unwrap } from "../base/settled.ts";
 import type { SmallStateStore } from "../journal/journal.ts";
 
-/** Asks Saxium for its pending exports; a refusal of any kind stops the pass. */
+/** The largest list that fitted under the client's size cap, by pass (its report). */
+const fitting = new WeakMap<PassReport, number>();
+
+/**
+ * Asks Saxium for its pending exports; a refusal of any kind stops the pass.
+ * A list over the client's size cap is asked again with half the limit until
+ * it fits, said once a pass (a WARNING naming `batchSize`), and the pass's
+ * next lists are asked that small.
+ */
 export function listPending(
   ctx: PassContext,
   options: { report: PassReport; limit: number },
-): Promise<PendingExport[]> {
-  return callForThePass(() => ctx.client.listPending(options.limit), {
+): Promise<PendingPage> {
+  return callForThePass(() => listWithinCap(ctx, options), {
     report: options.report,
     what: "Impossible d'obtenir la liste des exports en attente",
   });
+}
+
+async function listWithinCap(
+  ctx: PassContext,
+  options: { report: PassReport; limit: number },
+): Promise<PendingPage> {
+  const { report } = options;
+  const shrunk = fitting.get(report);
+  let limit = Math.min(options.limit, shrunk ?? options.limit);
+  let tooLarge: SaxiumError | undefined;
+  while (true) {
+    try {
+      const page = await ctx.client.listPending(limit);
+      if (tooLarge && shrunk === undefined) {
+        report.warning(`${tooLarge.message} L'agent en demande ${limit} à la fois en attendant.`);
+      }
+      return page;
+    } catch (error) {
+      if (!(error instanceof SaxiumError) || error.kind !== "too_large" || limit <= 1) {
+        throw error;
+      }
+      tooLarge ??= error;
+      limit = Math.floor(limit / 2);
+      fitting.set(report, limit);
+    }
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -52,12 +89,12 @@ export function isValidId(id: string): boolean {
  * asking again mostly returns exports already in hand, which are skipped.
  */
 export class PendingFeed {
-  #list: (limit: number) => Promise<PendingExport[]>;
+  #list: (limit: number) => Promise<PendingPage>;
   #limit: number;
   #report: PassReport;
   #skipped: SkippedIds;
   #askedPast: () => number;
-  /** Invalid ids met in this pass: asked past, so they never starve the queue. */
+  /** Invalid ids and rejected items met in this pass: asked past, so they never starve the queue. */
   #passedOver = new Set<string>();
   #items: PendingExport[] = [];
   #seen = new Set<string>();
@@ -66,7 +103,7 @@ export class PendingFeed {
 
   constructor(
     options: {
-      list: (limit: number) => Promise<PendingExport[]>;
+      list: (limit: number) => Promise<PendingPage>;
       limit: number;
       report: PassReport;
       skipped: SkippedIds;
@@ -139,7 +176,17 @@ export class PendingFeed {
     const limit = Math.min(MAX_LIST, this.#limit + this.#passedOver.size + this.#askedPast());
     const page = await this.#list(limit);
     let fresh = 0;
-    for (const raw of page) {
+    for (const item of page.rejected) {
+      const key = rejectedKey(item);
+      if (this.#seen.has(key)) continue;
+      this.#seen.add(key);
+      this.#passedOver.add(key);
+      this.#skipped.note(
+        { key, id: item.id ?? "absent", documentReference: item.documentReference },
+        `inutilisable : ${item.reason}`,
+      );
+    }
+    for (const raw of page.items) {
       const id = normalizeId(raw.id);
       if (this.#seen.has(id)) continue;
       this.#seen.add(id);
@@ -153,16 +200,24 @@ export class PendingFeed {
     }
     if (fresh > 0) {
       this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
-    } else if (page.length < limit) this.#exhausted = true;
+    } else if (page.items.length + page.rejected.length < limit) this.#exhausted = true;
     return fresh;
   }
 }
 
+/** How a rejected item is remembered: its id, else its reference, else why. */
+function rejectedKey(item: RejectedItem): string {
+  if (item.id !== undefined) return normalizeId(item.id);
+  return item.documentReference !== undefined
+    ? `(sans id) ${item.documentReference}`
+    : `(sans id) ${item.reason}`;
+}
+
 /**
- * Ids Saxium should never send (not a UUID): reported once (an ERROR line,
- * hence an alert), remembered in the small state, and passed over quietly at
- * the next passes, instead of failing every run for ever. Losing the memory
- * only means reporting them once more.
+ * Ids Saxium should never send (not a UUID) and items the client rejected:
+ * reported once (an ERROR line, hence an alert), remembered in the small
+ * state, and passed over quietly at the next passes, instead of failing every
+ * run for ever. Losing the memory only means reporting them once more.
  */
 export class SkippedIds {
   #store: SmallStateStore;
@@ -174,21 +229,29 @@ export class SkippedIds {
     this.#report = report;
   }
 
-  /** Notes an invalid id: reported the first time it is ever seen. */
-  note(item: PendingExport): void {
+  /**
+   * Notes an item passed over (by default an invalid id; `why` says
+   * otherwise), remembered by `key` (its id by default): reported the first
+   * time it is ever seen.
+   */
+  note(
+    item: { id: string; documentReference?: string; key?: string },
+    why = "invalide (un UUID est attendu)",
+  ): void {
     this.#known ??= this.#load();
+    const key = item.key ?? item.id;
     const what = `identifiant « ${item.id.slice(0, 60)} » (référence « ${
-      item.documentReference.slice(0, 60)
+      (item.documentReference ?? "absente").slice(0, 60)
     } »)`;
-    if (this.#known.has(item.id)) {
-      this.#report.debug(`Export ignoré de nouveau : ${what} invalide.`);
+    if (this.#known.has(key)) {
+      this.#report.debug(`Export ignoré de nouveau : ${what} ${why}.`);
       return;
     }
-    this.#known.add(item.id);
+    this.#known.add(key);
     this.#store.set("skipped-ids", JSON.stringify([...this.#known]));
     this.#report.needsAttention();
     this.#report.error(
-      `Export ignoré : ${what} invalide (un UUID est attendu) ; signalez-le au support Saxium. ` +
+      `Export ignoré : ${what} ${why} ; signalez-le au support Saxium. ` +
         "Il ne sera plus signalé, et les exports suivants sont traités.",
     );
   }

@@ -34,3 +34,38 @@ Deno.test("describeSystemError: the same errors known by their words (wrapped by
   assert.equal(describeSystemError(wrapped).kind, "is-a-directory");
   assert.equal(describeSystemError(new Error("ENOTDIR: stat")).kind, "not-a-directory");
 });
+
+Deno.test("describeSystemError: a journal locked by another program has its own kind and a French cause", async () => {
+  const { DatabaseSync } = await import("node:sqlite");
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/journal.db`;
+  const holder = new DatabaseSync(path);
+  const other = new DatabaseSync(path, { timeout: 0 });
+  try {
+    holder.exec(
+      "PRAGMA journal_mode=WAL; CREATE TABLE t(x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1)",
+    );
+    let error: unknown;
+    try {
+      other.exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (2)");
+    } catch (e) {
+      error = e;
+    }
+    const locked = describeSystemError(error);
+    assert.equal(locked.kind, "journal-locked");
+    assert.equal(
+      locked.cause,
+      "journal de l'agent verrouillé par un autre programme (sauvegarde, antivirus ?)",
+    );
+    assert.match(locked.original, /database is locked/, "the original is kept for DEBUG");
+  } finally {
+    other.close();
+    holder.exec("ROLLBACK");
+    holder.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+  for (const text of ["database table is locked", "SQLITE_BUSY: busy", "SQLITE_LOCKED"]) {
+    const wrapped = new Error("could not record the export", { cause: new Error(text) });
+    assert.equal(describeSystemError(wrapped).kind, "journal-locked", text);
+  }
+});

@@ -139,14 +139,14 @@ Deno.test("transient 5xx on the list and a download are retried, then the pass s
     addQuote(world, "DV-5XX");
     world.saxium.addFault({ route: "pending", times: 2, fault: { status: 503 } });
     world.saxium.addFault({ route: "download", times: 1, fault: { status: 502 } });
-    const run = await sync(world, runs);
+    const run = await sync(world, runs, "--verbose");
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(ledgerNames(world), ["DV-5XX.xml"]);
-    // Retries are one short INFO line each, without the advice meant for the final error.
+    // Retries are one short DEBUG line each, without the advice meant for the final error.
     const retries = run.stdout.split("\n").filter((l) => l.includes("nouvel essai"));
     assert.equal(retries.length, 3, run.stdout);
     for (const line of retries) {
-      assert.match(line, /\[INFO\] Saxium : .* ; nouvel essai n°\d dans \d+,\d s\.$/);
+      assert.match(line, /\[DEBUG\] Saxium : .* ; nouvel essai n°\d dans \d+,\d s\.$/);
       assert.doesNotMatch(line, /réessayez|vérifiez|prévenez/);
     }
     assert.doesNotMatch(run.stderr, /nouvel essai/);

@@ -77,13 +77,16 @@ Deno.test("listPending reads the envelope and sends the agent's headers", async 
   await withClient(async ({ sim, client }) => {
     const e = addQuote(sim);
     const list = await client.listPending(10);
-    assert.deepEqual(list, [{
-      id: e.id,
-      documentType: "devis_client",
-      documentReference: "DV-1730000000001",
-      generatedAt: e.generatedAt,
-      retryCount: 0,
-    }]);
+    assert.deepEqual(list, {
+      items: [{
+        id: e.id,
+        documentType: "devis_client",
+        documentReference: "DV-1730000000001",
+        generatedAt: e.generatedAt,
+        retryCount: 0,
+      }],
+      rejected: [],
+    });
     const [req] = sim.requests;
     assert.equal(req.path, "/api/batigest/exports/pending");
     assert.deepEqual(req.query, { limit: "10", agentId: "POSTE-COMPTA" });
@@ -116,7 +119,7 @@ Deno.test("listPending accepts a bare array", async () => {
       },
     });
     const list = await client.listPending(50);
-    assert.deepEqual(list, [{
+    assert.deepEqual(list.items, [{
       id: item.id,
       documentType: "bon_commande",
       documentReference: "BC-1",
@@ -128,7 +131,7 @@ Deno.test("listPending accepts a bare array", async () => {
 
 Deno.test("without a token no Authorization header is sent", async () => {
   await withClient(async ({ sim, client }) => {
-    assert.deepEqual(await client.listPending(5), []);
+    assert.deepEqual(await client.listPending(5), { items: [], rejected: [] });
     assert.equal(sim.requests[0].headers["authorization"], undefined);
   }, { token: undefined, simToken: null });
 });
@@ -202,6 +205,7 @@ Deno.test("markSynced and markError send the documented bodies", async () => {
     assert.deepEqual(body, {
       exportId: b.id,
       errorMessage: "Fichier refusé par Batigest",
+      agentId: "POSTE-COMPTA",
       errorDetails: {
         timestamp: body.errorDetails.timestamp,
         agentId: "POSTE-COMPTA",
@@ -301,7 +305,7 @@ Deno.test("503 twice then success: three requests, two backoff waits", async () 
     addQuote(sim);
     sim.addFault({ route: "pending", times: 2, fault: { status: 503 } });
     const list = await client.listPending(50);
-    assert.equal(list.length, 1);
+    assert.equal(list.items.length, 1);
     assert.equal(sim.requests.length, 3);
     assert.deepEqual(delays, [250, 500]);
     assert.deepEqual(retries.map((r) => [r.attempt, r.delayMs]), [[1, 250], [2, 500]]);
@@ -309,20 +313,15 @@ Deno.test("503 twice then success: three requests, two backoff waits", async () 
   }, { random: () => 0.5, onRetry: (info) => retries.push(info) });
 });
 
-Deno.test("429 Retry-After is honoured and capped at maxDelayMs", async () => {
+Deno.test("429 Retry-After within maxDelayMs is waited for exactly, then the call goes on", async () => {
   await withClient(async ({ sim, client, delays }) => {
     sim.addFault({
       route: "status",
-      times: 1,
+      times: 2,
       fault: { status: 429, headers: { "retry-after": "3" } },
     });
-    sim.addFault({
-      route: "status",
-      times: 1,
-      fault: { status: 429, headers: { "retry-after": "120" } },
-    });
     await client.status();
-    assert.deepEqual(delays, [3000, 10_000]);
+    assert.deepEqual(delays, [3000, 3000]);
     assert.equal(sim.requests.length, 3);
   }, { maxDelayMs: 10_000 });
 });
@@ -375,8 +374,9 @@ Deno.test("other 4xx are not retried and quote the server's message, cleaned and
     const error = await failure(client.listPending(50));
     assert.equal(error.kind, "http");
     assert.equal(error.status, 422);
-    assert.match(error.message, /« Requête invalide x+… »/);
-    assert.ok(error.message.length < 400);
+    const quoted = /« (Requête invalide x+…) »/.exec(error.message);
+    assert.ok(quoted, error.message);
+    assert.equal(quoted[1].length, 300);
     assert.equal(sim.requests.length, 1);
   });
 });
@@ -412,7 +412,7 @@ Deno.test("a slow answer times out and the next attempt succeeds", async () => {
   await withClient(async ({ sim, client }) => {
     addQuote(sim);
     sim.addFault({ route: "pending", times: 1, fault: { delayMs: 1000 } });
-    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal((await client.listPending(5)).items.length, 1);
     assert.equal(sim.requests.length, 2);
   }, { timeoutMs: 200 });
 });
@@ -471,7 +471,7 @@ Deno.test("a connection reset is retried", async () => {
   await withClient(async ({ sim, client }) => {
     addQuote(sim);
     sim.addFault({ route: "pending", times: 1, fault: "reset" });
-    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal((await client.listPending(5)).items.length, 1);
     assert.equal(sim.requests.length, 2);
   });
 });
@@ -511,17 +511,29 @@ Deno.test("the size cap also holds while streaming a body without Content-Length
   }, { maxDownloadBytes: 64 * 1024, fetch: stripLength });
 });
 
-Deno.test("an HTML page instead of JSON is a protocol error in French, not retried", async () => {
+Deno.test("an HTML page instead of JSON is the agent not recognised (auth), not retried", async () => {
   await withClient(async ({ sim, client }) => {
     sim.addFault({ route: "pending", fault: "html" });
     const error = await failure(client.listPending(50));
-    assert.equal(error.kind, "protocol");
+    assert.equal(error.kind, "auth");
     assert.equal(error.status, 200);
     assert.match(
       error.message,
-      /Réponse illisible de Saxium .*text\/html.*liste d'exports.*était attendu/,
+      /page web \(HTML, HTTP 200, text\/html\) au lieu de JSON .*page de connexion.*SAXIUM_TOKEN.*Ce que Saxium doit fournir/,
     );
     assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("a text that is neither JSON nor HTML is a protocol error naming what was expected", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.addFault({
+      route: "pending",
+      fault: { status: 200, body: "OK", headers: { "content-type": "text/plain" } },
+    });
+    const error = await failure(client.listPending(50));
+    assert.equal(error.kind, "protocol");
+    assert.match(error.message, /Réponse illisible de Saxium .*text\/plain.*liste d'exports/);
   });
 });
 
@@ -542,16 +554,25 @@ Deno.test("an HTML 502 page is a protocol error retried like a 5xx", async () =>
   }, { maxAttempts: 3 });
 });
 
-Deno.test("a JSON answer of the wrong shape is a protocol error naming what was expected", async () => {
+Deno.test("a JSON answer with no list is a protocol error naming what was expected, in French", async () => {
   await withClient(async ({ sim, client }) => {
     sim.addFault({
       route: "pending",
-      fault: { status: 200, body: JSON.stringify({ success: true, data: [{ id: 42 }] }) },
+      fault: { status: 200, body: JSON.stringify({ success: true, data: { id: 42 } }) },
     });
     const error = await failure(client.listPending(50));
     assert.equal(error.kind, "protocol");
-    assert.match(error.message, /champ 0\.id/);
+    assert.match(error.message, /la liste \(data\) est un objet au lieu d'un tableau/);
     assert.match(error.message, /liste d'exports/);
+    sim.clearFaults();
+    sim.addFault({
+      route: "status",
+      fault: { status: 200, body: JSON.stringify({ success: true, data: { pending: "3" } }) },
+    });
+    const status = await failure(client.status());
+    assert.equal(status.kind, "protocol");
+    assert.match(status.message, /champ pending : nombre attendu/);
+    assert.doesNotMatch(status.message, /Invalid|expected/);
   });
 });
 
@@ -583,7 +604,7 @@ Deno.test("a same-origin redirect is followed, a loop is stopped", async () => {
       times: 1,
       fault: { redirectTo: "/api/batigest/exports/pending?limit=5&agentId=POSTE-COMPTA" },
     });
-    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal((await client.listPending(5)).items.length, 1);
     assert.equal(sim.requests.length, 2);
     assert.equal(sim.requests[1].headers["authorization"], `Bearer ${TOKEN}`);
 
@@ -679,7 +700,7 @@ Deno.test("requests go through the configured proxy", async () => {
     maxAttempts: 1,
   });
   try {
-    assert.equal((await client.listPending(5)).length, 1);
+    assert.equal((await client.listPending(5)).items.length, 1);
     assert.equal(sim.requests[0].path, "/api/batigest/exports/pending");
   } finally {
     client.close();

@@ -777,7 +777,8 @@ async function killWorld(
     slow: (name) => name.startsWith("BC-"),
   });
   const formats: ("xml" | "csv")[] = options.index % 2 === 0 ? ["xml", "csv"] : ["xml"];
-  const args = ["sync", "--once", "--formats", formats.join(",")];
+  // --verbose: retries are DEBUG lines, counted in the report.
+  const args = ["sync", "--once", "--verbose", "--formats", formats.join(",")];
   if (options.slowReadMs !== undefined) {
     args.push("--import-timeout", String(Math.max(1, Math.floor(options.slowReadMs / 1000) - 1)));
   } else if (options.batigestFlaps) {

@@ -20,7 +20,7 @@ import {
   type WorkFolders,
   workFolders,
 } from "../../lib/base/work_folders.ts";
-import { type PendingExport, SaxiumError } from "../../lib/saxium/client.ts";
+import { type PendingExport, type PendingPage, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
 import { quoteXml } from "../support/documents.ts";
@@ -66,19 +66,20 @@ class FakeSaxium implements SaxiumApi {
     return this.exports.find((e) => e.ref === ref)!;
   }
 
-  async listPending(limit: number): Promise<PendingExport[]> {
+  async listPending(limit: number): Promise<PendingPage> {
     this.onRequest?.();
     const notDownloaded = [...this.#listed].filter((id) => !this.downloads.has(id)).length;
     this.listCalls.push({ notDownloaded });
     await Promise.resolve();
     const page = this.exports.filter((e) => e.status === "pending").slice(0, limit);
     for (const e of page) this.#listed.add(e.id);
-    return page.map((e) => ({
+    const items: PendingExport[] = page.map((e) => ({
       id: e.id,
       documentType: "devis_client",
       documentReference: e.ref,
       retryCount: 0,
     }));
+    return { items, rejected: [] };
   }
 
   async downloadTo(id: string, options: { path: string }): Promise<{ bytes: number }> {
