@@ -352,7 +352,7 @@ Deno.test("the feed asks Saxium again before the exports in hand run out, a boun
   });
 });
 
-Deno.test("Saxium lost in the middle of a pipeline: the pass stops cleanly, the next one finishes exactly once", async () => {
+Deno.test("Saxium lost in the middle of a pipeline: the pass stops or sets them aside, the next one finishes exactly once", async () => {
   await withBench({}, async (bench) => {
     const { saxium, batigest, journal } = bench;
     const all = refs("DV-CUT", 6);
@@ -365,15 +365,23 @@ Deno.test("Saxium lost in the middle of a pipeline: the pass stops cleanly, the 
 
     const first = await bench.pass();
 
-    assert.equal(first.status, "server_unavailable");
-    assert.equal(first.message, "Saxium ne répond pas (délai de 30 s dépassé).");
-    assert.ok(
-      first.errors.some((e) =>
-        /^Saxium injoignable pendant : téléchargement de l'export DV-CUT-\d+ \[[0-9a-f]{8}\]\. Saxium ne répond pas/
-          .test(e)
-      ),
-      first.errors.join("\n"),
-    );
+    // The downloads run side by side: three failing in a row is Saxium as a
+    // whole (the pass stops, exit 3); otherwise each failing export is set
+    // aside and the pass ends. Either way nothing is lost, nothing doubled.
+    if (first.status === "server_unavailable") {
+      assert.equal(first.message, "Saxium ne répond pas (délai de 30 s dépassé).");
+      assert.ok(
+        first.errors.some((e) =>
+          /^Saxium injoignable pendant : téléchargement de l'export DV-CUT-\d+ \[[0-9a-f]{8}\]\. Saxium ne répond pas/
+            .test(e)
+        ),
+        first.errors.join("\n"),
+      );
+    } else {
+      assert.equal(first.status, "completed", first.errors.join("\n"));
+      assert.equal(first.summary.aside, 4);
+      assert.deepEqual(first.errors, [], "set aside, nothing in error");
+    }
     assert.deepEqual(batigest.imported, all.slice(0, 2), "only the exports before it");
     assert.deepEqual(batigest.waiting(), [], "nothing after it published");
     assert.deepEqual(
