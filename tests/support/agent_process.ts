@@ -9,7 +9,11 @@
 
 import nodePath from "node:path";
 import { permissionFlags, V8_FLAGS } from "../../lib/executable/permissions.ts";
-import { type BatigestSimulator, startBatigestSimulator } from "./batigest_simulator.ts";
+import {
+  type BatigestSimulator,
+  type BatigestSimulatorOptions,
+  startBatigestSimulator,
+} from "./batigest_simulator.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "./saxium_simulator.ts";
 
 /** The project's root folder. */
@@ -42,6 +46,8 @@ export interface WorldOptions {
   slow?: (name: string) => boolean;
   /** Files Batigest passes by (refuses and leaves in its folder). */
   passesBy?: (name: string) => boolean;
+  /** The traces Batigest leaves: see `BatigestSimulatorOptions` (none by default). */
+  traces?: Pick<BatigestSimulatorOptions, "renamesRefused" | "movesRefused" | "leavesEmpty">;
   latencyMs?: number;
 }
 
@@ -64,6 +70,7 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     slowReadMs: options.slowReadMs,
     slow: options.slow,
     passesBy: options.passesBy,
+    ...options.traces,
   });
   if (options.batigestStopped) batigest.stop();
   return {
