@@ -116,10 +116,10 @@ Deno.test("close() during an import returns promptly without recording it", asyn
   }
 });
 
-/** Puts `name` in place whole, as the agent does. */
+/** Puts `name` in place whole, as the agent does (under a temporary name Batigest ignores first). */
 async function drop(dir: string, name: string, text = "<Devis/>"): Promise<void> {
-  await Deno.writeTextFile(`${dir}/~${name}`, text);
-  await Deno.rename(`${dir}/~${name}`, `${dir}/${name}`);
+  await Deno.writeTextFile(`${dir}/~${name}.tmp`, text);
+  await Deno.rename(`${dir}/~${name}.tmp`, `${dir}/${name}`);
 }
 
 Deno.test("traces: refused files renamed or moved aside as told, recorded as refusals, not imports", async () => {
