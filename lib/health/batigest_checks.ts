@@ -3,11 +3,13 @@
  * Batigest's import folder (they exist, a file can be written there and, in
  * the import folder, renamed), the free space of their disks, the files that
  * wait too long in them (`Errors\` nobody reads, an import folder Batigest
- * no longer empties), and whether Batigest imports, from what the sync
+ * no longer empties), the traces Batigest left in its import folder (a
+ * refused file renamed or moved into a subfolder, an imported one left empty:
+ * `lib/batigest/traces.ts`), and whether Batigest imports, from what the sync
  * remembered of it (`State\batigest.json`, see `lib/batigest/memory.ts`),
  * judged once so that `status` and `doctor` say the same, in the same words.
  *
- * The `probe*` and {@linkcode listFiles} functions touch the disk, under names
+ * The `probe*`, {@linkcode listFiles} and {@linkcode findTraces} functions touch the disk, under names
  * Batigest ignores and removed after; the `check*` functions and
  * {@linkcode batigestActivity} judge what they found, without I/O.
  *
@@ -19,6 +21,13 @@ import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { type BatigestMemory, FOLDER_MARK_NAME } from "../batigest/memory.ts";
+import {
+  entryPath,
+  looksLikeTrace,
+  readImportFolder,
+  type Trace,
+  TRACES,
+} from "../batigest/traces.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -261,6 +270,8 @@ export interface AgedFile {
   name: string;
   /** ISO 8601. */
   modified: string;
+  /** Its size in bytes, when known. */
+  size?: number;
 }
 
 /** The files of a folder, with their dates; never throws. */
@@ -280,7 +291,11 @@ export async function listFiles(
       if (!entry.isFile || !accept(entry.name)) continue;
       try {
         const info = await Deno.stat(nodePath.join(dir, entry.name));
-        files.push({ name: entry.name, modified: (info.mtime ?? new Date(0)).toISOString() });
+        files.push({
+          name: entry.name,
+          modified: (info.mtime ?? new Date(0)).toISOString(),
+          size: info.size,
+        });
       } catch {
         // gone meanwhile
       }
@@ -372,11 +387,87 @@ export function checkWaitingFiles(
       `${capitalize(SYSTEM_RIGHTS)}.`,
     );
   }
-  const old = stale(listing, options.now);
+  // An empty document Batigest left after importing it is a trace, not a file waiting.
+  const files = options.folder === "import"
+    ? listing.files.filter((f) => looksLikeTrace({ name: f.name, size: f.size ?? 1 }) !== "emptied")
+    : listing.files;
+  const old = stale({ files }, options.now);
   if (old.length) {
     return verdict[rule.level](rule.stale(old.length, old[0]), rule.fix(options.dir));
   }
-  return verdict.ok(rule.fresh(listing.files.length));
+  return verdict.ok(rule.fresh(files.length));
+}
+
+/** The traces Batigest left in its import folder (`lib/batigest/traces.ts`), or why unknown. */
+export interface TraceFacts {
+  traces: Trace[];
+  /** Why the folder could not be read, in French words. */
+  error?: string;
+}
+
+/**
+ * Looks for Batigest's traces in `importDir` and its direct subfolders; a
+ * folder that does not exist has none (the import folder's check says so).
+ */
+export function findTraces(importDir: string): TraceFacts {
+  try {
+    const traces: Trace[] = [];
+    for (const entry of readImportFolder(importDir)) {
+      const kind = looksLikeTrace(entry);
+      if (kind) traces.push({ kind, path: entryPath(entry) });
+    }
+    return { traces: traces.sort((a, b) => a.path.localeCompare(b.path)) };
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { traces: [] };
+    return { traces: [], error: describeSystemError(e).cause };
+  }
+}
+
+/** How each kind of trace reads in `doctor`'s detail. */
+const TRACE_WORDS: Record<Trace["kind"], string> = {
+  "renamed": "renommé : refusé",
+  "moved-aside": "rangé dans un sous-dossier : refusé",
+  "emptied": "vide : importé",
+};
+
+/**
+ * `doctor`'s check of Batigest's traces: a WARNING naming them, with what to
+ * do for a refused document and for an empty leftover.
+ */
+export function checkBatigestTraces(facts: TraceFacts): CheckResult {
+  const verdict = verdicts("batigest-traces", "Traces de Batigest");
+  if (facts.error) {
+    return verdict.warning(
+      `dossier d'import illisible (${facts.error})`,
+      `${capitalize(SYSTEM_RIGHTS)}.`,
+    );
+  }
+  const { traces } = facts;
+  if (traces.length === 0) return verdict.ok("aucune trace de Batigest dans le dossier d'import");
+  const shown = traces.slice(0, 5).map((t) => `${t.path} (${TRACE_WORDS[t.kind]})`);
+  const more = traces.length > 5 ? `, et ${traces.length - 5} autre(s)` : "";
+  const refused = traces.some((t) => meaning(t) === "refused");
+  const emptied = traces.some((t) => meaning(t) === "imported");
+  const fixes = [
+    ...(refused
+      ? [
+        "un fichier renommé ou rangé dans un sous-dossier est un document que Batigest a refusé (l'agent l'a signalé en erreur à Saxium et en garde une copie dans Errors) : corrigez-le d'après le message d'import de Batigest, relancez l'export depuis Saxium, puis supprimez ce fichier (tant qu'il reste, un document du même nom est déposé sous un autre nom)",
+      ]
+      : []),
+    ...(emptied
+      ? [
+        "un fichier vide est un document que Batigest a importé puis vidé : supprimez-le s'il n'est plus ouvert par Batigest",
+      ]
+      : []),
+  ];
+  return verdict.warning(
+    `${traces.length} trace(s) de Batigest dans le dossier d'import : ${shown.join(", ")}${more}`,
+    `${capitalize(fixes.join(" ; "))}.`,
+  );
+}
+
+function meaning(trace: Trace): "refused" | "imported" {
+  return TRACES.find((rule) => rule.kind === trace.kind)!.means;
 }
 
 /** One line on Batigest's imports, and the problem to show if any. */
