@@ -76,3 +76,53 @@ Deno.test("the mark stays while any document is in the folder, even one the jour
     assert.equal(readFolderMark(dir), undefined, "removed once nothing waits");
   });
 });
+
+Deno.test("a document renamed to .err or moved into a subfolder: refused with its trace, which stays; one left empty: imported", async () => {
+  await withImportDir((dir) => {
+    const watch = new BatigestWatch({ importDir: dir, memory: {} });
+    watch.ensureMark({ documentsWaiting: false });
+    const docs = ["DV-1", "DV-2", "DV-3"].map((ref, i) => {
+      Deno.writeTextFileSync(nodePath.join(dir, `${ref}.xml`), "<Devis/>");
+      return watch.track({
+        id: `0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7${i}`,
+        files: [{ format: "xml" as const, importName: `${ref}.xml` }],
+      });
+    });
+    watch.poll(new Date());
+    assert.equal(watch.waiting(), 3, "all still there, full");
+    Deno.renameSync(nodePath.join(dir, "DV-1.xml"), nodePath.join(dir, "DV-1.xml.err"));
+    Deno.mkdirSync(nodePath.join(dir, "Erreurs"));
+    Deno.renameSync(nodePath.join(dir, "DV-2.xml"), nodePath.join(dir, "Erreurs", "DV-2.xml"));
+    Deno.truncateSync(nodePath.join(dir, "DV-3.xml"), 0);
+    watch.poll(new Date());
+    assert.deepEqual(docs.map((d) => d.decision), [
+      { kind: "refused", traces: [{ kind: "renamed", path: "DV-1.xml.err", of: "DV-1.xml" }] },
+      {
+        kind: "refused",
+        traces: [{
+          kind: "moved-aside",
+          path: nodePath.join("Erreurs", "DV-2.xml"),
+          of: "DV-2.xml",
+        }],
+      },
+      { kind: "imported", leftovers: ["DV-3.xml"] },
+    ]);
+    assert.equal(watch.waiting(), 0);
+    assert.ok(Deno.statSync(nodePath.join(dir, "DV-1.xml.err")).isFile, "Batigest's trace stays");
+  });
+});
+
+Deno.test("a refusal with a trace is Batigest at work: the silence remembered ends, no import is claimed", async () => {
+  await withImportDir((dir) => {
+    const memory = { inactiveSince: "2025-03-01T18:00:00.000Z" };
+    const watch = new BatigestWatch({ importDir: dir, memory });
+    watch.ensureMark({ documentsWaiting: false });
+    Deno.writeTextFileSync(nodePath.join(dir, "DV-1.xml"), "<Devis/>");
+    watch.track(WAITING);
+    Deno.renameSync(nodePath.join(dir, "DV-1.xml"), nodePath.join(dir, "DV-1.bak"));
+    watch.poll(new Date("2025-03-03T08:00:00Z"));
+    const after = watch.finish({ documentsWaiting: false });
+    assert.equal(after.inactiveSince, undefined);
+    assert.equal(after.lastImportAt, undefined);
+  });
+});
