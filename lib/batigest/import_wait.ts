@@ -129,7 +129,6 @@ export async function awaitImport(
       waitStartMs,
       lastWorkMs: watch.lastWorkMs,
       passedByMs: watch.passedBy(doc),
-      workedSinceDelivery: watch.workedSince(doc, record.deliveredAt),
       waitedBeforeMs,
       timeoutMs,
       refusalMs,

@@ -15,6 +15,10 @@
  * holds the agent's mark (`memory.ts`). Otherwise the pass stops with
  * {@linkcode FolderUnusable}: nothing is counted as imported.
  *
+ * A sighting of Batigest passing a document by that an earlier run recorded
+ * is taken up only while it is fresh (`import_rule.ts`,
+ * {@linkcode rememberedSighting}).
+ *
  * Times are monotonic (`performance.now()`).
  *
  * @module
@@ -31,6 +35,7 @@ import {
   writeFolderMark,
 } from "./memory.ts";
 import { FolderUnusable } from "./folder_guard.ts";
+import { FRESH_EVIDENCE_MS, rememberedSighting } from "./import_rule.ts";
 import {
   type FolderEntry,
   judgeTraces,
@@ -56,7 +61,7 @@ export interface WatchedDocument {
   leftAt?: number;
   /** What Batigest did with it, once it left. */
   decision?: Decision;
-  /** When an earlier run saw Batigest pass it by, on this run's clock (capped). */
+  /** When an earlier run saw Batigest pass it by, on this run's clock (fresh sightings only). */
   passedBefore?: number;
 }
 
@@ -69,6 +74,10 @@ export interface BatigestWatchOptions {
   save?: (memory: BatigestMemory) => void;
   /** The monotonic clock; `performance.now()` by default. */
   clock?: () => number;
+  /** The wall clock (the age of what earlier runs recorded); `new Date()` by default. */
+  now?: () => Date;
+  /** How long an earlier run's sighting stays evidence; {@linkcode FRESH_EVIDENCE_MS} by default. */
+  freshMs?: number;
 }
 
 /** The pass's view of Batigest; see the module doc. */
@@ -85,6 +94,8 @@ export class BatigestWatch {
   #inactiveSince?: Date;
   #lastImportAt?: Date;
   #lastWorkAt?: Date;
+  #now: () => Date;
+  #freshMs: number;
   /** When Batigest was last seen taking a document, or setting one aside (monotonic ms). */
   lastWorkMs?: number;
   /** The monotonic clock. */
@@ -96,6 +107,8 @@ export class BatigestWatch {
     this.#memory = { ...options.memory };
     this.#save = options.save;
     this.clock = options.clock ?? (() => performance.now());
+    this.#now = options.now ?? (() => new Date());
+    this.#freshMs = options.freshMs ?? FRESH_EVIDENCE_MS;
     this.#folderId = folderIdentity(this.#importDir);
   }
 
@@ -141,11 +154,13 @@ export class BatigestWatch {
     if (!doc) {
       const paths = record.files.map((f) => nodePath.join(this.#importDir, f.importName));
       doc = { id, seq: this.#seq++, trackedMs: this.clock(), paths };
-      const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
-      if (Number.isFinite(seen)) {
-        // A time recorded by an earlier run: never in the future, at most a day back.
-        doc.passedBefore = this.clock() - Math.min(86_400_000, Math.max(0, Date.now() - seen));
-      }
+      // A sighting recorded by an earlier run: evidence only while fresh, never in the future.
+      const ago = rememberedSighting({
+        seen: this.#memory.passedBy?.[id],
+        now: this.#now(),
+        freshMs: this.#freshMs,
+      });
+      if (ago !== undefined) doc.passedBefore = this.clock() - ago;
       this.#docs.set(id, doc);
     }
     return doc;
@@ -239,7 +254,10 @@ export class BatigestWatch {
     return decided;
   }
 
-  /** When a document published after `doc` was first seen leaving (imported or refused) while `doc` stayed. */
+  /**
+   * When a document published after `doc` was first seen leaving (imported
+   * or refused) while `doc` stayed, in this run or, fresh, in an earlier one.
+   */
   passedBy(doc: WatchedDocument): number | undefined {
     let first = doc.passedBefore;
     for (const other of this.#docs.values()) {
@@ -248,17 +266,6 @@ export class BatigestWatch {
       }
     }
     return first;
-  }
-
-  /**
-   * Whether Batigest took any document after `doc` was delivered: seen by
-   * this pass, or, for a document an earlier run delivered (`deliveredAt`),
-   * the last import the earlier runs saw.
-   */
-  workedSince(doc: WatchedDocument, deliveredAt: string | undefined): boolean {
-    if (this.lastWorkMs !== undefined && this.lastWorkMs > doc.trackedMs) return true;
-    const last = Date.parse(this.#memory.lastImportAt ?? "");
-    return Number.isFinite(last) && last > Date.parse(deliveredAt ?? "");
   }
 
   /** A wait found Batigest inactive since `since`: the pass stops publishing. */
@@ -281,7 +288,7 @@ export class BatigestWatch {
     }
     const passedBy: Record<string, string> = {};
     const nowMs = this.clock();
-    const now = Date.now();
+    const now = this.#now().getTime();
     for (const doc of this.#docs.values()) {
       const at = doc.decision === undefined ? this.passedBy(doc) : undefined;
       if (at !== undefined) passedBy[doc.id] = new Date(now - (nowMs - at)).toISOString();

@@ -126,3 +126,34 @@ Deno.test("a refusal with a trace is Batigest at work: the silence remembered en
     assert.equal(after.lastImportAt, undefined);
   });
 });
+
+Deno.test("a sighting of Batigest passing a document by, recorded by an earlier run, counts only while fresh", async () => {
+  await withImportDir((dir) => {
+    const now = new Date("2025-03-05T09:00:00Z");
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const ids = ["a", "b", "c"].map((x) => `${x.repeat(8)}-0000-4000-8000-000000000000`);
+    const memory = {
+      passedBy: {
+        [ids[0]]: ago(4 * 86_400_000), // four days before: Batigest closed since, maybe
+        [ids[1]]: ago(5 * 60_000), // the pass before
+        [ids[2]]: ago(-2 * 3_600_000), // two hours ahead: a clock set back since
+      },
+    };
+    let clock = 1_000_000;
+    const wall = () => new Date(now.getTime() + clock - 1_000_000);
+    const watch = new BatigestWatch({ importDir: dir, memory, clock: () => clock, now: wall });
+    const docs = ids.map((id, i) =>
+      watch.track({ id, files: [{ format: "xml" as const, importName: `DV-${i}.xml` }] })
+    );
+    for (const [i] of ids.entries()) {
+      Deno.writeTextFileSync(nodePath.join(dir, `DV-${i}.xml`), "<Devis/>");
+    }
+    assert.equal(watch.passedBy(docs[0]), undefined, "four days old: no evidence");
+    assert.equal(watch.passedBy(docs[1]), 1_000_000 - 5 * 60_000);
+    assert.equal(watch.passedBy(docs[2]), undefined, "in the future: no evidence");
+    clock += 1_000;
+    const kept = watch.finish({ documentsWaiting: true });
+    assert.deepEqual(Object.keys(kept.passedBy ?? {}), [ids[1]], "the stale ones forgotten");
+    assert.equal(kept.passedBy![ids[1]], ago(5 * 60_000), "kept as first seen");
+  });
+});

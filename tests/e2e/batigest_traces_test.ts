@@ -1,8 +1,9 @@
 /**
- * Batigest's traces, end to end (issue 19, findings 2 and 8): the agent as
+ * Batigest's traces, end to end (issue 19, findings 2, 5 and 8): the agent as
  * a subprocess under its own permission set, against a Batigest that renames
  * a refused file (`.err`, `.bak`), moves it into an error subfolder, or
- * leaves every imported file empty. Checked
+ * leaves every imported file empty; and one that takes a later document then
+ * stays closed four days (the agent's clock moved with `faketime`). Checked
  * by what an administrator sees: exit codes, Saxium's record, `history`,
  * `doctor`, the folders, Batigest's ledger.
  */
@@ -10,6 +11,8 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
+  agentArgs,
+  agentEnv,
   type AgentRun,
   listFiles,
   logText,
@@ -164,4 +167,67 @@ Deno.test("Batigest imports each document and leaves it empty: exit 0, acknowled
     assert.deepEqual(await listFiles(world.importDir), []);
     assert.equal((await doctorTraces(world)).status, "OK");
   });
+});
+
+const FAKETIME = "/usr/bin/faketime";
+const noFaketime = (() => {
+  try {
+    Deno.statSync(FAKETIME);
+    return false;
+  } catch {
+    console.log(`skipped: the holiday test needs ${FAKETIME} to move the agent's clock`);
+    return true;
+  }
+})();
+
+/** Runs the agent with its clock `offset` ahead (`faketime`, e.g. "+4d"), the simulators on time. */
+async function runAgentAt(world: World, offset: string, args: string[]): Promise<AgentRun> {
+  const output = await new Deno.Command(FAKETIME, {
+    args: ["-f", offset, Deno.execPath(), ...agentArgs(world, args)],
+    env: agentEnv(world),
+    clearEnv: true,
+    cwd: world.root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test({
+  name:
+    "Batigest takes one later document, then stays closed 4 days: no refusal at +4 days (exit 5, nothing in error); open and passing it by again: refused",
+  ignore: noFaketime,
+  fn: async () => {
+    const left = "DV-CONGES-1.xml";
+    await withWorld({ passesBy: (name) => name === left }, async (world) => {
+      const [first, second] = addQuotes(world, "DV-CONGES", 2);
+      const before = await sync(world, 1);
+      assert.equal(before.code, 5, before.stdout + before.stderr);
+      assert.deepEqual(statuses(world, [first, second]), ["pending", "imported"]);
+      world.batigest.stop(); // closed for the holidays
+      const args = ["sync", "--once", "--import-timeout", "1"];
+      const back = await runAgentAt(world, "+4d", args);
+      assert.equal(back.code, 5, back.stdout + back.stderr);
+      assert.equal(world.saxium.exports.get(first.id)!.status, "pending", "nothing in error");
+      assert.ok(world.saxium.requests.every((r) => !r.path.includes("mark-error")));
+      assert.doesNotMatch(back.stderr, /\[ERROR\]/);
+      assert.ok((await listFiles(world.importDir)).includes(left), "still waiting for Batigest");
+      // Open again, four days on: it takes the next document and still not this one.
+      world.batigest.start();
+      const [third] = addQuotes(world, "DV-CONGES-SUITE", 1);
+      const open = await runAgentAt(world, "+4d", args);
+      assert.equal(open.code, 1, open.stdout + open.stderr);
+      assert.deepEqual(statuses(world, [first, third]), ["error", "imported"]);
+      assert.match(
+        world.saxium.exports.get(first.id)!.errorMessage!,
+        /Batigest n'a pas importé DV-CONGES-1\.xml en 72 h, alors qu'il importait d'autres documents/,
+      );
+    });
+  },
 });
