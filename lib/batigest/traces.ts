@@ -46,7 +46,8 @@
  * - the agent's own files (`~saxium-…`) are never traces.
  *
  * Everything here is pure but {@linkcode readImportFolder}, which lists the
- * folder once for the rules to read.
+ * folder once for the rules to read, and {@linkcode standingTraces} and
+ * {@linkcode sizeOf}, built on it.
  *
  * @module
  */
@@ -286,6 +287,27 @@ export function readImportFolder(importDir: string): FolderEntry[] {
     }
   }
   return entries;
+}
+
+/**
+ * The traces standing in `importDir` and its direct subfolders, by path,
+ * without knowing which documents they stand for ({@linkcode looksLikeTrace};
+ * for `doctor`); none when the folder does not exist. An unreadable folder throws.
+ */
+export function standingTraces(importDir: string): Trace[] {
+  let entries: FolderEntry[];
+  try {
+    entries = readImportFolder(importDir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  const traces: Trace[] = [];
+  for (const entry of entries) {
+    const kind = looksLikeTrace(entry);
+    if (kind) traces.push({ kind, path: entryPath(entry) });
+  }
+  return traces.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** The size of the file at `path`, or undefined when there is none. */

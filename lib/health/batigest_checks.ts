@@ -9,9 +9,10 @@
  * remembered of it (`State\batigest.json`, see `lib/batigest/memory.ts`),
  * judged once so that `status` and `doctor` say the same, in the same words.
  *
- * The `probe*`, {@linkcode listFiles} and {@linkcode findTraces} functions touch the disk, under names
- * Batigest ignores and removed after; the `check*` functions and
- * {@linkcode batigestActivity} judge what they found, without I/O.
+ * The `probe*`, {@linkcode listFiles} and {@linkcode findTraces} functions
+ * touch the disk (writing only under names Batigest ignores, removed after);
+ * the `check*` functions and {@linkcode batigestActivity} judge what they
+ * found, without I/O.
  *
  * @module
  */
@@ -21,13 +22,7 @@ import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { type BatigestMemory, FOLDER_MARK_NAME } from "../batigest/memory.ts";
-import {
-  entryPath,
-  looksLikeTrace,
-  readImportFolder,
-  type Trace,
-  TRACES,
-} from "../batigest/traces.ts";
+import { looksLikeTrace, standingTraces, type Trace, type TraceKind } from "../batigest/traces.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -405,69 +400,47 @@ export interface TraceFacts {
   error?: string;
 }
 
-/**
- * Looks for Batigest's traces in `importDir` and its direct subfolders; a
- * folder that does not exist has none (the import folder's check says so).
- */
+/** Looks for Batigest's traces in `importDir` (none when it does not exist: its own check says so). */
 export function findTraces(importDir: string): TraceFacts {
   try {
-    const traces: Trace[] = [];
-    for (const entry of readImportFolder(importDir)) {
-      const kind = looksLikeTrace(entry);
-      if (kind) traces.push({ kind, path: entryPath(entry) });
-    }
-    return { traces: traces.sort((a, b) => a.path.localeCompare(b.path)) };
+    return { traces: standingTraces(importDir) };
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { traces: [] };
     return { traces: [], error: describeSystemError(e).cause };
   }
 }
 
-/** How each kind of trace reads in `doctor`'s detail. */
-const TRACE_WORDS: Record<Trace["kind"], string> = {
-  "renamed": "renommé : refusé",
-  "moved-aside": "rangé dans un sous-dossier : refusé",
-  "emptied": "vide : importé",
+const REFUSED_FIX =
+  "un fichier renommé ou rangé dans un sous-dossier est un document que Batigest a refusé (l'agent l'a signalé en erreur à Saxium et en garde une copie dans Errors) : corrigez-le d'après le message d'import de Batigest, relancez l'export depuis Saxium, puis supprimez ce fichier (tant qu'il reste, un document du même nom est déposé sous un autre nom)";
+
+/** How `doctor` names each kind of trace, and what to do with it. */
+const TRACE_ADVICE: Record<TraceKind, { words: string; fix: string }> = {
+  "renamed": { words: "renommé : refusé", fix: REFUSED_FIX },
+  "moved-aside": { words: "rangé dans un sous-dossier : refusé", fix: REFUSED_FIX },
+  "emptied": {
+    words: "vide : importé",
+    fix:
+      "un fichier vide est un document que Batigest a importé puis vidé : supprimez-le s'il n'est plus ouvert par Batigest",
+  },
 };
 
-/**
- * `doctor`'s check of Batigest's traces: a WARNING naming them, with what to
- * do for a refused document and for an empty leftover.
- */
+/** `doctor`'s check of Batigest's traces: a WARNING naming them, with what to do with each kind. */
 export function checkBatigestTraces(facts: TraceFacts): CheckResult {
   const verdict = verdicts("batigest-traces", "Traces de Batigest");
-  if (facts.error) {
+  const { traces, error } = facts;
+  if (error) {
     return verdict.warning(
-      `dossier d'import illisible (${facts.error})`,
+      `dossier d'import illisible (${error})`,
       `${capitalize(SYSTEM_RIGHTS)}.`,
     );
   }
-  const { traces } = facts;
   if (traces.length === 0) return verdict.ok("aucune trace de Batigest dans le dossier d'import");
-  const shown = traces.slice(0, 5).map((t) => `${t.path} (${TRACE_WORDS[t.kind]})`);
+  const shown = traces.slice(0, 5).map((t) => `${t.path} (${TRACE_ADVICE[t.kind].words})`);
   const more = traces.length > 5 ? `, et ${traces.length - 5} autre(s)` : "";
-  const refused = traces.some((t) => meaning(t) === "refused");
-  const emptied = traces.some((t) => meaning(t) === "imported");
-  const fixes = [
-    ...(refused
-      ? [
-        "un fichier renommé ou rangé dans un sous-dossier est un document que Batigest a refusé (l'agent l'a signalé en erreur à Saxium et en garde une copie dans Errors) : corrigez-le d'après le message d'import de Batigest, relancez l'export depuis Saxium, puis supprimez ce fichier (tant qu'il reste, un document du même nom est déposé sous un autre nom)",
-      ]
-      : []),
-    ...(emptied
-      ? [
-        "un fichier vide est un document que Batigest a importé puis vidé : supprimez-le s'il n'est plus ouvert par Batigest",
-      ]
-      : []),
-  ];
+  const fixes = [...new Set(traces.map((t) => TRACE_ADVICE[t.kind].fix))];
   return verdict.warning(
     `${traces.length} trace(s) de Batigest dans le dossier d'import : ${shown.join(", ")}${more}`,
     `${capitalize(fixes.join(" ; "))}.`,
   );
-}
-
-function meaning(trace: Trace): "refused" | "imported" {
-  return TRACES.find((rule) => rule.kind === trace.kind)!.means;
 }
 
 /** One line on Batigest's imports, and the problem to show if any. */
