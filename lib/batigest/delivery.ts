@@ -19,6 +19,7 @@ import {
   type WorkFolders,
 } from "../base/work_folders.ts";
 import { uniqueFileName } from "../documents/file_names.ts";
+import { nameKept, readImportFolder } from "./traces.ts";
 import type { ExportFile, ExportRecord } from "../journal/journal.ts";
 
 /** What publishing a staged document found. */
@@ -278,8 +279,9 @@ export async function withdraw(
 /**
  * The names documents are published under in the import folder, chosen when
  * they are staged: never one a file there already has (compared without
- * case, as NTFS does), nor one a document staged before it and not yet
- * published will take.
+ * case, as NTFS does), nor one a trace Batigest left keeps (`traces.ts`: with
+ * `DV-1.xml.err` there, a new `DV-1.xml` would be read as refused), nor one a
+ * document staged before it and not yet published will take.
  */
 class ImportNames {
   #dir: string;
@@ -296,11 +298,11 @@ class ImportNames {
     formats: readonly DocumentFormat[],
   ): { format: DocumentFormat; importName: string }[] {
     const present = new Set(this.#reserved);
-    for (const entry of Deno.readDirSync(this.#dir)) present.add(entry.name.toLowerCase());
+    const entries = readImportFolder(this.#dir);
     return formats.map((format) => {
       const importName = uniqueFileName(baseName, {
         extension: format,
-        isTaken: (name) => present.has(name),
+        isTaken: (name) => present.has(name) || nameKept(name, entries),
       });
       present.add(importName.toLowerCase());
       this.#reserved.add(importName.toLowerCase());

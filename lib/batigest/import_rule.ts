@@ -3,28 +3,52 @@
  * is waited for, declared "Batigest inactive" (left where it is), or declared
  * refused (withdrawn and reported), from facts gathered by the wait. Kept
  * apart from the I/O so that the rule exactly-once rests on can be read in
- * one place and tested without a folder or a clock.
+ * one place and tested without a folder or a clock. (A document Batigest
+ * refused with a trace, `DV-1.xml.err` say, is decided before this rule is
+ * asked: `traces.ts`, `watch.ts`.)
  *
- * The rule (README, "How exactly-once holds"):
- * - a document is refused only on evidence that Batigest is alive and
- *   passed it by: it took a document published after it while it stayed,
- *   then took something else again (a Batigest that works in name order and
- *   closes right after taking a later document is not refusing), and a full
- *   `importTimeoutSeconds` after the first sighting it still has not taken
- *   it; or it has waited `batigestRefusalHours` in all (earlier runs
- *   included) while Batigest imported other documents (a Batigest closed for
- *   a long weekend imports nothing, and refuses nothing);
+ * The rule (README, "Batigest's side"):
+ * - a document is refused only on fresh evidence that Batigest is alive and
+ *   passed it by, that is, it was seen taking a document published after it
+ *   while it stayed ("a sighting"), in this run or recorded by an earlier
+ *   run less than {@linkcode FRESH_EVIDENCE_MS} ago, and then:
+ *   - it took something else again (a Batigest that works in name order and
+ *     closes right after taking a later document is not refusing), and a
+ *     full `importTimeoutSeconds` after the sighting it still has not taken
+ *     it; or
+ *   - it has waited `batigestRefusalHours` in all (earlier runs included),
+ *     and a full `importTimeoutSeconds` after the sighting Batigest still has
+ *     not taken it;
  * - otherwise, once Batigest has taken nothing for `importTimeoutSeconds`
  *   while the document waited, Batigest is inactive: the document stays in
  *   the folder, nothing is in error, the next pass waits for it again.
  *
+ * "Fresh" is what keeps a Batigest closed for days from refusing anything: a
+ * Batigest that took one later document, then stayed closed four days, shows
+ * at the end of them only a sighting four days old, which no longer counts;
+ * the document waits until Batigest, open again, passes it by again. An
+ * import of an *earlier* document, or any import remembered from days ago,
+ * is no evidence at all: after a long closure Batigest takes the oldest
+ * documents first, and the others a moment later.
+ *
  * Time within a run is monotonic (`performance.now()`), so a clock corrected
  * while the agent waits changes nothing; a time recorded by an earlier run
- * (the journal's `deliveredAt`) only counts towards the long refusal delay,
- * and is capped by {@linkcode earlierWait}.
+ * (the journal's `deliveredAt`, a sighting) only counts towards the long
+ * refusal delay and the freshness of a sighting, is capped
+ * ({@linkcode earlierWait}) and never counted in the future
+ * ({@linkcode rememberedSighting}).
  *
  * @module
  */
+
+/**
+ * How long a sighting recorded by an earlier run stays evidence: the
+ * scheduled task runs a pass every 5 minutes by default, so a Batigest at
+ * work past a document is seen again by the next pass or the one after;
+ * a sighting older than that may be followed by a closure (a night, a
+ * holiday), and proves nothing of Batigest now.
+ */
+export const FRESH_EVIDENCE_MS = 15 * 60_000;
 
 /** What a wait decides. */
 export type WaitVerdict = "wait" | "inactive" | "refused";
@@ -37,10 +61,11 @@ export interface WaitFacts {
   waitStartMs: number;
   /** When Batigest was last seen taking a document in this run, if it was. */
   lastWorkMs?: number;
-  /** When a document published after this one was first seen gone while this one stayed. */
+  /**
+   * When a document published after this one was first seen gone while this
+   * one stayed (a sighting of this run, or a fresh one of an earlier run).
+   */
   passedByMs?: number;
-  /** Whether Batigest took any document after this one was delivered (this run or an earlier one). */
-  workedSinceDelivery: boolean;
   /** How long it had already waited before this run (see {@linkcode earlierWait}). */
   waitedBeforeMs: number;
   /** `importTimeoutSeconds`, in ms. */
@@ -54,17 +79,13 @@ export interface WaitFacts {
  *
  * @example
  * ```ts
- * judgeWait({ nowMs: 31_000, waitStartMs: 0, waitedBeforeMs: 0, timeoutMs: 30_000, refusalMs: 72 * 3_600_000, workedSinceDelivery: false });
+ * judgeWait({ nowMs: 31_000, waitStartMs: 0, waitedBeforeMs: 0, timeoutMs: 30_000, refusalMs: 72 * 3_600_000 });
  * // "inactive": nothing shows that Batigest works
  * ```
  */
 export function judgeWait(facts: WaitFacts): WaitVerdict {
   const { nowMs, timeoutMs } = facts;
-  if (passedByEvidence(facts)) return "refused";
-  if (
-    facts.workedSinceDelivery &&
-    facts.waitedBeforeMs + (nowMs - facts.waitStartMs) >= facts.refusalMs
-  ) return "refused";
+  if (passedByEvidence(facts) || waitedTooLong(facts)) return "refused";
   const quietSince = Math.max(facts.waitStartMs, facts.lastWorkMs ?? -Infinity);
   return nowMs - quietSince >= timeoutMs ? "inactive" : "wait";
 }
@@ -80,6 +101,45 @@ export function passedByEvidence(
   const { passedByMs, lastWorkMs } = facts;
   return passedByMs !== undefined && lastWorkMs !== undefined && lastWorkMs > passedByMs &&
     facts.nowMs - passedByMs >= facts.timeoutMs;
+}
+
+/**
+ * Whether the document has waited `batigestRefusalHours` in all and
+ * Batigest, freshly seen passing it by, has not taken it a full timeout
+ * after: the long rule (see the module doc).
+ */
+export function waitedTooLong(
+  facts: Pick<
+    WaitFacts,
+    "nowMs" | "waitStartMs" | "waitedBeforeMs" | "timeoutMs" | "refusalMs" | "passedByMs"
+  >,
+): boolean {
+  const { nowMs, passedByMs } = facts;
+  return passedByMs !== undefined && nowMs - passedByMs >= facts.timeoutMs &&
+    facts.waitedBeforeMs + (nowMs - facts.waitStartMs) >= facts.refusalMs;
+}
+
+/**
+ * How long ago (ms, never negative) an earlier run saw Batigest pass a
+ * document by, when that sighting is still fresh evidence: recorded at
+ * `seen` (ISO 8601), at most `freshMs` ({@linkcode FRESH_EVIDENCE_MS}) before
+ * `now`, or ahead of it by no more (a clock set back a little); undefined
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * const now = new Date("2025-03-05T09:00:00Z");
+ * rememberedSighting({ seen: "2025-03-05T08:55:00Z", now, freshMs: FRESH_EVIDENCE_MS }); // 300000
+ * rememberedSighting({ seen: "2025-03-01T17:55:00Z", now, freshMs: FRESH_EVIDENCE_MS }); // undefined
+ * ```
+ */
+export function rememberedSighting(
+  options: { seen: string | undefined; now: Date; freshMs: number },
+): number | undefined {
+  const at = options.seen === undefined ? NaN : Date.parse(options.seen);
+  if (!Number.isFinite(at)) return undefined;
+  const ago = options.now.getTime() - at;
+  return Math.abs(ago) <= options.freshMs ? Math.max(0, ago) : undefined;
 }
 
 /**

@@ -15,6 +15,15 @@
  * ignores; a crash after it leaves that name, which a later run reads as
  * "withdrawn, not imported".
  *
+ * What Batigest did with a document that left is the watch's to decide
+ * (`watch.ts`, with the traces of `traces.ts`): imported, or refused with a
+ * trace (renamed to `.err`, moved into a subfolder), which the wait returns at
+ * once, with the reason the administrator reads. The agent never touches a
+ * refusal trace (it is Batigest's, and the administrator's evidence); it
+ * removes the empty leftover of a document Batigest imported and emptied
+ * ({@linkcode removeLeftovers} says why that is safe), so that the name is
+ * free again for the next document of that reference.
+ *
  * @module
  */
 
@@ -28,10 +37,11 @@ import {
 } from "../base/fs_retry.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { exists, withdrawnPath, type WorkFolders } from "../base/work_folders.ts";
-import type { BatigestWatch } from "./watch.ts";
+import type { BatigestWatch, Decision } from "./watch.ts";
 import { type FolderWatcher, withdraw } from "./delivery.ts";
 import { FolderUnusable } from "./folder_guard.ts";
 import { earlierWait, judgeWait, passedByEvidence, quietSince } from "./import_rule.ts";
+import { sizeOf, type Trace, whatBatigestDid } from "./traces.ts";
 import type { ExportRecord } from "../journal/journal.ts";
 
 /** How long a wait lets Batigest hold its documents before it leaves them for the next pass. */
@@ -45,9 +55,12 @@ const HELD_RETRY_MS = 2_000;
 
 /** How a wait ended. */
 export type ImportOutcome =
-  /** Batigest imported it (`BatigestWatch.imported`). */
+  /** Batigest imported it (`BatigestWatch.decide`). */
   | { kind: "imported" }
-  /** Batigest passed it by: its files still there were withdrawn; `reason` for the administrator. */
+  /**
+   * Batigest refused it with a trace, or passed it by (its files still there
+   * were withdrawn); `reason` for the administrator.
+   */
   | { kind: "refused"; reason: string }
   /** Left waiting in the folder (Batigest inactive, or still holding it): the next pass waits again. */
   | { kind: "waiting" };
@@ -105,7 +118,7 @@ export async function awaitImport(
   while (true) {
     if (options.signal?.aborted) return { kind: "waiting" };
     watch.poll(options.now());
-    if (doc.importedAt !== undefined) return { kind: "imported" };
+    if (doc.decision) return await decided(record, { decision: doc.decision, options });
     const nowMs = watch.clock();
     // Another wait found Batigest inactive, and it has taken nothing since this one began.
     if (watch.inactiveSince && (watch.lastWorkMs ?? -Infinity) < waitStartMs) {
@@ -116,7 +129,6 @@ export async function awaitImport(
       waitStartMs,
       lastWorkMs: watch.lastWorkMs,
       passedByMs: watch.passedBy(doc),
-      workedSinceDelivery: watch.workedSince(doc, record.deliveredAt),
       waitedBeforeMs,
       timeoutMs,
       refusalMs,
@@ -203,18 +215,87 @@ async function withdrawAll(
           retry: options.retry,
         })) === "withdrawn"
     ) {
+      if (sizeOf(file.withdrawnPath) === 0) {
+        // Emptied by Batigest at the last moment (it read it): not withdrawn,
+        // and the empty copy is nothing to keep.
+        await options.fileOps.remove(file.withdrawnPath).catch(() => {});
+        continue;
+      }
       withdrawn.push(file.name);
       failpoint("after-withdraw");
     }
   }
-  // Taken at the last moment: imported, if the folder is still the one it was put in.
-  if (withdrawn.length === 0 && options.watch.imported(files.map((f) => f.path))) {
-    return { kind: "imported" };
+  // Taken at the last moment: as the watch decides, if the folder is still the one it was put in.
+  if (withdrawn.length === 0) {
+    const decision = options.watch.decide(files.map((f) => f.path));
+    if (decision.kind !== "waiting") return await decided(record, { decision, options });
   }
   return {
     kind: "refused",
     reason: refusalReason({ withdrawn, files, record, why: what.why, options }),
   };
+}
+
+/**
+ * The outcome of a document the watch decided: imported (its empty leftovers
+ * removed), or refused with the trace Batigest left, and why.
+ */
+async function decided(
+  record: ExportRecord,
+  what: { decision: Decision; options: ImportWaitOptions },
+): Promise<ImportOutcome> {
+  const { decision, options } = what;
+  if (decision.kind === "refused") {
+    return { kind: "refused", reason: traceReason(record, decision.traces) };
+  }
+  await removeLeftovers(decision.leftovers, options);
+  return { kind: "imported" };
+}
+
+/**
+ * Removes the empty files Batigest left of a document it imported, so that
+ * their names are free for the next document of that reference. Safe: such
+ * a file holds nothing (0 bytes: no data of the document can be lost, and
+ * Batigest has nothing left to import from it), it is checked empty again
+ * just before, and it goes only once the document is decided imported. A
+ * program that still holds it makes Windows refuse the removal (a sharing
+ * violation, retried a moment), or, if it allowed deletion, the file goes
+ * when it lets go. Not removed, it is said once; `doctor` shows it.
+ */
+export async function removeLeftovers(
+  names: readonly string[],
+  options: Pick<ImportWaitOptions, "folders" | "fileOps" | "retry" | "warn">,
+): Promise<void> {
+  for (const name of names) {
+    const path = nodePath.join(options.folders.importDir, name);
+    if (sizeOf(path) !== 0) continue; // gone, or not empty any more: not ours to remove
+    try {
+      await withTransientRetry(() => options.fileOps.remove(path), {
+        ...options.retry,
+        maxMs: HELD_RETRY_MS,
+      });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      if (error instanceof FolderUnusable) throw error;
+      options.warn(
+        `${name}, vidé par Batigest qui l'a importé, n'a pas pu être supprimé du dossier d'import (${
+          describeSystemError(error).cause
+        }) : supprimez-le quand Batigest l'aura lâché ; le document est bien importé.`,
+      );
+    }
+  }
+}
+
+/** What the administrator reads of a document Batigest refused with a trace. */
+function traceReason(record: ExportRecord, traces: readonly Trace[]): string {
+  const [first] = traces;
+  const others = traces.length > 1 ? ` (et ${traces.slice(1).map((t) => t.path).join(", ")})` : "";
+  return `Batigest a refusé ${first.of ?? record.reference} : ${
+    whatBatigestDid(first)
+  }${others}. ` +
+    `Une copie du document est gardée dans Errors ; le fichier laissé par Batigest reste où il est. ` +
+    `Lisez le message d'import de Batigest pour le document ${record.reference}, corrigez-le dans Saxium ` +
+    `et relancez l'export, puis supprimez ${first.path} du dossier d'import.`;
 }
 
 /** What the administrator reads of a document taken back (mark-error, `.erreur.txt`). */

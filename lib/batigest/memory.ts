@@ -33,7 +33,8 @@ export interface BatigestMemory {
   /**
    * Documents still waiting that Batigest was seen passing by (a document
    * published after them taken while they stayed): export id → ISO 8601 of
-   * the first such sight. The evidence outlives the pass that saw it.
+   * the first such sight. The evidence outlives the pass that saw it, and
+   * counts while fresh (`import_rule.ts`).
    */
   passedBy?: Record<string, string>;
 }
@@ -78,23 +79,30 @@ function parseBatigestMemory(text: string | undefined): BatigestMemory {
 
 /**
  * The memory after a pass: `inactiveSince` set when the pass found Batigest
- * inactive (the earlier date kept when it already was and the pass saw no
- * import: an import in between starts a new silence), cleared when it saw an
- * import and ended with Batigest active; `lastImportAt` moved to the last
- * import seen.
+ * inactive (the earlier date kept when it already was and the pass saw it do
+ * nothing: an import, or a refusal it left a trace of, in between starts a
+ * new silence), cleared when it saw Batigest at work and ended with Batigest
+ * active; `lastImportAt` moved to the last import seen.
  */
 export function afterPass(
   memory: BatigestMemory,
-  pass: { inactiveSince?: Date; lastImportAt?: Date; passedBy?: Record<string, string> },
+  pass: {
+    inactiveSince?: Date;
+    lastImportAt?: Date;
+    /** The last time Batigest was seen at work: an import, or a refusal it left a trace of. */
+    lastWorkAt?: Date;
+    passedBy?: Record<string, string>;
+  },
 ): BatigestMemory {
   const next: BatigestMemory = { ...memory };
   if (pass.passedBy && Object.keys(pass.passedBy).length > 0) next.passedBy = pass.passedBy;
   else delete next.passedBy;
   if (pass.lastImportAt) next.lastImportAt = pass.lastImportAt.toISOString();
+  const worked = pass.lastWorkAt ?? pass.lastImportAt;
   if (pass.inactiveSince) {
-    const earlier = pass.lastImportAt ? undefined : memory.inactiveSince;
+    const earlier = worked ? undefined : memory.inactiveSince;
     next.inactiveSince = earlier ?? pass.inactiveSince.toISOString();
-  } else if (pass.lastImportAt) delete next.inactiveSince;
+  } else if (worked) delete next.inactiveSince;
   return next;
 }
 

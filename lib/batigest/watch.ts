@@ -6,12 +6,18 @@
  * evidence the refusal rule of `import_rule.ts` needs), and the pipeline
  * stops publishing as soon as a wait finds Batigest inactive.
  *
- * It is the one place where a document is decided imported
- * ({@linkcode BatigestWatch.imported}): every file of it left the import
- * folder, and the folder is still the one the documents were put in: it
+ * It is the one place where a document is decided imported, or refused by
+ * a trace Batigest left ({@linkcode BatigestWatch.decide}): every file of it
+ * left the import folder or was emptied there, and the traces standing beside
+ * them (`traces.ts`: a file renamed to `.err`, moved into a subfolder…) say
+ * which; and the folder is still the one the documents were put in: it
  * exists, is the same folder (file id, where the system gives one) and still
  * holds the agent's mark (`memory.ts`). Otherwise the pass stops with
  * {@linkcode FolderUnusable}: nothing is counted as imported.
+ *
+ * A sighting of Batigest passing a document by that an earlier run recorded
+ * is taken up only while it is fresh (`import_rule.ts`,
+ * {@linkcode rememberedSighting}).
  *
  * Times are monotonic (`performance.now()`).
  *
@@ -29,7 +35,18 @@ import {
   writeFolderMark,
 } from "./memory.ts";
 import { FolderUnusable } from "./folder_guard.ts";
+import { FRESH_EVIDENCE_MS, rememberedSighting } from "./import_rule.ts";
+import {
+  type FolderEntry,
+  judgeTraces,
+  readImportFolder,
+  sizeOf,
+  type TraceVerdict,
+} from "./traces.ts";
 import type { ExportRecord } from "../journal/journal.ts";
+
+/** What Batigest did with a document that left the import folder (`traces.ts`). */
+export type Decision = Exclude<TraceVerdict, { kind: "waiting" }>;
 
 /** One document waiting in the import folder, as the watch follows it. */
 export interface WatchedDocument {
@@ -40,9 +57,11 @@ export interface WatchedDocument {
   trackedMs: number;
   /** Its files' paths in the import folder. */
   paths: readonly string[];
-  /** When it was first seen imported (monotonic ms). */
-  importedAt?: number;
-  /** When an earlier run saw Batigest pass it by, on this run's clock (capped). */
+  /** When it was first seen leaving the folder, imported or refused (monotonic ms). */
+  leftAt?: number;
+  /** What Batigest did with it, once it left. */
+  decision?: Decision;
+  /** When an earlier run saw Batigest pass it by, on this run's clock (fresh sightings only). */
   passedBefore?: number;
 }
 
@@ -55,6 +74,10 @@ export interface BatigestWatchOptions {
   save?: (memory: BatigestMemory) => void;
   /** The monotonic clock; `performance.now()` by default. */
   clock?: () => number;
+  /** The wall clock (the age of what earlier runs recorded); `new Date()` by default. */
+  now?: () => Date;
+  /** How long an earlier run's sighting stays evidence; {@linkcode FRESH_EVIDENCE_MS} by default. */
+  freshMs?: number;
 }
 
 /** The pass's view of Batigest; see the module doc. */
@@ -70,7 +93,10 @@ export class BatigestWatch {
   #markReady = false;
   #inactiveSince?: Date;
   #lastImportAt?: Date;
-  /** When Batigest was last seen taking a document (monotonic ms). */
+  #lastWorkAt?: Date;
+  #now: () => Date;
+  #freshMs: number;
+  /** When Batigest was last seen taking a document, or setting one aside (monotonic ms). */
   lastWorkMs?: number;
   /** The monotonic clock. */
   readonly clock: () => number;
@@ -81,6 +107,8 @@ export class BatigestWatch {
     this.#memory = { ...options.memory };
     this.#save = options.save;
     this.clock = options.clock ?? (() => performance.now());
+    this.#now = options.now ?? (() => new Date());
+    this.#freshMs = options.freshMs ?? FRESH_EVIDENCE_MS;
     this.#folderId = folderIdentity(this.#importDir);
   }
 
@@ -126,11 +154,13 @@ export class BatigestWatch {
     if (!doc) {
       const paths = record.files.map((f) => nodePath.join(this.#importDir, f.importName));
       doc = { id, seq: this.#seq++, trackedMs: this.clock(), paths };
-      const seen = Date.parse(this.#memory.passedBy?.[id] ?? "");
-      if (Number.isFinite(seen)) {
-        // A time recorded by an earlier run: never in the future, at most a day back.
-        doc.passedBefore = this.clock() - Math.min(86_400_000, Math.max(0, Date.now() - seen));
-      }
+      // A sighting recorded by an earlier run: evidence only while fresh, never in the future.
+      const ago = rememberedSighting({
+        seen: this.#memory.passedBy?.[id],
+        now: this.#now(),
+        freshMs: this.#freshMs,
+      });
+      if (ago !== undefined) doc.passedBefore = this.clock() - ago;
       this.#docs.set(id, doc);
     }
     return doc;
@@ -139,15 +169,13 @@ export class BatigestWatch {
   /** How many followed documents are still in the folder, as last seen. */
   waiting(): number {
     let n = 0;
-    for (const doc of this.#docs.values()) if (doc.importedAt === undefined) n++;
+    for (const doc of this.#docs.values()) if (doc.decision === undefined) n++;
     return n;
   }
 
   /** The paths of the followed documents still in the folder, as last seen. */
   waitingPaths(): string[] {
-    return [...this.#docs.values()].filter((d) => d.importedAt === undefined).flatMap((d) =>
-      d.paths
-    );
+    return [...this.#docs.values()].filter((d) => d.decision === undefined).flatMap((d) => d.paths);
   }
 
   /** Stops following a document the agent takes back itself. */
@@ -156,13 +184,13 @@ export class BatigestWatch {
   }
 
   /**
-   * Resolves when a followed document is first seen imported (by any wait's
-   * look at the folder), at once if it already is; never for a document
-   * not followed, or taken back.
+   * Resolves when a followed document is first seen leaving the folder,
+   * imported or refused (by any wait's look at the folder), at once if it
+   * already has; never for a document not followed, or taken back.
    */
   gone(id: string): Promise<void> {
     const doc = this.#docs.get(id);
-    if (doc?.importedAt !== undefined) return Promise.resolve();
+    if (doc?.decision !== undefined) return Promise.resolve();
     return new Promise((resolve) => {
       const before = this.#onGone.get(id);
       this.#onGone.set(id, () => {
@@ -173,61 +201,71 @@ export class BatigestWatch {
   }
 
   /**
-   * Looks at the folder: notes which followed documents Batigest imported
-   * ({@linkcode BatigestWatch.imported}).
+   * Looks at the folder: notes which followed documents Batigest imported,
+   * or refused with a trace ({@linkcode BatigestWatch.decide}).
    */
   poll(now: Date): void {
-    const left = this.#imported([...this.#docs.values()].filter((d) => d.importedAt === undefined));
-    if (left.length === 0) return;
+    const decided = this.#decide([...this.#docs.values()].filter((d) => !d.decision));
+    if (decided.length === 0) return;
     const at = this.clock();
-    for (const doc of left) {
-      doc.importedAt = at;
+    for (const [doc, decision] of decided) {
+      doc.leftAt = at;
+      doc.decision = decision;
+      if (decision.kind === "imported") this.#lastImportAt = now;
       this.#onGone.get(doc.id)?.();
       this.#onGone.delete(doc.id);
     }
     this.lastWorkMs = at;
-    this.#lastImportAt = now;
+    this.#lastWorkAt = now;
     this.#inactiveSince = undefined;
   }
 
   /**
-   * Whether Batigest imported the document whose files are `paths`: every
-   * one of them left the import folder, and the folder is still the one they
-   * were put in. The one place where the agent decides it. A folder that is
-   * no longer the same stops the pass ({@linkcode FolderUnusable}, naming
-   * the documents): nothing is counted as imported.
+   * What Batigest did with the document whose files are `paths`: `waiting`
+   * while a file of it is still there, full; once every one left the import
+   * folder or was emptied there, `refused` when a trace of it says Batigest
+   * set it aside, `imported` otherwise (`traces.ts`), provided the folder is
+   * still the one they were put in. The one place where the agent decides
+   * it. A folder that is no longer the same stops the pass
+   * ({@linkcode FolderUnusable}, naming the documents): nothing is counted as
+   * imported.
    */
-  imported(paths: readonly string[]): boolean {
-    return this.#imported([{ paths }]).length > 0;
+  decide(paths: readonly string[]): TraceVerdict {
+    return this.#decide([{ paths }])[0]?.[1] ?? { kind: "waiting" };
   }
 
-  /** The documents of `docs` Batigest imported; see {@linkcode BatigestWatch.imported}. */
-  #imported<T extends Pick<WatchedDocument, "paths">>(docs: readonly T[]): T[] {
-    const left = docs.filter((doc) => !doc.paths.some((p) => exists(p)));
-    if (left.length > 0 && !this.#intact()) throw this.#changed(left);
-    return left;
-  }
-
-  /** When a document published after `doc` was first seen imported while `doc` stayed. */
-  passedBy(doc: WatchedDocument): number | undefined {
-    let first = doc.passedBefore;
-    for (const other of this.#docs.values()) {
-      if (other.seq > doc.seq && other.importedAt !== undefined) {
-        first = Math.min(first ?? Infinity, other.importedAt);
-      }
+  /** The documents of `docs` that left, and what Batigest did; see {@linkcode BatigestWatch.decide}. */
+  #decide<T extends Pick<WatchedDocument, "paths">>(docs: readonly T[]): [T, Decision][] {
+    // A file still there, and not empty, is still Batigest's to take.
+    const left = docs.filter((doc) => doc.paths.every((p) => (sizeOf(p) ?? 0) === 0));
+    if (left.length === 0) return [];
+    if (!this.#intact()) throw this.#changed(left);
+    let entries: FolderEntry[];
+    try {
+      entries = readImportFolder(this.#importDir);
+    } catch {
+      return []; // unreadable for a moment: the next look decides
     }
-    return first;
+    const decided: [T, Decision][] = [];
+    for (const doc of left) {
+      const verdict = judgeTraces(doc.paths.map((p) => nodePath.basename(p)), entries);
+      if (verdict.kind !== "waiting") decided.push([doc, verdict]);
+    }
+    return decided;
   }
 
   /**
-   * Whether Batigest took any document after `doc` was delivered: seen by
-   * this pass, or, for a document an earlier run delivered (`deliveredAt`),
-   * the last import the earlier runs saw.
+   * When a document published after `doc` was first seen leaving (imported
+   * or refused) while `doc` stayed, in this run or, fresh, in an earlier one.
    */
-  workedSince(doc: WatchedDocument, deliveredAt: string | undefined): boolean {
-    if (this.lastWorkMs !== undefined && this.lastWorkMs > doc.trackedMs) return true;
-    const last = Date.parse(this.#memory.lastImportAt ?? "");
-    return Number.isFinite(last) && last > Date.parse(deliveredAt ?? "");
+  passedBy(doc: WatchedDocument): number | undefined {
+    let first = doc.passedBefore;
+    for (const other of this.#docs.values()) {
+      if (other.seq > doc.seq && other.leftAt !== undefined) {
+        first = Math.min(first ?? Infinity, other.leftAt);
+      }
+    }
+    return first;
   }
 
   /** A wait found Batigest inactive since `since`: the pass stops publishing. */
@@ -250,13 +288,15 @@ export class BatigestWatch {
     }
     const passedBy: Record<string, string> = {};
     const nowMs = this.clock();
+    const now = this.#now().getTime();
     for (const doc of this.#docs.values()) {
-      const at = doc.importedAt === undefined ? this.passedBy(doc) : undefined;
-      if (at !== undefined) passedBy[doc.id] = new Date(Date.now() - (nowMs - at)).toISOString();
+      const at = doc.decision === undefined ? this.passedBy(doc) : undefined;
+      if (at !== undefined) passedBy[doc.id] = new Date(now - (nowMs - at)).toISOString();
     }
     return afterPass(this.#memory, {
       inactiveSince: this.#inactiveSince,
       lastImportAt: this.#lastImportAt,
+      lastWorkAt: this.#lastWorkAt,
       passedBy,
     });
   }

@@ -3,13 +3,16 @@
  * Batigest's import folder (they exist, a file can be written there and, in
  * the import folder, renamed), the free space of their disks, the files that
  * wait too long in them (`Errors\` nobody reads, an import folder Batigest
- * no longer empties), and whether Batigest imports, from what the sync
+ * no longer empties), the traces Batigest left in its import folder (a
+ * refused file renamed or moved into a subfolder, an imported one left empty:
+ * `lib/batigest/traces.ts`), and whether Batigest imports, from what the sync
  * remembered of it (`State\batigest.json`, see `lib/batigest/memory.ts`),
  * judged once so that `status` and `doctor` say the same, in the same words.
  *
- * The `probe*` and {@linkcode listFiles} functions touch the disk, under names
- * Batigest ignores and removed after; the `check*` functions and
- * {@linkcode batigestActivity} judge what they found, without I/O.
+ * The `probe*`, {@linkcode listFiles} and {@linkcode findTraces} functions
+ * touch the disk (writing only under names Batigest ignores, removed after);
+ * the `check*` functions and {@linkcode batigestActivity} judge what they
+ * found, without I/O.
  *
  * @module
  */
@@ -19,6 +22,7 @@ import nodePath from "node:path";
 import { formatBytes, formatDateTime } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { type BatigestMemory, FOLDER_MARK_NAME } from "../batigest/memory.ts";
+import { looksLikeTrace, standingTraces, type Trace, type TraceKind } from "../batigest/traces.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -261,6 +265,8 @@ export interface AgedFile {
   name: string;
   /** ISO 8601. */
   modified: string;
+  /** Its size in bytes, when known. */
+  size?: number;
 }
 
 /** The files of a folder, with their dates; never throws. */
@@ -280,7 +286,11 @@ export async function listFiles(
       if (!entry.isFile || !accept(entry.name)) continue;
       try {
         const info = await Deno.stat(nodePath.join(dir, entry.name));
-        files.push({ name: entry.name, modified: (info.mtime ?? new Date(0)).toISOString() });
+        files.push({
+          name: entry.name,
+          modified: (info.mtime ?? new Date(0)).toISOString(),
+          size: info.size,
+        });
       } catch {
         // gone meanwhile
       }
@@ -372,11 +382,65 @@ export function checkWaitingFiles(
       `${capitalize(SYSTEM_RIGHTS)}.`,
     );
   }
-  const old = stale(listing, options.now);
+  // An empty document Batigest left after importing it is a trace, not a file waiting.
+  const files = options.folder === "import"
+    ? listing.files.filter((f) => looksLikeTrace({ name: f.name, size: f.size ?? 1 }) !== "emptied")
+    : listing.files;
+  const old = stale({ files }, options.now);
   if (old.length) {
     return verdict[rule.level](rule.stale(old.length, old[0]), rule.fix(options.dir));
   }
-  return verdict.ok(rule.fresh(listing.files.length));
+  return verdict.ok(rule.fresh(files.length));
+}
+
+/** The traces Batigest left in its import folder (`lib/batigest/traces.ts`), or why unknown. */
+export interface TraceFacts {
+  traces: Trace[];
+  /** Why the folder could not be read, in French words. */
+  error?: string;
+}
+
+/** Looks for Batigest's traces in `importDir` (none when it does not exist: its own check says so). */
+export function findTraces(importDir: string): TraceFacts {
+  try {
+    return { traces: standingTraces(importDir) };
+  } catch (e) {
+    return { traces: [], error: describeSystemError(e).cause };
+  }
+}
+
+const REFUSED_FIX =
+  "un fichier renommé ou rangé dans un sous-dossier est un document que Batigest a refusé (l'agent l'a signalé en erreur à Saxium et en garde une copie dans Errors) : corrigez-le d'après le message d'import de Batigest, relancez l'export depuis Saxium, puis supprimez ce fichier (tant qu'il reste, un document du même nom est déposé sous un autre nom)";
+
+/** How `doctor` names each kind of trace, and what to do with it. */
+const TRACE_ADVICE: Record<TraceKind, { words: string; fix: string }> = {
+  "renamed": { words: "renommé : refusé", fix: REFUSED_FIX },
+  "moved-aside": { words: "rangé dans un sous-dossier : refusé", fix: REFUSED_FIX },
+  "emptied": {
+    words: "vide : importé",
+    fix:
+      "un fichier vide est un document que Batigest a importé puis vidé : supprimez-le s'il n'est plus ouvert par Batigest",
+  },
+};
+
+/** `doctor`'s check of Batigest's traces: a WARNING naming them, with what to do with each kind. */
+export function checkBatigestTraces(facts: TraceFacts): CheckResult {
+  const verdict = verdicts("batigest-traces", "Traces de Batigest");
+  const { traces, error } = facts;
+  if (error) {
+    return verdict.warning(
+      `dossier d'import illisible (${error})`,
+      `${capitalize(SYSTEM_RIGHTS)}.`,
+    );
+  }
+  if (traces.length === 0) return verdict.ok("aucune trace de Batigest dans le dossier d'import");
+  const shown = traces.slice(0, 5).map((t) => `${t.path} (${TRACE_ADVICE[t.kind].words})`);
+  const more = traces.length > 5 ? `, et ${traces.length - 5} autre(s)` : "";
+  const fixes = [...new Set(traces.map((t) => TRACE_ADVICE[t.kind].fix))];
+  return verdict.warning(
+    `${traces.length} trace(s) de Batigest dans le dossier d'import : ${shown.join(", ")}${more}`,
+    `${capitalize(fixes.join(" ; "))}.`,
+  );
 }
 
 /** One line on Batigest's imports, and the problem to show if any. */

@@ -37,10 +37,12 @@ import {
 } from "./agent_checks.ts";
 import {
   checkBatigestImports,
+  checkBatigestTraces,
   checkDiskSpace,
   checkImportFolder,
   checkWaitingFiles,
   checkWorkFolder,
+  findTraces,
   isImportCandidate,
   listFiles,
   probeDiskSpace,
@@ -139,6 +141,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
+    checkBatigestTraces(findTraces(settings.batigestImportDir)),
     checkBatigestImports(readBatigestMemory(folders)),
     checkNotify(notify),
     ...(tokenFile ? [checkTokenFile(tokenFile)] : []),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
+  DocumentDelivery,
   FolderWatcher,
   NameTakenError,
   publish,
@@ -8,7 +9,12 @@ import {
   withdraw,
 } from "../../lib/batigest/delivery.ts";
 import { realFileOps } from "../../lib/base/fs_retry.ts";
-import { exists } from "../../lib/base/work_folders.ts";
+import {
+  createWorkFolders,
+  exists,
+  toImportPath,
+  workFolders,
+} from "../../lib/base/work_folders.ts";
 
 async function tempFolder(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "delivery-" });
@@ -77,5 +83,39 @@ Deno.test("the watcher wakes a wait when a file disappears; withdrawal takes bac
   } finally {
     await watcher.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a name Batigest's trace keeps is not given to a new document; once the trace is gone, it is", async () => {
+  const root = await tempFolder();
+  try {
+    const importDir = nodePath.join(root, "import");
+    await Deno.mkdir(importDir);
+    const folders = workFolders({
+      workDir: nodePath.join(root, "work"),
+      batigestImportDir: importDir,
+    });
+    createWorkFolders(folders);
+    const stageOne = async (id: string) => {
+      await Deno.writeTextFile(toImportPath(folders, id, "xml"), "<Devis/>");
+      const delivery = new DocumentDelivery({ folders, fileOps: realFileOps });
+      const files = await delivery.stage({
+        id,
+        baseName: "DV-1",
+        files: [{ format: "xml", importName: "" }],
+      });
+      return files.map((f) => f.importName);
+    };
+    // DV-1.xml refused earlier, renamed by Batigest: a new DV-1.xml would be read as refused too.
+    await Deno.writeTextFile(nodePath.join(importDir, "DV-1.xml.err"), "<Devis/>");
+    assert.deepEqual(await stageOne("11111111-0000-4000-8000-000000000001"), ["DV-1 (2).xml"]);
+    await Deno.remove(nodePath.join(importDir, "DV-1.xml.err"));
+    await Deno.mkdir(nodePath.join(importDir, "Erreurs"));
+    await Deno.writeTextFile(nodePath.join(importDir, "Erreurs", "dv-1.XML"), "<Devis/>");
+    assert.deepEqual(await stageOne("22222222-0000-4000-8000-000000000002"), ["DV-1 (2).xml"]);
+    await Deno.remove(nodePath.join(importDir, "Erreurs"), { recursive: true });
+    assert.deepEqual(await stageOne("33333333-0000-4000-8000-000000000003"), ["DV-1.xml"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

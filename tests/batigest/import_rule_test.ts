@@ -22,7 +22,6 @@ function facts(extra: Partial<WaitFacts>): WaitFacts {
     waitedBeforeMs: 0,
     timeoutMs: T,
     refusalMs: HOURS_72,
-    workedSinceDelivery: false,
     ...extra,
   };
 }
@@ -66,14 +65,24 @@ Deno.test("a later document taken, then nothing: Batigest closed (or works in na
   );
 });
 
-Deno.test("waited batigestRefusalHours in all while Batigest imported others: refused without evidence", () => {
-  const worked = { workedSinceDelivery: true };
+Deno.test("waited batigestRefusalHours in all, and Batigest just took a later document and not it: refused a timeout after", () => {
+  // Seen taking a later document at 1 s in this run; nothing else taken since.
+  const seen = { passedByMs: 1_000, lastWorkMs: 1_000, waitedBeforeMs: HOURS_72 };
+  assert.equal(judgeWait(facts({ ...seen, nowMs: 1_000 + T - 1 })), "wait");
+  assert.equal(judgeWait(facts({ ...seen, nowMs: 1_000 + T })), "refused");
+  // The same sighting, the document waiting one second short of the delay: Batigest closed after it.
   assert.equal(
-    judgeWait(facts({ ...worked, nowMs: 1_000, waitedBeforeMs: HOURS_72 - 1_000 })),
-    "refused",
+    judgeWait(facts({ ...seen, waitedBeforeMs: HOURS_72 - T - 1_001, nowMs: 1_000 + T })),
+    "inactive",
   );
+});
+
+Deno.test("waited batigestRefusalHours in all, no fresh sighting (Batigest closed since): never refused", () => {
+  // Finding 5: an import seen four days ago is no sighting in this run; the watch drops it.
+  assert.equal(judgeWait(facts({ nowMs: T, waitedBeforeMs: HOURS_72 })), "inactive");
+  // Batigest reopened and took an earlier document: alive, but not past this one.
   assert.equal(
-    judgeWait(facts({ ...worked, nowMs: 1_000, waitedBeforeMs: HOURS_72 - 2_000 })),
+    judgeWait(facts({ nowMs: 5_000 + T - 1, lastWorkMs: 5_000, waitedBeforeMs: HOURS_72 })),
     "wait",
   );
 });

@@ -121,3 +121,111 @@ Deno.test("a document held for good is left in the folder after two minutes of l
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /^DV-A\.xml est toujours ouvert par un programme \(Batigest \?\)/);
 });
+
+/** A wait for `DV-T.xml` in a fresh folder, after `batigest` did its part; the clock stands still. */
+async function waitAfter(
+  batigest: (importDir: string, path: string) => void,
+  options: { fileOps?: FileOps } = {},
+): Promise<{ outcome: ImportOutcome; warnings: string[]; importDir: string; root: string }> {
+  const root = await Deno.makeTempDir({ prefix: "import-wait-" });
+  const importDir = nodePath.join(root, "import");
+  await Deno.mkdir(importDir);
+  const folders = workFolders({
+    workDir: nodePath.join(root, "work"),
+    batigestImportDir: importDir,
+  });
+  createWorkFolders(folders);
+  const watch = new BatigestWatch({ importDir, memory: {}, clock: () => 0 });
+  watch.ensureMark({ documentsWaiting: false });
+  const path = nodePath.join(importDir, "DV-T.xml");
+  await Deno.writeTextFile(path, "<Devis/>");
+  const doc = record("dddddddd-0000-4000-8000-000000000004", "DV-T.xml");
+  watch.track(doc);
+  batigest(importDir, path);
+  const watcher = new FolderWatcher(importDir);
+  const warnings: string[] = [];
+  // A wait that does not decide ends as "waiting" after 5 s, and the test fails on it.
+  const giveUp = new AbortController();
+  const timer = setTimeout(() => giveUp.abort(), 5_000);
+  try {
+    const outcome = await awaitImport(doc, {
+      // Hours of timeout on a clock that stands still: only a decision ends this wait.
+      settings: { importTimeoutSeconds: 3_600, batigestRefusalHours: 72 },
+      folders,
+      fileOps: options.fileOps ?? realFileOps,
+      retry: { sleep: () => Promise.resolve() },
+      watch,
+      watcher,
+      now: () => new Date(),
+      publishedHere: true,
+      warn: (message) => warnings.push(message),
+      signal: giveUp.signal,
+    });
+    return { outcome, warnings, importDir, root };
+  } finally {
+    clearTimeout(timer);
+    await watcher.close();
+  }
+}
+
+Deno.test("a document Batigest renamed to .err: refused at once, the reason naming the trace and where the copy is", async () => {
+  const { outcome, importDir, root } = await waitAfter((_dir, path) => {
+    Deno.renameSync(path, `${path}.err`);
+  });
+  try {
+    assert.equal(outcome.kind, "refused");
+    const { reason } = outcome as { reason: string };
+    assert.match(
+      reason,
+      /^Batigest a refusé DV-T\.xml : il l'a renommé en DV-T\.xml\.err dans son dossier d'import\. /,
+    );
+    assert.match(reason, /Une copie du document est gardée dans Errors/);
+    assert.match(reason, /puis supprimez DV-T\.xml\.err du dossier d'import\.$/);
+    assert.doesNotMatch(reason, /synchronisé|\n/);
+    assert.deepEqual([...Deno.readDirSync(importDir)].map((e) => e.name).sort(), [
+      "DV-T.xml.err",
+      "~saxium-dossier.txt",
+    ], "Batigest's trace left where it is, nothing withdrawn");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a document Batigest imported and left empty: imported, the empty leftover removed", async () => {
+  const { outcome, warnings, importDir, root } = await waitAfter((_dir, path) => {
+    Deno.truncateSync(path, 0);
+  });
+  try {
+    assert.deepEqual(outcome, { kind: "imported" });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual([...Deno.readDirSync(importDir)].map((e) => e.name), ["~saxium-dossier.txt"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("an empty leftover a program keeps holding: imported all the same, left in place, said once", async () => {
+  const held: FileOps = {
+    ...realFileOps,
+    remove: (path) =>
+      path.endsWith("DV-T.xml")
+        ? Promise.reject(
+          Object.assign(new Error("used by another process. (os error 32)"), { code: "EBUSY" }),
+        )
+        : realFileOps.remove(path),
+  };
+  const { outcome, warnings, importDir, root } = await waitAfter((_dir, path) => {
+    Deno.truncateSync(path, 0);
+  }, { fileOps: held });
+  try {
+    assert.deepEqual(outcome, { kind: "imported" });
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /^DV-T\.xml, vidé par Batigest qui l'a importé, n'a pas pu être supprimé du dossier d'import \(.+\) : supprimez-le quand Batigest l'aura lâché ; le document est bien importé\.$/,
+    );
+    assert.equal(Deno.statSync(nodePath.join(importDir, "DV-T.xml")).size, 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -76,3 +76,84 @@ Deno.test("the mark stays while any document is in the folder, even one the jour
     assert.equal(readFolderMark(dir), undefined, "removed once nothing waits");
   });
 });
+
+Deno.test("a document renamed to .err or moved into a subfolder: refused with its trace, which stays; one left empty: imported", async () => {
+  await withImportDir((dir) => {
+    const watch = new BatigestWatch({ importDir: dir, memory: {} });
+    watch.ensureMark({ documentsWaiting: false });
+    const docs = ["DV-1", "DV-2", "DV-3"].map((ref, i) => {
+      Deno.writeTextFileSync(nodePath.join(dir, `${ref}.xml`), "<Devis/>");
+      return watch.track({
+        id: `0b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7${i}`,
+        files: [{ format: "xml" as const, importName: `${ref}.xml` }],
+      });
+    });
+    watch.poll(new Date());
+    assert.equal(watch.waiting(), 3, "all still there, full");
+    Deno.renameSync(nodePath.join(dir, "DV-1.xml"), nodePath.join(dir, "DV-1.xml.err"));
+    Deno.mkdirSync(nodePath.join(dir, "Erreurs"));
+    Deno.renameSync(nodePath.join(dir, "DV-2.xml"), nodePath.join(dir, "Erreurs", "DV-2.xml"));
+    Deno.truncateSync(nodePath.join(dir, "DV-3.xml"), 0);
+    watch.poll(new Date());
+    assert.deepEqual(docs.map((d) => d.decision), [
+      { kind: "refused", traces: [{ kind: "renamed", path: "DV-1.xml.err", of: "DV-1.xml" }] },
+      {
+        kind: "refused",
+        traces: [{
+          kind: "moved-aside",
+          path: nodePath.join("Erreurs", "DV-2.xml"),
+          of: "DV-2.xml",
+        }],
+      },
+      { kind: "imported", leftovers: ["DV-3.xml"] },
+    ]);
+    assert.equal(watch.waiting(), 0);
+    assert.ok(Deno.statSync(nodePath.join(dir, "DV-1.xml.err")).isFile, "Batigest's trace stays");
+  });
+});
+
+Deno.test("a refusal with a trace is Batigest at work: the silence remembered ends, no import is claimed", async () => {
+  await withImportDir((dir) => {
+    const memory = { inactiveSince: "2025-03-01T18:00:00.000Z" };
+    const watch = new BatigestWatch({ importDir: dir, memory });
+    watch.ensureMark({ documentsWaiting: false });
+    Deno.writeTextFileSync(nodePath.join(dir, "DV-1.xml"), "<Devis/>");
+    watch.track(WAITING);
+    Deno.renameSync(nodePath.join(dir, "DV-1.xml"), nodePath.join(dir, "DV-1.bak"));
+    watch.poll(new Date("2025-03-03T08:00:00Z"));
+    const after = watch.finish({ documentsWaiting: false });
+    assert.equal(after.inactiveSince, undefined);
+    assert.equal(after.lastImportAt, undefined);
+  });
+});
+
+Deno.test("a sighting of Batigest passing a document by, recorded by an earlier run, counts only while fresh", async () => {
+  await withImportDir((dir) => {
+    const now = new Date("2025-03-05T09:00:00Z");
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const ids = ["a", "b", "c"].map((x) => `${x.repeat(8)}-0000-4000-8000-000000000000`);
+    const memory = {
+      passedBy: {
+        [ids[0]]: ago(4 * 86_400_000), // four days before: Batigest closed since, maybe
+        [ids[1]]: ago(5 * 60_000), // the pass before
+        [ids[2]]: ago(-2 * 3_600_000), // two hours ahead: a clock set back since
+      },
+    };
+    let clock = 1_000_000;
+    const wall = () => new Date(now.getTime() + clock - 1_000_000);
+    const watch = new BatigestWatch({ importDir: dir, memory, clock: () => clock, now: wall });
+    const docs = ids.map((id, i) =>
+      watch.track({ id, files: [{ format: "xml" as const, importName: `DV-${i}.xml` }] })
+    );
+    for (const [i] of ids.entries()) {
+      Deno.writeTextFileSync(nodePath.join(dir, `DV-${i}.xml`), "<Devis/>");
+    }
+    assert.equal(watch.passedBy(docs[0]), undefined, "four days old: no evidence");
+    assert.equal(watch.passedBy(docs[1]), 1_000_000 - 5 * 60_000);
+    assert.equal(watch.passedBy(docs[2]), undefined, "in the future: no evidence");
+    clock += 1_000;
+    const kept = watch.finish({ documentsWaiting: true });
+    assert.deepEqual(Object.keys(kept.passedBy ?? {}), [ids[1]], "the stale ones forgotten");
+    assert.equal(kept.passedBy![ids[1]], ago(5 * 60_000), "kept as first seen");
+  });
+});

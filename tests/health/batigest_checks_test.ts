@@ -12,11 +12,13 @@ import { isErrorDocument } from "../../lib/base/work_folders.ts";
 import {
   batigestActivity,
   checkBatigestImports,
+  checkBatigestTraces,
   checkDiskSpace,
   checkImportFolder,
   checkWaitingFiles,
   checkWorkFolder,
   DISK_WARNING_BYTES,
+  findTraces,
   isImportCandidate,
   listFiles,
   probeDiskSpace,
@@ -252,6 +254,54 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
     assert.match(waiting.fix!, /ne supprimez aucun fichier/);
     assert.doesNotMatch(waiting.fix!, /peut être supprimé|supprimez (le|les|un)/);
   });
+});
+
+// ---------------------------------------------------------------------------
+// Batigest's traces
+
+Deno.test("traces: none is OK; renamed, moved aside and emptied files are a WARNING naming them, with what to do", async () => {
+  await withRoot(async (root) => {
+    const importDir = nodePath.join(root, "import");
+    await Deno.writeTextFile(nodePath.join(importDir, "DV-EN-ATTENTE.xml"), "<Devis/>");
+    await Deno.writeTextFile(nodePath.join(importDir, "~saxium-dossier.txt"), "id=…");
+    const none = checkBatigestTraces(findTraces(importDir));
+    assert.equal(none.status, "OK");
+    assert.match(none.detail, /aucune trace de Batigest/);
+
+    await Deno.writeTextFile(nodePath.join(importDir, "DV-1.xml.err"), "<Devis/>");
+    await Deno.mkdir(nodePath.join(importDir, "Rejets"));
+    await Deno.writeTextFile(nodePath.join(importDir, "Rejets", "DV-2.xml"), "<Devis/>");
+    await Deno.writeTextFile(nodePath.join(importDir, "DV-3.xml"), "");
+    const found = checkBatigestTraces(findTraces(importDir));
+    assertFix(found, "WARNING", /refusé .* supprimez ce fichier .* vide .* supprimez-le/);
+    assert.equal(
+      found.detail,
+      `3 trace(s) de Batigest dans le dossier d'import : DV-1.xml.err (renommé : refusé), ` +
+        `DV-3.xml (vide : importé), ${nodePath.join("Rejets", "DV-2.xml")} ` +
+        `(rangé dans un sous-dossier : refusé)`,
+    );
+    // The empty leftover is a trace, not a document waiting for Batigest.
+    const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
+    await Deno.utime(nodePath.join(importDir, "DV-3.xml"), twoDaysAgo, twoDaysAgo);
+    const waiting = checkWaitingFiles(await listFiles(importDir, isImportCandidate), {
+      folder: "import",
+      dir: importDir,
+      now: new Date(),
+    });
+    assert.equal(waiting.status, "OK", waiting.detail);
+
+    // Only leftovers: only what to do with them.
+    for (const name of ["DV-1.xml.err", "Rejets"]) {
+      await Deno.remove(nodePath.join(importDir, name), { recursive: true });
+    }
+    const leftover = checkBatigestTraces(findTraces(importDir));
+    assertFix(leftover, "WARNING", /^Un fichier vide est un document que Batigest a importé/);
+    assert.doesNotMatch(leftover.fix!, /refusé|relancez/);
+  });
+});
+
+Deno.test("traces: an import folder that does not exist has none (its own check says it is missing)", () => {
+  assert.equal(checkBatigestTraces(findTraces("/nulle-part/import")).status, "OK");
 });
 
 // ---------------------------------------------------------------------------

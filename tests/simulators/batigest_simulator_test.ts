@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
-import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
+import {
+  type BatigestSimulator,
+  type BatigestSimulatorOptions,
+  startBatigestSimulator,
+} from "../support/batigest_simulator.ts";
 
 async function withBatigest(
   fn: (b: BatigestSimulator, dir: string) => Promise<void>,
-  options: { consumeDelayMs?: number } = {},
+  options: Omit<BatigestSimulatorOptions, "dir"> = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "batigest_sim_test_" });
   const batigest = startBatigestSimulator({ dir, ...options });
@@ -110,4 +114,47 @@ Deno.test("close() during an import returns promptly without recording it", asyn
     await batigest.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Puts `name` in place whole, as the agent does (under a temporary name Batigest ignores first). */
+async function drop(dir: string, name: string, text = "<Devis/>"): Promise<void> {
+  await Deno.writeTextFile(`${dir}/~${name}.tmp`, text);
+  await Deno.rename(`${dir}/~${name}.tmp`, `${dir}/${name}`);
+}
+
+Deno.test("traces: refused files renamed or moved aside as told, recorded as refusals, not imports", async () => {
+  await withBatigest(async (batigest, dir) => {
+    await drop(dir, "DV-1.xml");
+    await drop(dir, "DV-2.xml");
+    await drop(dir, "DV-3.xml");
+    await until(() => batigest.ledger.length + batigest.refusals.length === 3);
+    assert.deepEqual(batigest.ledger.map((e) => e.name), ["DV-3.xml"]);
+    assert.deepEqual(
+      batigest.refusals.map(({ name, how, trace }) => ({ name, how, trace })),
+      [
+        { name: "DV-1.xml", how: "renamed", trace: "DV-1.xml.err" },
+        { name: "DV-2.xml", how: "moved", trace: "Erreurs/DV-2.xml" },
+      ],
+    );
+    assert.deepEqual(await names(dir), ["DV-1.xml.err", "Erreurs"]);
+    assert.deepEqual(await names(`${dir}/Erreurs`), ["DV-2.xml"]);
+  }, {
+    renamesRefused: { select: (n) => n === "DV-1.xml", to: (n) => `${n}.err` },
+    movesRefused: { select: (n) => n === "DV-2.xml", folder: "Erreurs" },
+  });
+});
+
+Deno.test("traces: leavesEmpty imports each file once and leaves it empty; a new file of that name is imported", async () => {
+  await withBatigest(async (batigest, dir) => {
+    await drop(dir, "DV-1.xml", "<Devis>1</Devis>");
+    await until(() => batigest.ledger.length === 1);
+    await until(async () => (await Deno.stat(`${dir}/DV-1.xml`)).size === 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(batigest.ledger.length, 1, "an empty file is not imported again");
+    assert.equal(batigest.ledger[0].leftEmpty, true);
+    await Deno.remove(`${dir}/DV-1.xml`);
+    await drop(dir, "DV-1.xml", "<Devis>2</Devis>");
+    await until(() => batigest.ledger.length === 2);
+    assert.deepEqual(batigest.ledger.map((e) => e.bytes), [16, 16]);
+  }, { leavesEmpty: true });
 });

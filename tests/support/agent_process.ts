@@ -10,7 +10,11 @@
 import nodePath from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { permissionFlags, V8_FLAGS } from "../../lib/executable/permissions.ts";
-import { type BatigestSimulator, startBatigestSimulator } from "./batigest_simulator.ts";
+import {
+  type BatigestSimulator,
+  type BatigestSimulatorOptions,
+  startBatigestSimulator,
+} from "./batigest_simulator.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "./saxium_simulator.ts";
 
 /** The project's root folder. */
@@ -43,6 +47,8 @@ export interface WorldOptions {
   slow?: (name: string) => boolean;
   /** Files Batigest passes by (refuses and leaves in its folder). */
   passesBy?: (name: string) => boolean;
+  /** The traces Batigest leaves: see `BatigestSimulatorOptions` (none by default). */
+  traces?: Pick<BatigestSimulatorOptions, "renamesRefused" | "movesRefused" | "leavesEmpty">;
   latencyMs?: number;
 }
 
@@ -65,6 +71,7 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
     slowReadMs: options.slowReadMs,
     slow: options.slow,
     passesBy: options.passesBy,
+    ...options.traces,
   });
   if (options.batigestStopped) batigest.stop();
   return {

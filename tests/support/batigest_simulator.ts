@@ -11,6 +11,14 @@
  * their renames as Windows would), and pass documents by (`passesBy`: a
  * document Batigest refuses and leaves in its folder).
  *
+ * It can also leave the traces some Batigest set-ups leave instead of
+ * deleting a file (`lib/batigest/traces.ts`): a refused file renamed in place
+ * (`renamesRefused`: `DV-1.xml.err`, `DV-1.bak`) or moved into a subfolder
+ * (`movesRefused`: `Erreurs/DV-1.xml`), each recorded in `refusals`; and
+ * every imported file left empty (`leavesEmpty`: 0 bytes, its ledger entry
+ * says `leftEmpty`), an empty file never being imported again. By default it
+ * leaves none.
+ *
  * @module
  */
 
@@ -21,11 +29,27 @@ export interface LedgerEntry {
   sha256: string;
   bytes: number;
   at: number;
+  /** Left in the folder, emptied, instead of deleted (`leavesEmpty`). */
+  leftEmpty?: true;
+}
+
+/** One file refused and left as a trace (`renamesRefused`, `movesRefused`). */
+export interface RefusalEntry {
+  /** The file's name as published. */
+  name: string;
+  /** How Batigest set it aside. */
+  how: "renamed" | "moved";
+  /** Where it is now, relative to the import folder (`DV-1.xml.err`, `Erreurs/DV-1.xml`). */
+  trace: string;
+  at: number;
 }
 
 /** A running simulated Batigest. */
 export interface BatigestSimulator {
+  /** The files imported, in order. */
   ledger: LedgerEntry[];
+  /** The files refused and left as traces, in order. */
+  refusals: RefusalEntry[];
   /** Names of the files it is reading now (a slow read holds them open). */
   holding: ReadonlySet<string>;
   /** Batigest closed: files are left alone (the file in hand is finished). */
@@ -52,6 +76,12 @@ export interface BatigestSimulatorOptions {
   slow?: (name: string) => boolean;
   /** Files Batigest refuses: left in the folder, never imported. */
   passesBy?: (name: string) => boolean;
+  /** Files Batigest refuses by renaming them in place: `to` gives the new name (`DV-1.xml.err`). */
+  renamesRefused?: { select: (name: string) => boolean; to: (name: string) => string };
+  /** Files Batigest refuses by moving them into the subfolder `folder` (created when needed). */
+  movesRefused?: { select: (name: string) => boolean; folder: string };
+  /** Every imported file is emptied (0 bytes) and left in the folder instead of deleted. */
+  leavesEmpty?: boolean;
 }
 
 /**
@@ -67,6 +97,7 @@ export interface BatigestSimulatorOptions {
  */
 export function startBatigestSimulator(options: BatigestSimulatorOptions): BatigestSimulator {
   const ledger: LedgerEntry[] = [];
+  const refusals: RefusalEntry[] = [];
   const holding = new Set<string>();
   const consumeDelayMs = options.consumeDelayMs ?? 0;
   let running = true;
@@ -92,7 +123,10 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
 
   async function drain(): Promise<void> {
     while (running && !closed) {
-      const name = await nextFile(options.dir, options.passesBy);
+      const name = await nextFile(options.dir, {
+        passesBy: options.passesBy,
+        skipEmpty: options.leavesEmpty === true,
+      });
       // stop() may have been called while the folder was being listed.
       if (name === undefined || !running || closed || !await consume(name)) return;
     }
@@ -107,12 +141,31 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
     } catch {
       return false; // gone or locked: try again on the next scan
     }
+    const refusal = refuse(name);
+    if (refusal) {
+      try {
+        if (refusal.how === "moved") {
+          await Deno.mkdir(`${options.dir}/${options.movesRefused!.folder}`, { recursive: true });
+        }
+        await Deno.rename(path, `${options.dir}/${refusal.trace}`);
+      } catch {
+        return false; // gone or locked meanwhile: try again on the next scan
+      }
+      refusals.push({ ...refusal, name, at: Date.now() });
+      return true;
+    }
     const slowly = options.slowReadMs !== undefined && (options.slow?.(name) ?? true);
     const record = async () => {
       const digest = await crypto.subtle.digest("SHA-256", bytes);
       const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
         .join("");
-      ledger.push({ name, sha256, bytes: bytes.length, at: Date.now() });
+      ledger.push({
+        name,
+        sha256,
+        bytes: bytes.length,
+        at: Date.now(),
+        ...(options.leavesEmpty ? { leftEmpty: true as const } : {}),
+      });
     };
     if (slowly) {
       // Imported as it is read; the file stays, held open, until the import is done.
@@ -129,11 +182,23 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
       await record();
     }
     try {
-      await Deno.remove(path);
+      if (options.leavesEmpty) await Deno.truncate(path, 0);
+      else await Deno.remove(path);
     } catch {
       // already removed
     }
     return true;
+  }
+
+  /** How Batigest sets `name` aside, when it refuses it with a trace. */
+  function refuse(name: string): Pick<RefusalEntry, "how" | "trace"> | undefined {
+    if (options.renamesRefused?.select(name)) {
+      return { how: "renamed", trace: options.renamesRefused.to(name) };
+    }
+    if (options.movesRefused?.select(name)) {
+      return { how: "moved", trace: `${options.movesRefused.folder}/${name}` };
+    }
+    return undefined;
   }
 
   const watcher = Deno.watchFs(options.dir, { recursive: false });
@@ -145,6 +210,7 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
 
   return {
     ledger,
+    refusals,
     holding,
     stop() {
       running = false;
@@ -165,22 +231,32 @@ export function startBatigestSimulator(options: BatigestSimulatorOptions): Batig
   };
 }
 
-/** The first file (by name) Batigest would import, if any. */
+/** The first file (by name) Batigest would import, if any; an empty one is skipped with `skipEmpty`. */
 async function nextFile(
   dir: string,
-  passesBy?: (name: string) => boolean,
+  options: { passesBy?: (name: string) => boolean; skipEmpty: boolean },
 ): Promise<string | undefined> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && /\.(xml|csv)$/i.test(entry.name) && !passesBy?.(entry.name)) {
-        names.push(entry.name);
+      if (!entry.isFile || !/\.(xml|csv)$/i.test(entry.name) || options.passesBy?.(entry.name)) {
+        continue;
       }
+      if (options.skipEmpty && await isEmpty(`${dir}/${entry.name}`)) continue;
+      names.push(entry.name);
     }
   } catch {
     return undefined; // folder briefly unreachable
   }
   return names.sort()[0];
+}
+
+async function isEmpty(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).size === 0;
+  } catch {
+    return true; // gone meanwhile: nothing to import
+  }
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
