@@ -271,9 +271,19 @@ export async function logText(world: World): Promise<string> {
  * pass, as once its delay has run out (the agent's own clock is not moved).
  */
 export function asideDelaysRunOut(workDir: string): void {
-  const db = new DatabaseSync(nodePath.join(workDir, "State", "journal.db"));
+  const path = nodePath.join(workDir, "State", "journal.db");
   try {
-    db.exec("UPDATE exports SET aside_until = NULL WHERE aside IS NOT NULL");
+    Deno.statSync(path);
+  } catch {
+    return; // no journal yet (or deleted by the test): nothing aside
+  }
+  const db = new DatabaseSync(path);
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    const columns = db.prepare("PRAGMA table_info(exports)").all() as { name: string }[];
+    if (columns.some((c) => c.name === "aside_until")) {
+      db.exec("UPDATE exports SET aside_until = NULL WHERE aside IS NOT NULL");
+    }
   } finally {
     db.close();
   }

@@ -27,6 +27,7 @@ import { AGENT_ENV_VARS } from "../../lib/executable/permissions.ts";
 import { journalPath, workFolders } from "../../lib/base/work_folders.ts";
 import {
   type AgentRun,
+  asideDelaysRunOut,
   everythingWritten,
   listFiles,
   makeWorld,
@@ -387,6 +388,9 @@ export async function finishPasses(
   let total = faulty + (options.cleanRuns ?? 3);
   for (let i = 0; i < total; i++) {
     if (i === faulty) world.saxium.clearFaults();
+    // The passes of the scheduled task are minutes apart: the delays of the
+    // exports set aside have run out by the next one.
+    asideDelaysRunOut(world.workDir);
     const run = await runAgent(world, ["sync", "--once", ...(options.args ?? [])], {
       env: options.audit?.env(),
     });
@@ -600,6 +604,7 @@ async function failpointScenario(
     report.exports = expected.length;
     const runs: AgentRun[] = [];
     for (const hit of hits) {
+      asideDelaysRunOut(world.workDir); // the task's passes are minutes apart
       const run = await runAgent(world, ["sync", "--once", ...scenario.args], {
         entry: FAILPOINT_ENTRY,
         extraEnv: [...FAILPOINT_ENV],
@@ -817,6 +822,7 @@ async function killWorld(
       }
       const before = world.saxium.requests.length;
       const since = new Date();
+      asideDelaysRunOut(world.workDir); // the task's passes are minutes apart
       const child = spawnAgent(world, args, { env: audit?.env() });
       const output = child.output();
       const ended = output.then(() => true);
