@@ -285,8 +285,10 @@ Deno.test("two exports of the same document: only the newest reaches Batigest, n
     const replaced = world.saxium.exports.get(older.id)!;
     assert.equal(replaced.status, "error");
     assert.match(replaced.errorMessage!, /^Remplacé par une version plus récente du même document/);
+    // The import, and the replaced copy if it was downloaded before the newer one was known.
     const archived = (await listFiles(world.workDir)).filter((f) => f.startsWith("Archive/"));
-    assert.equal(archived.length, 2, archived.join(", ")); // the import, the replaced copy
+    assert.ok(archived.some((f) => /DV-TWIN \(\d\)\.xml$/.test(f)), archived.join(", "));
+    assert.ok(archived.length <= 2, archived.join(", "));
   });
 });
 
