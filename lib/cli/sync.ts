@@ -12,8 +12,13 @@ import { ConfigError } from "../base/config_error.ts";
 import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
-import { Journal } from "../journal/journal.ts";
-import { adoptStateReceipts, MemoryLost, uncoveredInFlight } from "../journal/receipts.ts";
+import { Journal, UNFINISHED_STATES } from "../journal/journal.ts";
+import {
+  adoptStateReceipts,
+  completeReceipts,
+  MemoryLost,
+  uncoveredInFlight,
+} from "../journal/receipts.ts";
 import { importFolderProblem } from "../batigest/folder_guard.ts";
 import { passEnd, stoppedRun } from "../sync/pass_end.ts";
 import { describeSystemError } from "../base/system_errors.ts";
@@ -97,16 +102,14 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   if (folderProblem) return await stopBeforePass(folderProblem, { settings, ctx, log });
   let opened: Journal;
   try {
-    const journalWasThere = exists(journalPath(folders));
     adoptStateReceipts(folders);
+    // No journal beside documents in flight that no receipt covers: their
+    // fate is unknown. No journal is created either, so the next run stops too.
+    const uncovered = exists(journalPath(folders)) ? [] : uncoveredInFlight(folders);
+    if (uncovered.length > 0) throw new MemoryLost(uncovered, folders);
     opened = new Journal(journalPath(folders), { now: ctx.now, verify: true });
     opened.adoptLegacyState(folders);
-    // A new journal beside documents in flight that no receipt covers: their fate is unknown.
-    const uncovered = journalWasThere ? [] : uncoveredInFlight(folders);
-    if (uncovered.length > 0) {
-      opened.close();
-      throw new MemoryLost(uncovered, folders);
-    }
+    await completeReceipts(folders, opened.inStates(UNFINISHED_STATES), ctx.now());
   } catch (error) {
     return await stopBeforePass(error, { settings, ctx, log });
   }

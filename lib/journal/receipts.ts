@@ -9,10 +9,15 @@
  * before: the first run takes them out ({@linkcode adoptStateReceipts}), so
  * that emptying `State\` never reaches them.
  *
- * When the journal is new and documents are in flight that no receipt
- * covers (their copies in `ToImport\`, their temporary files in the import
- * folder), the agent cannot know whether Batigest has them: it refuses to go
- * on ({@linkcode MemoryLost}, exit 2) and names them.
+ * Each run that opens its journal makes sure every document past `ready`
+ * has its receipt (an agent from before receipts did not write them), then
+ * leaves a note in the receipts folder ({@linkcode completeReceipts}). From
+ * then on, a copy in `ToImport\` or a temporary file that no receipt covers
+ * was never published: a new journal simply takes it up again. Without the
+ * note (the receipts lost with the journal, or never written), the agent
+ * cannot know whether Batigest has such a document: it refuses to go on,
+ * run after run, until the administrator has looked ({@linkcode MemoryLost},
+ * exit 2), and names them.
  *
  * A receipt is removed only when the document was taken back out of the
  * import folder (not imported, kept in `Errors\`), once the journal says so
@@ -164,6 +169,56 @@ export function adoptStateReceipts(folders: Pick<WorkFolders, "state" | "receipt
   return moved;
 }
 
+/** The note that says every published document in flight has its receipt (see the module doc). */
+const COMPLETE_NOTE = "LISEZMOI.txt";
+
+const NOTE_TEXT =
+  "Ce dossier garde un reçu par document déposé dans Batigest par l'agent Saxium.\r\n" +
+  "Grâce à eux, l'agent ne dépose jamais deux fois le même document, même si son journal (dossier State) est perdu.\r\n" +
+  "Ne supprimez ni ce dossier ni ce fichier.\r\n";
+
+/** States in which a document may be in Batigest's folder, or already in Batigest. */
+const PUBLISHED_STATES: readonly ExportState[] = [
+  "staged",
+  "delivered",
+  "imported",
+  "acknowledged",
+];
+
+/** Whether every published document in flight has had its receipt since the note was written. */
+export function receiptsComplete(folders: Pick<WorkFolders, "receipts">): boolean {
+  return exists(nodePath.join(receiptsDir(folders), COMPLETE_NOTE));
+}
+
+/**
+ * Writes the receipt each record past `ready` lacks (from `records`, the
+ * journal's unfinished ones), then the note that makes it so. Returns how
+ * many receipts were written.
+ */
+export async function completeReceipts(
+  folders: Pick<WorkFolders, "receipts">,
+  records: readonly ExportRecord[],
+  now: Date,
+): Promise<number> {
+  let written = 0;
+  for (const record of records) {
+    if (!PUBLISHED_STATES.includes(record.state) || record.files.length === 0) continue;
+    if (exists(receiptPath(folders, record.id))) continue;
+    await writeReceipt(folders, { ...receiptOf(record), at: now.toISOString() });
+    written++;
+  }
+  if (!receiptsComplete(folders)) {
+    await Deno.mkdir(receiptsDir(folders), { recursive: true });
+    await Deno.writeTextFile(nodePath.join(receiptsDir(folders), COMPLETE_NOTE), NOTE_TEXT);
+  }
+  return written;
+}
+
+function receiptOf(record: ExportRecord): Omit<Receipt, "at"> {
+  const { id, reference, documentType, baseName, files } = record;
+  return { id, reference, documentType, baseName, files };
+}
+
 /** The journal is new, and documents are in flight that no receipt covers: see the module doc. */
 export class MemoryLost extends Error {
   constructor(readonly documents: readonly string[], readonly folders: Pick<WorkFolders, "state">) {
@@ -181,9 +236,10 @@ export class MemoryLost extends Error {
 
 /**
  * The documents in flight that no receipt covers, named by their reference
- * (read from their copy) or their export id: copies in `ToImport\`,
- * temporary files and withdrawal markers in the import folder. Meaningful
- * only when the journal is new: otherwise the journal knows them.
+ * (read from their copy) or their export id: withdrawal markers in the
+ * import folder, and, unless the receipts are complete, copies in
+ * `ToImport\` and temporary files. Meaningful only when the journal is new:
+ * otherwise the journal knows them.
  */
 export function uncoveredInFlight(folders: WorkFolders): string[] {
   const found = new Map<string, string>();
@@ -202,8 +258,13 @@ export function uncoveredInFlight(folders: WorkFolders): string[] {
     }
   };
   const ID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-  look(folders.toImport, new RegExp(`^${ID}\\.(xml|csv)$`));
-  look(folders.importDir, new RegExp(`^~saxium-${ID}\\.(xml|csv)\\.(tmp|withdrawn)$`));
+  if (receiptsComplete(folders)) {
+    // Copies and temporary files without a receipt were never published.
+    look(folders.importDir, new RegExp(`^~saxium-${ID}\\.(xml|csv)\\.withdrawn$`));
+  } else {
+    look(folders.toImport, new RegExp(`^${ID}\\.(xml|csv)$`));
+    look(folders.importDir, new RegExp(`^~saxium-${ID}\\.(xml|csv)\\.(tmp|withdrawn)$`));
+  }
   return [...found.values()].sort();
 }
 

@@ -18,7 +18,12 @@ import {
   type World,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
-import { sha256Hex } from "../support/crash_harness.ts";
+import {
+  FAILPOINT_ENTRY,
+  FAILPOINT_ENV,
+  KILLED_CODE,
+  sha256Hex,
+} from "../support/crash_harness.ts";
 
 /** A server error that asks to be tried again at once: the client's retries take no time. */
 const NOW = { "retry-after": "0" };
@@ -257,8 +262,32 @@ Deno.test("finding 13: State and the receipts lost while a document is in flight
       /Le journal de l'agent .* a disparu ou a été vidé alors que des documents étaient en cours, et aucun reçu ne dit s'ils sont déjà dans Batigest : DV-PERDU\. Rien n'a été fait\./,
     );
     assert.equal(world.saxium.requests.length, before, "no request to Saxium");
+    const again = await sync(world);
+    assert.equal(again.code, 2, `the next run stops too: ${output(again)}`);
+    assert.match(output(again), /DV-PERDU\. Rien n'a été fait\./);
     assert.equal(imported(world, "DV-PERDU"), 1, "never delivered again");
     assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+  });
+});
+
+Deno.test("finding 13: State emptied while a document was only downloaded: taken up again, delivered once", async () => {
+  await withWorld({}, async (world) => {
+    addQuote(world, "DV-PREMIER");
+    assert.equal((await sync(world)).code, 0); // the receipts' note is written
+    const quote = addQuote(world, "DV-TELECHARGE");
+    // Killed after the download, before staging: a copy in ToImport, no receipt.
+    const killed = await runAgent(world, ["sync", "--once"], {
+      entry: FAILPOINT_ENTRY,
+      extraEnv: [...FAILPOINT_ENV],
+      env: { AGENT_FAILPOINT: "after-journal-ready", AGENT_FAILPOINT_HIT: "1" },
+    });
+    assert.equal(killed.code, KILLED_CODE, output(killed));
+    await Deno.remove(nodePath.join(world.workDir, "State"), { recursive: true });
+    const run = await sync(world);
+    assert.equal(run.code, 0, output(run));
+    assert.equal(imported(world, "DV-TELECHARGE"), 1);
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "imported");
+    assert.deepEqual(await listFiles(nodePath.join(world.workDir, "ToImport")), []);
   });
 });
 

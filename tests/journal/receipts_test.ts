@@ -10,8 +10,10 @@ import {
 import {
   adoptStateReceipts,
   archiveOrphans,
+  completeReceipts,
   readReceipt,
   type Receipt,
+  receiptsComplete,
   removeReceipt,
   stateFromFolders,
   uncoveredInFlight,
@@ -171,6 +173,58 @@ Deno.test("documents in flight that no receipt covers are named by their referen
       "DV-EN-VOL",
       "DV-PERDU",
     ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("completing the receipts writes those a published document lacks; then only withdrawal markers are uncovered", async () => {
+  const { root, folders, receipt } = await world();
+  const journalFile = nodePath.join(root, "journal.db");
+  try {
+    const journal = new Journal(journalFile);
+    try {
+      // An older agent published DV-1 without a receipt; DV-2 is only downloaded.
+      const published = journal.begin(receipt);
+      journal.setState(published.id, "ready");
+      journal.setState(published.id, "staged", { files: receipt.files });
+      journal.setState(published.id, "delivered");
+      const downloaded = journal.begin({
+        id: "5a9c8b6d-4c7f-4eb0-9b8c-7d6e5f4a3b2c",
+        reference: "DV-2",
+        documentType: "devis_client",
+        baseName: "DV-2",
+        files: [{ format: "xml", importName: "DV-2.xml" }],
+      });
+      journal.setState(downloaded.id, "ready");
+      await Deno.writeTextFile(toImportPath(folders, downloaded.id, "xml"), "<Devis/>");
+      await Deno.writeTextFile(stagingPath(folders, downloaded.id, "xml"), "<Devis/>");
+      await Deno.writeTextFile(
+        withdrawnPath(folders, "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b", "xml"),
+        "x",
+      );
+      assert.equal(receiptsComplete(folders), false);
+
+      const at = new Date("2026-12-05T10:00:00Z");
+      assert.equal(
+        await completeReceipts(folders, journal.inStates(["ready", "delivered"]), at),
+        1,
+      );
+      assert.deepEqual(await readReceipt(folders, published.id), {
+        ...receipt,
+        at: at.toISOString(),
+      });
+      assert.equal(await readReceipt(folders, downloaded.id), undefined, "never published: none");
+      assert.equal(receiptsComplete(folders), true);
+      assert.deepEqual(
+        uncoveredInFlight(folders),
+        ["4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b"],
+        "the copy and the temporary file of DV-2 were never published",
+      );
+      assert.equal(await completeReceipts(folders, journal.inStates(["delivered"]), at), 0, "once");
+    } finally {
+      journal.close();
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }
