@@ -73,6 +73,16 @@ Deno.test("the old script's fresh log lines: sync exits 2 before any request to 
       ["Downloads/DV-1730000000001.xml"],
       "its download is left where it is",
     );
+
+    // Its lines read back as they were written (ANSI), beside the agent's; status is not thrown.
+    const tail = await runAgent(world, ["tail-logs", "-n", "40"]);
+    assert.equal(tail.code, 0, tail.stderr);
+    assert.match(tail.stdout, /\[INFO\] DÉMARRAGE AGENT BATIGEST v1\.0\.0\n/);
+    assert.match(tail.stdout, /\[INFO\] SYNCHRONISATION TERMINÉE\n/);
+    assert.match(tail.stdout, /\[ERROR\] L'ancien script PowerShell/);
+    const status = await runAgent(world, ["status"]);
+    assert.ok([0, 1].includes(status.code), status.stdout + status.stderr);
+    assert.doesNotMatch(status.stdout + status.stderr, /inattendue|\ufffd/);
   });
 });
 
