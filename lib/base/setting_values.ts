@@ -96,7 +96,21 @@ export function apiUrl(value: unknown, read: SettingRead): string {
       "Paramètre apiUrl invalide : l'adresse ne doit contenir ni « ? » ni « # » ; indiquez seulement la base, par exemple https://saxium.example.com.",
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  const path = url.pathname.replace(/\/+$/, "");
+  // The agent adds /api/batigest/… itself: an address ending in /api asks for /api/api/… (404).
+  const api = /\/api(\/batigest(\/exports)?)?$/i.exec(path);
+  if (api) {
+    const base = `${url.origin}${path.slice(0, api.index)}`;
+    throw new ConfigError(
+      "apiUrl",
+      `Paramètre apiUrl invalide (${
+        printable(raw)
+      }) : l'agent ajoute lui-même « /api/batigest/… » ; retirez « ${
+        api[0]
+      } » de la fin et indiquez ${base}.`,
+    );
+  }
+  return `${url.origin}${path}`;
 }
 
 /** The token: printable, on one line. */

@@ -39,6 +39,7 @@ import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
+import { oldScriptRefusal } from "../windows/old_script_probe.ts";
 import { formatDecimal } from "../base/french.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
@@ -95,6 +96,12 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     console: (line, level) =>
       (level === "WARNING" || level === "ERROR") ? ctx.stderr(line) : ctx.stdout(line),
   });
+  // Never beside the PowerShell script it replaces: both would import every document.
+  const oldScript = await oldScriptRefusal(folders, { runCommand: ctx.runCommand, now: ctx.now() });
+  if (oldScript) {
+    log.error(oldScript);
+    return EXIT.config;
+  }
   // Checked once the log exists: a folder that was there yesterday and is gone
   // (Batigest moved, reinstalled, a drive missing) is logged and alerted, not
   // only printed where the scheduled task's output goes nowhere.

@@ -48,6 +48,7 @@ import {
   probeDiskSpace,
   probeFolder,
 } from "./batigest_checks.ts";
+import { checkOldScript, probeOldScript } from "./old_script_check.ts";
 import {
   checkClock,
   checkProxy,
@@ -107,13 +108,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   ];
   const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
   const onWindows = (options.os ?? Deno.build.os) === "windows";
-  const [saxium, task, notify, disks, tokenFile] = await Promise.all([
+  const [saxium, task, notify, disks, tokenFile, oldScript] = await Promise.all([
     probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
     probeTask(options.runCommand, options.taskName),
     probeNotify(settings, { verify: options.verifySmtp }),
     Promise.all(existing.map((path) => probeDiskSpace(path))),
     // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
     onWindows ? probeTokenFile(options.runCommand, settings) : undefined,
+    probeOldScript(options.runCommand, { folders, now, taskName: options.taskName }),
   ]);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
@@ -138,6 +140,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       },
     }),
     checkTask(task),
+    checkOldScript(oldScript, now),
     checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),

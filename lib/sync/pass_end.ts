@@ -19,6 +19,7 @@ import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { JournalDamaged, journalDamagedLine } from "../journal/journal.ts";
 import { MemoryLost } from "../journal/receipts.ts";
 import { localTrouble } from "./failures.ts";
+import { RESUMES_BY_ITSELF } from "../saxium/errors.ts";
 import type { PassResult, PassStatus } from "./pass_types.ts";
 
 /** The contract's exit code for each way a pass can end. */
@@ -66,6 +67,8 @@ export function conclusion(result: PassResult): string {
   const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}${pace}.`;
   if (result.status === "server_unavailable") {
     const why = (result.message ?? "").replace(/\.$/, "");
+    // Down for a while (maintenance): the reason already says there is nothing to do.
+    if (why.includes(RESUMES_BY_ITSELF)) return `${head} ${why}.`;
     return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;
   }
   if (result.status === "local_trouble") {

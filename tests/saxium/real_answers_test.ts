@@ -382,7 +382,10 @@ Deno.test("503 with a long Retry-After (maintenance) fails at once too, without 
     const error = await failure(client.status());
     assert.equal(error.retryAfterMs, 3_600_000);
     assert.equal(sim.requests.length, 1);
-    assert.match(error.message, /motif donné : « Maintenance en cours »\) : rien n'est perdu/);
+    assert.match(
+      error.message,
+      /motif donné : « Maintenance en cours »\) : rien à faire : la prochaine passe reprendra d'elle-même\.$/,
+    );
     assert.doesNotMatch(error.message, /install-task/);
   });
 });
