@@ -99,18 +99,20 @@ export async function removeReceipt(
 }
 
 /**
- * Where a published export stands, judged from the folders: withdrawn
- * (a marker left by an interrupted withdrawal) or still in the import
- * folder, `delivered` (the wait for Batigest decides); still under its
- * temporary name, `staged`; gone, `imported` (Batigest took it).
+ * Where a published export stands, judged from the folders: still under
+ * its temporary name, `staged`; otherwise `delivered`, whether it waits in
+ * the import folder, was being withdrawn, or left it: the wait for Batigest
+ * decides, as for any document it published (gone with no trace of a
+ * refusal: imported; renamed `.err` or the like: refused).
  */
 export function stateFromFolders(folders: WorkFolders, receipt: Receipt): ExportState {
   const { id, files } = receipt;
-  const withdrawn = files.some((f) => exists(withdrawnPath(folders, id, f.format)));
-  const waiting = files.some((f) => exists(nodePath.join(folders.importDir, f.importName)));
-  if (withdrawn || waiting) return "delivered";
-  if (files.some((f) => exists(stagingPath(folders, id, f.format)))) return "staged";
-  return "imported";
+  const waiting = files.some((f) =>
+    exists(withdrawnPath(folders, id, f.format)) ||
+    exists(nodePath.join(folders.importDir, f.importName))
+  );
+  const staged = files.some((f) => exists(stagingPath(folders, id, f.format)));
+  return staged && !waiting ? "staged" : "delivered";
 }
 
 /**

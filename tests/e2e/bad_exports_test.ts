@@ -147,6 +147,28 @@ Deno.test("finding 1: every export failing in a row is Saxium as a whole: exit 3
   });
 });
 
+Deno.test("finding 1: several exports failing for ever hold the others back one pass at most", async () => {
+  await withWorld({}, async (world) => {
+    const poisoned = ["DV-P1", "DV-P2", "DV-P3", "DV-P4"].map((ref) => addQuote(world, ref));
+    const good = ["DV-BON1", "DV-BON2"].map((ref) => addQuote(world, ref));
+    for (const e of poisoned) {
+      world.saxium.addFault({
+        route: "download",
+        exportId: e.id,
+        fault: { status: 500, headers: NOW },
+      });
+    }
+    const first = await sync(world); // perhaps taken for Saxium down: four failures in a row
+    assert.ok([1, 3].includes(first.code), output(first));
+    asideDelaysRunOut(world.workDir);
+    const second = await sync(world);
+    assert.equal(second.code, 0, output(second)); // set aside, tried again later: not yet an error
+    for (const e of good) assert.equal(world.saxium.exports.get(e.id)!.status, "imported");
+    for (const e of poisoned) assert.equal(world.saxium.exports.get(e.id)!.status, "pending");
+    assert.doesNotMatch(output(second), /c'est Saxium, pas eux/);
+  });
+});
+
 Deno.test("finding 3: a corrected re-export while the first waits in Batigest's folder: the older is taken back, only the newer is imported", async () => {
   await withWorld({ batigestStopped: true }, async (world) => {
     const stale = addQuote(world, "DV-100");
@@ -242,6 +264,41 @@ Deno.test("finding 13: State emptied between Batigest's import and the acknowled
     assert.match(output(run), /déjà été déposé dans Batigest .* sans être redéposé/);
     assert.equal(imported(world, "DV-MEMOIRE"), 1, "never delivered again");
     assert.equal(world.saxium.exports.get(quote.id)!.status, "imported");
+  });
+});
+
+Deno.test("finding 13: State emptied while Batigest refused a document (renamed .err): in error, never marked synced", async () => {
+  const traces = {
+    renamesRefused: { select: (n: string) => n === "DV-REFUSE.xml", to: (n: string) => `${n}.err` },
+  };
+  await withWorld({ traces }, async (world) => {
+    world.batigest.stop();
+    const quote = addQuote(world, "DV-REFUSE");
+    const first = await sync(world, "--import-timeout", "1");
+    assert.ok((await listFiles(world.importDir)).includes("DV-REFUSE.xml"), output(first));
+    await Deno.remove(nodePath.join(world.workDir, "State"), { recursive: true });
+    world.batigest.start(); // refuses it while the agent has forgotten it
+    for (
+      let i = 0;
+      i < 100 && !(await listFiles(world.importDir)).includes("DV-REFUSE.xml.err");
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const run = await sync(world);
+    assert.equal(run.code, 1, output(run));
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "error");
+    assert.match(
+      world.saxium.exports.get(quote.id)!.errorMessage!,
+      /renommé en DV-REFUSE\.xml\.err/,
+    );
+    assert.equal(
+      world.saxium.requests.filter((r) =>
+        r.path.includes(quote.id) && r.path.endsWith("mark-synced")
+      ).length,
+      0,
+      "never said synced",
+    );
   });
 });
 
