@@ -1029,9 +1029,11 @@ async function killWorld(
 
 /**
  * One pass with the random faults gone and the poisoned exports failing for
- * good, Batigest open: every other export must end that pass (one export that
- * fails for ever must not stop the others). `stuck` counts those still
- * pending; a pass Batigest kept busy (exit 5) proves nothing and counts none.
+ * good, Batigest open: every other export must get past its download in
+ * that pass (one export that fails for ever must not stop the others; a
+ * slow Batigest may still keep them waiting at its door). `stuck` counts
+ * the others Saxium still offers that the pass left undownloaded, all of
+ * them if it took Saxium for unavailable (exit 3).
  */
 async function isolationPass(
   world: World,
@@ -1042,23 +1044,29 @@ async function isolationPass(
   world.saxium.clearFaults();
   world.batigest.start();
   const poisoned = new Set(expected.filter((e) => e.poisoned).map((e) => e.export.id));
+  const forever = { status: 503, headers: { "retry-after": "0" } };
   for (const id of poisoned) {
     for (const route of ["download", "mark-synced"] as const) {
-      world.saxium.addFault({
-        route,
-        exportId: id,
-        fault: { status: 503, headers: { "retry-after": "0" } },
-      });
+      world.saxium.addFault({ route, exportId: id, fault: forever });
     }
   }
   asideDelaysRunOut(world.workDir);
   const run = await runAgent(world, [...args], { env: audit?.env() });
   world.saxium.clearFaults();
-  if (run.code === 5) return { run, stuck: 0 };
-  const stuck =
-    [...world.saxium.exports.values()].filter((e) => e.status === "pending" && !poisoned.has(e.id))
-      .length;
-  return { run, stuck };
+  const others = [...world.saxium.exports.values()].filter((e) =>
+    e.status === "pending" && !poisoned.has(e.id)
+  );
+  if (run.code === 3) return { run, stuck: others.length };
+  const journal = new Journal(journalFile(world));
+  try {
+    const undownloaded = others.filter((e) => {
+      const state = journal.get(e.id)?.state;
+      return state === undefined || state === "downloading";
+    });
+    return { run, stuck: undownloaded.length };
+  } finally {
+    journal.close();
+  }
 }
 
 // ---------------------------------------------------------------------------
