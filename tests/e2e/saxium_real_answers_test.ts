@@ -54,27 +54,12 @@ function requestsTo(world: World, route: string) {
   return world.saxium.requests.filter((r) => r.path.endsWith(route));
 }
 
-const TYPED_400 = JSON.stringify({
-  success: false,
-  error: { message: "Format csv non disponible pour cet export", code: "VALIDATION_ERROR" },
-});
-
 Deno.test("a real 400 on a download: Saxium's reason in the log, in the Errors\\ note and in mark-error, agentId at its top", async () => {
   await inWorld(async (world, runs) => {
-    const quote = addQuote(world, "DV-1730000000701"); // XML only
+    // XML only: asked for its CSV, the simulator answers as the real server does, a typed
+    // 400 { success: false, error: { message: "Format csv non disponible pour cet export" } }.
+    const quote = addQuote(world, "DV-1730000000701");
     const other = addQuote(world, "DV-1730000000702");
-    // Its XML downloads as usual; its CSV gets the real server's typed 400.
-    world.saxium.addFault({
-      route: "download",
-      exportId: quote.id,
-      times: 1,
-      fault: { delayMs: 0 },
-    });
-    world.saxium.addFault({
-      route: "download",
-      exportId: quote.id,
-      fault: { status: 400, body: TYPED_400, headers: { "content-type": "application/json" } },
-    });
     world.saxium.exports.get(other.id)!.files.csv = new TextEncoder().encode(
       quoteCsv("DV-1730000000702"),
     );
@@ -103,6 +88,7 @@ Deno.test("a real 400 on a download: Saxium's reason in the log, in the Errors\\
     const body = report.body as Record<string, unknown>;
     assert.equal(body.agentId, "SRV-TEST", "agentId at the top level, where Saxium reads it");
     assert.equal((body.errorDetails as Record<string, unknown>).agentId, "SRV-TEST");
+    assert.equal(served.reportedBy, "SRV-TEST", "Saxium knows which agent reported it");
     assert.equal(world.saxium.exports.get(other.id)!.status, "imported", "the others go on");
   });
 });
@@ -161,7 +147,7 @@ Deno.test("an HTML login page labelled application/xml: exit 3, the token and th
     );
     assert.doesNotMatch(output(run), /DOCTYPE|corrigez le document/);
     assert.equal(requestsTo(world, "/mark-error").length, 0);
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
     assert.deepEqual(
       (await listFiles(world.workDir)).filter((f) => /^(Errors|Downloads|ToImport)\//.test(f)),
       [],
@@ -177,11 +163,11 @@ Deno.test("an HTML login page labelled application/xml: exit 3, the token and th
 Deno.test("401 from Saxium's login middleware: exit 3, saying Saxium must accept agent tokens", async () => {
   await inWorld(async (world, runs) => {
     addQuote(world, "DV-1730000000731");
-    world.saxium.addFault({
-      route: "any",
-      fault: { status: 401, body: '{"message":"Unauthorized"}' },
+    // A token Saxium does not know: the simulator answers as the login middleware does.
+    const run = await runAgent(world, ["sync", "--once"], {
+      env: { SAXIUM_TOKEN: "sxm_live_inconnu-de-saxium" },
     });
-    const run = await sync(world, runs);
+    runs.push(run);
     assert.equal(run.code, 3, output(run));
     assert.match(
       run.stderr,

@@ -39,7 +39,12 @@ import {
   type WorldOptions,
 } from "./agent_process.ts";
 import { orderCsv, orderXml, quoteCsv, quoteXml } from "./documents.ts";
-import type { FaultKind, FaultRule, SimExport } from "./saxium_simulator.ts";
+import {
+  type FaultKind,
+  type FaultRule,
+  type SimExport,
+  waitsForAgent,
+} from "./saxium_simulator.ts";
 
 /** The test-only entry that kills the agent at a failpoint (relative to the project). */
 export const FAILPOINT_ENTRY = "tests/support/failpoint_entry.ts";
@@ -397,7 +402,7 @@ export async function finishPasses(
     runs.push(run);
     // Batigest still busy with a slow document (exit 5): one more pass, up to 20 in all.
     if (run.code === 5 && total < 20) total++;
-    const pending = [...world.saxium.exports.values()].some((e) => e.status === "pending");
+    const pending = [...world.saxium.exports.values()].some(waitsForAgent);
     if ((run.code === 0 || run.code === 1) && !pending && inFlight(world) === 0) {
       return { runs, completed: true };
     }
@@ -490,14 +495,14 @@ const HAPPY_PATH = [
 const PASSED_BY = new Map<string, Expectation[]>();
 
 /**
- * A Batigest that leaves the first document published (the first export
- * added: the simulated Saxium lists them in that order; it has documents
- * after it) and takes the others.
+ * A Batigest that leaves the first document published (the export added
+ * last: the simulated Saxium lists newest first, so it has documents after
+ * it) and takes the others.
  */
 function passFirstBy(name: string): boolean {
   for (const expected of PASSED_BY.values()) {
     if (expected.some((e) => `${e.export.documentReference}.xml` === name)) {
-      return `${expected[0].export.documentReference}.xml` === name;
+      return `${expected.at(-1)!.export.documentReference}.xml` === name;
     }
   }
   return false;
@@ -536,7 +541,8 @@ const SCENARIOS: readonly Scenario[] = [
     ],
     setup(world) {
       const expected = addGoodExports(world, { count: 3, formats: ["xml"] });
-      expected[0].outcome = "error";
+      expected.at(-1)!.outcome = "error"; // listed first: newest first
+
       PASSED_BY.set(world.importDir, expected);
       return expected;
     },
@@ -808,7 +814,7 @@ async function killWorld(
     let attempts = 0;
     while (report.randomKills < kills && attempts < kills * 4 && !options.signal?.aborted) {
       attempts++;
-      if (![...world.saxium.exports.values()].some((e) => e.status === "pending")) {
+      if (![...world.saxium.exports.values()].some(waitsForAgent)) {
         const broken = options.brokenPerBatch ?? 1;
         expected.push(...addGoodExports(world, { count: batch - broken, formats }));
         for (let i = 0; i < broken; i++) expected.push(addBrokenExport(world, formats));
