@@ -124,7 +124,7 @@ Deno.test("counts Saxium caps at 50: « 50 ou plus » in status and doctor, the 
     );
     assert.match(
       status.stdout,
-      /  - Saxium détient 50 ou plus exports \(statut « ready »\) qu'il ne propose pas/,
+      / {2}- Saxium détient 50 ou plus exports \(statut « ready »\) qu'il ne propose pas/,
     );
     const json = JSON.parse((await runAgent(world, ["status", "--json"])).stdout);
     assert.deepEqual([json.server.ready, json.server.imported, json.notOffered], [50, 50, 50]);
