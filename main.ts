@@ -18,6 +18,7 @@ import { ConfigError } from "./lib/base/config_error.ts";
 import type { BuildInfo } from "./lib/executable/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/base/permission_text.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
+import { showInvisible } from "./lib/base/text.ts";
 import { EXIT } from "./lib/base/exit_codes.ts";
 
 /** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
@@ -145,8 +146,9 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     );
     return 2;
   }
-  const stdout = (line: string) => console.log(frenchPermissionText(line));
-  const stderr = (line: string) => console.error(frenchPermissionText(line));
+  // Every line a person reads: Deno's refusals in French, invisible characters shown.
+  const stdout = (line: string) => console.log(showInvisible(frenchPermissionText(line)));
+  const stderr = (line: string) => console.error(showInvisible(frenchPermissionText(line)));
   // In sync, the first Ctrl-C stops taking work and lets the run end (within
   // seconds: requests and waits are cut short, the journal keeps everything
   // resumable); a second one exits at once, which the journal survives too.

@@ -12,7 +12,7 @@
 
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { formatCount } from "./french.ts";
+import { formatCount, plural } from "./french.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
@@ -109,8 +109,23 @@ export function token(value: unknown, read: SettingRead): string {
       "Paramètre token invalide : il contient des espaces ou des caractères de contrôle ; recopiez le jeton fourni par Saxium.",
     );
   }
+  if (raw.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      "token",
+      `Paramètre token refusé : ${
+        plural(raw.length, "caractère")
+      }, trop court pour être un jeton Saxium (${MIN_TOKEN_LENGTH} au moins) ; recopiez-le en entier depuis Saxium.`,
+    );
+  }
   return raw;
 }
+
+/**
+ * The shortest token accepted: Saxium's are long random strings; a short one
+ * is a typo or a placeholder, and a secret that short could not be masked
+ * without hiding ordinary words of every message.
+ */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** The agent's name as Saxium shows it (the host name by default): printable, on one line, short. */
 export function agentId(value: unknown, read: SettingRead): string {

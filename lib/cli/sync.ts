@@ -13,6 +13,7 @@ import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal } from "../journal/journal.ts";
+import { adoptStateReceipts, MemoryLost, uncoveredInFlight } from "../journal/receipts.ts";
 import { importFolderProblem } from "../batigest/folder_guard.ts";
 import { passEnd, stoppedRun } from "../sync/pass_end.ts";
 import { describeSystemError } from "../base/system_errors.ts";
@@ -22,7 +23,13 @@ import { notifyAfterPass } from "../notify/after_pass.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
-import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
+import {
+  createWorkFolders,
+  exists,
+  journalPath,
+  lockPath,
+  workFolders,
+} from "../base/work_folders.ts";
 import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
@@ -90,8 +97,16 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   if (folderProblem) return await stopBeforePass(folderProblem, { settings, ctx, log });
   let opened: Journal;
   try {
+    const journalWasThere = exists(journalPath(folders));
+    adoptStateReceipts(folders);
     opened = new Journal(journalPath(folders), { now: ctx.now, verify: true });
     opened.adoptLegacyState(folders);
+    // A new journal beside documents in flight that no receipt covers: their fate is unknown.
+    const uncovered = journalWasThere ? [] : uncoveredInFlight(folders);
+    if (uncovered.length > 0) {
+      opened.close();
+      throw new MemoryLost(uncovered, folders);
+    }
   } catch (error) {
     return await stopBeforePass(error, { settings, ctx, log });
   }

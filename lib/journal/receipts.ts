@@ -1,11 +1,18 @@
 /**
  * Receipts: the agent's memory outside its database. Before a document is
- * published into Batigest's folder, a small file `State\receipts\<id>.json`
- * says which export it is and under which names it goes in, written and
- * flushed to disk first. The journal may then be deleted, damaged or
- * restored from an old backup: an export Saxium offers again with a receipt
- * is rebuilt from it (and from what the folders show), never delivered a
- * second time.
+ * published into Batigest's folder, a small file `Receipts\<id>.json` in the
+ * work folder says which export it is and under which names it goes in,
+ * written and flushed to disk first. The journal (`State\`) may then be
+ * deleted, emptied, damaged or restored from an old backup: an export Saxium
+ * offers again with a receipt is rebuilt from it (and from what the folders
+ * show), never delivered a second time. Receipts lived in `State\receipts`
+ * before: the first run takes them out ({@linkcode adoptStateReceipts}), so
+ * that emptying `State\` never reaches them.
+ *
+ * When the journal is new and documents are in flight that no receipt
+ * covers (their copies in `ToImport\`, their temporary files in the import
+ * folder), the agent cannot know whether Batigest has them: it refuses to go
+ * on ({@linkcode MemoryLost}, exit 2) and names them.
  *
  * A receipt is removed only when the document was taken back out of the
  * import folder (not imported, kept in `Errors\`), once the journal says so
@@ -27,17 +34,17 @@ export type Receipt = Pick<ExportRecord, "id" | "reference" | "documentType" | "
 };
 
 /** The folder of receipts. */
-export function receiptsDir(folders: Pick<WorkFolders, "state">): string {
-  return nodePath.join(folders.state, "receipts");
+export function receiptsDir(folders: Pick<WorkFolders, "receipts">): string {
+  return folders.receipts;
 }
 
-function receiptPath(folders: Pick<WorkFolders, "state">, id: string): string {
+function receiptPath(folders: Pick<WorkFolders, "receipts">, id: string): string {
   return nodePath.join(receiptsDir(folders), `${id}.json`);
 }
 
 /** Writes the receipt of a staged export and flushes it to disk, before its publication. */
 export async function writeReceipt(
-  folders: Pick<WorkFolders, "state">,
+  folders: Pick<WorkFolders, "receipts">,
   receipt: Receipt,
 ): Promise<void> {
   const path = receiptPath(folders, receipt.id);
@@ -58,7 +65,7 @@ export async function writeReceipt(
 
 /** The receipt of export `id`, if there is a readable one. */
 export async function readReceipt(
-  folders: Pick<WorkFolders, "state">,
+  folders: Pick<WorkFolders, "receipts">,
   id: string,
 ): Promise<Receipt | undefined> {
   let text: string;
@@ -78,7 +85,7 @@ export async function readReceipt(
 
 /** Removes the receipt of export `id` (its document was taken back, not imported). */
 export async function removeReceipt(
-  folders: Pick<WorkFolders, "state">,
+  folders: Pick<WorkFolders, "receipts">,
   id: string,
 ): Promise<void> {
   await Deno.remove(receiptPath(folders, id)).catch((error) => {
@@ -123,4 +130,96 @@ export async function archiveOrphans(
     archived.push(file.importName);
   }
   return archived;
+}
+
+/**
+ * Moves the receipts an earlier version kept in `State\receipts` to the
+ * receipts folder (one already there wins), then removes the old folder.
+ * Returns how many moved.
+ */
+export function adoptStateReceipts(folders: Pick<WorkFolders, "state" | "receipts">): number {
+  const old = nodePath.join(folders.state, "receipts");
+  let moved = 0;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(old)];
+  } catch {
+    return 0; // none
+  }
+  Deno.mkdirSync(folders.receipts, { recursive: true });
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const target = nodePath.join(folders.receipts, entry.name);
+    if (exists(target)) Deno.removeSync(nodePath.join(old, entry.name));
+    else {
+      Deno.renameSync(nodePath.join(old, entry.name), target);
+      moved++;
+    }
+  }
+  try {
+    Deno.removeSync(old, { recursive: true });
+  } catch {
+    // a file of another kind left there: harmless
+  }
+  return moved;
+}
+
+/** The journal is new, and documents are in flight that no receipt covers: see the module doc. */
+export class MemoryLost extends Error {
+  constructor(readonly documents: readonly string[], readonly folders: Pick<WorkFolders, "state">) {
+    super(
+      `Le journal de l'agent (${folders.state}) a disparu ou a été vidé alors que des documents étaient en cours, ` +
+        `et aucun reçu ne dit s'ils sont déjà dans Batigest : ${documents.slice(0, 5).join(", ")}${
+          documents.length > 5 ? ", …" : ""
+        }. Rien n'a été fait. Remettez en place le dossier State d'origine (copie ou sauvegarde) ; ` +
+        `sinon, vérifiez dans Batigest si ces documents y sont, puis supprimez leurs fichiers de ToImport ` +
+        `(et, dans le dossier d'import de Batigest, les fichiers ~saxium-… qui les portent) : l'agent reprendra.`,
+    );
+    this.name = "MemoryLost";
+  }
+}
+
+/**
+ * The documents in flight that no receipt covers, named by their reference
+ * (read from their copy) or their export id: copies in `ToImport\`,
+ * temporary files and withdrawal markers in the import folder. Meaningful
+ * only when the journal is new: otherwise the journal knows them.
+ */
+export function uncoveredInFlight(folders: WorkFolders): string[] {
+  const found = new Map<string, string>();
+  const covered = (id: string) => exists(receiptPath(folders, id));
+  const look = (dir: string, pattern: RegExp) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const match = pattern.exec(entry.name);
+      if (!entry.isFile || !match || covered(match[1]) || found.has(match[1])) continue;
+      found.set(match[1], referenceIn(nodePath.join(dir, entry.name)) ?? match[1]);
+    }
+  };
+  const ID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
+  look(folders.toImport, new RegExp(`^${ID}\\.(xml|csv)$`));
+  look(folders.importDir, new RegExp(`^~saxium-${ID}\\.(xml|csv)\\.(tmp|withdrawn)$`));
+  return [...found.values()].sort();
+}
+
+/** The document reference a copy holds (XML `<Reference>`, or the CSV's second field), if readable. */
+function referenceIn(path: string): string | undefined {
+  let head: string;
+  try {
+    using file = Deno.openSync(path);
+    const bytes = new Uint8Array(8192);
+    const n = file.readSync(bytes) ?? 0;
+    head = new TextDecoder().decode(bytes.subarray(0, n));
+  } catch {
+    return undefined;
+  }
+  const xml = /<Reference>\s*([^<]{1,80}?)\s*<\/Reference>/.exec(head)?.[1];
+  if (xml) return xml;
+  const row = head.split(/\r?\n/)[1]?.split(";")[1]?.trim();
+  return row ? row.slice(0, 80) : undefined;
 }

@@ -194,7 +194,8 @@ export function stopsThePass(error: unknown): boolean {
 /**
  * The trouble on this machine an error of the system means, if it means one,
  * to be thrown (it stops the pass): a full disk (the OS's or SQLite's), told
- * with the free space of both folders, or a journal SQLite finds damaged.
+ * with the free space of both folders, a journal another program holds, or a
+ * journal SQLite finds damaged.
  */
 export async function localTrouble(
   error: unknown,
@@ -204,6 +205,12 @@ export async function localTrouble(
   const { kind } = describeSystemError(error);
   if (kind === "journal-damaged") {
     return new JournalDamaged(folders.root, error instanceof Error ? error.message : String(error));
+  }
+  if (kind === "journal-locked") {
+    return new LocalTrouble(
+      "le journal de l'agent est verrouillé par un autre programme (sauvegarde, antivirus ?) : " +
+        "laissez-le finir, ou excluez le dossier State de son analyse ; rien n'est perdu, la prochaine passe reprendra.",
+    );
   }
   if (kind !== "disk-full") return undefined;
   const free = [];

@@ -3,7 +3,8 @@
  * Scheduler read: the one line that concludes a pass and its level, the
  * contract's exit code for each way a pass ends, and the same for a run
  * stopped before its pass could end (a journal that cannot be trusted, a
- * full disk, an import folder gone, an error nobody expected). The command
+ * full disk, an import folder gone, a journal lost beside documents in flight,
+ * an error nobody expected). The command
  * (`lib/cli/sync.ts`) only writes what this module says.
  *
  * @module
@@ -16,6 +17,7 @@ import { describeSystemError } from "../base/system_errors.ts";
 import { journalPath, type WorkFolders } from "../base/work_folders.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { JournalDamaged, journalDamagedLine } from "../journal/journal.ts";
+import { MemoryLost } from "../journal/receipts.ts";
 import { localTrouble } from "./failures.ts";
 import type { PassResult, PassStatus } from "./pass_types.ts";
 
@@ -83,7 +85,7 @@ export function conclusion(result: PassResult): string {
 export interface StoppedRun {
   line: string;
   exitCode: number;
-  status: "folder_unusable" | "journal_damaged" | "local_trouble";
+  status: "folder_unusable" | "journal_damaged" | "memory_lost" | "local_trouble";
 }
 
 /**
@@ -94,6 +96,9 @@ export interface StoppedRun {
 export async function stoppedRun(error: unknown, folders: WorkFolders): Promise<StoppedRun> {
   if (error instanceof FolderUnusable) {
     return { line: error.message, exitCode: EXIT.config, status: "folder_unusable" };
+  }
+  if (error instanceof MemoryLost) {
+    return { line: error.message, exitCode: EXIT.config, status: "memory_lost" };
   }
   const trouble = await localTrouble(error, folders);
   if (trouble instanceof JournalDamaged) {

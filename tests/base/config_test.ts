@@ -379,3 +379,14 @@ Deno.test("every setting's option is read, and its error names the option", () =
     assert.ok(error.message.startsWith(`Option --${flag.name} `), error.message);
   }
 });
+
+Deno.test("a token shorter than Saxium's is refused: a typo or a placeholder, never a secret", () => {
+  assert.throws(
+    () => resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "x" } })),
+    (error: ConfigError) =>
+      /^Variable d'environnement SAXIUM_TOKEN refusée : 1 caractère, trop court pour être un jeton Saxium \(16 au moins\)/
+        .test(error.message),
+  );
+  const long = resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "x".repeat(16) } }));
+  assert.equal(long.token, "x".repeat(16));
+});

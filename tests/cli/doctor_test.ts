@@ -64,7 +64,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
       ]);
 
       const broken = contextFor(
-        { ...env, SAXIUM_TOKEN: "jeton-perime" },
+        { ...env, SAXIUM_TOKEN: "jeton-perime-depuis-hier" },
         { code: 1, stdout: "", stderr: "ERROR: The system cannot find the file specified." },
       );
       assert.equal(await doctorCommand([], broken.ctx), 1);

@@ -296,7 +296,7 @@ Deno.test("401 and a closed port: exit 3, nothing delivered, nothing lost", asyn
   await withWorld({}, async (world, runs) => {
     const quote = addQuote(world, "DV-AUTH");
     const denied = await runAgent(world, ["sync", "--once"], {
-      env: { SAXIUM_TOKEN: "wrong-token" },
+      env: { SAXIUM_TOKEN: "wrong-token-0123456789" },
     });
     runs.push(denied);
     assert.equal(denied.code, 3);

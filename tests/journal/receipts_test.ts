@@ -8,11 +8,13 @@ import {
   workFolders,
 } from "../../lib/base/work_folders.ts";
 import {
+  adoptStateReceipts,
   archiveOrphans,
   readReceipt,
   type Receipt,
   removeReceipt,
   stateFromFolders,
+  uncoveredInFlight,
   writeReceipt,
 } from "../../lib/journal/receipts.ts";
 import { Journal, JournalError } from "../../lib/journal/journal.ts";
@@ -44,7 +46,7 @@ Deno.test("a receipt is written, read back and removed; a missing or cut one rea
     assert.equal(await readReceipt(folders, ID), undefined);
     await writeReceipt(folders, receipt);
     assert.deepEqual(await readReceipt(folders, ID), receipt);
-    await Deno.writeTextFile(nodePath.join(folders.state, "receipts", `${ID}.json`), '{"id":');
+    await Deno.writeTextFile(nodePath.join(folders.receipts, `${ID}.json`), '{"id":');
     assert.equal(await readReceipt(folders, ID), undefined);
     await removeReceipt(folders, ID);
     await removeReceipt(folders, ID); // twice is fine
@@ -111,6 +113,64 @@ Deno.test("a copy left in ToImport by an export the journal forgot goes to Archi
       ["DV-1.xml"],
     );
     assert.deepEqual([...Deno.readDirSync(folders.archive)].map((e) => e.name), ["A-DV-1.xml"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("receipts live outside State: emptying State never reaches them; old ones are moved out", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    await writeReceipt(folders, receipt);
+    assert.ok(!folders.receipts.startsWith(folders.state), "not inside State");
+    await Deno.remove(folders.state, { recursive: true });
+    assert.deepEqual(await readReceipt(folders, ID), receipt, "still there once State is gone");
+
+    // An earlier version kept them in State\receipts: taken out, the newer copy kept.
+    const old = nodePath.join(folders.state, "receipts");
+    await Deno.mkdir(old, { recursive: true });
+    const other = "1c5e4d2f-0e3b-4a7c-9d4e-3f2a1b0c9d8e";
+    await Deno.writeTextFile(
+      nodePath.join(old, `${other}.json`),
+      JSON.stringify({ ...receipt, id: other }),
+    );
+    await Deno.writeTextFile(nodePath.join(old, `${ID}.json`), '{"id": "older copy"}');
+    assert.equal(adoptStateReceipts(folders), 1);
+    assert.equal((await readReceipt(folders, other))?.id, other);
+    assert.deepEqual(await readReceipt(folders, ID), receipt, "the one already outside wins");
+    await assert.rejects(() => Deno.stat(old), Deno.errors.NotFound);
+    assert.equal(adoptStateReceipts(folders), 0, "nothing left to move");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("documents in flight that no receipt covers are named by their reference", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    assert.deepEqual(uncoveredInFlight(folders), [], "nothing in flight");
+    const covered = ID;
+    const bare = "2d6f5e3a-1f4c-4b8d-8e5f-4a3b2c1d0e9f";
+    const staged = "3e7a6f4b-2a5d-4c9e-9f6a-5b4c3d2e1f0a";
+    await Deno.writeTextFile(toImportPath(folders, covered, "xml"), "<Devis/>");
+    await writeReceipt(folders, receipt);
+    await Deno.writeTextFile(
+      toImportPath(folders, bare, "xml"),
+      '<?xml version="1.0"?><Devis><Reference>DV-PERDU</Reference></Devis>',
+    );
+    await Deno.writeTextFile(
+      stagingPath(folders, staged, "csv"),
+      "Type;Reference;Date\nDEVIS;DV-EN-VOL;2026-12-01\n",
+    );
+    await Deno.writeTextFile(
+      withdrawnPath(folders, "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b", "xml"),
+      "x",
+    );
+    assert.deepEqual(uncoveredInFlight(folders), [
+      "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b",
+      "DV-EN-VOL",
+      "DV-PERDU",
+    ]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
