@@ -25,8 +25,8 @@
  * (`exportData`): a list of 50 can weigh megabytes. Two limits of the method:
  * with 50 `pending` (a capped count) a list of 51 proves nothing, so nothing
  * is said; and an agent may take the `ready` exports between the two reads,
- * so a gap is confirmed by reading the status route again, and its second
- * `ready` count is the one reported.
+ * so a gap is confirmed by reading the status route again: the `ready`
+ * exports must still be there.
  *
  * @module
  */
@@ -127,8 +127,9 @@ export async function countNotOffered(
     ...page.rejected.map((item, i) => item.id?.toLowerCase() ?? `rejected-${i}`),
   ]);
   if (listed.size > figures.pending) return 0;
-  // An agent may have taken the ready exports meanwhile: they must still be there.
-  return (await saxium.status()).ready;
+  // An agent may have taken the ready exports meanwhile: they must still be there (and those
+  // generated since are not counted, so that the figures said stay those of the first read).
+  return Math.min(figures.ready, (await saxium.status()).ready);
 }
 
 function trouble(error: unknown): ServerTrouble {
@@ -174,7 +175,7 @@ export function describeServer(queue: SaxiumQueue): string {
   }`;
 }
 
-/** What Saxium holds back, as `status`'s problem and `doctor`'s detail: whose fault, and the fix. */
+/** What Saxium holds back, as `status`'s problem and `doctor`'s detail: how many, whose fault. */
 export function notOfferedLine(count: number): string {
   return `Saxium détient ${serverCount(count)} export${count >= 2 ? "s" : ""} (statut « ready ») ` +
     `qu'il ne propose pas à l'agent : c'est un défaut de Saxium, pas de l'agent.`;
