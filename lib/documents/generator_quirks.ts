@@ -39,7 +39,8 @@ export class CdataEscapes {
   note(field: string, text: string): void {
     const found = text.match(ESCAPED);
     if (!found) return;
-    if (!this.#fields.includes(field)) this.#fields.push(field);
+    const name = showName(field); // element names come from the document: shown short
+    if (!this.#fields.includes(name)) this.#fields.push(name);
     for (const escape of found) if (!this.#escapes.includes(escape)) this.#escapes.push(escape);
   }
 
