@@ -108,7 +108,15 @@ Deno.test("Batigest closed with a backlog of 6: one short pass, exit 5, nothing 
 
 Deno.test("slow reader (deletes long after reading): never a duplicate, all synced in the end, no mark-error", async () => {
   await withWorld({ slowReadMs: 2_500 }, async (world) => {
-    const quotes = addQuotes(world, "DV-LENT", 3);
+    // Added last to first: Saxium lists the newest first, so they are published in name order,
+    // the order this Batigest takes them in.
+    const quotes = ["DV-LENT-3", "DV-LENT-2", "DV-LENT-1"].map((ref) =>
+      world.saxium.addExport({
+        documentType: "devis_client",
+        documentReference: ref,
+        files: { xml: quoteXml(ref) },
+      })
+    );
     const runs = await syncUntilDone(world, quotes, { args: ["--import-timeout", "1"], max: 8 });
     for (const run of runs) assert.ok([0, 5].includes(run.code), run.stdout + run.stderr);
     assert.deepEqual(await importCounts(world, quotes), [1, 1, 1]);

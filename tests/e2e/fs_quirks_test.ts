@@ -335,7 +335,10 @@ Deno.test("Batigest holds the file while it reads it slowly (Windows sharing vio
   // The same simulated Batigest, reading slowly and holding the file meanwhile.
   const slow = startBatigestSimulator({ dir: b.folders.importDir, slowReadMs: 3_000 });
   try {
-    const quotes = [b.addQuote("DV-HOLD-1"), b.addQuote("DV-HOLD-2"), b.addQuote("DV-HOLD-3")];
+    // Added last to first: Saxium lists the newest first, so they are published in name order,
+    // the order this Batigest takes them in (a later name taken first would be evidence
+    // against the one published before it, which is not what this test is about).
+    const quotes = [b.addQuote("DV-HOLD-3"), b.addQuote("DV-HOLD-2"), b.addQuote("DV-HOLD-1")];
     let sharingViolations = 0;
     const windows: FileOps = {
       ...realFileOps,

@@ -219,6 +219,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Exports added get smaller numbers in their references: Saxium lists the
+ * newest first, so the agent publishes in name order, the order the
+ * simulated Batigest (like a folder listing) takes files in. With growing
+ * numbers, a slow Batigest would take a document published later (an older
+ * one, its name sorting first) before the one published before it: evidence
+ * against that one, refused after the timeout.
+ */
 let counter = 0;
 
 /**
@@ -233,7 +241,7 @@ export function addGoodExports(
   for (let i = 0; i < options.count; i++) {
     const n = ++counter;
     const isOrder = n % 3 === 0;
-    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 + n}`;
+    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 - n}`;
     const lines = 1 + (n % 4);
     const created = world.saxium.addExport({
       documentType: isOrder ? "bon_commande" : "devis_client",
@@ -252,7 +260,7 @@ export function addGoodExports(
  * refuse it, keep it in `Errors\` and mark it in error, never deliver it.
  */
 export function addBrokenExport(world: World, formats: readonly ("xml" | "csv")[]): Expectation {
-  const ref = `DV-CASSE-${1_730_000_000_000 + ++counter}`;
+  const ref = `DV-CASSE-${1_730_000_000_000 - ++counter}`;
   const created = world.saxium.addExport({
     documentType: "devis_client",
     documentReference: ref,
