@@ -56,7 +56,9 @@ import {
   checkSaxiumTls,
   checkSaxiumToken,
   probeSaxium,
+  type SaxiumFacts,
 } from "./saxium_checks.ts";
+import { checkSaxiumQueue, readSaxiumQueue, type SaxiumQueue } from "./saxium_queue.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -108,8 +110,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   ];
   const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
   const onWindows = (options.os ?? Deno.build.os) === "windows";
-  const [saxium, task, notify, disks, tokenFile, oldScript] = await Promise.all([
-    probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
+  const [[saxium, queue], task, notify, disks, tokenFile, oldScript] = await Promise.all([
+    probeSaxiumAndQueue(settings, options),
     probeTask(options.runCommand, options.taskName),
     probeNotify(settings, { verify: options.verifySmtp }),
     Promise.all(existing.map((path) => probeDiskSpace(path))),
@@ -130,6 +132,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkSaxiumTls(saxium),
     checkSaxiumToken(saxium),
     checkClock(saxium),
+    checkSaxiumQueue(queue),
     checkProxy({
       apiUrl: settings.apiUrl,
       proxy: settings.proxy,
@@ -150,6 +153,16 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     ...(tokenFile ? [checkTokenFile(tokenFile)] : []),
   ];
   return report(checks, { now, agentId: settings.agentId });
+}
+
+/** The road to Saxium, then, once Saxium answers the agent, what its queue holds. */
+async function probeSaxiumAndQueue(
+  settings: Settings,
+  options: Pick<DoctorOptions, "now" | "timeoutMs">,
+): Promise<[SaxiumFacts, SaxiumQueue | undefined]> {
+  const facts = await probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs });
+  const answered = facts.status !== undefined && facts.status >= 200 && facts.status < 300;
+  return [facts, answered ? await readSaxiumQueue(settings, options) : undefined];
 }
 
 function report(checks: CheckResult[], options: { now: Date; agentId?: string }): DoctorReport {

@@ -4,7 +4,7 @@
  * the journal, the `Errors\` folder, the task scheduler and Saxium, and
  * judges them into a list of problems through the same areas as `doctor`
  * (the journal and the task in `agent_checks.ts`, Batigest's imports in
- * `batigest_checks.ts`, the server's figures in `saxium_checks.ts`);
+ * `batigest_checks.ts`, Saxium's queue in `saxium_queue.ts`);
  * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
  * @module
@@ -17,7 +17,13 @@ import { maskedSettings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
 import { type ServerStatus } from "../saxium/client.ts";
-import { describeServer, readServerStatus, type ServerTrouble } from "./saxium_checks.ts";
+import {
+  describeServer,
+  NOT_OFFERED_FIX,
+  notOfferedLine,
+  readSaxiumQueue,
+  type ServerTrouble,
+} from "./saxium_queue.ts";
 import {
   type ExportState,
   Journal,
@@ -49,6 +55,11 @@ export interface StatusReport {
   batigest: BatigestActivity;
   task: TaskInfo | { error: string } | null;
   server: ServerStatus | ServerTrouble;
+  /**
+   * Exports Saxium counts `ready` but does not offer the agent (its status
+   * route's count: 50 means 50 or more); absent when it could not be told.
+   */
+  notOffered?: number;
 }
 
 /** What {@linkcode gatherStatus} needs besides the settings. */
@@ -98,8 +109,9 @@ export async function gatherStatus(
   const taskVerdict = judgeTask(taskFacts);
   if (taskVerdict.problem) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
   const task = taskFacts.error !== undefined ? { error: taskFacts.error } : taskFacts.info ?? null;
-  const server = await readServerStatus(settings);
+  const { server, notOffered } = await readSaxiumQueue(settings);
   if ("error" in server) problems.push(`Saxium : ${server.error}`);
+  if (notOffered) problems.push(`${notOfferedLine(notOffered)} ${NOT_OFFERED_FIX}`);
   return {
     healthy: problems.length === 0,
     problems,
@@ -111,6 +123,7 @@ export async function gatherStatus(
     batigest,
     task,
     server,
+    ...(notOffered === undefined ? {} : { notOffered }),
   };
 }
 
@@ -180,7 +193,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
         : describeTaskState(task)
     }`,
   );
-  lines.push(`Saxium            : ${describeServer(report.server)}`);
+  lines.push(`Saxium            : ${describeServer(report)}`);
   const s = report.settings;
   lines.push(
     `Configuration     : ${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`,

@@ -52,6 +52,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         "saxium-tls",
         "saxium-token",
         "clock",
+        "saxium-queue",
         "proxy",
         "scheduled-task",
         "old-script",
@@ -69,7 +70,9 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
       );
       assert.equal(await doctorCommand([], broken.ctx), 1);
       const brokenText = broken.out.join("\n");
-      assert.match(brokenText, /: 2 erreur\(s\), 0 avertissement\(s\)/);
+      // Saxium's queue is not checked while it refuses the agent.
+      assert.match(brokenText, /: 2 erreur\(s\), 1 avertissement\(s\)/);
+      assert.match(brokenText, /ATTENTION +File de Saxium +non vérifié : Saxium n'a pas répondu/);
       assert.match(
         brokenText,
         /ERREUR +Jeton Saxium +jeton refusé par Saxium \(HTTP 401\)\n +→ Vérifiez ou renouvelez/,

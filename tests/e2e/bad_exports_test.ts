@@ -119,7 +119,7 @@ Deno.test("finding 1: mark-synced and mark-error failing for ever concern their 
     assert.doesNotMatch(output(run), /injoignable/);
     assert.equal(world.saxium.exports.get(fine.id)!.status, "imported");
     assert.equal(imported(world, "DV-ACCUSE"), 1, "in Batigest, its acknowledgement waits");
-    assert.equal(world.saxium.exports.get(unacknowledged.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(unacknowledged.id)!.status, "ready");
     assert.match(run.stderr, /DV-ACCUSE .*mis de côté : accusé de réception refusé/);
     assert.match(run.stderr, /DV-CASSE .*mis de côté : signalement d'erreur refusé/);
 
@@ -164,7 +164,7 @@ Deno.test("finding 1: several exports failing for ever hold the others back one 
     const second = await sync(world);
     assert.equal(second.code, 0, output(second)); // set aside, tried again later: not yet an error
     for (const e of good) assert.equal(world.saxium.exports.get(e.id)!.status, "imported");
-    for (const e of poisoned) assert.equal(world.saxium.exports.get(e.id)!.status, "pending");
+    for (const e of poisoned) assert.equal(world.saxium.exports.get(e.id)!.status, "ready");
     assert.doesNotMatch(output(second), /c'est Saxium, pas eux/);
   });
 });
@@ -198,13 +198,19 @@ Deno.test("finding 3: a corrected re-export while the first waits in Batigest's 
   });
 });
 
-Deno.test("finding 6: exports confirmed but still listed never hide newer ones; said once a pass", async () => {
+Deno.test("finding 6: exports confirmed but still listed never hide the ones listed after them; said once a pass", async () => {
   await withWorld({}, async (world) => {
     const confirmed = ["DV-VU-1", "DV-VU-2", "DV-VU-3"].map((ref) => addQuote(world, ref));
     assert.equal((await sync(world)).code, 0);
     // Saxium keeps listing them, and they fill a whole batch.
-    for (const e of confirmed) world.saxium.exports.get(e.id)!.status = "pending";
-    const fresh = addQuote(world, "DV-NEUF");
+    for (const e of confirmed) world.saxium.exports.get(e.id)!.status = "ready";
+    // Generated before them, so listed after them (newest first): relaunched in Saxium, say.
+    const fresh = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-NEUF",
+      files: { xml: quoteXml("DV-NEUF") },
+      generatedAt: new Date(Date.parse(confirmed[0].generatedAt) - 60_000).toISOString(),
+    });
     const run = await sync(world, "--batch-size", "2");
     assert.equal(run.code, 0, output(run));
     assert.equal(world.saxium.exports.get(fresh.id)!.status, "imported");
@@ -256,7 +262,7 @@ Deno.test("finding 13: State emptied between Batigest's import and the acknowled
     world.saxium.addFault({ route: "mark-synced", fault: { status: 500, headers: NOW } });
     assert.equal((await sync(world)).code, 0);
     assert.equal(imported(world, "DV-MEMOIRE"), 1);
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
     await Deno.remove(nodePath.join(world.workDir, "State"), { recursive: true });
     world.saxium.clearFaults();
     const run = await sync(world);
@@ -323,7 +329,7 @@ Deno.test("finding 13: State and the receipts lost while a document is in flight
     assert.equal(again.code, 2, `the next run stops too: ${output(again)}`);
     assert.match(output(again), /DV-PERDU\. Rien n'a été fait\./);
     assert.equal(imported(world, "DV-PERDU"), 1, "never delivered again");
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
   });
 });
 

@@ -39,7 +39,12 @@ import {
   type WorldOptions,
 } from "./agent_process.ts";
 import { orderCsv, orderXml, quoteCsv, quoteXml } from "./documents.ts";
-import type { FaultKind, FaultRule, SimExport } from "./saxium_simulator.ts";
+import {
+  type FaultKind,
+  type FaultRule,
+  type SimExport,
+  waitsForAgent,
+} from "./saxium_simulator.ts";
 
 /** The test-only entry that kills the agent at a failpoint (relative to the project). */
 export const FAILPOINT_ENTRY = "tests/support/failpoint_entry.ts";
@@ -235,6 +240,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Exports added get smaller numbers in their references: Saxium lists the
+ * newest first, so the agent publishes in name order, the order the
+ * simulated Batigest (like a folder listing) takes files in. With growing
+ * numbers, a slow Batigest would take a document published later (an older
+ * one, its name sorting first) before the one published before it: evidence
+ * against that one, refused after the timeout.
+ */
 let counter = 0;
 
 /**
@@ -249,7 +262,7 @@ export function addGoodExports(
   for (let i = 0; i < options.count; i++) {
     const n = ++counter;
     const isOrder = n % 3 === 0;
-    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 + n}`;
+    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 - n}`;
     const lines = 1 + (n % 4);
     const created = world.saxium.addExport({
       documentType: isOrder ? "bon_commande" : "devis_client",
@@ -268,7 +281,7 @@ export function addGoodExports(
  * refuse it, keep it in `Errors\` and mark it in error, never deliver it.
  */
 export function addBrokenExport(world: World, formats: readonly ("xml" | "csv")[]): Expectation {
-  const ref = `DV-CASSE-${1_730_000_000_000 + ++counter}`;
+  const ref = `DV-CASSE-${1_730_000_000_000 - ++counter}`;
   const created = world.saxium.addExport({
     documentType: "devis_client",
     documentReference: ref,
@@ -453,7 +466,7 @@ export async function finishPasses(
     runs.push(run);
     // Batigest still busy with a slow document (exit 5): one more pass, up to 20 in all.
     if (run.code === 5 && total < 20) total++;
-    const pending = [...world.saxium.exports.values()].some((e) => e.status === "pending");
+    const pending = [...world.saxium.exports.values()].some(waitsForAgent);
     if ((run.code === 0 || run.code === 1) && !pending && inFlight(world) === 0) {
       return { runs, completed: true };
     }
@@ -546,14 +559,14 @@ const HAPPY_PATH = [
 const PASSED_BY = new Map<string, Expectation[]>();
 
 /**
- * A Batigest that leaves the first document published (the first export
- * added: the simulated Saxium lists them in that order; it has documents
- * after it) and takes the others.
+ * A Batigest that leaves the first document published (the export added
+ * last: the simulated Saxium lists newest first, so it has documents after
+ * it) and takes the others.
  */
 function passFirstBy(name: string): boolean {
   for (const expected of PASSED_BY.values()) {
     if (expected.some((e) => `${e.export.documentReference}.xml` === name)) {
-      return `${expected[0].export.documentReference}.xml` === name;
+      return `${expected.at(-1)!.export.documentReference}.xml` === name;
     }
   }
   return false;
@@ -592,7 +605,8 @@ const SCENARIOS: readonly Scenario[] = [
     ],
     setup(world) {
       const expected = addGoodExports(world, { count: 3, formats: ["xml"] });
-      expected[0].outcome = "error";
+      expected.at(-1)!.outcome = "error"; // listed first: newest first
+
       PASSED_BY.set(world.importDir, expected);
       return expected;
     },
@@ -930,7 +944,7 @@ async function killWorld(
     let attempts = 0;
     while (report.randomKills < kills && attempts < kills * 4 && !options.signal?.aborted) {
       attempts++;
-      if (![...world.saxium.exports.values()].some((e) => e.status === "pending")) {
+      if (![...world.saxium.exports.values()].some(waitsForAgent)) {
         const broken = options.brokenPerBatch ?? 1;
         const good = addGoodExports(world, { count: batch - broken, formats });
         expected.push(...good);
@@ -1054,7 +1068,7 @@ async function isolationPass(
   const run = await runAgent(world, [...args], { env: audit?.env() });
   world.saxium.clearFaults();
   const others = [...world.saxium.exports.values()].filter((e) =>
-    e.status === "pending" && !poisoned.has(e.id)
+    waitsForAgent(e) && !poisoned.has(e.id)
   );
   if (run.code === 3) return { run, stuck: others.length };
   const journal = new Journal(journalFile(world));
