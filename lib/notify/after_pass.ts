@@ -95,12 +95,12 @@ export async function notifyAfterPass(
   try {
     const config = options.settings.notify;
     const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
-    const channels = options.channels ?? [
-      ...(config
-        ? notifyChannels(config, { clientName: options.settings.agentId, timeoutMs })
-        : []),
-      ...eventLog(options),
-    ];
+    const channels = options.channels ?? configuredChannels(options.settings, {
+      runCommand: options.runCommand,
+      os: options.os,
+      timeoutMs,
+      log,
+    });
     if (channels.length === 0) return;
     const repeatHours = config?.repeatHours ?? DEFAULT_REPEAT_HOURS;
     const now = options.now ?? (() => new Date());
@@ -219,14 +219,27 @@ export function notifyChannels(
   return channels;
 }
 
-/** The Event Log channel, when this system has one and the settings keep it on. */
-function eventLog(options: NotifyAfterPassOptions): NotifyChannel[] {
-  if (options.settings.eventLog === false || !options.runCommand) return [];
+/**
+ * Every channel the settings configure: e-mail, webhook, and the Windows
+ * Event Log when this system has one (on Windows, with a way to run
+ * `eventcreate.exe`) and `eventLog` is not false.
+ */
+export function configuredChannels(
+  settings: Pick<Settings, "notify" | "agentId" | "eventLog">,
+  options: { runCommand?: CommandRunner; os?: string; timeoutMs?: number; log?: Logger },
+): NotifyChannel[] {
+  const channels = settings.notify
+    ? notifyChannels(settings.notify, {
+      clientName: settings.agentId,
+      timeoutMs: options.timeoutMs ?? NOTIFY_TIMEOUT_MS,
+    })
+    : [];
+  if (settings.eventLog === false || !options.runCommand) return channels;
   if ((options.os ?? Deno.build.os) !== "windows") {
-    options.log.debug("Journal d'événements Windows : absent sur ce système, rien n'y est écrit.");
-    return [];
+    options.log?.debug("Journal d'événements Windows : absent sur ce système, rien n'y est écrit.");
+    return channels;
   }
-  return [eventLogChannel({ runner: options.runCommand, os: options.os })];
+  return [...channels, eventLogChannel({ runner: options.runCommand, os: options.os })];
 }
 
 function shortLine(line: string): string {
