@@ -15,7 +15,9 @@ import {
   agentArgs,
   agentEnv,
   type AgentRun,
+  listFiles,
   makeWorld,
+  runAgent,
   type World,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
@@ -129,4 +131,30 @@ Deno.test({
       await world.close();
     }
   },
+});
+
+Deno.test("agent: a batigestHours it cannot read stops it at load, exit 2, one French line with an example, nothing touched", async () => {
+  const world = await makeWorld();
+  try {
+    await Deno.mkdir(world.workDir, { recursive: true });
+    await Deno.writeTextFile(
+      nodePath.join(world.workDir, "agent.json"),
+      JSON.stringify({ batigestHours: "lundi-vendredi 8h-18h; samedi matin" }),
+    );
+    world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-HEURES",
+      files: { xml: quoteXml("DV-HEURES") },
+    });
+    const run = await runAgent(world, ["sync", "--once"]);
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.equal(
+      run.stderr.trim(),
+      'Configuration : Paramètre batigestHours invalide (« lundi-vendredi 8h-18h; samedi matin ») : pas d\'horaire dans « samedi matin » ; écrivez les jours puis les heures, par exemple "lun-ven 08:00-12:30,13:30-18:00; sam 09:00-12:00" dans agent.json.',
+    );
+    assert.deepEqual(await listFiles(world.importDir), [], "nothing delivered");
+    assert.equal(world.saxium.requests.length, 0, "Saxium not asked");
+  } finally {
+    await world.close();
+  }
 });
