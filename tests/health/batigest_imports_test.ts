@@ -70,11 +70,17 @@ async function checks(settings: Settings, now: Date) {
 
 Deno.test("a fresh install: no import seen yet, never « importe normalement »", async () => {
   await withRoot(async (root) => {
-    const lines = await doctorLines(settingsFor(root), new Date(2026, 11, 7, 10));
+    const settings = settingsFor(root);
+    const lines = await doctorLines(settings, new Date(2026, 11, 7, 10));
     assert.deepEqual(lines, [
       "  OK  Fichiers en attente d'import  aucun fichier en attente",
       "  OK  Imports de Batigest  pas encore d'import vu (aucun document déposé pour l'instant)",
     ]);
+    await assert.rejects(
+      () => Deno.stat(journalPath(workFolders(settings))),
+      Deno.errors.NotFound,
+      "doctor creates no journal",
+    );
   });
 });
 
