@@ -18,6 +18,7 @@ import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { printable } from "./text.ts";
 import { isInside, type PathApi } from "./paths.ts";
+import { formatWeeklyHours, parseWeeklyHours, WeeklyHoursError } from "./weekly_hours.ts";
 import { CONFIG_FILE_NAME, type DocumentFormat } from "./settings.ts";
 
 /** What a parser is told beside the value: its setting's row, and what was resolved before it. */
@@ -235,6 +236,31 @@ export function integer(value: unknown, read: SettingRead): number {
     );
   }
   return n;
+}
+
+/** An example of `batigestHours` for messages: two ranges a day, and Saturday morning. */
+export const WEEKLY_HOURS_EXAMPLE = "lun-ven 08:00-12:30,13:30-18:00; sam 09:00-12:00";
+
+/**
+ * Batigest's working hours (`batigestHours`), read by `weekly_hours.ts` and
+ * kept in its canonical form: `Lundi au vendredi de 8h à 18h` → `lun-ven 08:00-18:00`.
+ */
+export function weeklyHours(value: unknown, read: SettingRead): string {
+  try {
+    if (typeof value !== "string") {
+      throw new WeeklyHoursError("une chaîne entre guillemets est attendue");
+    }
+    return formatWeeklyHours(parseWeeklyHours(value));
+  } catch (error) {
+    if (!(error instanceof WeeklyHoursError)) throw error;
+    throw new ConfigError(
+      read.key,
+      `Paramètre ${read.key} invalide (« ${
+        printable(typeof value === "string" ? value : JSON.stringify(value) ?? String(value))
+      } ») : ${error.message} ; ` +
+        `écrivez les jours puis les heures, par exemple "${WEEKLY_HOURS_EXAMPLE}" dans ${CONFIG_FILE_NAME}.`,
+    );
+  }
 }
 
 /** A yes/no setting. */

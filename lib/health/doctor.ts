@@ -21,7 +21,6 @@ import type { CommandRunner } from "../base/command_runner.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";
-import { readBatigestMemory } from "../batigest/memory.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import {
   checkConfig,
@@ -35,8 +34,8 @@ import {
   probeTask,
   probeTokenFile,
 } from "./agent_checks.ts";
+import { checkBatigestImports, checkImportWaiting, probeImportFolder } from "./batigest_imports.ts";
 import {
-  checkBatigestImports,
   checkBatigestTraces,
   checkDiskSpace,
   checkImportFolder,
@@ -123,6 +122,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     await listFiles(folders.errors, isErrorDocument),
     await listFiles(settings.batigestImportDir, isImportCandidate),
   ];
+  const imports = probeImportFolder(settings, { now });
   const checks = [
     checkConfig(config),
     checkWorkFolder(work),
@@ -146,9 +146,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkOldScript(oldScript, now),
     checkJournal(probeJournal(folders)),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
-    checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
+    checkImportWaiting(importListing, imports),
     checkBatigestTraces(findTraces(settings.batigestImportDir)),
-    checkBatigestImports(readBatigestMemory(folders)),
+    checkBatigestImports(imports),
     checkNotify(notify),
     ...(tokenFile ? [checkTokenFile(tokenFile)] : []),
   ];

@@ -4,7 +4,7 @@
  * the journal, the `Errors\` folder, the task scheduler and Saxium, and
  * judges them into a list of problems through the same areas as `doctor`
  * (the journal and the task in `agent_checks.ts`, Batigest's imports in
- * `batigest_checks.ts`, Saxium's queue in `saxium_queue.ts`);
+ * `batigest_imports.ts`, Saxium's queue in `saxium_queue.ts`);
  * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
  * @module
@@ -39,8 +39,7 @@ import {
   probeTask,
 } from "./agent_checks.ts";
 import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
-import { readBatigestMemory } from "../batigest/memory.ts";
-import { type BatigestActivity, batigestActivity } from "./batigest_checks.ts";
+import { type BatigestActivity, batigestActivity, probeImportFolder } from "./batigest_imports.ts";
 
 /** Everything `status` reports, as printed by `--json`. */
 export interface StatusReport {
@@ -103,7 +102,7 @@ export async function gatherStatus(
     problems.push(`${inFlight} export(s) attendent la prochaine passe pour être terminés.`);
   }
   const errorsFolder = await scanErrors(folders.errors);
-  const batigest = batigestActivity(readBatigestMemory(folders));
+  const batigest = batigestActivity(probeImportFolder(settings, { now: new Date() }));
   if (batigest.problem) problems.push(batigest.problem);
   const taskFacts = await probeTask(options.runCommand, options.taskName);
   const taskVerdict = judgeTask(taskFacts);

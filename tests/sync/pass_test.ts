@@ -23,6 +23,7 @@ import {
 import { type PendingExport, type PendingPage, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
+import { batigestWait } from "../../lib/batigest/working_hours.ts";
 import { quoteXml } from "../support/documents.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { testSettings } from "../support/settings.ts";
@@ -474,14 +475,28 @@ Deno.test("the result holds the ERROR lines the pass logged, as the log file has
   });
 });
 
-Deno.test("the Batigest-inactive line says since when: the time today, the day and time before", () => {
-  const since = new Date(2026, 10, 26, 18, 2, 30);
-  assert.match(
-    inactiveLine(since, new Date(2026, 10, 26, 23, 0)),
-    /^Batigest n'importe plus depuis 18:02 : /,
+Deno.test("the Batigest-inactive line: since when; at night normal, and when an alert would come; in working hours what to check, and the patience", () => {
+  const since = new Date(2026, 10, 26, 18, 2, 30); // Thursday, after closing time
+  const line = (now: Date) => inactiveLine(batigestWait({ since, now }), now);
+  assert.equal(
+    line(new Date(2026, 10, 26, 23, 0)),
+    "Batigest n'importe plus depuis 18:02 : hors de ses heures de travail (lun-ven 08:00-18:00), " +
+      "c'est normal, pas d'alerte avant le 27/11 à 10:00 ; les documents attendent dans son dossier " +
+      "d'import et les suivants chez l'agent ou dans Saxium, rien n'est perdu ni en erreur, la " +
+      "synchronisation reprendra d'elle-même quand Batigest importera de nouveau.",
+  );
+  assert.equal(
+    line(new Date(2026, 10, 27, 8, 30)),
+    "Batigest n'importe plus depuis le 26/11 à 18:02 : est-il ouvert, et son import automatique " +
+      "actif ? Les documents attendent dans son dossier d'import et les suivants chez l'agent ou dans " +
+      "Saxium ; pas d'alerte avant 10:00 (2 h d'attente en heures de travail, " +
+      "batigestPatienceHours) ; rien n'est perdu ni en erreur, la synchronisation reprendra " +
+      "d'elle-même quand Batigest importera de nouveau.",
   );
   assert.match(
-    inactiveLine(since, new Date(2026, 10, 27, 8, 0)),
-    /^Batigest n'importe plus depuis le 26\/11 à 18:02 : /,
+    line(new Date(2026, 10, 27, 10, 30)),
+    /^Batigest n'importe plus depuis le 26\/11 à 18:02 : est-il ouvert, .* ; leur attente, 2 h 30 en heures de travail \(lun-ven 08:00-18:00\), dépasse la patience de 2 h \(batigestPatienceHours\) ; rien n'est perdu/,
   );
+  // Past the patience, the evening is no longer « normal ».
+  assert.match(line(new Date(2026, 10, 27, 19)), /est-il ouvert, .* dépasse la patience/);
 });
