@@ -359,7 +359,9 @@ export class Journal {
    * backup. Only from `REBUILT_FROM` (or no record), only to `REBUILT_TO`.
    */
   restore(
-    evidence: Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">,
+    evidence:
+      & Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName" | "files">
+      & Partial<Pick<ExportRecord, "generatedAt">>,
     state: ExportState,
   ): ExportRecord {
     const current = this.get(evidence.id);
@@ -371,8 +373,8 @@ export class Journal {
     const now = this.#now().toISOString();
     this.#stmt(
       `INSERT OR REPLACE INTO exports (id, reference, document_type, base_name, state, files,
-       attempts, delivered_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       attempts, generated_at, delivered_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       evidence.id,
       evidence.reference,
@@ -381,6 +383,7 @@ export class Journal {
       state,
       JSON.stringify(evidence.files),
       current?.attempts ?? 1,
+      evidence.generatedAt ?? current?.generatedAt ?? null,
       now,
       now,
       now,

@@ -32,11 +32,27 @@ import { exists, stagingPath, withdrawnPath } from "../base/work_folders.ts";
 import type { ExportFile, ExportRecord, ExportState } from "./journal.ts";
 
 /** What a receipt keeps of an export. */
-export type Receipt = Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName"> & {
-  files: ExportFile[];
-  /** When it was written (ISO 8601). */
-  at: string;
-};
+export type Receipt =
+  & Pick<ExportRecord, "id" | "reference" | "documentType" | "baseName">
+  & Partial<Pick<ExportRecord, "generatedAt">>
+  & {
+    files: ExportFile[];
+    /** When it was written (ISO 8601). */
+    at: string;
+  };
+
+/**
+ * The newest version of a document the agent published, kept by document
+ * (`Receipts\documents\<type>-<name>.json`) beside the receipts: the
+ * journal may forget which version went to Batigest, and Saxium stops
+ * listing it once acknowledged; an older version offered again must still
+ * be known as replaced (`versions.ts`).
+ */
+export interface PublishedVersion {
+  id: string;
+  /** When Saxium generated it (ISO 8601). */
+  generatedAt: string;
+}
 
 /** The folder of receipts. */
 export function receiptsDir(folders: Pick<WorkFolders, "receipts">): string {
@@ -47,22 +63,69 @@ function receiptPath(folders: Pick<WorkFolders, "receipts">, id: string): string
   return nodePath.join(receiptsDir(folders), `${id}.json`);
 }
 
-/** Writes the receipt of a staged export and flushes it to disk, before its publication. */
+function documentPath(
+  folders: Pick<WorkFolders, "receipts">,
+  doc: Pick<ExportRecord, "documentType" | "baseName">,
+): string {
+  const name = `${doc.documentType}-${doc.baseName}`.toLowerCase();
+  return nodePath.join(receiptsDir(folders), "documents", `${name}.json`);
+}
+
+/**
+ * Writes the receipt of a staged export and flushes it to disk, before its
+ * publication, and notes it as its document's newest version published if
+ * it is.
+ */
 export async function writeReceipt(
   folders: Pick<WorkFolders, "receipts">,
-  receipt: Receipt,
+  export_: Omit<Receipt, "at"> & { at?: string },
+  now?: Date,
 ): Promise<void> {
-  const path = receiptPath(folders, receipt.id);
+  const { id, reference, documentType, baseName, generatedAt, files } = export_;
+  const receipt: Receipt = {
+    id,
+    reference,
+    documentType,
+    baseName,
+    generatedAt,
+    files,
+    at: export_.at ?? (now ?? new Date()).toISOString(),
+  };
+  await writeDurably(receiptPath(folders, id), JSON.stringify(receipt));
+  const published = publishedVersion(folders, receipt);
+  if (generatedAt && (!published || published.generatedAt <= generatedAt)) {
+    const version: PublishedVersion = { id, generatedAt };
+    await writeDurably(documentPath(folders, receipt), JSON.stringify(version));
+  }
+}
+
+/** The newest version of `doc`'s document the agent published, if it knows one. */
+export function publishedVersion(
+  folders: Pick<WorkFolders, "receipts">,
+  doc: Pick<ExportRecord, "documentType" | "baseName">,
+): PublishedVersion | undefined {
+  try {
+    const value = JSON.parse(Deno.readTextFileSync(documentPath(folders, doc)));
+    return typeof value?.id === "string" && typeof value?.generatedAt === "string"
+      ? { id: value.id, generatedAt: value.generatedAt }
+      : undefined;
+  } catch {
+    return undefined; // none yet, or cut short by a crash before its rename
+  }
+}
+
+/** Writes `text` to `path` through a flushed temporary file, its folder created if need be. */
+async function writeDurably(path: string, text: string): Promise<void> {
   const temp = `${path}.tmp`;
   {
     using file = await Deno.open(temp, { write: true, create: true, truncate: true }).catch(
       async (error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
-        await Deno.mkdir(receiptsDir(folders), { recursive: true }); // the first receipt
+        await Deno.mkdir(nodePath.dirname(path), { recursive: true }); // the first one
         return await Deno.open(temp, { write: true, create: true, truncate: true });
       },
     );
-    await file.write(new TextEncoder().encode(JSON.stringify(receipt)));
+    await file.write(new TextEncoder().encode(text));
     await file.sync();
   }
   await Deno.rename(temp, path);
@@ -88,14 +151,21 @@ export async function readReceipt(
   }
 }
 
-/** Removes the receipt of export `id` (its document was taken back, not imported). */
+/**
+ * Removes the receipt of an export whose document was taken back, not
+ * imported (and forgets it as its document's newest version published).
+ */
 export async function removeReceipt(
   folders: Pick<WorkFolders, "receipts">,
-  id: string,
+  record: Pick<ExportRecord, "id" | "documentType" | "baseName">,
 ): Promise<void> {
-  await Deno.remove(receiptPath(folders, id)).catch((error) => {
+  const gone = (error: unknown) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
+  };
+  if (publishedVersion(folders, record)?.id === record.id) {
+    await Deno.remove(documentPath(folders, record)).catch(gone);
+  }
+  await Deno.remove(receiptPath(folders, record.id)).catch(gone);
 }
 
 /**
@@ -206,7 +276,7 @@ export async function completeReceipts(
   for (const record of records) {
     if (!PUBLISHED_STATES.includes(record.state) || record.files.length === 0) continue;
     if (exists(receiptPath(folders, record.id))) continue;
-    await writeReceipt(folders, { ...receiptOf(record), at: now.toISOString() });
+    await writeReceipt(folders, { ...record, at: now.toISOString() });
     written++;
   }
   if (!receiptsComplete(folders)) {
@@ -214,11 +284,6 @@ export async function completeReceipts(
     await Deno.writeTextFile(nodePath.join(receiptsDir(folders), COMPLETE_NOTE), NOTE_TEXT);
   }
   return written;
-}
-
-function receiptOf(record: ExportRecord): Omit<Receipt, "at"> {
-  const { id, reference, documentType, baseName, files } = record;
-  return { id, reference, documentType, baseName, files };
 }
 
 /** The journal is new, and documents are in flight that no receipt covers: see the module doc. */

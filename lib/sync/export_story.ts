@@ -44,7 +44,7 @@ import {
 } from "./failures.ts";
 import type { AsideExports } from "./aside.ts";
 import { judgeVersion, REPLACED_STAGE, versionLine, type VersionVerdict } from "./versions.ts";
-import { removeReceipt, writeReceipt } from "../journal/receipts.ts";
+import { publishedVersion, removeReceipt, writeReceipt } from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
@@ -297,7 +297,9 @@ export class ExportStory {
 
   /** What the other versions of `record`'s document mean for it (`versions.ts`). */
   version(record: ExportRecord): VersionVerdict {
-    return judgeVersion(record, this.#ctx.journal.sameDocument(record));
+    return judgeVersion(record, this.#ctx.journal.sameDocument(record), {
+      published: publishedVersion(this.#ctx.folders, record),
+    });
   }
 
   /**
@@ -316,7 +318,7 @@ export class ExportStory {
     });
     await this.#ctx.journal.flush(record.id);
     await this.#delivery.removeLeftovers(next);
-    await removeReceipt(this.#ctx.folders, record.id);
+    await removeReceipt(this.#ctx.folders, record);
     return next;
   }
 
@@ -424,7 +426,7 @@ export class ExportStory {
     });
     await this.#ctx.journal.flush(record.id); // durable before the withdrawal markers go
     this.#failpoint("after-journal-failed");
-    await removeReceipt(folders, record.id); // taken back: a new attempt may deliver it
+    await removeReceipt(folders, record); // taken back: a new attempt may deliver it
     await this.#delivery.removeLeftovers(record);
     return next;
   }

@@ -77,6 +77,19 @@ export class Offers {
     return this.#story.inHand(record.id) ? undefined : record;
   }
 
+  /**
+   * Rebuilds, before any of them is taken, the records of `items` the
+   * journal lost but whose receipts say they were published: a newer version
+   * listed first (Saxium lists newest first) must find the older one still
+   * waiting in Batigest's folder, never be published beside it.
+   */
+  async rebuildFromReceipts(items: readonly PendingExport[]): Promise<void> {
+    for (const item of items) {
+      const record = this.#ctx.journal.get(item.id);
+      if (!record || REBUILT_FROM.includes(record.state)) await this.#fromReceipt(item);
+    }
+  }
+
   /** The record rebuilt from the export's receipt, if it has one (see `receipts.ts`). */
   async #fromReceipt(item: PendingExport): Promise<ExportRecord | undefined> {
     const receipt = await readReceipt(this.#ctx.folders, item.id);
@@ -87,7 +100,9 @@ export class Offers {
       }) mais le journal ne le savait plus (supprimé, endommagé ou restauré) : ` +
         `il est repris là où les dossiers le montrent, sans être redéposé.`,
     );
-    return this.#ctx.journal.restore(receipt, stateFromFolders(this.#ctx.folders, receipt));
+    // Saxium's date, which orders the versions of a document, from the receipt or the list.
+    const evidence = { ...receipt, generatedAt: receipt.generatedAt ?? item.generatedAt };
+    return this.#ctx.journal.restore(evidence, stateFromFolders(this.#ctx.folders, receipt));
   }
 
   /**

@@ -72,6 +72,8 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
   const work = new InFlight(now);
   const early = new EarlyStages(story);
   const prepared: Promise<Settled<ExportRecord | undefined>>[] = [];
+  /** How many received exports had their lost records rebuilt from receipts. */
+  let rebuilt = 0;
   try {
     // Documents an earlier run left waiting take their places in the window first.
     for (const waiting of options.waiting ?? []) await work.addImport(waiting, window);
@@ -80,6 +82,10 @@ export async function drainPending(ctx: PassContext, options: DrainOptions): Pro
       if (!(await feed.at(i, () => work.settled()))) break;
       const received = feed.received;
       report.known(received.length);
+      if (received.length > rebuilt) {
+        await offers.rebuildFromReceipts(received.slice(rebuilt));
+        rebuilt = received.length;
+      }
       while (prepared.length < Math.min(received.length, i + 1 + ahead)) {
         prepared.push(settle(offers.take(received[prepared.length])));
       }

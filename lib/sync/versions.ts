@@ -24,6 +24,7 @@
 
 import { formatDateTime } from "../base/french.ts";
 import type { ExportRecord, ExportState } from "../journal/journal.ts";
+import type { PublishedVersion } from "../journal/receipts.ts";
 import { describe } from "./failures.ts";
 
 /** What the other versions of a document mean for one of its exports. */
@@ -32,7 +33,7 @@ export type VersionVerdict =
   | { kind: "alone" }
   /** A newer version exists: this one must not reach Batigest. */
   | { kind: "replaced"; by: ExportRecord }
-  /** An older version waits in Batigest's folder: this one is published once it is gone. */
+  /** An older version waits in Batigest's folder (or is on its way there): this one is published once it is gone. */
   | { kind: "after"; older: ExportRecord }
   /** An older version was imported: this one, delivered, corrects it. */
   | { kind: "correction"; of: ExportRecord };
@@ -44,21 +45,51 @@ const IMPORTED: readonly ExportState[] = ["imported", "acknowledged", "archived"
 export const REPLACED_STAGE = "superseded";
 
 /**
- * What the other exports of the same document (`others`, as the journal
- * returns them: the order the agent met them) mean for `record`; see the
- * module doc.
+ * What the other exports of the same document (`known`, as the journal
+ * returns them: the order the agent met them) mean for `record`, with the
+ * newest version the receipts say was `published`; see the module doc.
  */
 export function judgeVersion(
   record: ExportRecord,
-  others: readonly ExportRecord[],
+  known: readonly ExportRecord[],
+  options: { published?: PublishedVersion } = {},
 ): VersionVerdict {
+  const others = [...known, ...forgotten(record, known, options.published)];
   const newer = others.find((other) => isNewer(other, record, others) && !endedInError(other));
   if (newer) return { kind: "replaced", by: newer };
   const older = others.filter((other) => isNewer(record, other, others));
-  const waiting = older.find((other) => other.state === "delivered");
+  // Staged counts too: a crash between the renames of its files may have
+  // published part of it already; unpublished, it is replaced at its own step.
+  const waiting = older.find((other) => other.state === "delivered" || other.state === "staged");
   if (waiting) return { kind: "after", older: waiting };
   const imported = older.filter((other) => IMPORTED.includes(other.state)).at(-1);
   return imported ? { kind: "correction", of: imported } : { kind: "alone" };
+}
+
+/**
+ * The newest version the receipts say was published, as an imported export,
+ * when the journal no longer knows it (a journal lost, and Saxium no longer
+ * listing it once acknowledged). Only with Saxium's dates on both sides:
+ * the order the agent met them in is lost with the journal.
+ */
+function forgotten(
+  record: ExportRecord,
+  known: readonly ExportRecord[],
+  published: PublishedVersion | undefined,
+): ExportRecord[] {
+  if (!published || !record.generatedAt || published.id === record.id) return [];
+  if (known.some((other) => other.id === published.id)) return [];
+  return [{
+    id: published.id,
+    reference: record.reference,
+    documentType: record.documentType,
+    baseName: record.baseName,
+    state: "imported",
+    files: [],
+    attempts: 1,
+    generatedAt: published.generatedAt,
+    updatedAt: published.generatedAt,
+  }];
 }
 
 /**

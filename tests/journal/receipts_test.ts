@@ -11,6 +11,7 @@ import {
   adoptStateReceipts,
   archiveOrphans,
   completeReceipts,
+  publishedVersion,
   readReceipt,
   type Receipt,
   receiptsComplete,
@@ -50,8 +51,8 @@ Deno.test("a receipt is written, read back and removed; a missing or cut one rea
     assert.deepEqual(await readReceipt(folders, ID), receipt);
     await Deno.writeTextFile(nodePath.join(folders.receipts, `${ID}.json`), '{"id":');
     assert.equal(await readReceipt(folders, ID), undefined);
-    await removeReceipt(folders, ID);
-    await removeReceipt(folders, ID); // twice is fine
+    await removeReceipt(folders, receipt);
+    await removeReceipt(folders, receipt); // twice is fine
     assert.equal(await readReceipt(folders, ID), undefined);
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -86,6 +87,16 @@ Deno.test("the journal rebuilds a record from a receipt only before publication,
     files: [{ format: "xml" as const, importName: "DV-1.xml" }],
   };
   assert.equal(journal.restore(base, "imported").state, "imported");
+  const dated = {
+    ...base,
+    id: "2b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d",
+    generatedAt: "2026-12-05T10:00:00.000Z",
+  };
+  assert.equal(
+    journal.restore(dated, "delivered").generatedAt,
+    dated.generatedAt,
+    "Saxium's date kept",
+  );
   assert.throws(() => journal.restore(base, "delivered"), JournalError);
   const other = { ...base, id: "1b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d" };
   journal.begin({ ...other, files: [{ format: "xml", importName: "" }] });
@@ -226,6 +237,33 @@ Deno.test("completing the receipts writes those a published document lacks; then
     } finally {
       journal.close();
     }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("each document remembers its newest version published; a version taken back is forgotten", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    const at = (hh: string) => `2026-12-05T${hh}:00:00.000Z`;
+    assert.equal(publishedVersion(folders, receipt), undefined);
+    await writeReceipt(folders, { ...receipt, generatedAt: at("10") });
+    assert.deepEqual(publishedVersion(folders, receipt), { id: ID, generatedAt: at("10") });
+    const older = { ...receipt, id: "1b4f3c1e-9d2a-4f6b-8c3d-2e1f0a9b8c7d", generatedAt: at("09") };
+    await writeReceipt(folders, older);
+    assert.equal(
+      publishedVersion(folders, receipt)?.id,
+      ID,
+      "an older version does not take its place",
+    );
+    // Same document whatever the case of its name; another document apart.
+    assert.equal(publishedVersion(folders, { ...receipt, baseName: "dv-1" })?.id, ID);
+    assert.equal(publishedVersion(folders, { ...receipt, baseName: "DV-2" }), undefined);
+    await removeReceipt(folders, older);
+    assert.equal(publishedVersion(folders, receipt)?.id, ID, "only its own note goes with it");
+    await removeReceipt(folders, receipt);
+    assert.equal(publishedVersion(folders, receipt), undefined);
+    assert.equal(await readReceipt(folders, ID), undefined);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
