@@ -137,7 +137,7 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
     stoppedBy,
     trouble,
     folderProblem,
-    // Said once, by the conclusion the command writes (a WARNING, not an error).
+    // Said once, by the conclusion the command writes (INFO within the patience, then a WARNING; never an error).
     batigestInactive: wait && inactiveLine(wait, now()),
     unfinished: ctx.journal.inStates(UNFINISHED_STATES).length,
   });

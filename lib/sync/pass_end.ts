@@ -35,7 +35,11 @@ const EXIT_OF: Record<PassStatus, number> = {
 /** How a pass ended, as the run reports it. */
 export interface PassEnd {
   exitCode: number;
-  /** The conclusion's level: Batigest closed is a WARNING (normal life), a failure an ERROR. */
+  /**
+   * The conclusion's level: Batigest not importing is INFO within its
+   * patience (a night, a weekend, a short break: normal life), a WARNING
+   * past it; a failure an ERROR.
+   */
   level: LogLevel;
   /** The one line that says how the pass went. */
   line: string;
@@ -48,7 +52,7 @@ export function passEnd(result: PassResult): PassEnd {
     level: result.status === "completed"
       ? "INFO"
       : result.status === "batigest_inactive"
-      ? "WARNING"
+      ? (result.batigestWait?.patienceSpent === false ? "INFO" : "WARNING")
       : "ERROR",
     line: conclusion(result),
   };
