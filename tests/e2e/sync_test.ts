@@ -178,7 +178,8 @@ Deno.test("Batigest stopped: the document waits in its folder, nothing in error,
     const quote = addQuote(world, "DV-STOP");
     const run = await sync(world, runs, "--import-timeout", "1");
     assert.equal(run.code, 5, run.stdout + run.stderr);
-    assert.match(run.stderr, /\[WARNING\] .*Batigest n'importe plus depuis .*rien n'est perdu/);
+    // Just stopped: within its patience, said at INFO (a WARNING only once the patience is spent).
+    assert.match(run.stdout, /\[INFO\] .*Batigest n'importe plus depuis .*rien n'est perdu/);
     assert.ok((await listFiles(world.importDir)).includes("DV-STOP.xml"), "laissé pour Batigest");
     assert.equal(world.saxium.exports.get(quote.id)!.status, "ready", "rien en erreur");
     assert.deepEqual((await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/")), []);
