@@ -47,12 +47,14 @@ const HELP = renderHelp({
     { flag: "--name <tâche>", text: `nom de la tâche planifiée [${DEFAULT_TASK_NAME}]` },
   ],
   settings: "all",
-  footer: [
-    "Codes de sortie :",
-    "  0  tout est en ordre",
-    "  1  au moins un point à corriger",
-    "  2  configuration illisible ou chemin d'archive refusé",
-  ],
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.exportErrors, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tout est en ordre",
+      [EXIT.exportErrors]: "au moins un point à corriger",
+      [EXIT.config]: "configuration illisible ou chemin d'archive refusé",
+    },
+  },
 });
 
 /** The options `doctor` takes. */

@@ -35,6 +35,14 @@ const HELP = renderHelp({
     { flag: "--json", text: "sortie JSON (supervision, tableur)" },
   ],
   settings: "work-dir",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "historique affiché (même vide)",
+      [EXIT.config]:
+        "option invalide, journal de l'agent endommagé ou fichier d'un autre programme à sa place",
+    },
+  },
 });
 
 /** The options `history` takes. */

@@ -25,12 +25,14 @@ const HELP = renderHelp({
     { flag: "--name <tâche>", text: `nom de la tâche planifiée [${DEFAULT_TASK_NAME}]` },
   ],
   settings: "all",
-  footer: [
-    "Codes de sortie :",
-    "  0  tout va bien",
-    "  1  au moins un point à voir (listé)",
-    "  2  configuration illisible",
-  ],
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.exportErrors, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tout va bien",
+      [EXIT.exportErrors]: "au moins un point à voir, listé sous « À faire »",
+      [EXIT.config]: "configuration illisible",
+    },
+  },
 });
 
 /** The options `status` takes. */

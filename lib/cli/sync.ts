@@ -23,7 +23,7 @@ import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
 import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
-import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
@@ -43,7 +43,7 @@ const HELP = renderHelp({
     },
   ],
   settings: "all",
-  footer: exitCodeLines(),
+  exitCodes: {},
 });
 
 /** The options `sync` takes. */

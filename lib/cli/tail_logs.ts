@@ -40,6 +40,13 @@ const HELP = renderHelp({
     { flag: "--date <jour>", text: "le journal d'un autre jour : 25/11/2026, 2026-11-25, hier" },
   ],
   settings: "work-dir",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "lignes affichées (ou aucun fichier de log ce jour-là, ce qui est dit)",
+      [EXIT.config]: "option invalide ou dossier de travail illisible",
+    },
+  },
 });
 
 /** The options `tail-logs` takes. */

@@ -21,6 +21,13 @@ const HELP = renderHelp({
   ],
   options: [{ flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` }],
   settings: "none",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tâche supprimée (ou déjà absente)",
+      [EXIT.config]: "le Planificateur de tâches a refusé (droits administrateur ?)",
+    },
+  },
 });
 
 /** The options `uninstall-task` takes. */
