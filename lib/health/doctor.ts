@@ -19,10 +19,12 @@ import { type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { VERSION } from "../base/version.ts";
+import { plural } from "../base/french.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";
 import { readBatigestMemory } from "../batigest/memory.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
+import { checkAside } from "./aside_checks.ts";
 import {
   checkConfig,
   checkJournal,
@@ -115,6 +117,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
     onWindows ? probeTokenFile(options.runCommand, settings) : undefined,
   ]);
+  const journal = probeJournal(folders);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
     await listFiles(settings.batigestImportDir, isImportCandidate),
@@ -138,7 +141,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       },
     }),
     checkTask(task),
-    checkJournal(probeJournal(folders)),
+    checkJournal(journal),
+    checkAside(journal.aside, now),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
     checkBatigestTraces(findTraces(settings.batigestImportDir)),
@@ -175,7 +179,9 @@ export function renderDoctor(report: DoctorReport): string[] {
   const { warnings, errors } = report.counts;
   const lines = [
     `Diagnostic de l'agent Saxium → Batigest ${report.version}${who} : ${
-      report.ok ? "tout est en ordre" : `${errors} erreur(s), ${warnings} avertissement(s)`
+      report.ok
+        ? "tout est en ordre"
+        : `${plural(errors, "erreur")}, ${plural(warnings, "avertissement")}`
     }`,
     "",
   ];
@@ -188,7 +194,7 @@ export function renderDoctor(report: DoctorReport): string[] {
   if (!report.ok && report.agentId) {
     lines.push(
       "",
-      "Pour le support de Saxium : doctor --bundle crée une archive (journaux, configuration sans secrets, état).",
+      "Pour le support de Saxium : doctor --bundle crée une archive (fichiers de log, configuration sans secrets, état).",
     );
   }
   return lines;

@@ -35,14 +35,14 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         text,
         /^Diagnostic de l'agent Saxium → Batigest .* \(SRV-TEST\) : tout est en ordre/,
       );
-      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 16, text);
+      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 17, text);
       assert.ok(!text.includes(TOKEN));
 
       const json = contextFor(env, healthy);
       assert.equal(await doctorCommand(["--json"], json.ctx), 0);
       const report = JSON.parse(json.out.join("\n")) as DoctorReport;
       assert.equal(report.ok, true);
-      assert.deepEqual(report.counts, { ok: 16, warnings: 0, errors: 0 });
+      assert.deepEqual(report.counts, { ok: 17, warnings: 0, errors: 0 });
       assert.deepEqual(report.checks.map((c) => c.id), [
         "config",
         "work-folder",
@@ -55,6 +55,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         "proxy",
         "scheduled-task",
         "journal",
+        "exports-aside",
         "errors-folder",
         "import-waiting",
         "batigest-traces",
@@ -68,7 +69,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
       );
       assert.equal(await doctorCommand([], broken.ctx), 1);
       const brokenText = broken.out.join("\n");
-      assert.match(brokenText, /: 2 erreur\(s\), 0 avertissement\(s\)/);
+      assert.match(brokenText, /: 2 erreurs, 0 avertissement/);
       assert.match(
         brokenText,
         /ERREUR +Jeton Saxium +jeton refusé par Saxium \(HTTP 401\)\n +→ Vérifiez ou renouvelez/,
