@@ -59,7 +59,8 @@ const COMMANDS: Record<
     load: async () => (await import("./lib/cli/doctor.ts")).doctorCommand,
   },
   "history": {
-    summary: "exports synchronisés ou refusés (aujourd'hui, --date, --days, --errors, --json)",
+    summary:
+      "exports synchronisés, refusés ou en cours (aujourd'hui, --date, --days, --errors, --csv, --json) ; history <référence> : un document de bout en bout",
     load: async () => (await import("./lib/cli/history.ts")).historyCommand,
   },
   "tail-logs": {
