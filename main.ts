@@ -65,7 +65,7 @@ const COMMANDS: Record<
   },
   "tail-logs": {
     onCtrlC: "signal",
-    summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
+    summary: "dernières lignes du fichier de log du jour (-n, --follow, --level, --date)",
     load: async () => (await import("./lib/cli/tail_logs.ts")).tailLogsCommand,
   },
 };

@@ -25,7 +25,7 @@ export const EXIT_MEANINGS: Readonly<Record<number, string>> = {
   [EXIT.ok]: "passe terminée (y compris : rien à faire)",
   [EXIT.exportErrors]: "passe terminée, mais au moins un export en erreur",
   [EXIT.config]:
-    "problème de configuration, de permission ou de dossier (journal endommagé, dossier d'import déplacé), rien n'est perdu",
+    "problème de configuration, de permission ou de dossier (journal de l'agent endommagé, dossier d'import déplacé), rien n'est perdu",
   [EXIT.unreachable]:
     "serveur Saxium injoignable ou agent refusé (réseau, TLS, 401/403), rien n'est perdu",
   [EXIT.locked]: "une autre instance de l'agent était déjà en cours",

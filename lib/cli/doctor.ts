@@ -40,7 +40,7 @@ const HELP = renderHelp({
     { flag: "--json", text: "le diagnostic en JSON (supervision)" },
     {
       flag: "--bundle [FICHIER]",
-      text: "écrit aussi une archive .zip pour le support (journaux des dernières 24 h, " +
+      text: "écrit aussi une archive .zip pour le support (fichiers de log des dernières 24 h, " +
         "configuration sans secrets, status et doctor en JSON) [<dossier de travail>\\" +
         "support-aaaa-MM-jj-HHmmss.zip ; un nom relatif est pris dans le dossier de travail]",
     },

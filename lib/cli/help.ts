@@ -49,7 +49,7 @@ export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = Object.fromEntr
   }),
 );
 
-const VERBOSE: OptionDoc = { flag: "--verbose", text: "journal détaillé (niveau DEBUG)" };
+const VERBOSE: OptionDoc = { flag: "--verbose", text: "fichier de log détaillé (niveau DEBUG)" };
 const HELP: OptionDoc = { flag: "-h, --help", text: "cette aide" };
 
 /** The help's lines. */

@@ -15,7 +15,7 @@ import { printedHelp, renderHelp } from "./help.ts";
 const HELP = renderHelp({
   usage: "uninstall-task [--name <tâche>]",
   about: [
-    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les fichiers de log et",
     "la configuration restent en place.",
     "À lancer depuis une « Invite de commandes (administrateur) ».",
   ],

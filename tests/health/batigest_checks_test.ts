@@ -206,7 +206,7 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
       now,
     });
     assert.equal(fresh.status, "OK");
-    assert.match(fresh.detail, /1 fichier\(s\) de moins d'un jour/);
+    assert.match(fresh.detail, /1 fichier de moins d'un jour/);
     await Deno.writeTextFile(nodePath.join(errors, "ancien.xml"), "x");
     await Deno.utime(nodePath.join(errors, "ancien.xml"), twoDaysAgo, twoDaysAgo);
     await Deno.writeTextFile(nodePath.join(errors, "ancien.xml.erreur.txt"), "raison");
@@ -225,7 +225,7 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
     assert.doesNotMatch(old.fix!, /supprimez|déplacez/);
     assert.match(
       old.detail,
-      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
+      /^1 fichier en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
     );
 
     const importDir = nodePath.join(root, "import");
@@ -240,7 +240,7 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
       now,
     });
     assert.equal(waitingFresh.status, "OK");
-    assert.match(waitingFresh.detail, /1 fichier\(s\) récents/);
+    assert.match(waitingFresh.detail, /1 fichier récent/);
     await Deno.writeTextFile(nodePath.join(importDir, "DV-VIEUX.xml"), "x");
     await Deno.utime(nodePath.join(importDir, "DV-VIEUX.xml"), twoDaysAgo, twoDaysAgo);
     const waiting = checkWaitingFiles(await listFiles(importDir, isImportCandidate), {
@@ -249,7 +249,7 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
       now,
     });
     assertFix(waiting, "ERROR", /Batigest est ouvert/);
-    assert.match(waiting.detail, /^1 fichier\(s\) attendent .* DV-VIEUX\.xml/);
+    assert.match(waiting.detail, /^1 fichier attend .* DV-VIEUX\.xml/);
     // The staged documents are the next ones: deleting them would lose them.
     assert.match(waiting.fix!, /ne supprimez aucun fichier/);
     assert.doesNotMatch(waiting.fix!, /peut être supprimé|supprimez (le|les|un)/);
@@ -276,7 +276,7 @@ Deno.test("traces: none is OK; renamed, moved aside and emptied files are a WARN
     assertFix(found, "WARNING", /refusé .* supprimez ce fichier .* vide .* supprimez-le/);
     assert.equal(
       found.detail,
-      `3 trace(s) de Batigest dans le dossier d'import : DV-1.xml.err (renommé : refusé), ` +
+      `3 traces de Batigest dans le dossier d'import : DV-1.xml.err (renommé : refusé), ` +
         `DV-3.xml (vide : importé), ${nodePath.join("Rejets", "DV-2.xml")} ` +
         `(rangé dans un sous-dossier : refusé)`,
     );
