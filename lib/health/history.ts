@@ -40,7 +40,7 @@ export type DayEvent = HistoryEvent & {
   importedAt?: string;
 };
 
-/** An export delivered and not confirmed yet (or in error, not yet signalled to Saxium). */
+/** An export delivered and not confirmed yet, in error not yet signalled to Saxium, or set aside. */
 export interface DayUnfinished {
   /** Its last step (ISO 8601, UTC). */
   at: string;
@@ -51,6 +51,11 @@ export interface DayUnfinished {
   state: ExportState;
   /** Where it stands, in French, with the files or the reason, and why it waits aside. */
   detail: string;
+  /**
+   * Set aside: why, whether Saxium refused it (a person must act) or it is
+   * retried, and until when (ISO 8601, UTC; none: the next pass).
+   */
+  aside?: { reason: string; kind: "refused" | "retry"; until?: string };
 }
 
 /** What `history` found, as printed by `--json`. */
@@ -64,7 +69,7 @@ export interface HistoryReport {
   errors: number;
   /** How each attempt ended, oldest first. */
   events: DayEvent[];
-  /** Exports on their way after their delivery, or in error and not yet signalled. */
+  /** Exports on their way after their delivery, in error and not yet signalled, or set aside. */
   unfinished: DayUnfinished[];
 }
 
@@ -133,6 +138,15 @@ export function gatherHistory(
           attempt: record.attempts,
           state: record.state,
           detail: unfinishedDetail(record, now),
+          ...(record.aside
+            ? {
+              aside: {
+                reason: record.aside.reason,
+                kind: record.aside.kind,
+                ...(record.aside.until ? { until: record.aside.until } : {}),
+              },
+            }
+            : {}),
         })),
       };
     },
@@ -146,7 +160,10 @@ export function gatherHistory(
     synced: events.filter((e) => e.outcome === "synced").length,
     errors: events.filter((e) => e.outcome === "error").length,
     events: errorsOnly ? events.filter((e) => e.outcome === "error") : events,
-    unfinished: errorsOnly ? unfinished.filter((u) => u.state === "failed") : unfinished,
+    // In error: failed and not yet signalled, or refused by Saxium (a person must act).
+    unfinished: errorsOnly
+      ? unfinished.filter((u) => u.state === "failed" || u.aside?.kind === "refused")
+      : unfinished,
   };
 }
 
@@ -189,6 +206,7 @@ const OUTCOME_WORDS = {
   error: "en erreur",
   replaced: "remplacé",
   unfinished: "en cours",
+  aside: "mis de côté",
 } as const;
 
 /** One line of the screen or the CSV: an attempt's end, or an export on its way. */
@@ -220,7 +238,7 @@ function rows(report: HistoryReport): Row[] {
   }));
   const onTheWay = report.unfinished.map((u): Row => ({
     shownAt: new Date(u.at),
-    outcome: "unfinished",
+    outcome: u.aside ? "aside" : "unfinished",
     documentType: u.documentType,
     reference: u.reference,
     exportId: u.exportId,
@@ -240,7 +258,10 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
     ? `du ${formatDay(localDay(report.from))}`
     : `du ${formatDay(localDay(report.from))} au ${formatDay(localDay(report.to))}`;
   const counts = [plural(report.synced, "synchronisé"), `${report.errors} en erreur`];
-  if (report.unfinished.length > 0) counts.push(`${report.unfinished.length} en cours`);
+  const aside = report.unfinished.filter((u) => u.aside).length;
+  const onTheWay = report.unfinished.length - aside;
+  if (onTheWay > 0) counts.push(`${onTheWay} en cours`);
+  if (aside > 0) counts.push(`${aside} mis de côté`);
   const heading = `Historique ${period} : ${counts.join(", ")}.`;
   const lines = rows(report);
   if (lines.length === 0) {

@@ -26,7 +26,7 @@ export interface DocumentTrail {
   events: HistoryEvent[];
 }
 
-/** An export still on its way after its delivery (or in error, not yet signalled), and when it last moved. */
+/** An export on its way after its delivery, in error not yet signalled, or set aside; when it last moved. */
 export interface UnfinishedExport {
   record: ExportRecord;
   /** Its last step (ISO 8601, UTC). */
@@ -88,13 +88,15 @@ export class Trail {
 
   /**
    * The exports delivered and not yet confirmed, confirmed and not yet
-   * archived, or in error and not yet signalled to Saxium, whose last step
-   * falls in `[since, until)`: what a day's history shows besides the ends.
+   * archived, in error and not yet signalled to Saxium, or set aside (in any
+   * state), whose last step falls in `[since, until)`: what a day's history
+   * shows besides the ends.
    */
   unfinished(range: { since: Date; until: Date }): UnfinishedExport[] {
     const marks = ON_THE_WAY.map(() => "?").join(",");
-    const records = (this.#prepare(`SELECT * FROM exports WHERE state IN (${marks})`)
-      .all(...ON_THE_WAY) as unknown as Row[]).map(fromRow);
+    const records = (this.#prepare(
+      `SELECT * FROM exports WHERE state IN (${marks}) OR aside IS NOT NULL`,
+    ).all(...ON_THE_WAY) as unknown as Row[]).map(fromRow);
     const last = this.stepTimes(records.map((r) => r.id));
     const [since, until] = [range.since.toISOString(), range.until.toISOString()];
     return records

@@ -64,6 +64,7 @@ const QUOTE = "3f2a1b4c-9d2a-4f6b-8c3d-2e1f0a9b8c7d";
 const NEWER = "7b1c9d2e-1111-4f6b-8c3d-2e1f0a9b8c7d";
 const OLDER = "0c0c0c0c-2222-4f6b-8c3d-2e1f0a9b8c7d";
 const OTHER = "5e5e5e5e-3333-4f6b-8c3d-2e1f0a9b8c7d";
+const STALLED = "6f6f6f6f-4444-4f6b-8c3d-2e1f0a9b8c7d";
 const REFUSAL =
   "Le total ne correspond pas : la somme des lignes (21 018,12) diffère de TotalHT (99 999,00) ; " +
   "le document a été vérifié ligne à ligne, quantité par prix unitaire, remises comprises, " +
@@ -75,7 +76,8 @@ const ACK_REFUSED =
  * Two weeks of one document's life, written at chosen (local) dates: refused,
  * corrected and delivered, imported on a Monday but confirmed the next day, a
  * version replaced before Batigest saw it, a newer one imported and waiting
- * for its confirmation; and another document, delivered and never imported.
+ * for its confirmation; another document, delivered and never imported; and
+ * one whose download stalled, set aside.
  */
 async function journalOfManyDays(workDir: string): Promise<void> {
   await Deno.mkdir(nodePath.join(workDir, "State"), { recursive: true });
@@ -133,6 +135,14 @@ async function journalOfManyDays(workDir: string): Promise<void> {
     at(27, 17, 45);
     begin(OTHER, "BC-77", new Date(2026, 10, 27, 17, 40));
     deliver(OTHER, "BC-77.xml");
+
+    at(27, 18, 0);
+    begin(STALLED, "DV-LENT", new Date(2026, 10, 27, 17, 58));
+    journal.setAside(STALLED, {
+      kind: "retry",
+      reason: "téléchargement sans octet reçu pendant 30 s.",
+      until: new Date(2026, 10, 27, 18, 5).toISOString(),
+    });
   } finally {
     journal.close();
   }
@@ -248,7 +258,11 @@ Deno.test("a day's history: the import time, a late confirmation said, the docum
     const lines = renderHistory(gatherHistory(folders(workDir), week, NOW), week);
     assert.equal(
       lines[0],
-      "Historique du 22/11/2026 au 28/11/2026 : 1 synchronisé, 0 en erreur, 2 en cours.",
+      "Historique du 22/11/2026 au 28/11/2026 : 1 synchronisé, 0 en erreur, 2 en cours, 1 mis de côté.",
+    );
+    assert.match(
+      lines.join("\n"),
+      /27\/11 18:00:00 {2}mis de côté {2}devis +DV-LENT +en téléchargement ; mis de côté : téléchargement sans octet reçu pendant 30 s ; prochain essai à la prochaine passe$/m,
     );
     assert.match(lines.join("\n"), /26\/11 10:00:00 {2}remplacé {5}devis +DV-123/);
     assert.match(
