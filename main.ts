@@ -18,7 +18,7 @@ import { ConfigError } from "./lib/base/config_error.ts";
 import type { BuildInfo } from "./lib/executable/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/base/permission_text.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
-import { EXIT } from "./lib/base/exit_codes.ts";
+import { EXIT, exitCodeLines } from "./lib/base/exit_codes.ts";
 
 /** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
 const INTERRUPTED_EXIT = 130;
@@ -100,6 +100,9 @@ function usage(): string {
     "",
     "  --version     affiche la version",
     "  --help        cette aide ; <commande> --help pour l'aide d'une commande",
+    "",
+    ...exitCodeLines(),
+    "  (ceux de sync ; chaque commande donne les siens dans <commande> --help)",
   ].join("\n");
 }
 

@@ -68,6 +68,21 @@ Deno.test("every command's --help ends with the exit codes it returns, in the co
   );
 });
 
+Deno.test("the program's own --help lists the exit codes too", async () => {
+  const { main } = await import("../../main.ts");
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (text: string) => printed.push(text);
+  try {
+    assert.equal(await main(["--help"]), 0);
+  } finally {
+    console.log = log;
+  }
+  const text = printed.join("\n");
+  assert.match(text, /^Codes de sortie :\n {2}0 {2}passe terminée/m);
+  assert.match(text, /chaque commande donne les siens dans <commande> --help/);
+});
+
 Deno.test("every whole-number setting's help line gives its range, written the French way", () => {
   for (const [flag, setting] of Object.entries(SETTING_FLAGS)) {
     const range = settingRow(setting).range;
