@@ -26,14 +26,12 @@
  * the state before it, looking at the folders: that is what makes a restart
  * safe.
  *
- * Besides the exports, the journal keeps the agent's small state (Batigest's
- * memory, the alerts' memory, the ids passed over) in one key-value table
- * (`small_state.ts`, {@linkcode Journal.smallState}).
- *
- * Reaching a final state also appends an event (synced, or in error with the
- * reason) in the same transaction: the record of an export keeps only where it
- * stands now, the events keep what happened and when, for `history`
- * (`history.ts`).
+ * Every move also appends a step (`steps.ts`), and reaching a final state an
+ * event (`history.ts`), in the same transaction: the record keeps where an
+ * export stands now, the steps and events when it got there, for `history`
+ * ({@linkcode Journal.trail}). The runs of `sync` ({@linkcode Journal.runs})
+ * and the agent's small state ({@linkcode Journal.smallState}) share the
+ * database.
  *
  * @module
  */
@@ -51,7 +49,7 @@ import {
 } from "./schema.ts";
 import { appendEvent, type HistoryEvent, readHistory } from "./history.ts";
 import { RunBook, type RunsShape } from "./runs.ts";
-import { appendStep, type ExportStep } from "./steps.ts";
+import { appendStep, type ExportStep, stepOf } from "./steps.ts";
 import { Trail } from "./trail.ts";
 import { Durability } from "./durability.ts";
 
@@ -267,13 +265,7 @@ export class Journal {
       );
     this.#transaction(() => {
       update();
-      this.#step({
-        at: now,
-        exportId: id,
-        attempt: next.attempts,
-        step: state,
-        ...stepDetail(next),
-      });
+      this.#step(stepOf(next, now));
       if (isFinal(state)) appendEvent((sql) => this.#stmt(sql), next);
     });
     this.#durability.committed(id);
@@ -296,8 +288,7 @@ export class Journal {
         `UPDATE exports SET aside = ?, aside_kind = ?, aside_until = ?,
          aside_count = aside_count + 1, aside_since = COALESCE(aside_since, ?) WHERE id = ?`,
       ).run(aside.reason, aside.kind, aside.until ?? null, current.aside?.since ?? now, id);
-      const step = { at: now, exportId: id, attempt: current.attempts, step: "aside" as const };
-      this.#step({ ...step, detail: aside.reason });
+      this.#step({ ...stepOf(current, now), step: "aside", detail: aside.reason });
     });
     this.#durability.committed(id);
     return this.get(id)!;
@@ -463,15 +454,6 @@ export class Journal {
       );
     }
   }
-}
-
-/** What a step keeps besides its time: the files delivered, or the reason of an error. */
-function stepDetail(record: ExportRecord): { detail?: string } {
-  if (record.state === "delivered") {
-    return { detail: record.files.map((f) => f.importName).join(", ") };
-  }
-  if (record.state === "failed" && record.error) return { detail: record.error };
-  return {};
 }
 
 /**

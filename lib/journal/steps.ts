@@ -19,7 +19,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { Prepare } from "./history.ts";
-import type { ExportState } from "./states.ts";
+import type { ExportRecord, ExportState } from "./states.ts";
 
 /** A step: a state reached, set aside, or rebuilt from a receipt (the journal was lost). */
 export type StepKind = ExportState | "aside" | "rebuilt";
@@ -70,6 +70,26 @@ export function backfillSteps(db: DatabaseSync): void {
        FROM exports WHERE state NOT IN ('downloading', 'delivered')
      ) ORDER BY at, o`,
   );
+}
+
+/**
+ * The step of a record that has just reached its state, at `at`: with the
+ * files delivered, or the reason of an error.
+ */
+export function stepOf(
+  record: Pick<ExportRecord, "id" | "attempts" | "state" | "files" | "error">,
+  at: string,
+): ExportStep {
+  const step: ExportStep = {
+    at,
+    exportId: record.id,
+    attempt: record.attempts,
+    step: record.state,
+  };
+  if (record.state === "delivered") {
+    step.detail = record.files.map((f) => f.importName).join(", ");
+  } else if (record.state === "failed" && record.error) step.detail = record.error;
+  return step;
 }
 
 /** Appends a step (inside the caller's transaction). */
