@@ -14,11 +14,11 @@ import {
   agentEnv,
   type AgentRun,
   runAgent,
-  unsupportedHere,
   withWorld,
   type World,
 } from "../support/agent_process.ts";
 import { orderXml, quoteXml } from "../support/documents.ts";
+import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
 
 async function run(world: World, args: string[]): Promise<AgentRun> {
   return await runAgent(world, args);
@@ -137,25 +137,6 @@ Deno.test("history: --days -1 gets the range, --work-dir named as typed, empty r
   });
 });
 
-/** Runs the agent as if it were `when` (local time), its clock running from there. */
-async function runOn(world: World, when: string, args: string[]): Promise<AgentRun> {
-  const options = { env: { FAKETIME_DONT_FAKE_MONOTONIC: "1" } };
-  const output = await new Deno.Command("/usr/bin/faketime", {
-    args: ["-f", `@${when}`, Deno.execPath(), ...agentArgs(world, args, options)],
-    env: agentEnv(world, options),
-    clearEnv: true,
-    cwd: world.root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
 /** A CSV read as Excel reads it: UTF-8 after its byte order mark, `;`, quoted fields. */
 function asExcelReadsIt(bytes: Uint8Array): string[][] {
   assert.deepEqual([...bytes.slice(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 byte order mark");
@@ -185,11 +166,7 @@ function asExcelReadsIt(bytes: Uint8Array): string[][] {
 
 Deno.test({
   name: "history DV-…: the real agent on several days, one document followed through all of them",
-  ignore: unsupportedHere({
-    name: "history across days",
-    runsOn: ["linux"],
-    reason: "the days are set with faketime",
-  }),
+  ignore: faketimeMissing("history across days"),
   async fn() {
     await withWorld({}, async (world) => {
       const good = quoteXml("DV-JOURS");
@@ -199,13 +176,13 @@ Deno.test({
         files: { xml: good.replace("</Devis>", "") },
       });
       // Friday: refused by the check.
-      const friday = await runOn(world, "2026-11-20 09:00:00", ["sync", "--once"]);
+      const friday = await runAgentAt(world, "@2026-11-20 09:00:00", ["sync", "--once"]);
       assert.equal(friday.code, 1, friday.stdout + friday.stderr);
       // Sunday: fixed and sent again; Batigest closed, the document waits in its folder.
       quote.files.xml = new TextEncoder().encode(good);
       quote.status = "pending";
       world.batigest.stop();
-      const sunday = await runOn(world, "2026-11-22 14:00:00", [
+      const sunday = await runAgentAt(world, "@2026-11-22 14:00:00", [
         "sync",
         "--once",
         "--import-timeout",
@@ -227,7 +204,7 @@ Deno.test({
       );
       // Monday: Batigest open again.
       world.batigest.start();
-      const monday = await runOn(world, "2026-11-23 08:00:00", ["sync", "--once"]);
+      const monday = await runAgentAt(world, "@2026-11-23 08:00:00", ["sync", "--once"]);
       assert.equal(monday.code, 0, monday.stdout + monday.stderr);
 
       const story = await run(world, ["history", "dv-jours"]);

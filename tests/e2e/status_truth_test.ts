@@ -12,20 +12,16 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
-  agentArgs,
-  agentEnv,
   type AgentRun,
   PROJECT_ROOT,
   runAgent,
   type RunOptions,
   spawnAgent,
-  unsupportedHere,
   withWorld,
   type World,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
-
-const FAKETIME = "/usr/bin/faketime";
+import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
 
 /** A fake `schtasks.exe` answering a query as Windows does, its last result 0. */
 async function fakeSchtasks(world: World): Promise<RunOptions> {
@@ -44,24 +40,6 @@ async function fakeSchtasks(world: World): Promise<RunOptions> {
   return {
     schtasks: "schtasks.exe",
     env: { PATH: `${bin}${nodePath.delimiter}${Deno.env.get("PATH") ?? ""}` },
-  };
-}
-
-/** `status` run `seconds` later than now (faketime moves its clock alone). */
-async function statusLater(world: World, options: RunOptions, seconds: number): Promise<AgentRun> {
-  const output = await new Deno.Command(FAKETIME, {
-    args: ["-f", `+${seconds}`, Deno.execPath(), ...agentArgs(world, ["status"], options)],
-    env: agentEnv(world, options),
-    clearEnv: true,
-    cwd: world.root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
   };
 }
 
@@ -102,11 +80,7 @@ const text = (run: AgentRun) => run.stdout + run.stderr;
 
 Deno.test({
   name: "status during a pass, after the agent is killed mid-pass, and once the next run resumed",
-  ignore: unsupportedHere({
-    name: "status after a kill",
-    runsOn: ["linux", "darwin"],
-    reason: "faketime and SIGKILL",
-  }),
+  ignore: faketimeMissing("status after a kill"),
   async fn() {
     // Batigest takes 1.2 s a document: the pass lasts long enough to be read while it runs.
     await withWorld({ consumeDelayMs: 1_200 }, async (world) => {
@@ -135,7 +109,7 @@ Deno.test({
       }
 
       // Two minutes later, without a sign of life: interrupted, not "code 0 : OK".
-      const after = await statusLater(world, options, 120);
+      const after = await runAgentAt(world, "+120", ["status"], options);
       assert.equal(after.code, 1, text(after));
       assert.match(
         after.stdout,
