@@ -130,7 +130,6 @@ Deno.test({
         text(resumed),
       );
       assert.equal(resumed.code, 0, text(resumed));
-      console.log(`${during.stdout}\n${after.stdout}\n${resumed.stdout}`);
     });
   },
 });
