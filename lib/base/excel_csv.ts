@@ -4,8 +4,10 @@
  * byte order mark (without it Excel reads the accents as Windows-1252), CRLF
  * line ends, fields quoted when they hold a `;`, a quote or a line break.
  * Dates and times are written by the caller in local time, `dd/MM/yyyy` and
- * `HH:mm:ss`, which Excel takes for dates and times. The one writer of this
- * format (`history --csv`).
+ * `HH:mm:ss`, which Excel takes for dates and times. A text that Excel would
+ * take for a formula (`=`, `+`, `-`, `@` first: a reference comes from
+ * Saxium, untrusted) is written with a `'` before it, which Excel shows as
+ * text and never runs. The one writer of this format (`history --csv`).
  *
  * @module
  */
@@ -13,9 +15,10 @@
 /** The byte order mark Excel needs to read UTF-8. */
 export const BOM = "\ufeff";
 
-/** One field, quoted when it must be. */
+/** One field, quoted when it must be; a text Excel would run as a formula is kept as text. */
 export function csvField(value: string | number | undefined): string {
-  const text = value === undefined ? "" : String(value);
+  let text = value === undefined ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[;"\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
