@@ -13,6 +13,7 @@
 
 import { formatDateTime, formatDay, formatTime, plural } from "../base/french.ts";
 import { excelCsvLines } from "../base/excel_csv.ts";
+import { printable } from "../base/text.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import {
   type Aside,
@@ -251,15 +252,19 @@ function summaryOf(view: DocumentExport, now: Date): string {
 export function renderDocument(report: DocumentReport): string[] {
   if (!report.found) {
     const near = report.suggestions.length
-      ? ` Références proches : ${report.suggestions.join(", ")}.`
+      ? ` Références proches : ${report.suggestions.map((r) => printable(r, 60)).join(", ")}.`
       : "";
     return [
-      `Aucun document « ${report.query} » dans le journal de l'agent (ni référence, ni identifiant d'export).${near}`,
+      `Aucun document « ${
+        printable(report.query, 60)
+      } » dans le journal de l'agent (ni référence, ni identifiant d'export).${near}`,
     ];
   }
   const newest = report.exports.at(-1)!;
   const lines = [
-    `Document ${report.reference} (${documentTypeName(newest.documentType)}) : ${report.summary}`,
+    `Document ${printable(report.reference ?? "")} (${
+      documentTypeName(newest.documentType)
+    }) : ${report.summary}`,
     `${plural(report.exports.length, "export")} de ce document dans le journal de l'agent${
       report.exports.length > 1 ? ", le plus ancien en premier" : ""
     } :`,

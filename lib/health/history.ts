@@ -14,6 +14,7 @@
 import { formatDateTime, formatDay, formatTime, plural } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
 import { excelCsvLines } from "../base/excel_csv.ts";
+import { printable } from "../base/text.ts";
 import { exists, journalPath, type WorkFolders } from "../base/work_folders.ts";
 import {
   type ExportState,
@@ -285,7 +286,7 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
       when,
       OUTCOME_WORDS[r.outcome],
       documentTypeName(r.documentType),
-      r.reference.slice(0, 60),
+      printable(r.reference, 60),
       r.detail + late + attempt,
     ];
   });
