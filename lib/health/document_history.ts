@@ -26,7 +26,7 @@ import {
 } from "../journal/journal.ts";
 import { REPLACED_STAGE } from "../sync/versions.ts";
 import { nextTry } from "./aside_checks.ts";
-import { documentTypeName, readJournal } from "./history.ts";
+import { documentTypeName, readJournal, whole } from "./history.ts";
 
 /** One step of one export, in French. */
 export interface DocumentStep {
@@ -276,7 +276,7 @@ export function renderDocument(report: DocumentReport): string[] {
     const attempts = view.attempts > 1 ? `, ${view.attempts} tentatives` : "";
     lines.push("", `Export ${view.id}${generated}${attempts} : ${view.outcome}`);
     for (const step of view.steps) {
-      lines.push(`  ${formatDateTime(new Date(step.at))}  ${step.text}`);
+      lines.push(`  ${formatDateTime(new Date(step.at))}  ${whole(step.text)}`);
     }
   }
   return lines;

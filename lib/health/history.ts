@@ -14,7 +14,7 @@
 import { formatDateTime, formatDay, formatTime, plural } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
 import { excelCsvLines } from "../base/excel_csv.ts";
-import { printable } from "../base/text.ts";
+import { oneLine, printable } from "../base/text.ts";
 import { exists, journalPath, type WorkFolders } from "../base/work_folders.ts";
 import {
   type ExportState,
@@ -287,7 +287,7 @@ export function renderHistory(report: HistoryReport, request: HistoryRequest): s
       OUTCOME_WORDS[r.outcome],
       documentTypeName(r.documentType),
       printable(r.reference, 60),
-      r.detail + late + attempt,
+      whole(r.detail) + late + attempt,
     ];
   });
   const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((r) => r[i].length)));
@@ -333,4 +333,9 @@ export function historyCsv(report: HistoryReport): string[] {
 function localDay(isoDate: string): Date {
   const [y, m, d] = isoDate.split("-").map(Number);
   return new Date(y, m - 1, d);
+}
+
+/** A reason or a list of files on one line, control characters made spaces, never cut. */
+export function whole(text: string): string {
+  return oneLine(text, Number.MAX_SAFE_INTEGER);
 }
