@@ -18,7 +18,9 @@ import { ConfigError } from "./lib/base/config_error.ts";
 import type { BuildInfo } from "./lib/executable/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/base/permission_text.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
+import { showInvisible } from "./lib/base/text.ts";
 import { EXIT, exitCodeLines } from "./lib/base/exit_codes.ts";
+import { BOM } from "./lib/base/excel_csv.ts";
 
 /** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
 const INTERRUPTED_EXIT = 130;
@@ -127,6 +129,16 @@ async function outsideBuild(
   return scopeProblem(scope, build);
 }
 
+/**
+ * A line as printed: Deno's refusals in French, invisible characters shown
+ * as `?`; the byte order mark that opens `history --csv` (Excel needs it to
+ * read UTF-8) is the one kept.
+ */
+function shown(line: string): string {
+  const bom = line.startsWith(BOM) ? BOM : "";
+  return bom + showInvisible(frenchPermissionText(line.slice(bom.length)));
+}
+
 /** Runs the agent with `args`; resolves to the process exit code. */
 export async function main(args: string[], options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = args;
@@ -149,8 +161,9 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     );
     return 2;
   }
-  const stdout = (line: string) => console.log(frenchPermissionText(line));
-  const stderr = (line: string) => console.error(frenchPermissionText(line));
+  // Every line a person reads: Deno's refusals in French, invisible characters shown.
+  const stdout = (line: string) => console.log(shown(line));
+  const stderr = (line: string) => console.error(shown(line));
   // In sync, the first Ctrl-C stops taking work and lets the run end (within
   // seconds: requests and waits are cut short, the journal keeps everything
   // resumable); a second one exits at once, which the journal survives too.

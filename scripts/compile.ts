@@ -102,6 +102,7 @@ async function run(args: string[]): Promise<number> {
   const { config, warnings } = parsed;
   const projectRoot = ROOT;
   const output = flags.output ?? (flags["site-name"] ? siteOutput(config) : undefined);
+  if (output) await Deno.mkdir(nodePath.dirname(nodePath.resolve(output)), { recursive: true });
   const target = flags.target === "host" ? Deno.build.target : flags.target;
   const denoArgs = compileArgs(config, { projectRoot, output, target });
   if (flags["print-args"]) {

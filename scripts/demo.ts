@@ -19,6 +19,7 @@ import { listFiles, makeWorld, PROJECT_ROOT, runAgent } from "../tests/support/a
 import { orderXml, quoteXml } from "../tests/support/documents.ts";
 
 const STATUS_WORDS: Record<string, string> = {
+  ready: "en attente",
   pending: "en attente",
   imported: "importé",
   error: "en erreur",

@@ -14,9 +14,11 @@
  * tag's build). Nothing given is an error: no executable is ever built for
  * the example's `saxium.example.com` by default. Every value is public (a
  * host, a folder): secrets are refused by `parseBuildConfig` and live in
- * `agent.json` on the server. Writes `dist/saxium-batigest-agent-<host>.exe`
- * and `….exe.sha256` ("<hash>  <name>", as `sha256sum -c` reads), and their
- * paths to `GITHUB_OUTPUT` when set (`exe`, `sha256`).
+ * `agent.json` on the server. Writes `saxium-batigest-agent.exe` (the name
+ * every command uses) and `saxium-batigest-agent.exe.sha256` ("<hash>  <name>",
+ * as `sha256sum -c` reads) in a folder named after the site,
+ * `dist/saxium-batigest-agent-<host>/`, and their paths and the site's name to
+ * `GITHUB_OUTPUT` when set (`exe`, `sha256`, `site`: the artifact's name).
  *
  * @module
  */
@@ -24,7 +26,12 @@
 import nodePath from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { BuildConfigError, parseBuildConfig, siteOutput } from "../lib/executable/build_config.ts";
+import {
+  BuildConfigError,
+  parseBuildConfig,
+  siteName,
+  siteOutput,
+} from "../lib/executable/build_config.ts";
 import { runCompileScript } from "./compile.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -103,13 +110,17 @@ async function run(args: string[]): Promise<number> {
   const configPath = nodePath.join(buildDir, "site.json");
   await Deno.writeTextFile(configPath, JSON.stringify(parsed.config, null, 2));
   const exe = nodePath.join(ROOT, siteOutput(parsed.config));
+  await Deno.mkdir(nodePath.dirname(exe), { recursive: true });
   const compile = await runCompileScript({ config: configPath, output: exe });
   if (!compile.success) return 1;
   const sha = `${exe}.sha256`;
   await Deno.writeTextFile(sha, await sha256Line(exe));
   console.log(`Somme de contrôle : ${sha}`);
   const output = Deno.env.get("GITHUB_OUTPUT");
-  if (output) await Deno.writeTextFile(output, `exe=${exe}\nsha256=${sha}\n`, { append: true });
+  if (output) {
+    const site = siteName(parsed.config);
+    await Deno.writeTextFile(output, `exe=${exe}\nsha256=${sha}\nsite=${site}\n`, { append: true });
+  }
   return 0;
 }
 

@@ -5,7 +5,8 @@
  * a share of requests, restarts it until each pass completes, and checks
  * every world against Batigest's ledger and Saxium's record.
  *
- * Prints the kills, duplicates and losses, and exits 1 if any document was
+ * Prints the kills, duplicates, losses, exports falsely marked synced and
+ * exports a poisoned one kept waiting, and exits 1 if any document was
  * duplicated or lost (or any other promise broken), 0 otherwise.
  *
  * @module
@@ -40,6 +41,9 @@ entered Batigest exactly once and was acknowledged.
   --batigest-flaps P   chance before each run that Batigest closes or reopens (default 0.2)
   --slow-read MS       Batigest reads orders slowly, deleting them MS later; the agent
                        runs with a shorter --import-timeout (default 2500; 0 for off)
+  --no-bad-exports     leave out issue 19's bad exports (a download or an acknowledgement
+                       that keeps failing, a corrected re-export, a document Batigest
+                       refuses, Batigest leaving empty files, State\\ deleted)
   --quiet              only the final lines
   --help               this help
 
@@ -62,6 +66,7 @@ export async function soak(args: string[]): Promise<number> {
         "seed": { type: "string" },
         "batigest-flaps": { type: "string", default: "0.2" },
         "slow-read": { type: "string", default: "2500" },
+        "no-bad-exports": { type: "boolean", default: false },
         "quiet": { type: "boolean", default: false },
         "help": { type: "boolean", short: "h", default: false },
       },
@@ -113,7 +118,9 @@ export async function soak(args: string[]): Promise<number> {
         console.log(
           `soak: ${kills} random kills, ${
             Math.round(faultRate * 1000) / 10
-          } % faulty requests, Batigest flaps ${flaps}, slow reads ${slowRead} ms, seed ${seed}`,
+          } % faulty requests, Batigest flaps ${flaps}, slow reads ${slowRead} ms, bad exports ${
+            values["no-bad-exports"] ? "off" : "on"
+          }, seed ${seed}`,
         );
       }
       let done = 0;
@@ -127,6 +134,7 @@ export async function soak(args: string[]): Promise<number> {
         seed,
         batigestFlaps: flaps,
         slowReadMs: slowRead > 0 ? slowRead : undefined,
+        badExports: !values["no-bad-exports"],
         signal: stop.signal,
         log: log && ((line) => {
           done++;
@@ -151,9 +159,11 @@ export async function soak(args: string[]): Promise<number> {
   const seconds = (total.elapsedMs / 1000).toFixed(0);
   console.log(
     `soak: ${landed} kills, ${total.duplicates} duplicates, ${total.losses} losses, ` +
+      `${total.falseSynced} false synced, ${total.stuck} stuck while others waited, ` +
       `${others} other problems, ${seconds} s (seed ${seed})`,
   );
-  return total.duplicates > 0 || total.losses > 0 || total.problems.length > 0 ? 1 : 0;
+  const broken = total.duplicates + total.losses + total.falseSynced + total.stuck;
+  return broken > 0 || total.problems.length > 0 ? 1 : 0;
 }
 
 if (import.meta.main) {

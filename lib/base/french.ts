@@ -81,6 +81,17 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * A span of hours and minutes, to the minute below: `45 min`, `2 h`, `2 h 05`
+ * (working time waited, where `formatDuration`'s rounding would hide the minutes).
+ */
+export function formatHoursMinutes(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 60_000));
+  const [h, m] = [Math.floor(total / 60), total % 60];
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${formatCount(h)} h` : `${formatCount(h)} h ${twoDigits(m)}`;
+}
+
+/**
  * `n` and a noun agreeing with it: `plural(1, "signalé")` → `1 signalé`,
  * `plural(3, "export")` → `3 exports` (`plural(2, "accusé renvoyé", "accusés renvoyés")`
  * for the irregular).
@@ -147,6 +158,14 @@ export function formatClock(date: Date): string {
 /** `HH:mm:ss` of a date, local time. */
 export function formatTime(date: Date): string {
   return Number.isNaN(date.getTime()) ? NO_DATE : TIME.format(date);
+}
+
+const WEEKDAY = new Intl.DateTimeFormat("fr-FR", { weekday: "long" });
+
+/** `vendredi 04/12/2026 à 17:50` of a date, local time: a moment a person places in the week. */
+export function formatMoment(date: Date): string {
+  if (Number.isNaN(date.getTime())) return NO_DATE;
+  return `${WEEKDAY.format(date)} ${DAY.format(date)} à ${TIME.format(date).slice(0, 5)}`;
 }
 
 /**

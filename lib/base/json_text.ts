@@ -149,6 +149,31 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line: before.length, column: before[before.length - 1].length + 1 };
 }
 
+/**
+ * A text between quotes that a line break cut in two (a token pasted with
+ * its line end, a value wrapped by an editor): the quote opened at `offset`
+ * closes on a following line. Names the key when it is one's value.
+ */
+function cutByLineBreak(text: string, offset: number): string | undefined {
+  const rest = text.slice(offset + 1);
+  const lineEnd = rest.search(/[\r\n]/);
+  if (lineEnd < 0 || rest.slice(0, lineEnd).includes('"')) return undefined;
+  const next = /^\r?\n([^\r\n]*)"/.exec(rest.slice(lineEnd));
+  if (!next || next[1].includes('"')) return undefined;
+  const key = /"([^"\r\n]+)"\s*:\s*$/.exec(text.slice(0, offset))?.[1];
+  const [what, it] = key === "token"
+    ? [
+      "le jeton (« token ») est coupé sur deux lignes : un retour à la ligne s'est glissé en le collant",
+      "le",
+    ]
+    : key
+    ? [`la valeur de « ${key} » est coupée sur deux lignes`, "la"]
+    : ["un texte entre guillemets est coupé sur deux lignes", "le"];
+  return `${what} ; remettez-${it} ${
+    it === "la" ? "tout entière" : "tout entier"
+  } sur une seule ligne, entre ses deux guillemets`;
+}
+
 /** The French words for a `jsonc-parser` error code name (`"CommaExpected"`…). */
 function describe(code: string | undefined, text: string, offset: number): string {
   switch (code) {
@@ -157,7 +182,8 @@ function describe(code: string | undefined, text: string, offset: number): strin
     case "InvalidCharacter":
       return "retour à la ligne ou tabulation dans un texte entre guillemets ; écrivez le texte sur une seule ligne";
     case "UnexpectedEndOfString":
-      return 'guillemet ouvert jamais fermé : ajoutez le " manquant';
+      return cutByLineBreak(text, offset) ??
+        'guillemet ouvert jamais fermé : ajoutez le " manquant';
     case "CommaExpected":
       return "virgule manquante entre deux paramètres";
     case "PropertyNameExpected":

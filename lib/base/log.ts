@@ -22,7 +22,7 @@
  */
 
 import nodePath from "node:path";
-import { redact, twoDigits } from "./text.ts";
+import { redact, showInvisible, twoDigits } from "./text.ts";
 import { frenchPermissionText } from "./permission_text.ts";
 import { describeSystemError } from "./system_errors.ts";
 
@@ -111,17 +111,15 @@ export function parseLogLine(line: string): LogLine | undefined {
 
 /**
  * Makes a message safe for one log line: secrets masked, CR, LF and other
- * control characters shown as a visible `⏎` or `?`.
+ * control characters shown as a visible `⏎` or `?`, invisible format
+ * characters (a bidirectional override) as `?`.
  */
 export function sanitize(message: string, secrets: readonly string[] = []): string {
-  return frenchPermissionText(redact(message, secrets)).replace(
-    /\r\n|[\r\n\u2028\u2029\u0085]/g,
-    " ⏎ ",
-  ).replace(
-    /\t/g,
-    " ",
-  )
+  const text = frenchPermissionText(redact(message, secrets))
+    .replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, " ⏎ ")
+    .replace(/\t/g, " ")
     .replace(CONTROL_CHARACTERS, "?");
+  return showInvisible(text);
 }
 
 /** One log line, without its newline. */

@@ -218,8 +218,21 @@ async function lineAt(
   const bytes = lineEnd <= chunkStart + chunk.length
     ? chunk.subarray(lineStart - chunkStart, lineEnd - chunkStart)
     : await readAt(file, lineStart, Math.min(length, MAX_LINE_BYTES));
-  const text = new TextDecoder().decode(bytes).replace(/\r$/, "").replace(/^\uFEFF/, "");
+  const text = decodeLine(bytes).replace(/\r$/, "").replace(/^\uFEFF/, "");
   return length > MAX_LINE_BYTES ? `${text}…` : text;
+}
+
+/**
+ * A line's text: UTF-8, or, when it is not valid UTF-8, Windows-1252: the
+ * old PowerShell script appended its lines to the same files in the ANSI
+ * code page (`Add-Content`), and `DÉMARRAGE` should not read `D�MARRAGE`.
+ */
+function decodeLine(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
 }
 
 /** Up to `length` bytes of `file` from `offset` (fewer at its end). */

@@ -175,6 +175,17 @@ export const SETTINGS = {
     range: [1, 8_760],
     parse: check.integer,
   },
+  batigestHours: {
+    inFile: true,
+    default: "lun-ven 08:00-18:00",
+    parse: check.weeklyHours,
+  },
+  batigestPatienceHours: {
+    inFile: true,
+    default: 2,
+    range: [1, 48],
+    parse: check.integer,
+  },
   logRetentionDays: {
     flag: {
       name: "log-retention-days",

@@ -12,12 +12,13 @@
 
 import nodePath from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { formatCount } from "./french.ts";
+import { formatCount, plural } from "./french.ts";
 import { type LogLevel, parseLogLevel } from "./log.ts";
 import { isLoopbackHost } from "./net.ts";
 import { type NotifyConfig, type NotifySettings, parseNotifySettings } from "./notify_settings.ts";
 import { printable } from "./text.ts";
 import { isInside, type PathApi } from "./paths.ts";
+import { formatWeeklyHours, parseWeeklyHours, WeeklyHoursError } from "./weekly_hours.ts";
 import { CONFIG_FILE_NAME, type DocumentFormat } from "./settings.ts";
 
 /** What a parser is told beside the value: its setting's row, and what was resolved before it. */
@@ -96,7 +97,21 @@ export function apiUrl(value: unknown, read: SettingRead): string {
       "Paramètre apiUrl invalide : l'adresse ne doit contenir ni « ? » ni « # » ; indiquez seulement la base, par exemple https://saxium.example.com.",
     );
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  const path = url.pathname.replace(/\/+$/, "");
+  // The agent adds /api/batigest/… itself: an address ending in /api asks for /api/api/… (404).
+  const api = /\/api(\/batigest(\/exports)?)?$/i.exec(path);
+  if (api) {
+    const base = `${url.origin}${path.slice(0, api.index)}`;
+    throw new ConfigError(
+      "apiUrl",
+      `Paramètre apiUrl invalide (${
+        printable(raw)
+      }) : l'agent ajoute lui-même « /api/batigest/… » ; retirez « ${
+        api[0]
+      } » de la fin et indiquez ${base}.`,
+    );
+  }
+  return `${url.origin}${path}`;
 }
 
 /** The token: printable, on one line. */
@@ -109,8 +124,23 @@ export function token(value: unknown, read: SettingRead): string {
       "Paramètre token invalide : il contient des espaces ou des caractères de contrôle ; recopiez le jeton fourni par Saxium.",
     );
   }
+  if (raw.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      "token",
+      `Paramètre token refusé : ${
+        plural(raw.length, "caractère")
+      }, trop court pour être un jeton Saxium (${MIN_TOKEN_LENGTH} au moins) ; recopiez-le en entier depuis Saxium.`,
+    );
+  }
   return raw;
 }
+
+/**
+ * The shortest token accepted: Saxium's are long random strings; a short one
+ * is a typo or a placeholder, and a secret that short could not be masked
+ * without hiding ordinary words of every message.
+ */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** The agent's name as Saxium shows it (the host name by default): printable, on one line, short. */
 export function agentId(value: unknown, read: SettingRead): string {
@@ -206,6 +236,31 @@ export function integer(value: unknown, read: SettingRead): number {
     );
   }
   return n;
+}
+
+/** An example of `batigestHours` for messages: two ranges a day, and Saturday morning. */
+export const WEEKLY_HOURS_EXAMPLE = "lun-ven 08:00-12:30,13:30-18:00; sam 09:00-12:00";
+
+/**
+ * Batigest's working hours (`batigestHours`), read by `weekly_hours.ts` and
+ * kept in its canonical form: `Lundi au vendredi de 8h à 18h` → `lun-ven 08:00-18:00`.
+ */
+export function weeklyHours(value: unknown, read: SettingRead): string {
+  try {
+    if (typeof value !== "string") {
+      throw new WeeklyHoursError("une chaîne entre guillemets est attendue");
+    }
+    return formatWeeklyHours(parseWeeklyHours(value));
+  } catch (error) {
+    if (!(error instanceof WeeklyHoursError)) throw error;
+    throw new ConfigError(
+      read.key,
+      `Paramètre ${read.key} invalide (« ${
+        printable(typeof value === "string" ? value : JSON.stringify(value) ?? String(value))
+      } ») : ${error.message} ; ` +
+        `écrivez les jours puis les heures, par exemple "${WEEKLY_HOURS_EXAMPLE}" dans ${CONFIG_FILE_NAME}.`,
+    );
+  }
 }
 
 /** A yes/no setting. */

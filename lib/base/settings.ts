@@ -33,6 +33,17 @@ export interface Settings {
   downloadIdleSeconds?: number;
   /** Hours a published document may wait before it is taken back even without evidence that Batigest refused it. */
   batigestRefusalHours: number;
+  /**
+   * When Batigest is expected to import, in the canonical form of
+   * `weekly_hours.ts` (`lun-ven 08:00-18:00`); French public holidays are
+   * never working days. The default when absent (settings built by hand in tests).
+   */
+  batigestHours?: string;
+  /**
+   * Working hours the oldest document may wait in Batigest's folder before
+   * Batigest's silence is an incident (an alert); 2 when absent.
+   */
+  batigestPatienceHours?: number;
   logRetentionDays: number;
   logLevel: LogLevel;
   proxy?: string;

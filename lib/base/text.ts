@@ -33,9 +33,11 @@ const SECRET_KEY = /pass|secret|token|key/i;
 
 /**
  * `text` with every occurrence of each secret, in whatever case (a server may
- * echo a token upper-cased), replaced by {@linkcode MASK}. The longest secret
- * is matched first, so that a webhook URL and its path are one mask; secrets
- * shorter than {@linkcode MIN_SECRET_LENGTH} (and undefined ones) are left out.
+ * echo a token upper-cased), replaced by {@linkcode MASK}, only as a whole
+ * value: never inside a longer word (a secret `test` leaves « attestation »
+ * alone). The longest secret is matched first, so that a webhook URL and its
+ * path are one mask; secrets shorter than {@linkcode MIN_SECRET_LENGTH} (and
+ * undefined ones) are left out.
  *
  * @example
  * ```ts
@@ -46,9 +48,20 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   const hidden = secrets
     .filter((s): s is string => s !== undefined && s.length >= MIN_SECRET_LENGTH)
     .sort((a, b) => b.length - a.length)
-    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    .map(wholeValue);
   if (hidden.length === 0) return text;
-  return text.replace(new RegExp(hidden.join("|"), "gi"), MASK);
+  return text.replace(new RegExp(hidden.join("|"), "giu"), MASK);
+}
+
+/** A character that continues a word: a secret next to one is part of a longer text. */
+const WORD = /[\p{L}\p{N}_-]/u;
+
+/** The pattern of `secret` standing as a whole value (no word character glued to its ends). */
+function wholeValue(secret: string): string {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const before = WORD.test(secret[0]) ? `(?<!${WORD.source})` : "";
+  const after = WORD.test(secret.at(-1)!) ? `(?!${WORD.source})` : "";
+  return `${before}${escaped}${after}`;
 }
 
 /** A URL with its `user:password@` hidden: `http://********@proxy:3128`. */
@@ -104,8 +117,19 @@ export function maskJsonText(text: string): string {
  */
 export function oneLine(text: string, max: number): string {
   // deno-lint-ignore no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  const spaced = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
+  const line = showInvisible(spaced).trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * `text` with every invisible format character (a bidirectional override
+ * such as U+202E, which reorders what follows it on screen, a zero-width
+ * space, a stray byte order mark) shown as `?`: a reader sees the text as it
+ * is, never as a server made it look.
+ */
+export function showInvisible(text: string): string {
+  return text.replace(/\p{Cf}/gu, "?");
 }
 
 /**

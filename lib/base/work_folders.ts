@@ -20,6 +20,12 @@ export interface WorkFolders {
   errors: string;
   logs: string;
   state: string;
+  /**
+   * One receipt per document published: the evidence of a delivery, kept
+   * apart from `State\` so that losing or emptying `State\` never makes the
+   * agent deliver a document again (`lib/journal/receipts.ts`).
+   */
+  receipts: string;
   /** Batigest's import folder. */
   importDir: string;
 }
@@ -37,6 +43,7 @@ export function workFolders(
     errors: nodePath.join(root, "Errors"),
     logs: nodePath.join(root, "Logs"),
     state: nodePath.join(root, "State"),
+    receipts: nodePath.join(root, "Receipts"),
     importDir: settings.batigestImportDir,
   };
 }
@@ -51,6 +58,7 @@ export function createWorkFolders(folders: WorkFolders): void {
       folders.errors,
       folders.logs,
       folders.state,
+      folders.receipts,
     ]
   ) {
     Deno.mkdirSync(dir, { recursive: true });

@@ -63,7 +63,9 @@ export type ImportOutcome =
    */
   | { kind: "refused"; reason: string }
   /** Left waiting in the folder (Batigest inactive, or still holding it): the next pass waits again. */
-  | { kind: "waiting" };
+  | { kind: "waiting" }
+  /** Taken back before Batigest took it: a newer version of the document replaces it. */
+  | { kind: "replaced"; by: ExportRecord };
 
 /** What {@linkcode awaitImport} works with. */
 export interface ImportWaitOptions {
@@ -133,6 +135,14 @@ export async function awaitImport(
       timeoutMs,
       refusalMs,
     };
+    const by = watch.recalledBy(record.id);
+    const whole = files.every((f) => exists(f.path)); // Batigest took none of its files yet
+    if (by && whole && !(await heldFile(files.map((f) => f.path), options))) {
+      // A newer version replaces it, and Batigest is not reading it: taken back.
+      watch.untrack(record.id);
+      const outcome = await withdrawAll(record, { files, options, why: "replaced" });
+      return outcome.kind === "refused" ? { kind: "replaced", by } : outcome;
+    }
     const verdict = nowMs < nextLookMs ? "wait" : judgeWait(facts);
     if (verdict === "wait") {
       await options.watcher.next(Math.min(100, timeoutMs));
@@ -200,7 +210,7 @@ async function withdrawAll(
   what: {
     files: readonly WaitedFile[];
     options: ImportWaitOptions;
-    why: "passed-by" | "too-long" | "interrupted";
+    why: "passed-by" | "too-long" | "interrupted" | "replaced";
   },
 ): Promise<ImportOutcome> {
   const { files, options } = what;
@@ -303,7 +313,7 @@ function refusalReason(facts: {
   withdrawn: readonly string[];
   files: readonly WaitedFile[];
   record: ExportRecord;
-  why: "passed-by" | "too-long" | "interrupted";
+  why: "passed-by" | "too-long" | "interrupted" | "replaced";
   options: ImportWaitOptions;
 }): string {
   const names = facts.withdrawn.join(", ");

@@ -96,6 +96,8 @@ export class BatigestWatch {
   #lastWorkAt?: Date;
   #now: () => Date;
   #freshMs: number;
+  /** Documents a newer version replaces: each wait takes its own back when it may. */
+  #recalled = new Map<string, ExportRecord>();
   /** When Batigest was last seen taking a document, or setting one aside (monotonic ms). */
   lastWorkMs?: number;
   /** The monotonic clock. */
@@ -179,6 +181,20 @@ export class BatigestWatch {
   }
 
   /** Stops following a document the agent takes back itself. */
+  /**
+   * A newer version of the document `id` is ready (`by`): the wait of `id`
+   * takes it back at its next look, unless Batigest holds it (it is
+   * importing it: the newer one then comes after, as a correction).
+   */
+  recall(id: string, by: ExportRecord): void {
+    this.#recalled.set(id, by);
+  }
+
+  /** The newer version that recalls document `id`, if one does. */
+  recalledBy(id: string): ExportRecord | undefined {
+    return this.#recalled.get(id);
+  }
+
   untrack(id: string): void {
     this.#docs.delete(id);
   }

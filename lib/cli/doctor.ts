@@ -3,7 +3,8 @@
  * ATTENTION / ERREUR and the fix, in one screen or as JSON; with `--bundle`,
  * also the support archive. Exit code 0 only when every check is OK, 1
  * otherwise, 2 when the configuration cannot be read or the archive's path
- * is refused.
+ * is refused. `doctor --test-alert` only sends a test message on every
+ * alert channel and says what each answered: 0 only when every one accepted it.
  *
  * @module
  */
@@ -24,11 +25,12 @@ import { describeSystemError } from "../base/system_errors.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { taskNameOption } from "../windows/task_admin.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
+import { renderTestAlert, sendTestAlert } from "../notify/test_alert.ts";
+import { loadSettings, type ParsedFlags, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
-  usage: "doctor [--json] [--bundle [FICHIER.zip]] [--name <tâche>]",
+  usage: "doctor [--json] [--bundle [FICHIER.zip]] [--name <tâche>] | doctor --test-alert [--json]",
   about: [
     "Vérifie l'installation comme le ferait un administrateur : configuration,",
     "dossier de travail et dossier d'import de Batigest (écriture, renommage),",
@@ -45,13 +47,19 @@ const HELP = renderHelp({
         "support-aaaa-MM-jj-HHmmss.zip ; un nom relatif est pris dans le dossier de travail]",
     },
     { flag: "--name <tâche>", text: `nom de la tâche planifiée [${DEFAULT_TASK_NAME}]` },
+    {
+      flag: "--test-alert",
+      text: "envoie seulement un message de test sur chaque canal d'alerte configuré " +
+        "(e-mail, webhook, journal d'événements Windows) et dit ce que chacun a répondu",
+    },
   ],
   settings: "all",
   exitCodes: {
     codes: [EXIT.ok, EXIT.exportErrors, EXIT.config, EXIT.localTrouble],
     meanings: {
-      [EXIT.ok]: "tout est en ordre",
-      [EXIT.exportErrors]: "au moins un point à corriger",
+      [EXIT.ok]: "tout est en ordre (avec --test-alert : chaque canal a accepté le message)",
+      [EXIT.exportErrors]:
+        "au moins un point à corriger (avec --test-alert : un canal a échoué, ou aucun n'est configuré)",
       [EXIT.config]: "configuration illisible ou chemin d'archive refusé",
     },
   },
@@ -63,6 +71,7 @@ export const OPTIONS = {
   json: { type: "boolean" as const },
   bundle: { type: "string" as const },
   name: { type: "string" as const },
+  "test-alert": { type: "boolean" as const },
 };
 
 /** Runs `doctor`; returns the exit code. */
@@ -88,6 +97,7 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
     }
     return EXIT.config;
   }
+  if (flags.values["test-alert"]) return await testAlert(settings, { ctx, flags });
   const bundle = flags.values.bundle;
   const bundlePath = bundle === undefined
     ? undefined
@@ -140,6 +150,25 @@ export async function doctorCommand(args: string[], ctx: CommandContext): Promis
     else ctx.stdout(line);
   }
   return report.ok ? EXIT.ok : EXIT.exportErrors;
+}
+
+/** `--test-alert`: a test message on every channel; 0 only when every one accepted it. */
+async function testAlert(
+  settings: Settings,
+  options: { ctx: CommandContext; flags: ParsedFlags },
+): Promise<number> {
+  const { ctx, flags } = options;
+  if (flags.values.bundle !== undefined) {
+    throw new ConfigError(
+      "test-alert",
+      "--test-alert s'utilise seul : lancez doctor --bundle à part pour l'archive du support.",
+    );
+  }
+  const answers = await sendTestAlert({ settings, now: ctx.now, runCommand: ctx.runCommand });
+  const ok = answers.length > 0 && answers.every((a) => a.sent);
+  if (flags.values.json) ctx.stdout(JSON.stringify({ ok, channels: answers }, null, 2));
+  else for (const line of renderTestAlert(answers, settings.agentId)) ctx.stdout(line);
+  return ok ? EXIT.ok : EXIT.exportErrors;
 }
 
 function print(report: DoctorReport, options: { ctx: CommandContext; json: boolean }): void {

@@ -26,7 +26,16 @@ import {
   windowsCommandLine,
 } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { formatCount, frenchList } from "../base/french.ts";
+import { formatCount, formatDateTime, frenchList } from "../base/french.ts";
+import { workFolders } from "../base/work_folders.ts";
+import {
+  judgeOldScript,
+  leftoversLine,
+  replacedTaskLine,
+  stillFinishingLine,
+} from "../windows/old_script.ts";
+import { findOldTasks, oldScriptFacts } from "../windows/old_script_probe.ts";
+import { finishSwitch, forgetSaved, saveOldTasks } from "../windows/old_script_switch.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS, settingSources } from "./flags.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 import { AclError, lockDownWorkFolder } from "../windows/acl.ts";
@@ -36,6 +45,8 @@ const HELP = renderHelp({
   about: [
     "Installe (ou remplace) la tâche planifiée Windows qui lance « sync --once »",
     "toutes les N minutes, en tant que SYSTEM, sans exécutions simultanées.",
+    "Remplace la tâche de l'ancien script PowerShell (batigest-sync-agent.ps1),",
+    "sauvegardée d'abord dans le dossier de travail (ancienne-tache-<date>.xml).",
     "À lancer depuis une « Invite de commandes (administrateur) ». Les paramètres",
     "donnés en option sont transmis à la tâche (SYSTEM ne voit pas vos variables",
     "d'environnement : préférez agent.json).",
@@ -91,15 +102,59 @@ export async function installTaskCommand(args: string[], ctx: CommandContext): P
       xml.trimEnd().split("\n").forEach((line) => ctx.stdout(line));
       return EXIT.ok;
     }
-    await lockThenRegister(ctx, { name, workDir: settings.workDir, xml });
+    const report = await replaceOldScript(ctx, { name, settings, xml });
+    report.replaced.forEach((line) => ctx.stdout(line));
     ctx.stdout(
       `Tâche planifiée « ${name} » installée : « sync --once » toutes les ${everyMinutes} minutes, en tant que SYSTEM, dans ${settings.workDir}.`,
     );
+    report.after.forEach((line) => ctx.stdout(line));
     return EXIT.ok;
   } catch (error) {
     ctx.stderr(taskFailureLine(error));
     return EXIT.config;
   }
+}
+
+/**
+ * Installs the agent's task in place of the old PowerShell script's, if it
+ * is there: each task that runs it saved in the work folder, the one of the
+ * same name replaced, the others removed, the moment noted (its traces from
+ * before are leftovers). Returns what to say before and after the line that
+ * says the task is installed.
+ */
+async function replaceOldScript(
+  ctx: CommandContext,
+  task: { name: string; settings: Settings; xml: string },
+): Promise<{ replaced: string[]; after: string[] }> {
+  const { name, settings } = task;
+  const now = ctx.now();
+  const folders = workFolders(settings);
+  const oldTasks = await findOldTasks(ctx.runCommand, [DEFAULT_TASK_NAME, name]);
+  const saved = await saveOldTasks(settings.workDir, { tasks: oldTasks, now });
+  try {
+    await lockThenRegister(ctx, { name, workDir: settings.workDir, xml: task.xml });
+  } catch (error) {
+    await forgetSaved(saved);
+    throw error;
+  }
+  const facts = await oldScriptFacts(folders, { now, tasks: [] });
+  if (saved.length === 0 && judgeOldScript(facts, now).state === "none") {
+    return { replaced: [], after: [] };
+  }
+  await finishSwitch(ctx.runCommand, { saved, agentTask: name, folders, now });
+  const replaced = saved.map(({ task, path }) =>
+    replacedTaskLine(task, {
+      savedAs: path,
+      replacedByName: task.name.toLowerCase() === name.toLowerCase(),
+    })
+  );
+  const after: string[] = [];
+  const judged = judgeOldScript({ ...facts, replacedAt: now }, now);
+  if (judged.state === "running" && judged.sign.kind === "in-progress") {
+    after.push(stillFinishingLine(judged.sign, formatDateTime));
+  }
+  if (facts.files.length > 0) after.push(leftoversLine(facts.files));
+  return { replaced, after };
 }
 
 /**

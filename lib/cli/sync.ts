@@ -15,8 +15,14 @@ import { ConfigError } from "../base/config_error.ts";
 import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
-import { Journal } from "../journal/journal.ts";
+import { Journal, UNFINISHED_STATES } from "../journal/journal.ts";
 import { LiveRun, type RunEnd } from "../journal/runs.ts";
+import {
+  adoptStateReceipts,
+  completeReceipts,
+  MemoryLost,
+  uncoveredInFlight,
+} from "../journal/receipts.ts";
 import { importFolderProblem } from "../batigest/folder_guard.ts";
 import { passEnd, runMessage, stoppedRun } from "../sync/pass_end.ts";
 import { permissionRefusalLine } from "../base/permission_text.ts";
@@ -27,11 +33,19 @@ import { notifyAfterPass } from "../notify/after_pass.ts";
 import type { SaxiumClient } from "../saxium/client.ts";
 import { type PassResult, runSyncPass } from "../sync/pass.ts";
 import { VERSION } from "../base/version.ts";
-import { createWorkFolders, journalPath, lockPath, workFolders } from "../base/work_folders.ts";
+import {
+  createWorkFolders,
+  exists,
+  journalPath,
+  lockPath,
+  type WorkFolders,
+  workFolders,
+} from "../base/work_folders.ts";
 import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
+import { oldScriptRefusal } from "../windows/old_script_probe.ts";
 import { formatDecimal } from "../base/french.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
@@ -88,10 +102,23 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     console: (line, level) =>
       (level === "WARNING" || level === "ERROR") ? ctx.stderr(line) : ctx.stdout(line),
   });
+  // Never beside the PowerShell script it replaces: both would import every document.
+  const oldScript = await oldScriptRefusal(folders, { runCommand: ctx.runCommand, now: ctx.now() });
+  if (oldScript) {
+    log.error(oldScript);
+    recordRefusedRun(folders, { line: oldScript, ctx, log });
+    return EXIT.config;
+  }
   let opened: Journal;
   try {
+    adoptStateReceipts(folders);
+    // No journal beside documents in flight that no receipt covers: their
+    // fate is unknown. No journal is created either, so the next run stops too.
+    const uncovered = exists(journalPath(folders)) ? [] : uncoveredInFlight(folders);
+    if (uncovered.length > 0) throw new MemoryLost(uncovered, folders);
     opened = new Journal(journalPath(folders), { now: ctx.now, verify: true });
     opened.adoptLegacyState(folders);
+    await completeReceipts(folders, opened.inStates(UNFINISHED_STATES), ctx.now());
   } catch (error) {
     return await stopBeforePass(error, { settings, ctx, log });
   }
@@ -133,6 +160,31 @@ interface PassTools {
   log: Logger;
   journal: Journal;
   client: SaxiumClient;
+}
+
+/**
+ * A run refused before anything is done (the old script runs beside the
+ * agent), recorded as a finished run with its line when a journal already
+ * exists, so that `status` shows it; none is created for it.
+ */
+function recordRefusedRun(
+  folders: WorkFolders,
+  options: { line: string; ctx: CommandContext; log: Logger },
+): void {
+  if (!exists(journalPath(folders))) return;
+  try {
+    using journal = new Journal(journalPath(folders), { now: options.ctx.now, verify: true });
+    const at = options.ctx.now().toISOString();
+    journal.runs.record({
+      startedAt: at,
+      finishedAt: at,
+      exitCode: EXIT.config,
+      summary: { synced: 0, errors: 0 },
+      message: options.line,
+    });
+  } catch (error) {
+    options.log.debug(`Passe refusée non notée (${describeSystemError(error).cause}).`);
+  }
 }
 
 /** The run's record in the journal, begun now; a sign of life it cannot write is said at DEBUG. */

@@ -9,14 +9,19 @@ import { uninstallTask } from "../windows/schtasks.ts";
 import { taskFailureLine, taskNameOption } from "../windows/task_admin.ts";
 import { DEFAULT_TASK_NAME } from "../windows/task_definition.ts";
 import { EXIT } from "../base/exit_codes.ts";
-import { parseFlags } from "./flags.ts";
+import { parseFlags, settingSources } from "./flags.ts";
+import { resolveSettings } from "../base/config.ts";
+import { ConfigError } from "../base/config_error.ts";
+import { type WorkFolders, workFolders } from "../base/work_folders.ts";
+import { waitingDocuments, waitingLine } from "../health/waiting_documents.ts";
 import { printedHelp, renderHelp } from "./help.ts";
 
 const HELP = renderHelp({
   usage: "uninstall-task [--name <tâche>]",
   about: [
     "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les fichiers de log et",
-    "la configuration restent en place.",
+    "la configuration restent en place. Nomme les documents qui attendent encore",
+    "dans le dossier d'import de Batigest (plus rien ne confirmera leur import).",
     "À lancer depuis une « Invite de commandes (administrateur) ».",
   ],
   options: [{ flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` }],
@@ -51,9 +56,23 @@ export async function uninstallTaskCommand(args: string[], ctx: CommandContext):
     } else {
       ctx.stdout(`Aucune tâche planifiée « ${name} » : il n'y avait rien à supprimer.`);
     }
+    const folders = configuredFolders(ctx);
+    if (folders) {
+      waitingLine(waitingDocuments(folders), folders.importDir).forEach((l) => ctx.stdout(l));
+    }
     return EXIT.ok;
   } catch (error) {
     ctx.stderr(taskFailureLine(error));
     return EXIT.config;
+  }
+}
+
+/** The folders as configured, or undefined when the configuration cannot be read (the task is removed all the same). */
+function configuredFolders(ctx: CommandContext): WorkFolders | undefined {
+  try {
+    return workFolders(resolveSettings({}, settingSources(ctx)));
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
   }
 }

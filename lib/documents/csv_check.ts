@@ -1,7 +1,10 @@
 /**
  * The check of a CSV export, line by line as the text comes: the header must
  * be the one of the document's kind, every row the export's type, reference
- * and date, and the totals, given on the first row only, must add up.
+ * and date, and the totals, given on the first row only, must add up. A row
+ * cut in pieces by a raw line break in a text (a quirk of Saxium's generator)
+ * is told apart from a row with a semicolon too few by the line after it,
+ * which completes its columns (`generator_quirks.ts`).
  *
  * @module
  */
@@ -19,6 +22,7 @@ import {
   toCents,
   TOTAL_FIELDS,
 } from "./document_rules.ts";
+import { csvLineBreakReason } from "./generator_quirks.ts";
 
 const CSV_COLUMNS = 11;
 
@@ -32,6 +36,9 @@ export function csvCheck(kind: DocumentKind, reference: string): TextCheck {
   let index = 0;
   let blank: string | undefined; // an empty line is fine only as the very last one
   let rest = ""; // the start of a line whose end has not come yet
+  // A row with too few columns, until the lines after it tell why: its line number, its
+  // columns so far, and the header's name of each cell a line break cut.
+  let cut: { row: number; columns: number; breaks: string[]; reason: string } | undefined;
 
   const checkHeader = (raw: string) => {
     const header = csvLine(raw).split(";");
@@ -62,10 +69,11 @@ export function csvCheck(kind: DocumentKind, reference: string): TextCheck {
     }
     const cells = line.split(";");
     if (cells.length !== CSV_COLUMNS) {
-      fail(
-        `La ${where} compte ${cells.length} colonnes au lieu de ${CSV_COLUMNS} (point-virgule ` +
-          `en trop ou manquant) ; ${FIX_IN_SAXIUM}`,
-      );
+      const reason = `La ${where} compte ${cells.length} colonnes au lieu de ${CSV_COLUMNS} ` +
+        `(point-virgule en trop ou manquant) ; ${FIX_IN_SAXIUM}`;
+      if (cells.length > CSV_COLUMNS) fail(reason);
+      cut = { row: index + 1, columns: cells.length, breaks: [], reason };
+      return;
     }
     const [type, rowReference, date, party, designation, quantity, unitPrice, amount] = cells;
     if (type !== kind.csvType) {
@@ -109,9 +117,25 @@ export function csvCheck(kind: DocumentKind, reference: string): TextCheck {
     }
   };
 
+  /**
+   * A line after a row with too few columns: if it completes them, a line
+   * break cut that row in a text; if more lines are needed, wait for them;
+   * if it goes past them, the row lacks a semicolon.
+   */
+  const continueCut = (raw: string, last: boolean) => {
+    const row = cut!;
+    row.breaks.push(kind.csvHeader[row.columns - 1] ?? "");
+    row.columns += csvLine(raw).split(";").length - 1;
+    if (row.columns === CSV_COLUMNS) {
+      fail(csvLineBreakReason({ row: row.row, columns: row.breaks }));
+    }
+    if (row.columns > CSV_COLUMNS || last) fail(row.reason);
+  };
+
   // Lines end with `\n` (or `\r\n`); the first one is the header.
-  const takeLine = (raw: string) => {
-    if (headerSeen) checkRow(raw);
+  const takeLine = (raw: string, last = false) => {
+    if (cut) continueCut(raw, last);
+    else if (headerSeen) checkRow(raw);
     else {
       checkHeader(raw);
       headerSeen = true;
@@ -125,12 +149,19 @@ export function csvCheck(kind: DocumentKind, reference: string): TextCheck {
       for (const part of parts) takeLine(part);
     },
     end() {
-      takeLine(rest);
+      takeLine(rest, true);
+      if (cut) fail(cut.reason);
       if (amounts.length === 0) {
-        fail(`Le CSV ne contient aucune ligne de données après l'en-tête ; ${FIX_IN_SAXIUM}`);
+        // Refused: see the XML's <Lignes> without a <Ligne>.
+        fail(
+          `Le CSV ne contient aucune ligne de données après l'en-tête : un document sans ligne ` +
+            `n'a rien à importer dans Batigest, qui reçoit un document par ses lignes ; vérifiez ` +
+            `que le document a des lignes dans Saxium puis ré-exportez-le.`,
+        );
       }
       const [totalHT, totalTVA, totalTTC] = totals;
       checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+      return [];
     },
   };
 }

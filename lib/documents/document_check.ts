@@ -1,7 +1,9 @@
 /**
  * Checks a Saxium export (XML or CSV) before it is handed to Batigest: the
  * bytes must be the document announced, complete and consistent. The bytes
- * are only read, never modified or re-serialised.
+ * are only read, never modified or re-serialised. A document accepted may
+ * come with warnings: what Saxium's generator got wrong without making the
+ * document unusable (`generator_quirks.ts`), for the pass to log.
  *
  * @module
  */
@@ -37,8 +39,14 @@ export interface DocumentCheckOptions {
   maxElements?: number;
 }
 
-/** Outcome of a check: `reason` is one line of French for the operator. */
-export type DocumentCheckResult = { ok: true } | { ok: false; reason: string };
+/**
+ * Outcome of a check: accepted, with the warnings to log (each one line of
+ * French naming the document, usually none), or refused with `reason`, one
+ * line of French for the operator.
+ */
+export type DocumentCheckResult =
+  | { ok: true; warnings: string[] }
+  | { ok: false; reason: string };
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 
@@ -81,6 +89,7 @@ const CHUNK_BYTES = 16 * 1024;
  *   reference: "DV-1",
  * });
  * if (!result.ok) console.error(result.reason);
+ * else for (const warning of result.warnings) console.warn(warning);
  * ```
  */
 export function checkDocument(
@@ -92,8 +101,7 @@ export function checkDocument(
     for (let offset = 0; offset < input.bytes.length; offset += CHUNK_BYTES) {
       check.write(input.bytes.subarray(offset, offset + CHUNK_BYTES));
     }
-    check.end();
-    return { ok: true };
+    return { ok: true, warnings: check.end() };
   } catch (error) {
     return refusal(error);
   }
@@ -120,8 +128,7 @@ export async function checkDocumentFile(
       if (n === null) break;
       check.write(buffer.subarray(0, n));
     }
-    check.end();
-    return { ok: true };
+    return { ok: true, warnings: check.end() };
   } catch (error) {
     return refusal(error);
   }
@@ -137,7 +144,7 @@ function startCheck(
   document: DocumentDescription,
   byteLength: number,
   options: DocumentCheckOptions,
-): { write(chunk: Uint8Array): void; end(): void } {
+): { write(chunk: Uint8Array): void; end(): string[] } {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (byteLength > maxBytes) {
     fail(
@@ -182,7 +189,7 @@ function startCheck(
     write: (chunk) => text.write(decode(chunk)),
     end() {
       text.write(decode());
-      text.end();
+      return text.end();
     },
   };
 }

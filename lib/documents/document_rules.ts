@@ -25,10 +25,14 @@ export interface DocumentKind {
   csvHeader: readonly string[];
 }
 
-/** A check fed with the text as it comes, then told the text is complete. */
+/**
+ * A check fed with the text as it comes, then told the text is complete; a
+ * document it accepts may still come with warnings (one line each, for the
+ * log), which `end` returns.
+ */
 export interface TextCheck {
   write(text: string): void;
-  end(): void;
+  end(): string[];
 }
 
 /** A check that failed; `reason` is the message for the operator. */

@@ -3,6 +3,8 @@
  * ever expanding an entity, the tree keeps only what the checks read (each
  * `<Ligne>` is judged when it closes, then dropped, so a long document never
  * sits whole in memory), and the parser's English complaints become French.
+ * Text Saxium escaped inside CDATA is noted as it comes, for one warning
+ * (`generator_quirks.ts`).
  *
  * @module
  */
@@ -23,6 +25,7 @@ import {
   toCents,
   TOTAL_FIELDS,
 } from "./document_rules.ts";
+import { CdataEscapes } from "./generator_quirks.ts";
 
 /** Limits on the XML's shape; the defaults are ample for any real quote or order. */
 export interface XmlLimits {
@@ -54,6 +57,15 @@ export function xmlCheck(
   const amounts: bigint[] = [];
   let lineCount = 0;
   let lineFailure: string | undefined;
+  const escapes = new CdataEscapes();
+  // Below the root: `Client/Nom`; inside the lines, which one: `Ligne n°2/Designation`.
+  const onCdata = (text: string, path: string[]) => {
+    const [first, second, ...rest] = path.slice(1);
+    const field = first === "Lignes" && second === "Ligne"
+      ? [`Ligne n°${lineCount + 1}`, ...rest].join("/")
+      : path.slice(1).join("/");
+    escapes.note(field, text);
+  };
   const onClose = (line: XmlElement, parent: XmlElement | undefined, depth: number) => {
     if (line.name !== "Ligne" || parent?.name !== "Lignes" || depth !== 2) return false;
     const index = lineCount++;
@@ -81,7 +93,7 @@ export function xmlCheck(
     }
     return true;
   };
-  const parser = xmlParser(options, onClose);
+  const parser = xmlParser(options, { onClose, onCdata });
   return {
     write: parser.write,
     end() {
@@ -109,13 +121,21 @@ export function xmlCheck(
       single(root, "Lignes", "<Lignes>");
       if (lineFailure) fail(lineFailure);
       if (lineCount === 0) {
-        fail(`L'élément <Lignes> ne contient aucune <Ligne> ; ${FIX_IN_SAXIUM}`);
+        // Refused: a document reaches Batigest through its lines (the CSV, one row a line, has
+        // no row for it at all); an empty quote would only be one to delete by hand.
+        fail(
+          `L'élément <Lignes> ne contient aucune <Ligne> : ${kind.label} sans ligne n'a rien à ` +
+            `importer dans Batigest, qui reçoit un document par ses lignes ; ajoutez-lui ses ` +
+            `lignes dans Saxium puis ré-exportez-le.`,
+        );
       }
       const totaux = single(root, "Totaux", "<Totaux>");
       const [totalHT, totalTVA, totalTTC] = TOTAL_FIELDS.map((field) =>
         toCents(leafText(totaux, field, `<Totaux/${field}>`), `<Totaux/${field}>`)
       );
       checkTotals({ lines: amounts, totalHT, totalTVA, totalTTC });
+      const warning = escapes.warning(reference);
+      return warning ? [warning] : [];
     },
   };
 }
@@ -123,12 +143,18 @@ export function xmlCheck(
 /**
  * Parses the text, as it comes, into a tree, refusing DOCTYPE, deep nesting
  * and bad XML. `onClose` may take an element out of the tree once closed
- * (returns true), so that long lists of lines never pile up in memory.
+ * (returns true), so that long lists of lines never pile up in memory;
+ * `onCdata` is told each CDATA section's text and the names of the elements
+ * it is in, from the root.
  */
 function xmlParser(
   options: XmlLimits,
-  onClose?: (element: XmlElement, parent: XmlElement | undefined, depth: number) => boolean,
+  hooks: {
+    onClose?: (element: XmlElement, parent: XmlElement | undefined, depth: number) => boolean;
+    onCdata?: (text: string, path: string[]) => void;
+  },
 ): { write(text: string): void; end(): XmlElement } {
+  const { onClose, onCdata } = hooks;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -189,6 +215,7 @@ function xmlParser(
   parser.on("cdata", (chunk) => {
     const current = stack.at(-1);
     if (current) current.text += chunk;
+    onCdata?.(chunk, stack.map((element) => element.name));
   });
 
   return {

@@ -292,15 +292,25 @@ Deno.exit(await main(Deno.args, {
 }
 
 /**
- * The executable's name for a site, after its Saxium host:
- * `dist/saxium-batigest-agent-saxium.client.fr.exe` (a port other than 443
- * is added: `…-saxium.client.fr-8443.exe`).
+ * Where a site's executable is written: a folder named after its Saxium host
+ * (`dist/saxium-batigest-agent-saxium.client.fr/`, a port other than 443
+ * added: `…-saxium.client.fr-8443/`), holding `saxium-batigest-agent.exe`,
+ * the name every command and the README use: the administrator receives the
+ * site's folder (or the zip of it) and copies the executable as it is.
  */
 export function siteOutput(config: Pick<BuildConfig, "apiUrl">): string {
+  return `dist/${siteName(config)}/${EXECUTABLE_NAME}`;
+}
+
+/** The executable's file name, the same for every site. */
+export const EXECUTABLE_NAME = "saxium-batigest-agent.exe";
+
+/** A site's name, after its Saxium host: `saxium-batigest-agent-saxium.client.fr`. */
+export function siteName(config: Pick<BuildConfig, "apiUrl">): string {
   const url = new URL(config.apiUrl);
   const host = url.hostname.toLowerCase().replace(/[^a-z0-9.-]/g, "_");
   const port = url.port ? `-${url.port}` : "";
-  return `dist/saxium-batigest-agent-${host}${port}.exe`;
+  return `saxium-batigest-agent-${host}${port}`;
 }
 
 /**

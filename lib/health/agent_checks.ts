@@ -149,7 +149,7 @@ export function checkJournal(facts: JournalFacts): CheckResult {
   if (facts.damaged) {
     return verdict.error(
       `${facts.path} est endommagé`,
-      "renommez-le (par exemple en journal-endommage.db) puis relancez sync --once : les reçus de State\\receipts empêchent tout second dépôt.",
+      "renommez-le (par exemple en journal-endommage.db) puis relancez sync --once : les reçus du dossier Receipts empêchent tout second dépôt.",
     );
   }
   if (facts.notAJournal?.kind === "empty") {

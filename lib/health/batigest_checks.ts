@@ -1,18 +1,16 @@
 /**
- * Batigest and the folders, for `doctor` and `status`: the work folder and
- * Batigest's import folder (they exist, a file can be written there and, in
- * the import folder, renamed), the free space of their disks, the files that
- * wait too long in them (`Errors\` nobody reads, an import folder Batigest
- * no longer empties), the traces Batigest left in its import folder (a
- * refused file renamed or moved into a subfolder, an imported one left empty:
- * `lib/batigest/traces.ts`), and whether Batigest imports, from what the sync
- * remembered of it (`State\batigest.json`, see `lib/batigest/memory.ts`),
- * judged once so that `status` and `doctor` say the same, in the same words.
+ * Batigest and the folders, for `doctor`: the work folder and Batigest's
+ * import folder (they exist, a file can be written there and, in the import
+ * folder, renamed), the free space of their disks, the files left too long in
+ * `Errors\` (nobody read their reasons), and the traces Batigest left in its
+ * import folder (a refused file renamed or moved into a subfolder, an
+ * imported one left empty: `lib/batigest/traces.ts`). Whether Batigest takes
+ * the agent's documents, and the files waiting in its import folder, are one
+ * story told in `batigest_imports.ts`.
  *
  * The `probe*`, {@linkcode listFiles} and {@linkcode findTraces} functions
  * touch the disk (writing only under names Batigest ignores, removed after);
- * the `check*` functions and {@linkcode batigestActivity} judge what they
- * found, without I/O.
+ * the `check*` functions judge what they found, without I/O.
  *
  * @module
  */
@@ -21,8 +19,8 @@ import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
 import { formatBytes, formatDateTime, plural } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
-import { type BatigestMemory, FOLDER_MARK_NAME } from "../batigest/memory.ts";
-import { looksLikeTrace, standingTraces, type Trace, type TraceKind } from "../batigest/traces.ts";
+import { FOLDER_MARK_NAME } from "../batigest/memory.ts";
+import { standingTraces, type Trace, type TraceKind } from "../batigest/traces.ts";
 import { capitalize, type CheckResult, oneLineMessage, type Verdicts, verdicts } from "./check.ts";
 
 /** Free space below which the disk check is an ERROR. */
@@ -313,8 +311,12 @@ function stale(listing: FolderListing, now: Date): AgedFile[] {
   return listing.files.filter((f) => now.getTime() - Date.parse(f.modified) > STALE_AFTER_MS);
 }
 
-/** The two folders where a file should not wait for more than a day. */
-export type WaitingFolder = "errors" | "import";
+/**
+ * The folders where a file should not wait for more than a day, by this
+ * check (the import folder's files are `batigest_imports.ts`'s: the agent's
+ * documents there are judged in Batigest's working hours).
+ */
+export type WaitingFolder = "errors";
 
 /** What differs between the two "files waiting" checks: their level and their words. */
 interface WaitingRule {
@@ -346,36 +348,18 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
     fresh: (count) =>
       count ? `${plural(count, "fichier")} de moins d'un jour` : "aucun fichier en erreur",
   },
-  import: {
-    id: "import-waiting",
-    title: "Fichiers en attente d'import",
-    level: "error",
-    stale: (count, oldest) =>
-      `${
-        plural(count, "fichier attend", "fichiers attendent")
-      } dans le dossier d'import depuis plus d'un jour, le plus ancien ${oldest.name} du ${
-        formatDateTime(new Date(oldest.modified))
-      }`,
-    fix: () =>
-      "Vérifiez que Batigest est ouvert et que son import automatique surveille ce dossier ; ne supprimez aucun fichier : les ~saxium-….tmp sont les documents suivants, que l'agent déposera dès que Batigest importera.",
-    fresh: (count) =>
-      count ? `${plural(count, "fichier récent", "fichiers récents")}` : "aucun fichier en attente",
-  },
 };
 
 /** Options of {@linkcode checkWaitingFiles}. */
 export interface WaitingFilesOptions {
-  /** `errors`: the work folder's `Errors\` (WARNING); `import`: Batigest's import folder (ERROR). */
+  /** `errors`: the work folder's `Errors\` (WARNING). */
   folder: WaitingFolder;
   /** The folder listed, as shown to the user. */
   dir: string;
   now: Date;
 }
 
-/**
- * Files left for more than a day in `Errors\` (someone must read the
- * reasons) or in Batigest's import folder (Batigest is not importing).
- */
+/** Files left for more than a day in `Errors\`: someone must read the reasons. */
 export function checkWaitingFiles(
   listing: FolderListing,
   options: WaitingFilesOptions,
@@ -388,15 +372,11 @@ export function checkWaitingFiles(
       `${capitalize(SYSTEM_RIGHTS)}.`,
     );
   }
-  // An empty document Batigest left after importing it is a trace, not a file waiting.
-  const files = options.folder === "import"
-    ? listing.files.filter((f) => looksLikeTrace({ name: f.name, size: f.size ?? 1 }) !== "emptied")
-    : listing.files;
-  const old = stale({ files }, options.now);
+  const old = stale(listing, options.now);
   if (old.length) {
     return verdict[rule.level](rule.stale(old.length, old[0]), rule.fix(options.dir));
   }
-  return verdict.ok(rule.fresh(files.length));
+  return verdict.ok(rule.fresh(listing.files.length));
 }
 
 /** The traces Batigest left in its import folder (`lib/batigest/traces.ts`), or why unknown. */
@@ -448,38 +428,5 @@ export function checkBatigestTraces(facts: TraceFacts): CheckResult {
       shown.join(", ")
     }${more}`,
     `${capitalize(fixes.join(" ; "))}.`,
-  );
-}
-
-/** One line on Batigest's imports, and the problem to show if any. */
-export interface BatigestActivity {
-  /** What `status` prints after "Batigest". */
-  line: string;
-  /** Set when Batigest has stopped importing: what happened and what to do. */
-  problem?: string;
-}
-
-/** Judges what the sync remembered of Batigest's imports. */
-export function batigestActivity(memory: BatigestMemory): BatigestActivity {
-  const last = memory.lastImportAt
-    ? `dernier import vu le ${formatDateTime(new Date(memory.lastImportAt))}`
-    : "aucun import vu pour l'instant";
-  if (!memory.inactiveSince) return { line: `importe normalement (${last})` };
-  const since = formatDateTime(new Date(memory.inactiveSince));
-  return {
-    line: `n'importe plus depuis le ${since} (${last})`,
-    problem:
-      `Batigest n'a rien importé depuis le ${since} alors que des documents l'attendent : vérifiez qu'il est ouvert et que son import automatique est actif ; rien n'est perdu, la synchronisation reprendra d'elle-même.`,
-  };
-}
-
-/** `doctor`'s check of Batigest's imports. */
-export function checkBatigestImports(memory: BatigestMemory): CheckResult {
-  const verdict = verdicts("batigest-imports", "Imports de Batigest");
-  const activity = batigestActivity(memory);
-  if (!activity.problem) return verdict.ok(activity.line);
-  return verdict.warning(
-    activity.line,
-    "Ouvrez Batigest sur le serveur et vérifiez que son import automatique est actif ; ne relancez rien dans Saxium : les documents en attente seront importés une seule fois.",
   );
 }

@@ -22,7 +22,6 @@ import { VERSION } from "../base/version.ts";
 import { plural } from "../base/french.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";
-import { readBatigestMemory } from "../batigest/memory.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
 import { checkAside } from "./aside_checks.ts";
 import {
@@ -37,8 +36,8 @@ import {
   probeTask,
   probeTokenFile,
 } from "./agent_checks.ts";
+import { checkBatigestImports, checkImportWaiting, probeImportFolder } from "./batigest_imports.ts";
 import {
-  checkBatigestImports,
   checkBatigestTraces,
   checkDiskSpace,
   checkImportFolder,
@@ -50,6 +49,7 @@ import {
   probeDiskSpace,
   probeFolder,
 } from "./batigest_checks.ts";
+import { checkOldScript, probeOldScript } from "./old_script_check.ts";
 import {
   checkClock,
   checkProxy,
@@ -57,7 +57,9 @@ import {
   checkSaxiumTls,
   checkSaxiumToken,
   probeSaxium,
+  type SaxiumFacts,
 } from "./saxium_checks.ts";
+import { checkSaxiumQueue, readSaxiumQueue, type SaxiumQueue } from "./saxium_queue.ts";
 
 /** Everything `doctor` reports, as printed by `--json`. */
 export interface DoctorReport {
@@ -109,19 +111,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   ];
   const existing = [work, importDir].filter((f) => f.isDirectory).map((f) => f.path);
   const onWindows = (options.os ?? Deno.build.os) === "windows";
-  const [saxium, task, notify, disks, tokenFile] = await Promise.all([
-    probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs }),
+  const [[saxium, queue], task, notify, disks, tokenFile, oldScript] = await Promise.all([
+    probeSaxiumAndQueue(settings, options),
     probeTask(options.runCommand, options.taskName),
     probeNotify(settings, { verify: options.verifySmtp }),
     Promise.all(existing.map((path) => probeDiskSpace(path))),
     // Who may read agent.json is a Windows question (ACLs); elsewhere it is not asked.
     onWindows ? probeTokenFile(options.runCommand, settings) : undefined,
+    probeOldScript(options.runCommand, { folders, now, taskName: options.taskName }),
   ]);
   const journal = probeJournal(folders);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
     await listFiles(settings.batigestImportDir, isImportCandidate),
   ];
+  const imports = probeImportFolder(settings, { now });
   const checks = [
     checkConfig(config),
     checkWorkFolder(work),
@@ -131,6 +135,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checkSaxiumTls(saxium),
     checkSaxiumToken(saxium),
     checkClock(saxium),
+    checkSaxiumQueue(queue),
     checkProxy({
       apiUrl: settings.apiUrl,
       proxy: settings.proxy,
@@ -141,16 +146,27 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       },
     }),
     checkTask(task),
+    checkOldScript(oldScript, now),
     checkJournal(journal),
     checkAside(journal.aside, now),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
-    checkWaitingFiles(importListing, { folder: "import", dir: settings.batigestImportDir, now }),
+    checkImportWaiting(importListing, imports),
     checkBatigestTraces(findTraces(settings.batigestImportDir)),
-    checkBatigestImports(readBatigestMemory(folders)),
+    checkBatigestImports(imports),
     checkNotify(notify),
     ...(tokenFile ? [checkTokenFile(tokenFile)] : []),
   ];
   return report(checks, { now, agentId: settings.agentId });
+}
+
+/** The road to Saxium, then, once Saxium answers the agent, what its queue holds. */
+async function probeSaxiumAndQueue(
+  settings: Settings,
+  options: Pick<DoctorOptions, "now" | "timeoutMs">,
+): Promise<[SaxiumFacts, SaxiumQueue | undefined]> {
+  const facts = await probeSaxium(settings, { now: options.now, timeoutMs: options.timeoutMs });
+  const answered = facts.status !== undefined && facts.status >= 200 && facts.status < 300;
+  return [facts, answered ? await readSaxiumQueue(settings, options) : undefined];
 }
 
 function report(checks: CheckResult[], options: { now: Date; agentId?: string }): DoctorReport {

@@ -1,8 +1,8 @@
 /**
- * The road to Saxium, for `doctor` and `status`: the server answers at
- * `apiUrl`, its TLS certificate is trusted, it accepts the token, our clock
- * agrees with its own, which proxy carries the requests; and `status`'s
- * "Saxium" line, the server's queue figures or why they could not be read.
+ * The road to Saxium, for `doctor`: the server answers at `apiUrl`, its TLS
+ * certificate is trusted, it accepts the token, our clock agrees with its
+ * own, which proxy carries the requests. What Saxium's queue holds, for
+ * `status` and `doctor`, is `saxium_queue.ts`.
  *
  * One request, {@linkcode probeSaxium}, gathers every fact for `doctor`
  * through the agent's own `SaxiumClient` (`probeStatus`: its headers, proxy,
@@ -16,8 +16,8 @@
 
 import { type Settings } from "../base/settings.ts";
 import { maskUrlCredentials } from "../base/text.ts";
-import { formatDuration, plural } from "../base/french.ts";
-import { type SaxiumClient, SaxiumError, type ServerStatus } from "../saxium/client.ts";
+import { formatDuration } from "../base/french.ts";
+import { type SaxiumClient, SaxiumError } from "../saxium/client.ts";
 import { openSaxiumClient, readCaFile } from "../saxium/open.ts";
 import { type CheckResult, oneLineMessage, verdicts } from "./check.ts";
 
@@ -347,49 +347,4 @@ export function checkProxy(facts: ProxyFacts): CheckResult {
     );
   }
   return verdict.ok(detail);
-}
-
-/** Why the server's status could not be read. */
-export interface ServerTrouble {
-  error: string;
-  /** The Saxium client's kind of error (`auth`, `network`, `timeout`…), or `config`. */
-  kind: string;
-}
-
-/** The server's queue figures for `status` (one attempt), or why they could not be read. */
-export async function readServerStatus(
-  settings: Settings,
-): Promise<ServerStatus | ServerTrouble> {
-  let client;
-  try {
-    client = openSaxiumClient(settings, { timeoutMs: PROBE_TIMEOUT_MS, maxAttempts: 1 });
-  } catch (error) {
-    return { error: (error as Error).message, kind: "config" };
-  }
-  try {
-    return await client.status();
-  } catch (error) {
-    const kind = error instanceof SaxiumError ? error.kind : "unexpected";
-    return { error: (error as Error).message, kind };
-  } finally {
-    client.close();
-  }
-}
-
-/** `status`'s Saxium line: the queue figures, or the trouble in two words and why. */
-export function describeServer(server: ServerStatus | ServerTrouble): string {
-  if ("error" in server) return `${serverTroubleWords(server)} : ${server.error}`;
-  return `joignable ; ${server.pending} en attente, ${
-    plural(server.imported, "importé")
-  }, ${server.errors} en erreur, file ${
-    server.queueHealth === "healthy" ? "saine" : "à surveiller"
-  }`;
-}
-
-/** What the server's trouble is, in two words: reaching it is not the same as being refused. */
-function serverTroubleWords(trouble: ServerTrouble): string {
-  if (trouble.kind === "auth") return "accès refusé";
-  if (trouble.kind === "network" || trouble.kind === "timeout") return "injoignable";
-  if (trouble.kind === "config") return "non interrogé";
-  return "réponse en erreur";
 }

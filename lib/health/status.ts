@@ -5,7 +5,7 @@
  * judges them into a list of problems through the same areas as `doctor`
  * (the runs in `run_status.ts`, the exports set aside in `aside_checks.ts`,
  * the journal and the task in `agent_checks.ts`, Batigest's imports in
- * `batigest_checks.ts`, the server's figures in `saxium_checks.ts`);
+ * `batigest_imports.ts`, Saxium's queue in `saxium_queue.ts`);
  * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
  * @module
@@ -18,7 +18,13 @@ import { maskedSettings } from "../base/config.ts";
 import { VERSION } from "../base/version.ts";
 import { isErrorDocument, journalPath, workFolders } from "../base/work_folders.ts";
 import { type ServerStatus } from "../saxium/client.ts";
-import { describeServer, readServerStatus, type ServerTrouble } from "./saxium_checks.ts";
+import {
+  describeServer,
+  NOT_OFFERED_FIX,
+  notOfferedLine,
+  readSaxiumQueue,
+  type ServerTrouble,
+} from "./saxium_queue.ts";
 import {
   type ExportState,
   Journal,
@@ -35,8 +41,7 @@ import {
   probeTask,
 } from "./agent_checks.ts";
 import { formatDateTime, plural } from "../base/french.ts";
-import { readBatigestMemory } from "../batigest/memory.ts";
-import { type BatigestActivity, batigestActivity } from "./batigest_checks.ts";
+import { type BatigestActivity, batigestActivity, probeImportFolder } from "./batigest_imports.ts";
 import { type AsideExport, asideLines, asideProblem } from "./aside_checks.ts";
 import { type EndedRun, judgeRuns, runLines, type RunningPass, runProblems } from "./run_status.ts";
 
@@ -60,6 +65,11 @@ export interface StatusReport {
   batigest: BatigestActivity;
   task: TaskInfo | { error: string } | null;
   server: ServerStatus | ServerTrouble;
+  /**
+   * Exports Saxium counts `ready` but does not offer the agent (its status
+   * route's count: 50 means 50 or more); absent when it could not be told.
+   */
+  notOffered?: number;
 }
 
 /** What {@linkcode gatherStatus} needs besides the settings. */
@@ -115,7 +125,7 @@ export async function gatherStatus(
     );
   }
   const errorsFolder = await scanErrors(folders.errors);
-  const batigest = batigestActivity(readBatigestMemory(folders));
+  const batigest = batigestActivity(probeImportFolder(settings, { now }));
   if (batigest.problem) problems.push(batigest.problem);
   const taskFacts = await probeTask(options.runCommand, options.taskName);
   const taskVerdict = judgeTask(taskFacts);
@@ -125,8 +135,9 @@ export async function gatherStatus(
     taskFacts.info.lastResult === judged.lastRun?.exitCode;
   if (taskVerdict.problem && !sameRun) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
   const task = taskFacts.error !== undefined ? { error: taskFacts.error } : taskFacts.info ?? null;
-  const server = await readServerStatus(settings);
+  const { server, notOffered } = await readSaxiumQueue(settings);
   if ("error" in server) problems.push(`Saxium : ${server.error}`);
+  if (notOffered) problems.push(`${notOfferedLine(notOffered)} ${NOT_OFFERED_FIX}`);
   return {
     healthy: problems.length === 0,
     problems,
@@ -139,6 +150,7 @@ export async function gatherStatus(
     batigest,
     task,
     server,
+    ...(notOffered === undefined ? {} : { notOffered }),
   };
 }
 
@@ -197,7 +209,7 @@ export function renderStatus(report: StatusReport, now: Date): string[] {
       ? `illisible (${task.error})`
       : describeTaskState(task),
   );
-  row("Saxium", describeServer(report.server));
+  row("Saxium", describeServer(report));
   const s = report.settings;
   row("Configuration", `${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`);
   more(`travail ${s.workDir}, import Batigest ${s.batigestImportDir}`);

@@ -71,7 +71,7 @@ CREATE INDEX IF NOT EXISTS events_at ON events(at);
 export function journalDamagedLine(path: string): string {
   return `Le journal de l'agent (${path}) est endommagé et n'est plus fiable : rien n'a été fait. ` +
     "Renommez-le (par exemple en journal-endommage.db) puis relancez : l'agent en crée un neuf " +
-    "et se sert des reçus du dossier State\\receipts pour ne jamais redéposer un document.";
+    "et se sert des reçus du dossier Receipts pour ne jamais redéposer un document.";
 }
 
 /** A file at the journal's place that holds no journal: empty, or another program's database. */

@@ -13,11 +13,11 @@
  */
 
 import { type Settings } from "../base/settings.ts";
+import { formatHoursMinutes } from "../base/french.ts";
 import type { Logger } from "../base/log.ts";
 import { DEFAULT_REPEAT_HOURS, type NotifyConfig, notifySecrets } from "../base/notify_settings.ts";
-import { redact } from "../base/text.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage } from "./channel.ts";
+import { NOTIFY_TIMEOUT_MS, type NotifyChannel, rootMessage, sendWithin } from "./channel.ts";
 import {
   type AlertFacts,
   type AlertMessage,
@@ -49,7 +49,8 @@ const MAX_ERROR_LINE = 400;
 export interface NotifyAfterPassOptions {
   /** The agent's settings: `notify` (validated at load), `eventLog` and `agentId` are used. */
   settings: Pick<Settings, "notify" | "agentId" | "eventLog">;
-  folders: Pick<WorkFolders, "root" | "errors" | "logs" | "state">;
+  /** The work folder's parts the messages name, and Batigest's import folder when known. */
+  folders: Pick<WorkFolders, "root" | "errors" | "logs" | "state"> & { importDir?: string };
   /**
    * Where the alerts' memory is kept: the journal's small state; by default
    * (a run whose journal cannot be used), `State\notify.json`.
@@ -71,8 +72,12 @@ export interface NotifyAfterPassOptions {
  * Sends what a pass calls for on each configured channel: an alert after a
  * failed pass (any status but `completed`) unless the same failure was announced less
  * than `repeatHours` ago, "back to normal" after a successful one if an alert
- * is open. Never throws; takes at most about `timeoutMs` (channels run side by
- * side); a failure to send is one warning in the log.
+ * is open. Batigest inactive is a failure only once its documents have waited
+ * more than their patience in its working hours (`report.batigestWait`):
+ * before, nothing is sent and nothing remembered; after, its alert is
+ * repeated within its working hours only. Never throws; takes at most about
+ * `timeoutMs` (channels run side by side); a failure to send is one warning
+ * in the log.
  *
  * @example
  * ```ts
@@ -90,19 +95,34 @@ export async function notifyAfterPass(
   try {
     const config = options.settings.notify;
     const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
-    const channels = options.channels ?? [
-      ...(config
-        ? notifyChannels(config, { clientName: options.settings.agentId, timeoutMs })
-        : []),
-      ...eventLog(options),
-    ];
+    const channels = options.channels ?? configuredChannels(options.settings, {
+      runCommand: options.runCommand,
+      os: options.os,
+      timeoutMs,
+      log,
+    });
     if (channels.length === 0) return;
     const repeatHours = config?.repeatHours ?? DEFAULT_REPEAT_HOURS;
     const now = options.now ?? (() => new Date());
     const at = now();
+    // Batigest closed, its documents within their patience: normal life, nothing to say.
+    const wait = report.status === "batigest_inactive" ? report.batigestWait : undefined;
+    if (wait && !wait.patienceSpent) {
+      log.debug(
+        `Pas d'alerte : Batigest n'importe pas, mais ses documents n'attendent que depuis ${
+          formatHoursMinutes(wait.workingMs)
+        } en heures de travail (patience : ${hoursText(wait.patienceHours)}).`,
+      );
+      return;
+    }
     const failed = report.status !== "completed";
     const shown: RunReport = { ...report, errors: failed ? report.errors.map(shortLine) : [] };
-    const outcome: PassOutcome = { failed, fingerprint: failureFingerprint(shown), at };
+    const outcome: PassOutcome = {
+      failed,
+      fingerprint: failureFingerprint(shown),
+      at,
+      ...(wait ? { since: new Date(wait.since), offHours: !wait.workingNow } : {}),
+    };
     const memory = options.memory ?? fileAlertStore(options.folders);
     const state = loadNotifyState(memory);
     const plan = planNotifications(state, {
@@ -111,7 +131,7 @@ export async function notifyAfterPass(
       repeatHours,
     });
     const failingSince = failed
-      ? new Date(state.failing && state.failingSince ? state.failingSince : at)
+      ? new Date(state.failing && state.failingSince ? state.failingSince : outcome.since ?? at)
       : state.failingSince
       ? new Date(state.failingSince)
       : undefined;
@@ -159,7 +179,7 @@ export async function notifyAfterPass(
   }
 }
 
-/** Sends one message on one channel within the time limit; true when it went out. */
+/** Sends one message on one channel within the time limit, and logs how it went; true when it went out. */
 async function deliver(
   what: { channel: NotifyChannel; message: AlertMessage },
   options: { log: Logger; timeoutMs: number; secrets: readonly string[] },
@@ -169,45 +189,23 @@ async function deliver(
     ? ["Alerte", "envoyée"]
     : ["Message de retour à la normale", "envoyé"];
   const { log } = options;
-  if (channel.target !== undefined && !netAllowed(channel.target)) {
-    log.warning(
-      `${kind} non ${sent} par ${channel.label} : l'agent n'a pas la permission de joindre ${channel.target} ; ` +
-        "reconstruisez l'exécutable avec « notify » dans la configuration de build (scripts/compile.ts).",
-    );
-    return false;
-  }
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`pas de réponse en ${Math.round(options.timeoutMs / 1000)} s`));
-    }, options.timeoutMs);
-  });
-  try {
-    await Promise.race([channel.send(message, controller.signal), expired]);
+  const outcome = await sendWithin(channel, { message, ...options });
+  if (outcome.sent) {
     log.info(`${kind} ${sent} par ${channel.label} : « ${message.subject} ».`);
     return true;
-  } catch (error) {
-    const reason = redact(rootMessage(error), options.secrets);
+  }
+  if (outcome.notPermitted) {
     log.warning(
-      `${kind} non ${sent} par ${channel.label} (${reason}) : vérifiez « notify » dans agent.json ; ` +
+      `${kind} non ${sent} par ${channel.label} : ${outcome.reason} ; ` +
+        "reconstruisez l'exécutable avec « notify » dans la configuration de build (scripts/compile.ts).",
+    );
+  } else {
+    log.warning(
+      `${kind} non ${sent} par ${channel.label} (${outcome.reason}) : vérifiez « notify » dans agent.json ; ` +
         "la synchronisation n'en est pas affectée, un nouvel essai aura lieu à la prochaine passe.",
     );
-    return false;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
   }
-}
-
-/** Whether the agent's permissions let it connect to `target` (`host:port`). */
-function netAllowed(target: string): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "net", host: target }).state === "granted";
-  } catch {
-    return false;
-  }
+  return false;
 }
 
 /** The channels `notify` configures. */
@@ -221,14 +219,27 @@ export function notifyChannels(
   return channels;
 }
 
-/** The Event Log channel, when this system has one and the settings keep it on. */
-function eventLog(options: NotifyAfterPassOptions): NotifyChannel[] {
-  if (options.settings.eventLog === false || !options.runCommand) return [];
+/**
+ * Every channel the settings configure: e-mail, webhook, and the Windows
+ * Event Log when this system has one (on Windows, with a way to run
+ * `eventcreate.exe`) and `eventLog` is not false.
+ */
+export function configuredChannels(
+  settings: Pick<Settings, "notify" | "agentId" | "eventLog">,
+  options: { runCommand?: CommandRunner; os?: string; timeoutMs?: number; log?: Logger },
+): NotifyChannel[] {
+  const channels = settings.notify
+    ? notifyChannels(settings.notify, {
+      clientName: settings.agentId,
+      timeoutMs: options.timeoutMs ?? NOTIFY_TIMEOUT_MS,
+    })
+    : [];
+  if (settings.eventLog === false || !options.runCommand) return channels;
   if ((options.os ?? Deno.build.os) !== "windows") {
-    options.log.debug("Journal d'événements Windows : absent sur ce système, rien n'y est écrit.");
-    return [];
+    options.log?.debug("Journal d'événements Windows : absent sur ce système, rien n'y est écrit.");
+    return channels;
   }
-  return [eventLogChannel({ runner: options.runCommand, os: options.os })];
+  return [...channels, eventLogChannel({ runner: options.runCommand, os: options.os })];
 }
 
 function shortLine(line: string): string {

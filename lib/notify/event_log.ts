@@ -17,6 +17,7 @@ import type { AlertMessage } from "./messages.ts";
 /** The event a message stands for. */
 export function eventFor(message: AlertMessage): EventName {
   if (message.kind === "recovery") return "recovered";
+  if (message.kind === "test") return "test";
   const pass = message.payload.pass as { exitCode?: number } | undefined;
   switch (pass?.exitCode) {
     case EXIT.unreachable:

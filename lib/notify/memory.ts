@@ -46,6 +46,10 @@ export interface PassOutcome {
   fingerprint: string;
   /** When the pass ended. */
   at: Date;
+  /** When the failure began, when the pass knows better than its end (documents waiting since). */
+  since?: Date;
+  /** Outside Batigest's working hours: an alert already open is not repeated until they come. */
+  offHours?: boolean;
 }
 
 /** The state file's name in `State\`. */
@@ -115,7 +119,9 @@ export function fileAlertStore(folders: Pick<WorkFolders, "state">): AlertStore 
  * What each channel must send after a pass.
  *
  * A failed pass alerts a channel unless that channel announced the same
- * failure (same fingerprint) less than `repeatHours` ago. A successful pass
+ * failure (same fingerprint) less than `repeatHours` ago; outside
+ * Batigest's working hours (`offHours`), a channel with an alert open (not
+ * yet followed by "back to normal") is not alerted again. A successful pass
  * sends "back to normal" on each channel that has an alert open.
  *
  * @example
@@ -137,10 +143,10 @@ export function planNotifications(
     const memory = state.channels[channel];
     if (outcome.failed) {
       const last = memory?.sent[outcome.fingerprint];
-      const due = last === undefined ||
-        outcome.at.getTime() - Date.parse(last) >= repeatHours * 3_600_000 ||
-        Number.isNaN(Date.parse(last));
-      plan[channel] = due ? "alert" : "none";
+      const elapsed = last === undefined ? Infinity : outcome.at.getTime() - Date.parse(last);
+      const due = Number.isNaN(elapsed) || elapsed >= repeatHours * 3_600_000;
+      // Outside Batigest's working hours, a channel with an alert open waits for them.
+      plan[channel] = due && !(outcome.offHours && memory?.open) ? "alert" : "none";
     } else {
       plan[channel] = memory?.open ? "recovery" : "none";
     }
@@ -187,7 +193,10 @@ export function nextNotifyState(
   }
   return {
     failing: outcome.failed,
-    failingSince: outcome.failed ? (state.failing ? state.failingSince ?? at : at) : undefined,
+    failingSince: outcome.failed
+      ? (state.failing ? state.failingSince : undefined) ??
+        (outcome.since ?? outcome.at).toISOString()
+      : undefined,
     channels,
   };
 }

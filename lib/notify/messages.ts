@@ -12,7 +12,14 @@ import nodePath from "node:path";
 import { logFileName } from "../base/log.ts";
 import { VERSION } from "../base/version.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
+import {
+  formatDateTime,
+  formatHoursMinutes,
+  formatMoment,
+  formatPassFigures,
+  plural,
+} from "../base/french.ts";
+import type { BatigestWait } from "../batigest/working_hours.ts";
 
 /**
  * What a finished run reports to the notifier (not `lib/sync`'s `PassReport`, which gathers a
@@ -33,14 +40,23 @@ export interface RunReport {
   message?: string;
   /** The ERROR lines the pass logged. */
   errors: readonly string[];
+  /**
+   * Batigest inactive: how long its documents have waited, in its working
+   * hours; an alert only once the patience is spent (without it, at once).
+   */
+  batigestWait?: BatigestWait;
 }
 
 const MAX_ERROR_LINES = 10;
 
+/** The last advice of every alert. */
+const DOCTOR_ADVICE =
+  "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.";
+
 /** One alert, ready for every channel. */
 export interface AlertMessage {
-  /** `alert` for a failure, `recovery` for "back to normal". */
-  kind: "alert" | "recovery";
+  /** `alert` for a failure, `recovery` for "back to normal", `test` for `doctor --test-alert`. */
+  kind: "alert" | "recovery" | "test";
   /** The e-mail subject, and the webhook's `title`. */
   subject: string;
   /** The e-mail body, and the webhook's `text`. */
@@ -58,7 +74,7 @@ export interface AlertFacts {
   at: Date;
   /** When the run of failing passes began. */
   failingSince?: Date;
-  folders: Pick<WorkFolders, "root" | "errors" | "logs">;
+  folders: Pick<WorkFolders, "root" | "errors" | "logs"> & { importDir?: string };
   repeatHours: number;
 }
 
@@ -97,10 +113,18 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
     `Bilan de la passe : ${passFigures(report)}.`,
     `Fichier de log : ${logFile}`,
   );
-  if (facts.failingSince) lines.push(`En échec depuis : ${formatDateTime(facts.failingSince)}`);
+  if (report.batigestWait) {
+    lines.push(
+      `Documents en attente depuis : ${formatDateTime(new Date(report.batigestWait.since))}`,
+    );
+  } else if (facts.failingSince) {
+    lines.push(`En échec depuis : ${formatDateTime(facts.failingSince)}`);
+  }
   lines.push(
     "",
-    `Cette alerte ne sera pas répétée pour la même panne avant ${hoursText(facts.repeatHours)}. ` +
+    `Cette alerte ne sera pas répétée pour la même panne avant ${hoursText(facts.repeatHours)}${
+      report.batigestWait ? ", ni en dehors des heures de travail de Batigest" : ""
+    }. ` +
       "Un message « retour à la normale » sera envoyé dès qu'une passe réussira.",
     ...signature(agentId),
   );
@@ -117,8 +141,7 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
 function alertContent(facts: AlertFacts): { headline: string; what: string; todo: string[] } {
   const { report, agentId } = facts;
   const when = formatDateTime(facts.at);
-  const doctor =
-    "Sur le poste, la commande « saxium-batigest-agent doctor » vérifie toute l'installation en un écran.";
+  const doctor = DOCTOR_ADVICE;
   const agent = `L'agent de synchronisation Saxium → Batigest du poste ${agentId}`;
   switch (report.status) {
     case "server_unavailable":
@@ -132,6 +155,7 @@ function alertContent(facts: AlertFacts): { headline: string; what: string; todo
         ],
       };
     case "batigest_inactive":
+      if (report.batigestWait) return batigestContent(facts, report.batigestWait);
       return {
         headline: "Batigest n'importe plus (fermé ?)",
         what:
@@ -176,6 +200,76 @@ function alertContent(facts: AlertFacts): { headline: string; what: string; todo
         ],
       };
   }
+}
+
+/**
+ * The alert for documents that have waited more than their patience: since
+ * when, how much of Batigest's working time, and what to check.
+ */
+function batigestContent(
+  facts: AlertFacts,
+  wait: BatigestWait,
+): { headline: string; what: string; todo: string[] } {
+  const since = formatMoment(new Date(wait.since));
+  const folder = facts.folders.importDir
+    ? `le dossier ${facts.folders.importDir}`
+    : "le dossier d'import de l'agent";
+  return {
+    headline: `Batigest n'importe plus, des documents attendent depuis le ${since}`,
+    what: `L'agent de synchronisation Saxium → Batigest du poste ${facts.agentId} a déposé ` +
+      `des documents que Batigest ne prend pas : le plus ancien attend dans son dossier d'import ` +
+      `depuis le ${since}, soit ${
+        formatHoursMinutes(wait.workingMs)
+      } pendant les heures de travail ` +
+      `de Batigest (${wait.hours}, jours fériés exclus), plus que la patience de ` +
+      `${
+        hoursText(wait.patienceHours)
+      } (batigestPatienceHours). Rien n'est perdu et rien n'est en ` +
+      `erreur : les documents attendent dans le dossier d'import de Batigest, les suivants chez ` +
+      `l'agent ou dans Saxium (code de sortie ${facts.report.exitCode}).`,
+    todo: [
+      "Vérifiez que Batigest est ouvert sur le serveur et que son import automatique est actif (après une mise à jour ou un redémarrage, il faut parfois le relancer).",
+      `Vérifiez que cet import automatique surveille bien ${folder} (batigestImportDir), celui où l'agent dépose les documents.`,
+      "Si Batigest est fermé exprès (congés, fermeture exceptionnelle), il n'y a rien à faire ; si ses heures d'ouverture ont changé, corrigez batigestHours dans agent.json.",
+      "Ne relancez aucun export dans Saxium : dès que Batigest importera de nouveau, la synchronisation reprendra d'elle-même, sans doublon.",
+      DOCTOR_ADVICE,
+    ],
+  };
+}
+
+/**
+ * The message `doctor --test-alert` sends on every channel: it says it is a
+ * test, from which machine and when, and that nothing is to be done.
+ */
+export function testMessage(
+  facts: Pick<AlertFacts, "agentId" | "at"> & { folders: Pick<WorkFolders, "root"> },
+): AlertMessage {
+  const { agentId } = facts;
+  const subject = `[Agent Saxium → Batigest] ${agentId} : message de test`;
+  const text = [
+    "Bonjour,",
+    "",
+    `Ceci est un message de test, envoyé le ${
+      formatDateTime(facts.at)
+    } par la commande « saxium-batigest-agent doctor --test-alert » sur le poste ${agentId}.`,
+    "S'il vous parvient, les alertes de l'agent arrivent bien ici : il n'y a rien d'autre à faire.",
+    "",
+    "Une vraie alerte dit ce qui s'est passé et ce qu'il faut faire ; un message « retour à la normale » suit quand tout refonctionne.",
+    ...signature(agentId),
+  ].join("\n");
+  return {
+    kind: "test",
+    subject,
+    text,
+    payload: {
+      title: subject,
+      text,
+      event: "agent.test",
+      agent: { id: agentId, version: VERSION },
+      sentAt: facts.at.toISOString(),
+      workDir: facts.folders.root,
+    },
+  };
 }
 
 /** The "back to normal" message after a successful pass. */

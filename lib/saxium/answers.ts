@@ -27,6 +27,7 @@ import { contentType } from "./body.ts";
 import {
   parseRetryAfter,
   quote,
+  RESUMES_BY_ITSELF,
   Retryable,
   SaxiumError,
   saxiumError,
@@ -142,7 +143,7 @@ export async function statusFailure(
       } (HTTP ${status} sur ${where}${given})`,
       todo: status === 429
         ? `rien n'est perdu, la prochaine passe reprendra d'elle-même ; ${SPACE_PASSES}`
-        : "rien n'est perdu, la prochaine passe reprendra d'elle-même",
+        : RESUMES_BY_ITSELF,
       status,
       retryAfterMs,
     });
@@ -151,6 +152,18 @@ export async function statusFailure(
     retry
       ? new Retryable(kind, what, todo, status, retryAfterMs)
       : saxiumError({ kind, what, todo, status, token });
+  if (status >= 500 && status !== 501 && (value === NOT_JSON || value === undefined)) {
+    // A web page or nothing at all, from Saxium or the server in front of it:
+    // down for a while (maintenance, a restart), not a wrong address.
+    const page = value === NOT_JSON ? pageTitle(text) : "";
+    return make(
+      value === NOT_JSON ? "protocol" : "http",
+      `Saxium est indisponible pour le moment (HTTP ${status} sur ${where}${
+        page ? `, page « ${page} »` : ""
+      }${given})`,
+      `${RESUMES_BY_ITSELF} ; si cela dure plus de quelques heures, prévenez l'administrateur de Saxium`,
+    );
+  }
   if (value === NOT_JSON && !plain) {
     return make(
       "protocol",
@@ -173,6 +186,13 @@ export async function statusFailure(
     );
   }
   return refused({ where, status, reason, token });
+}
+
+/** The title (or first heading) of a web page, on one line, short; empty when none. */
+function pageTitle(html: string): string {
+  const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html) ??
+    /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html);
+  return m ? oneLine(m[1].replace(/<[^>]*>/g, "").replace(/\s+/g, " ").trim(), 80) : "";
 }
 
 /** How often passes run is the scheduled task's, never `pollIntervalSeconds`. */
@@ -384,10 +404,14 @@ export function transportFailure(
       "vérifiez le réseau ou réessayez plus tard",
     );
   }
+  const { cause } = describeSystemError(error);
   return new Retryable(
     "network",
-    `Connexion à Saxium impossible (${options.host} : ${describeSystemError(error).cause})`,
-    "vérifiez apiUrl, le réseau, le proxy (HTTPS_PROXY) et les certificats (caFile), puis relancez",
+    `Connexion à Saxium impossible (${options.host} : ${cause})`,
+    cause === "connexion refusée"
+      // The server is there but nothing answers on the port: Saxium stopped or restarting, most often.
+      ? `si Saxium est en maintenance ou redémarre, ${RESUMES_BY_ITSELF} ; si cela dure, vérifiez apiUrl (hôte et port) et le proxy (HTTPS_PROXY)`
+      : "vérifiez apiUrl, le réseau, le proxy (HTTPS_PROXY) et les certificats (caFile) ; la prochaine passe réessaiera d'elle-même",
     undefined,
     undefined,
     error,

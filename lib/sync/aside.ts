@@ -113,7 +113,9 @@ export class AsideExports {
   finish(): void {
     if (this.#relisted.length > 0) {
       this.#report.warning(
-        `Saxium liste encore ${plural(this.#relisted.length, "export déjà confirmé")} (${
+        `Saxium liste encore ${
+          plural(this.#relisted.length, "export déjà confirmé", "exports déjà confirmés")
+        } (${
           names(this.#relisted)
         }) : ils ne bloquent pas les autres, l'agent passe outre ; signalez-le à l'administrateur de Saxium.`,
       );

@@ -99,6 +99,7 @@ export class Downloads {
         });
         return { kind: "refused", stage: "check", reason: verdict.reason };
       }
+      for (const warning of verdict.warnings) this.#report.warning(warning);
     }
     for (const { format } of record.files) {
       await moves.move(

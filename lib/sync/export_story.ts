@@ -2,47 +2,37 @@
  * One export's story, in the order it happens:
  *
  * ```
- * prepare ─► download and check ─► stage ─► publish ─► await import ─► acknowledge ─► archive
- *                   │                                        │
- *                   └──────────────► refuse ◄────────────────┘
- *                          (report the error to Saxium, keep the files in Errors\)
+ * (offers.ts) ─► download and check ─► stage ─► publish ─► await import ─► acknowledge ─► archive
+ *                        │                         │              │
+ *                        └──────────► refuse ◄──── replaced ◄─────┘ (report to Saxium)
  * ```
  *
- * Each step is a method named for what it does (`#steps` lists them, in
- * order, by the journal state they start from); each does its work, makes it
- * durable, then records the new state. This module is the only caller of the
- * journal's moves (`lib/journal/states.ts`), so a pass interrupted anywhere
- * (crash, reboot, server gone) resumes where it stopped, and a document
- * already in Batigest is acknowledged again, never delivered again. The
- * named crash points (`after-download`, `after-rename`, …) sit between a
- * step's effect and its journal entry: the crash tests kill the agent at each
- * of them.
+ * Each step is a method named for what it does (`#steps`, by the journal
+ * state it starts from); it does its work, makes it durable, then records the
+ * new state: this module is the only caller of the journal's moves between
+ * states (`lib/journal/states.ts`; records are opened at the door,
+ * `offers.ts`). A pass interrupted anywhere resumes where
+ * it stopped; a document already in Batigest is acknowledged again, never
+ * delivered again. The crash points (`after-download`, `after-rename`, …) sit
+ * between a step's effect and its journal entry.
  *
- * The pipeline (`pipeline.ts`) decides how many exports run side by side and
- * when; it asks the story to {@linkcode ExportStory.advance} an export, and
- * the story runs the step the export's state calls for, then the next ones,
- * until the export reaches a state where the pipeline has a say
- * ({@linkcode PIPELINE_DECIDES}: before staging, before publication, before
- * the wait for Batigest, and once Batigest is done with it) or its end.
- *
- * "Imported" is Batigest's word, decided by the wait (`lib/batigest/import_wait.ts`):
- * the step records it as the journal state `imported`, and the log says so.
- *
- * Anything about one export (its download, its acknowledgement, its error
- * report) ends that export's step only; what an error means for the pass is
- * `failures.ts`'s.
+ * The pipeline asks the story to {@linkcode ExportStory.advance} an export:
+ * it runs the steps the export's state calls for until one where the
+ * pipeline has a say ({@linkcode PIPELINE_DECIDES}) or its end. "Imported"
+ * is decided by Batigest's watch (`lib/batigest/watch.ts`) and recorded as
+ * the state `imported`, the word the log says. Anything about one export
+ * concerns it alone (`failures.ts`, `aside.ts`); of two versions of one
+ * document, the newest wins (`versions.ts`).
  *
  * @module
  */
 
-import { safeBaseName } from "../documents/file_names.ts";
 import { DocumentDelivery, type FolderWatcher } from "../batigest/delivery.ts";
 import type { BatigestWatch } from "../batigest/watch.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { awaitImport } from "../batigest/import_wait.ts";
 import { type ExportRecord, type ExportState, isFinal } from "../journal/journal.ts";
 import { plural } from "../base/french.ts";
-import type { PendingExport } from "../saxium/client.ts";
 import {
   describe,
   goneLine,
@@ -54,12 +44,7 @@ import {
 } from "./failures.ts";
 import type { AsideExports } from "./aside.ts";
 import { judgeVersion, REPLACED_STAGE, versionLine, type VersionVerdict } from "./versions.ts";
-import {
-  type Receipt,
-  removeReceipt,
-  stateFromFolders,
-  writeReceipt,
-} from "../journal/receipts.ts";
+import { removeReceipt, writeReceipt } from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
@@ -126,7 +111,6 @@ export class ExportStory {
   /** Downloads, a few at a time. */
   #downloads: Downloads;
 
-  /** The story of exports in `ctx`'s folders, journal and server. */
   constructor(ctx: PassContext, options: ExportStoryOptions) {
     this.#ctx = ctx;
     this.#report = options.report;
@@ -158,32 +142,6 @@ export class ExportStory {
   /** Resolves when the published document of `record` is seen gone from the import folder. */
   left(record: ExportRecord): Promise<void> {
     return this.#watch.gone(record.id);
-  }
-
-  /**
-   * Records an export Saxium offers for the first time, or again after it
-   * was reported in error (a new attempt): it starts with its download.
-   */
-  open(item: PendingExport, previous?: ExportRecord): ExportRecord {
-    const files = this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
-    if (previous?.state === "reported") return this.#ctx.journal.retry(previous.id, files);
-    return this.#ctx.journal.begin({
-      id: item.id,
-      reference: item.documentReference,
-      documentType: item.documentType,
-      baseName: safeBaseName(item.documentReference),
-      files,
-      generatedAt: item.generatedAt,
-    });
-  }
-
-  /**
-   * Rebuilds the record of an export the journal lost (deleted, damaged,
-   * restored from a backup) from its receipt and what the folders show of
-   * it (`receipts.ts`): never delivered again.
-   */
-  rebuild(receipt: Receipt): ExportRecord {
-    return this.#ctx.journal.restore(receipt, stateFromFolders(this.#ctx.folders, receipt));
   }
 
   /** Whether export `id` is being walked through its steps now (by a wait an earlier run left). */
@@ -298,6 +256,9 @@ export class ExportStory {
       return await this.replace(record, version.by);
     }
     if (version.kind === "after") {
+      // The older one is taken back by its wait unless Batigest reads it; this
+      // one goes at a later pass, once the older is gone.
+      this.#watch.recall(version.older.id, record);
       this.#report.info(`Export ${describe(record)} : ${versionLine(version)}`);
       return record;
     }
@@ -375,6 +336,7 @@ export class ExportStory {
     });
     // Still delivered (Batigest inactive, the file held, or Ctrl-C): the next pass waits again.
     if (outcome.kind === "waiting") return record;
+    if (outcome.kind === "replaced") return await this.replace(record, outcome.by);
     if (outcome.kind === "refused") {
       return this.#fail(record, { stage: "import", reason: outcome.reason });
     }

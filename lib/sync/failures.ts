@@ -11,7 +11,10 @@
  * list cannot be had, when it refuses the agent (401, 403, a login page),
  * when it asks to wait (a long `Retry-After`), or when
  * {@linkcode FAILURES_IN_A_ROW} calls about different exports failed one
- * after the other with no success between them.
+ * after the other with no success between them. An export already set
+ * aside by an earlier pass that fails again is evidence against that export,
+ * not against Saxium: it is not counted, so that a few exports failing for
+ * ever never keep the others waiting.
  *
  * A local error (a file held) sets the export aside too; a full disk or a
  * journal that cannot be written stops the pass (`LocalTrouble`), as does a
@@ -130,7 +133,11 @@ export class SaxiumCalls {
    */
   async forExport<T>(
     call: () => Promise<T>,
-    options: { record: Pick<ExportRecord, "reference" | "id">; what: string; repeatable?: boolean },
+    options: {
+      record: Pick<ExportRecord, "reference" | "id" | "aside">;
+      what: string;
+      repeatable?: boolean;
+    },
   ): Promise<ExportAnswer<T>> {
     const what = `${options.what} de l'export ${describe(options.record)}`;
     let value: T;
@@ -144,7 +151,7 @@ export class SaxiumCalls {
         return { outcome: "gone" };
       }
       if (isAboutTheExport(error)) return { outcome: "refused", reason: error.message };
-      if (++this.#failuresInRow >= FAILURES_IN_A_ROW) {
+      if (options.record.aside === undefined && ++this.#failuresInRow >= FAILURES_IN_A_ROW) {
         this.#report.error(
           `Saxium injoignable pendant : ${what}. ${error.message} ` +
             `(${FAILURES_IN_A_ROW} exports de suite en échec : c'est Saxium, pas eux)`,
@@ -194,7 +201,8 @@ export function stopsThePass(error: unknown): boolean {
 /**
  * The trouble on this machine an error of the system means, if it means one,
  * to be thrown (it stops the pass): a full disk (the OS's or SQLite's), told
- * with the free space of both folders, or a journal SQLite finds damaged.
+ * with the free space of both folders, a journal another program holds, or a
+ * journal SQLite finds damaged.
  */
 export async function localTrouble(
   error: unknown,
@@ -204,6 +212,12 @@ export async function localTrouble(
   const { kind } = describeSystemError(error);
   if (kind === "journal-damaged") {
     return new JournalDamaged(folders.root, error instanceof Error ? error.message : String(error));
+  }
+  if (kind === "journal-locked") {
+    return new LocalTrouble(
+      "le journal de l'agent est verrouillé par un autre programme (sauvegarde, antivirus ?) : " +
+        "laissez-le finir, ou excluez le dossier State de son analyse ; rien n'est perdu, la prochaine passe reprendra.",
+    );
   }
   if (kind !== "disk-full") return undefined;
   const free = [];

@@ -1,6 +1,8 @@
 /**
  * What the pass does with each export Saxium offers, before its steps
- * (`export_story.ts`) go on: matched with what the agent knows of it.
+ * (`export_story.ts`) go on: matched with what the agent knows of it, its
+ * record opened in the journal (begun, restarted or rebuilt; the moves
+ * between states are the story's).
  *
  * - one the journal lost but whose receipt says it was published is rebuilt
  *   from the receipt and the folders: never delivered again;
@@ -16,7 +18,8 @@
  */
 
 import { type ExportRecord, REBUILT_FROM } from "../journal/journal.ts";
-import { readReceipt } from "../journal/receipts.ts";
+import { readReceipt, stateFromFolders } from "../journal/receipts.ts";
+import { safeBaseName } from "../documents/file_names.ts";
 import type { PendingExport } from "../saxium/client.ts";
 import type { AsideExports } from "./aside.ts";
 import type { ExportStory } from "./export_story.ts";
@@ -64,7 +67,7 @@ export class Offers {
         `L'export ${describe(record)} est de nouveau proposé par Saxium : nouvelle tentative.`,
       );
     }
-    if (!record || record.state === "reported") record = this.#story.open(item, record);
+    if (!record || record.state === "reported") record = this.#open(item, record);
     if (record.state === "downloading") {
       const version = this.#story.version(record);
       if (version.kind === "replaced") return await this.#story.replace(record, version.by);
@@ -84,7 +87,24 @@ export class Offers {
       }) mais le journal de l'agent ne le savait plus (supprimé, endommagé ou restauré) : ` +
         `il est repris là où les dossiers le montrent, sans être redéposé.`,
     );
-    return this.#story.rebuild(receipt);
+    return this.#ctx.journal.restore(receipt, stateFromFolders(this.#ctx.folders, receipt));
+  }
+
+  /**
+   * Records an export Saxium offers for the first time, or again after it
+   * was reported in error (a new attempt): it starts with its download.
+   */
+  #open(item: PendingExport, previous?: ExportRecord): ExportRecord {
+    const files = this.#ctx.settings.formats.map((format) => ({ format, importName: "" }));
+    if (previous?.state === "reported") return this.#ctx.journal.retry(previous.id, files);
+    return this.#ctx.journal.begin({
+      id: item.id,
+      reference: item.documentReference,
+      documentType: item.documentType,
+      baseName: safeBaseName(item.documentReference),
+      files,
+      generatedAt: item.generatedAt,
+    });
   }
 
   /** A document Saxium lists again although it was confirmed: acknowledged again, never delivered again. */

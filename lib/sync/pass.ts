@@ -43,7 +43,8 @@ import { drainPending } from "./pipeline.ts";
 import { archiveOrphans } from "../journal/receipts.ts";
 import { archiveStamp, freeName } from "../base/work_folders.ts";
 import { localDateTime } from "../base/log.ts";
-import { formatDay } from "../base/french.ts";
+import { formatDay, formatHoursMinutes } from "../base/french.ts";
+import { type BatigestWait, batigestWait } from "../batigest/working_hours.ts";
 
 export type {
   PassContext,
@@ -132,35 +133,75 @@ export async function runSyncPass(context: PassContext): Promise<PassResult> {
   if (ctx.signal?.aborted) {
     report.info("Arrêt demandé : la passe s'arrête ici, tout reprendra à la suivante.");
   }
-  const documentsWaiting = ctx.journal.inStates(["delivered"]).length > 0;
-  let inactive: string | undefined;
+  const waiting = ctx.journal.inStates(["delivered"]);
   try {
-    const memory = watch.finish({ documentsWaiting });
-    saveBatigestMemory(smallState, memory);
-    if (watch.inactiveSince && documentsWaiting) {
-      // Said once, by the conclusion the command writes (a WARNING, not an error).
-      inactive = inactiveLine(new Date(memory.inactiveSince ?? watch.inactiveSince), now());
-    }
+    saveBatigestMemory(smallState, watch.finish({ documentsWaiting: waiting.length > 0 }));
   } catch (error) {
     report.warning(`Mémoire de l'état de Batigest non enregistrée (${(error as Error).message}).`);
   }
-  return report.result({
+  // Batigest took nothing: how long its documents have waited, in its working hours.
+  const wait = watch.inactiveSince && waiting.length > 0
+    ? batigestWait({
+      since: oldestDelivery(waiting) ?? watch.inactiveSince,
+      now: now(),
+      hours: ctx.settings.batigestHours,
+      patienceHours: ctx.settings.batigestPatienceHours,
+    })
+    : undefined;
+  const result = report.result({
     stoppedBy,
     trouble,
     folderProblem,
-    batigestInactive: inactive,
+    // Said once, by the conclusion the command writes (a WARNING, not an error).
+    batigestInactive: wait && inactiveLine(wait, now()),
     unfinished: ctx.journal.inStates(UNFINISHED_STATES).length,
   });
+  return wait ? { ...result, batigestWait: wait } : result;
 }
 
-/** The one WARNING line of a pass that found Batigest inactive. */
-export function inactiveLine(since: Date, now: Date): string {
-  const time = localDateTime(since).slice(11, 16); // HH:mm
-  const sameDay = since.toDateString() === now.toDateString();
-  const when = sameDay ? time : `le ${formatDay(since).slice(0, 5)} à ${time}`;
-  return `Batigest n'importe plus depuis ${when} : est-il ouvert, et son import automatique actif ? ` +
-    `Les documents attendent dans son dossier d'import et les suivants chez l'agent ou dans Saxium ; ` +
-    `rien n'est perdu ni en erreur, la synchronisation reprendra d'elle-même quand Batigest importera de nouveau.`;
+/**
+ * Since when documents wait for Batigest: the journal's time of delivery of
+ * the oldest one still in its folder. The journal writes it with the move to
+ * `delivered`, keeps it across runs, and no sight of Batigest taking another
+ * document resets it (Batigest's memory, `inactiveSince`, is a hint: it
+ * starts again when Batigest takes anything, and empties when unreadable).
+ */
+function oldestDelivery(records: readonly ExportRecord[]): Date | undefined {
+  const times = records.map((r) => Date.parse(r.deliveredAt ?? "")).filter((t) => !isNaN(t));
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+}
+
+/**
+ * The one WARNING line of a pass that found Batigest inactive: outside its
+ * working hours, that it is normal and when an alert would come; within
+ * them, what to check, and whether the wait is past the patience.
+ */
+export function inactiveLine(wait: BatigestWait, now: Date): string {
+  const head = `Batigest n'importe plus depuis ${when(new Date(wait.since), now)} : `;
+  const where = "documents attendent dans son dossier d'import et les suivants chez l'agent " +
+    "ou dans Saxium";
+  const safe = "rien n'est perdu ni en erreur, la synchronisation reprendra d'elle-même " +
+    "quand Batigest importera de nouveau.";
+  const patience = formatHoursMinutes(wait.patienceHours * 3_600_000);
+  const alertAt = wait.patienceEndsAt
+    ? `pas d'alerte avant ${when(new Date(wait.patienceEndsAt), now)}`
+    : "pas d'alerte";
+  if (!wait.patienceSpent && !wait.workingNow) {
+    return `${head}hors de ses heures de travail (${wait.hours}), c'est normal, ${alertAt} ; les ${where}, ${safe}`;
+  }
+  const waited = wait.patienceSpent
+    ? `leur attente, ${formatHoursMinutes(wait.workingMs)} en heures de travail (${wait.hours}), ` +
+      `dépasse la patience de ${patience} (batigestPatienceHours)`
+    : `${alertAt} (${patience} d'attente en heures de travail, batigestPatienceHours)`;
+  return `${head}est-il ouvert, et son import automatique actif ? Les ${where} ; ${waited} ; ${safe}`;
+}
+
+/** `18:02` today, `le 26/11 à 18:02` another day. */
+function when(date: Date, now: Date): string {
+  const time = localDateTime(date).slice(11, 16); // HH:mm
+  return date.toDateString() === now.toDateString()
+    ? time
+    : `le ${formatDay(date).slice(0, 5)} à ${time}`;
 }
 
 /**

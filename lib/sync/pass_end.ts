@@ -3,9 +3,9 @@
  * Scheduler read: the one line that concludes a pass and its level, the
  * contract's exit code for each way a pass ends, and the same for a run
  * stopped before its pass could end (a journal that cannot be trusted, a
- * full disk, an import folder gone, an error nobody expected), and the cause
- * a run's record keeps for `status`. The command (`lib/cli/sync.ts`) only
- * writes what this module says.
+ * full disk, an import folder gone, a journal lost beside documents in flight,
+ * an error nobody expected), and the cause a run's record keeps for `status`.
+ * The command (`lib/cli/sync.ts`) only writes what this module says.
  *
  * @module
  */
@@ -17,7 +17,9 @@ import { describeSystemError } from "../base/system_errors.ts";
 import { journalPath, type WorkFolders } from "../base/work_folders.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { JournalDamaged, journalDamagedLine } from "../journal/journal.ts";
+import { MemoryLost } from "../journal/receipts.ts";
 import { localTrouble } from "./failures.ts";
+import { RESUMES_BY_ITSELF } from "../saxium/errors.ts";
 import type { PassResult, PassStatus } from "./pass_types.ts";
 
 /** The contract's exit code for each way a pass can end. */
@@ -65,6 +67,8 @@ export function conclusion(result: PassResult): string {
   const head = `Fin de la synchronisation : ${formatPassFigures(result.summary)}${pace}.`;
   if (result.status === "server_unavailable") {
     const why = (result.message ?? "").replace(/\.$/, "");
+    // Down for a while (maintenance): the reason already says there is nothing to do.
+    if (why.includes(RESUMES_BY_ITSELF)) return `${head} ${why}.`;
     return `${head} Saxium injoignable ou accès refusé : ${why} ; rien n'est perdu, la prochaine passe reprendra.`;
   }
   if (result.status === "local_trouble") {
@@ -101,7 +105,7 @@ export function runMessage(result: PassResult): string | undefined {
 export interface StoppedRun {
   line: string;
   exitCode: number;
-  status: "folder_unusable" | "journal_damaged" | "local_trouble";
+  status: "folder_unusable" | "journal_damaged" | "memory_lost" | "local_trouble";
 }
 
 /**
@@ -112,6 +116,9 @@ export interface StoppedRun {
 export async function stoppedRun(error: unknown, folders: WorkFolders): Promise<StoppedRun> {
   if (error instanceof FolderUnusable) {
     return { line: error.message, exitCode: EXIT.config, status: "folder_unusable" };
+  }
+  if (error instanceof MemoryLost) {
+    return { line: error.message, exitCode: EXIT.config, status: "memory_lost" };
   }
   const trouble = await localTrouble(error, folders);
   if (trouble instanceof JournalDamaged) {

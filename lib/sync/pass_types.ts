@@ -18,6 +18,7 @@ import type { Logger } from "../base/log.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import type { PendingPage } from "../saxium/client.ts";
 import type { Journal } from "../journal/journal.ts";
+import type { BatigestWait } from "../batigest/working_hours.ts";
 
 /** The part of the Saxium client a pass uses. */
 export interface SaxiumApi {
@@ -116,4 +117,6 @@ export interface PassResult {
   errors: string[];
   /** How long the pass worked, by a monotonic clock (ms). */
   elapsedMs: number;
+  /** Batigest took nothing: how long its documents have waited, in its working hours. */
+  batigestWait?: BatigestWait;
 }

@@ -97,9 +97,9 @@ export function versionLine(verdict: Exclude<VersionVerdict, { kind: "alone" }>)
           : ""
       }) : cette version n'est pas déposée dans Batigest, rien à faire.`;
     case "after":
-      return `il attend que la version précédente du document (export ${
+      return `la version précédente du document (export ${
         describe(verdict.older)
-      }), qui attend dans le dossier d'import de Batigest, soit importée ; jamais deux versions à la fois.`;
+      }) attend encore dans le dossier d'import de Batigest : elle en est retirée si Batigest ne la lit pas, et celle-ci est déposée à la passe suivante ; jamais deux versions à la fois.`;
     case "correction":
       return `C'est une correction du document, dont la version précédente (export ${
         describe(verdict.of)

@@ -34,6 +34,8 @@ export const EVENTS = {
   serverUnavailable: { id: 400, level: "ERROR" },
   /** Local trouble: disk full, damaged journal, folder refused. */
   localTrouble: { id: 500, level: "ERROR" },
+  /** A test message from `doctor --test-alert`: nothing to do. */
+  test: { id: 900, level: "INFORMATION" },
 } as const;
 
 /** The name of one of the {@linkcode EVENTS}. */

@@ -15,6 +15,7 @@ import {
   ELEVATION_ADVICE,
   encodeUtf16LeWithBom,
   parseTaskQuery,
+  queryAllXmlArgs,
   queryArgs,
   queryXmlArgs,
   runArgs,
@@ -121,6 +122,18 @@ export async function queryTaskXml(
   if (result.code === 0) return result.stdout;
   if (classifySchtasksFailure(outputOf(result)) === "not-found") return undefined;
   throw failure(result, `lire la définition de la tâche planifiée « ${name} »`);
+}
+
+/**
+ * Every task's definition as Task Scheduler keeps it, in one document
+ * (`schtasks /Query /XML ONE`): the tasks this account may see.
+ *
+ * @throws {TaskSchedulerError} when schtasks refuses.
+ */
+export async function queryAllTasksXml(runner: CommandRunner): Promise<string> {
+  const result = await schtasks(runner, queryAllXmlArgs());
+  if (result.code === 0) return result.stdout;
+  throw failure(result, "lire la liste des tâches planifiées");
 }
 
 /**

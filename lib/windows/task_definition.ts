@@ -226,6 +226,14 @@ export function queryXmlArgs(name: string): string[] {
   return ["/Query", "/XML", "/TN", name];
 }
 
+/**
+ * `schtasks` arguments printing every task's definition as one XML document
+ * (`<Tasks>`, each `<Task>` after a comment naming it).
+ */
+export function queryAllXmlArgs(): string[] {
+  return ["/Query", "/XML", "ONE"];
+}
+
 /** `schtasks` arguments starting the task now, once (its schedule is unchanged). */
 export function runArgs(name: string): string[] {
   return ["/Run", "/TN", name];

@@ -379,3 +379,36 @@ Deno.test("every setting's option is read, and its error names the option", () =
     assert.ok(error.message.startsWith(`Option --${flag.name} `), error.message);
   }
 });
+
+Deno.test("a token shorter than Saxium's is refused: a typo or a placeholder, never a secret", () => {
+  assert.throws(
+    () => resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "x" } })),
+    (error: ConfigError) =>
+      /^Variable d'environnement SAXIUM_TOKEN refusée : 1 caractère, trop court pour être un jeton Saxium \(16 au moins\)/
+        .test(error.message),
+  );
+  const long = resolveSettings({}, sources({ env: { ...API.env, SAXIUM_TOKEN: "x".repeat(16) } }));
+  assert.equal(long.token, "x".repeat(16));
+});
+
+Deno.test("apiUrl ending in /api (which gave GET /api/api/… 404) says to remove /api, naming the base", () => {
+  const file = configError(() =>
+    resolveSettings({}, sources({ file: { apiUrl: "https://saxium.client.fr/api/" } }))
+  );
+  assert.equal(file.setting, "apiUrl");
+  assert.match(
+    file.message,
+    /Paramètre apiUrl invalide \(https:\/\/saxium\.client\.fr\/api\/\) : l'agent ajoute lui-même « \/api\/batigest\/… » ; retirez « \/api » de la fin et indiquez https:\/\/saxium\.client\.fr\./,
+  );
+  const deeper = configError(() =>
+    resolveSettings({ "api-url": "https://x.fr/saxium/api/batigest" }, sources())
+  );
+  assert.match(
+    deeper.message,
+    /retirez « \/api\/batigest » de la fin et indiquez https:\/\/x\.fr\/saxium\./,
+  );
+  // A base path of its own stays: Saxium served under /saxium, or a path merely ending in "api".
+  for (const url of ["https://x.fr/saxium", "https://x.fr/rapi"]) {
+    assert.equal(resolveSettings({ "api-url": url }, sources()).apiUrl, url);
+  }
+});

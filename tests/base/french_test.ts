@@ -7,6 +7,8 @@ import {
   formatDay,
   formatDecimal,
   formatDuration,
+  formatHoursMinutes,
+  formatMoment,
   frenchList,
   parseDay,
   plural,
@@ -74,4 +76,13 @@ Deno.test("dates read the French way, and a date that is not one reads as such",
   assert.equal(frenchList(["a", "b", "c"], "ou"), "a, b ou c");
   assert.equal(formatDecimal(-0.04, 1), "0,0");
   assert.equal(formatDecimal(1.005, 2), "1,00", "rounded as toFixed rounds, as before");
+});
+
+Deno.test("working time waited and a moment in the week, the French way", () => {
+  assert.equal(formatHoursMinutes(45 * 60_000 + 59_000), "45 min");
+  assert.equal(formatHoursMinutes(2 * 3_600_000), "2 h");
+  assert.equal(formatHoursMinutes(2 * 3_600_000 + 5 * 60_000), "2 h 05");
+  assert.equal(formatHoursMinutes(-1), "0 min");
+  assert.equal(formatMoment(new Date(2026, 11, 5, 23, 30, 12)), "samedi 05/12/2026 à 23:30");
+  assert.equal(formatMoment(new Date(NaN)), "date inconnue");
 });

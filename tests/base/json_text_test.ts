@@ -85,3 +85,25 @@ Deno.test("decodeText: a file saved as ANSI (Windows-1252) is refused, with the 
     (e: unknown) => e instanceof NotUtf8Error && e.line === 3,
   );
 });
+
+Deno.test("parseJsonText: a token pasted with its line break is said to be cut on two lines", () => {
+  const text =
+    '{\r\n  "apiUrl": "https://saxium.client.fr",\r\n  "token": "sxm_live_abc\r\ndef"\r\n}';
+  const result = parseJsonText(text);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.deepEqual([result.line, result.column], [3, 12]);
+  assert.equal(
+    result.problem,
+    "le jeton (« token ») est coupé sur deux lignes : un retour à la ligne s'est glissé en le collant ; remettez-le tout entier sur une seule ligne, entre ses deux guillemets",
+  );
+  assert.doesNotMatch(result.problem, /sxm_live|guillemet ouvert/);
+  const other = parseJsonText('{"agentId": "SRV\nCOMPTA"}');
+  assert.match(
+    !other.ok ? other.problem : "",
+    /^la valeur de « agentId » est coupée sur deux lignes ; remettez-la tout entière/,
+  );
+  // A quote really left open is still said so.
+  const open = parseJsonText('{"token": "abc');
+  assert.match(!open.ok ? open.problem : "", /^guillemet ouvert jamais fermé/);
+});

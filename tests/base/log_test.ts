@@ -155,3 +155,7 @@ Deno.test("retention: an old log held open is one WARNING, and goes at the next 
     assert.equal(lines.length, 1, "no new warning");
   });
 });
+
+Deno.test("a log line shows a bidirectional override as ?, never as what it makes the line look", () => {
+  assert.equal(sanitize("Export DV-1\u202Egpj.exe refusé"), "Export DV-1?gpj.exe refusé");
+});

@@ -6,6 +6,7 @@ import {
   oneLine,
   printable,
   redact,
+  showInvisible,
   twoDigits,
 } from "../../lib/base/text.ts";
 
@@ -68,4 +69,22 @@ Deno.test("a URL's credentials and a webhook's path are hidden by the same mask"
 Deno.test("twoDigits: a month, day or hour on two digits", () => {
   assert.equal(twoDigits(5), "05");
   assert.equal(twoDigits(12), "12");
+});
+
+Deno.test("redact: a secret is hidden only as a whole value, never inside a longer word", () => {
+  assert.equal(redact("attestation test", ["test"]), "attestation ********");
+  assert.equal(redact("Saxium (jeton test)", ["test"]), "Saxium (jeton ********)");
+  assert.equal(redact("tests, contest", ["test"]), "tests, contest");
+  // A secret that begins or ends with punctuation needs no word boundary there.
+  assert.equal(
+    redact("POST https://h.example/hook/abcd a échoué", ["https://h.example/hook/abcd"]),
+    "POST ******** a échoué",
+  );
+  assert.equal(redact("pwd=P@ss:w0rd! ok", ["P@ss:w0rd!"]), "pwd=******** ok");
+});
+
+Deno.test("invisible characters are shown: a bidirectional override never reorders a line", () => {
+  assert.equal(showInvisible("DV-1\u202Egpj.exe"), "DV-1?gpj.exe");
+  assert.equal(oneLine("a\u202Eb\u200Bc\u2066d", 40), "a?b?c?d");
+  assert.equal(showInvisible("Société Dupont & Fils"), "Société Dupont & Fils", "accents stay");
 });

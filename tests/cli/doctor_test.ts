@@ -35,14 +35,14 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         text,
         /^Diagnostic de l'agent Saxium → Batigest .* \(SRV-TEST\) : tout est en ordre/,
       );
-      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 17, text);
+      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 19, text);
       assert.ok(!text.includes(TOKEN));
 
       const json = contextFor(env, healthy);
       assert.equal(await doctorCommand(["--json"], json.ctx), 0);
       const report = JSON.parse(json.out.join("\n")) as DoctorReport;
       assert.equal(report.ok, true);
-      assert.deepEqual(report.counts, { ok: 17, warnings: 0, errors: 0 });
+      assert.deepEqual(report.counts, { ok: 19, warnings: 0, errors: 0 });
       assert.deepEqual(report.checks.map((c) => c.id), [
         "config",
         "work-folder",
@@ -52,8 +52,10 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         "saxium-tls",
         "saxium-token",
         "clock",
+        "saxium-queue",
         "proxy",
         "scheduled-task",
+        "old-script",
         "journal",
         "exports-aside",
         "errors-folder",
@@ -64,12 +66,14 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
       ]);
 
       const broken = contextFor(
-        { ...env, SAXIUM_TOKEN: "jeton-perime" },
+        { ...env, SAXIUM_TOKEN: "jeton-perime-depuis-hier" },
         { code: 1, stdout: "", stderr: "ERROR: The system cannot find the file specified." },
       );
       assert.equal(await doctorCommand([], broken.ctx), 1);
       const brokenText = broken.out.join("\n");
-      assert.match(brokenText, /: 2 erreurs, 0 avertissement/);
+      // Saxium's queue is not checked while it refuses the agent.
+      assert.match(brokenText, /: 2 erreurs, 1 avertissement/);
+      assert.match(brokenText, /ATTENTION +File de Saxium +non vérifié : Saxium n'a pas répondu/);
       assert.match(
         brokenText,
         /ERREUR +Jeton Saxium +jeton refusé par Saxium \(HTTP 401\)\n +→ Vérifiez ou renouvelez/,

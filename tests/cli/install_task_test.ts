@@ -85,7 +85,7 @@ Deno.test("install-task: no warning when the task gets the same settings without
     );
     assert.equal(run.code, 0);
     assert.deepEqual(run.err, []);
-    const one = await dryRun({ SAXIUM_WORK_DIR: workDir, SAXIUM_TOKEN: "autre-jeton" });
+    const one = await dryRun({ SAXIUM_WORK_DIR: workDir, SAXIUM_TOKEN: "autre-jeton-de-session" });
     assert.match(
       one.err.join("\n"),
       /si SAXIUM_TOKEN n'est définie que pour votre session, la tâche tournera avec un autre jeton\. Enregistrez ce réglage/,

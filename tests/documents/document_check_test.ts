@@ -81,17 +81,33 @@ function assertRefused(result: DocumentCheckResult, ...needles: string[]): void 
   }
 }
 
+/** The document is accepted (with the fixture's warning, if it has it: see `assertClean`). */
 function assertAccepted(result: DocumentCheckResult): void {
-  assert.deepEqual(result, { ok: true });
+  assert.equal(result.ok, true, result.ok ? "" : result.reason);
 }
+
+/** The document is accepted, with nothing to say. */
+function assertClean(result: DocumentCheckResult): void {
+  assert.deepEqual(result, { ok: true, warnings: [] });
+}
+
+/** The document is accepted, with this one warning (one line, naming the document). */
+function assertWarned(result: DocumentCheckResult, warning: string): void {
+  assert.deepEqual(result, { ok: true, warnings: [warning] });
+}
+
+/** The warning of Saxium's escaping inside CDATA, for DV-1730000000001's Client/Nom. */
+const NAME_ESCAPED = "DV-1730000000001 : le texte de Client/Nom contient « &amp; » dans une " +
+  "section CDATA : Batigest affichera « &amp; » tel quel ; c'est Saxium qui l'échappe deux " +
+  "fois, à corriger dans son générateur d'exports (le document est déposé tel quel).";
 
 // ---------------------------------------------------------------- fixtures
 
-Deno.test("fixtures: the four Saxium samples pass", () => {
-  assertAccepted(devisXml(DEVIS_XML));
-  assertAccepted(devisCsv(DEVIS_CSV));
-  assertAccepted(commandeXml(COMMANDE_XML));
-  assertAccepted(commandeCsv(COMMANDE_CSV));
+Deno.test("fixtures: the four Saxium samples pass (the quote's name escaped by Saxium, said)", () => {
+  assertWarned(devisXml(DEVIS_XML), NAME_ESCAPED);
+  assertClean(devisCsv(DEVIS_CSV));
+  assertClean(commandeXml(COMMANDE_XML));
+  assertClean(commandeCsv(COMMANDE_CSV));
 });
 
 Deno.test("fixtures: bytes are left untouched", () => {
@@ -103,7 +119,7 @@ Deno.test("fixtures: bytes are left untouched", () => {
     documentType: "devis_client",
     reference: DEVIS_REF,
   };
-  assertAccepted(checkDocument(input));
+  assertWarned(checkDocument(input), NAME_ESCAPED);
   assert.deepEqual(bytes, copy);
 });
 
@@ -145,7 +161,7 @@ Deno.test("a file is judged as its bytes are, whatever falls on chunk boundaries
 });
 
 Deno.test("common: a UTF-8 BOM is accepted", () => {
-  assertAccepted(devisXml("\ufeff" + DEVIS_XML));
+  assertAccepted(commandeXml("\ufeff" + COMMANDE_XML));
   assertAccepted(devisCsv("\ufeff" + DEVIS_CSV));
 });
 
@@ -265,11 +281,42 @@ Deno.test("xml: the parser's complaint is told in French, never in its English",
 });
 
 Deno.test("xml: escaped text and CDATA are fine", () => {
+  const clean = edit(DEVIS_XML, "Dupont &amp; Fils", "Dupont & Fils");
+  assertClean(devisXml(clean));
+  assertClean(devisXml(edit(clean, "<![CDATA[6 semaines]]>", "6 &amp; 7 semaines")));
+  assertClean(devisXml(edit(clean, "<Lignes>", "<!-- commentaire --><Lignes>")));
+  assertClean(devisXml(edit(clean, "<Devis>", '<?xml-stylesheet href="x"?><Devis>')));
+  assertClean(devisXml(edit(clean, "<Devis>", '<Devis version="1">')));
+});
+
+Deno.test("xml: text Saxium escaped inside CDATA is delivered, with one warning naming the document and the field", () => {
+  // As Saxium's generator writes it today: Batigest would show « &amp; » literally.
   assert.ok(DEVIS_XML.includes("<![CDATA[Dupont &amp; Fils"));
-  assertAccepted(devisXml(edit(DEVIS_XML, "<![CDATA[6 semaines]]>", "6 &amp; 7 semaines")));
-  assertAccepted(devisXml(edit(DEVIS_XML, "<Lignes>", "<!-- commentaire --><Lignes>")));
-  assertAccepted(devisXml(edit(DEVIS_XML, "<Devis>", '<?xml-stylesheet href="x"?><Devis>')));
-  assertAccepted(devisXml(edit(DEVIS_XML, "<Devis>", '<Devis version="1">')));
+  assertWarned(devisXml(DEVIS_XML), NAME_ESCAPED);
+  // Outside CDATA, &amp; is the XML's own escape: nothing to say.
+  const outside = edit(DEVIS_XML, "<![CDATA[Dupont &amp; Fils Rénovation]]>", "Dupont &amp; Fils");
+  assertClean(devisXml(outside));
+});
+
+Deno.test("xml: several fields escaped inside CDATA: still one warning, each field and escape named once", () => {
+  const text = edit(
+    edit(
+      DEVIS_XML,
+      "<![CDATA[Pose et dépose de l'existant]]>",
+      "<![CDATA[Pose et dépose de l&apos;existant &amp; finitions]]>",
+    ),
+    "<![CDATA[6 semaines]]>",
+    "<![CDATA[6 &lt; 8 semaines]]>",
+  );
+  assertWarned(
+    devisXml(text),
+    "DV-1730000000001 : les textes de Client/Nom, Ligne n°2/Designation et DelaiLivraison " +
+      "contiennent « &amp; », « &apos; » et « &lt; » dans des sections CDATA : Batigest les " +
+      "affichera tels quels ; c'est Saxium qui les échappe deux fois, à corriger dans son " +
+      "générateur d'exports (le document est déposé tel quel).",
+  );
+  // A refused document says why it is refused, not its escapes.
+  assertRefused(devisXml(edit(text, "<TotalTTC>3509.00", "<TotalTTC>3509.01")), "TotalTTC");
 });
 
 Deno.test("xml: a billion-laughs DOCTYPE is refused", () => {
@@ -563,6 +610,58 @@ Deno.test("csv: every row has 11 columns", () => {
     "12 colonnes",
   );
   assertRefused(devisCsv(edit(DEVIS_CSV, "740.00;;;", "740.00;;")), "ligne 3", "10 colonnes");
+});
+
+Deno.test("csv: a line break inside a designation is refused for what it is: its line, and what Saxium must replace", () => {
+  assert.deepEqual(devisCsv(edit(DEVIS_CSV, "Pose et dépose", "Pose et\ndépose")), {
+    ok: false,
+    reason:
+      "La ligne 3 du CSV : la désignation contient un retour à la ligne, qui coupe la ligne " +
+      "du CSV en deux (lignes 3 et 4 du fichier) ; Saxium doit le remplacer par un espace, puis " +
+      "ré-exporter le document.",
+  });
+  // A Windows line break, on the first data row.
+  assertRefused(
+    devisCsv(edit(DEVIS_CSV, "Menuiserie PVC double", "Menuiserie PVC\r\ndouble")),
+    "La ligne 2 du CSV : la désignation contient un retour à la ligne",
+    "(lignes 2 et 3 du fichier)",
+  );
+  // Two breaks, one in the client's name, one in the designation.
+  const twice = edit(
+    DEVIS_CSV,
+    "Dupont & Fils Rénovation;Pose et dépose",
+    "Dupont & Fils\nRénovation;Pose et\ndépose",
+  );
+  assertRefused(
+    devisCsv(twice),
+    "La ligne 3 du CSV : le nom du client et la désignation contiennent des retours à la ligne, " +
+      "qui coupent la ligne du CSV en trois (lignes 3 à 5 du fichier) ; Saxium doit les remplacer",
+  );
+  assertRefused(
+    commandeCsv(edit(COMMANDE_CSV, "Rail R48", "Rail\nR48")),
+    "la désignation contient un retour à la ligne",
+  );
+  // A semicolon missing is not a line break: the next row does not complete it.
+  const missing = edit(DEVIS_CSV, "120x135;4;", "120x135 4;");
+  assertRefused(devisCsv(missing), "La ligne 2 du CSV compte 10 colonnes au lieu de 11");
+});
+
+Deno.test("a document with no line is refused, saying Batigest would have nothing to import", () => {
+  for (const empty of ["<Lignes/>", "<Lignes></Lignes>", "<Lignes>\n  </Lignes>"]) {
+    const text = edit(DEVIS_XML, /<Lignes>[\s\S]*<\/Lignes>/, empty)
+      .replace(/<(TotalHT|TotalTVA|TotalTTC)>[^<]*</g, "<$1>0.00<");
+    assertRefused(
+      devisXml(text),
+      "L'élément <Lignes> ne contient aucune <Ligne> : un devis client sans ligne n'a rien à " +
+        "importer dans Batigest, qui reçoit un document par ses lignes ; ajoutez-lui ses lignes " +
+        "dans Saxium puis ré-exportez-le.",
+    );
+  }
+  assertRefused(
+    commandeXml(edit(COMMANDE_XML, /<Lignes>[\s\S]*<\/Lignes>/, "<Lignes/>")),
+    "un bon de commande sans ligne",
+  );
+  assertRefused(devisCsv(DEVIS_CSV.split("\n")[0] + "\n"), "un document sans ligne");
 });
 
 Deno.test("csv: type and reference must match", () => {

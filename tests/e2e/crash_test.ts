@@ -69,23 +69,24 @@ Deno.test("every failpoint: killed there, restarted until the pass completes, ea
 });
 
 Deno.test("killed right after withdrawing a document Batigest passed by: reported in error, never marked synced", async () => {
-  // Batigest passes by the first one published (listed first: added first) and takes the next.
+  // Batigest passes by the first one published (listed first: newest first, so added last)
+  // and takes the next.
   const left = "DV-RETIRE.xml";
   const world = await makeWorld({ passesBy: (name) => name === left });
   try {
-    const quote = world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: "DV-RETIRE",
-      files: { xml: quoteXml("DV-RETIRE") },
-    });
-    // Two after it: Batigest takes one, then the other (alive, and passing it by).
-    const [later, last] = ["DV-RETIRE-SUIVANT", "DV-RETIRE-DERNIER"].map((ref) =>
+    // Two listed after it: Batigest takes one, then the other (alive, and passing it by).
+    const [last, later] = ["DV-RETIRE-DERNIER", "DV-RETIRE-SUIVANT"].map((ref) =>
       world.saxium.addExport({
         documentType: "devis_client",
         documentReference: ref,
         files: { xml: quoteXml(ref) },
       })
     );
+    const quote = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-RETIRE",
+      files: { xml: quoteXml("DV-RETIRE") },
+    });
     const killed = await runAgent(world, ["sync", "--once", "--import-timeout", "1"], {
       entry: FAILPOINT_ENTRY,
       extraEnv: [...FAILPOINT_ENV],

@@ -103,7 +103,7 @@ Deno.test("no English in what any command prints or logs when things go wrong", 
       `https://127.0.0.1:${saxiumPort}`,
     ]);
     await check(world, "sync, jeton refusé", ["sync", "--once"], {
-      env: { SAXIUM_TOKEN: "mauvais-jeton" },
+      env: { SAXIUM_TOKEN: "mauvais-jeton-0123456789" },
     });
     await check(world, "sync, dossier d'import absent", ["sync", "--once"], {
       env: { BATIGEST_IMPORT_PATH: nodePath.join(world.root, "absent") },
@@ -131,7 +131,7 @@ Deno.test("no English in what any command prints or logs when things go wrong", 
 
     await check(world, "status, Saxium fermé", ["status", "--api-url", `http://127.0.0.1:${port}`]);
     await check(world, "status, jeton refusé", ["status"], {
-      env: { SAXIUM_TOKEN: "mauvais-jeton" },
+      env: { SAXIUM_TOKEN: "mauvais-jeton-0123456789" },
     });
     await check(world, "doctor, Saxium fermé", ["doctor", "--api-url", `http://127.0.0.1:${port}`]);
     await check(world, "history, date impossible", ["history", "--date", "31/02/2026"]);

@@ -275,7 +275,7 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
       [heldTemp, "~saxium-dossier.txt"].sort(),
     );
     assert.equal(await timesConsumed(b, held), 0);
-    assert.equal(b.saxium.exports.get(held.id)!.status, "pending", "not marked in error");
+    assert.equal(b.saxium.exports.get(held.id)!.status, "ready", "not marked in error");
     // The other export of the same pass went through.
     assert.equal(await timesConsumed(b, other), 1);
     assert.equal(b.saxium.exports.get(other.id)!.status, "imported");
@@ -294,8 +294,9 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
 });
 
 Deno.test("withdrawal marker removal refused for a moment: a document Batigest passed by is withdrawn, reported once", async () => {
-  // Batigest passes by the first one published (listed first: added first); others follow it.
-  const left = "DV-LATE-1.xml";
+  // Batigest passes by the first one published (listed first: newest first, so added last);
+  // others follow it.
+  const left = "DV-LATE-3.xml";
   const b = await bench({ importTimeoutSeconds: 1, passesBy: (name) => name === left });
   try {
     const all = [b.addQuote("DV-LATE-1"), b.addQuote("DV-LATE-2"), b.addQuote("DV-LATE-3")];
@@ -334,7 +335,10 @@ Deno.test("Batigest holds the file while it reads it slowly (Windows sharing vio
   // The same simulated Batigest, reading slowly and holding the file meanwhile.
   const slow = startBatigestSimulator({ dir: b.folders.importDir, slowReadMs: 3_000 });
   try {
-    const quotes = [b.addQuote("DV-HOLD-1"), b.addQuote("DV-HOLD-2"), b.addQuote("DV-HOLD-3")];
+    // Added last to first: Saxium lists the newest first, so they are published in name order,
+    // the order this Batigest takes them in (a later name taken first would be evidence
+    // against the one published before it, which is not what this test is about).
+    const quotes = [b.addQuote("DV-HOLD-3"), b.addQuote("DV-HOLD-2"), b.addQuote("DV-HOLD-1")];
     let sharingViolations = 0;
     const windows: FileOps = {
       ...realFileOps,
@@ -579,7 +583,7 @@ Deno.test("full disk while staging: the pass stops as local trouble with the fre
     assert.ok(!b.lines.some((l) => l.includes("No space left") && !l.includes("disque plein")));
     assert.deepEqual(await listFiles(b.folders.importDir), [], "nothing half-delivered");
     assert.equal(b.batigest.ledger.length, 0);
-    assert.equal(b.saxium.exports.get(quote.id)!.status, "pending", "not reported, not lost");
+    assert.equal(b.saxium.exports.get(quote.id)!.status, "ready", "not reported, not lost");
     assert.equal(stateOf(b, quote), "ready");
 
     const second = await b.pass();

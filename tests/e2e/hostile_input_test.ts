@@ -500,7 +500,7 @@ for (const [label, body] of Object.entries(WRONG_SHAPES)) {
       const run = await h.sync();
       assert.equal(run.code, 3, run.stdout + run.stderr);
       assert.match(run.stderr, /Réponse (inattendue|illisible) de Saxium/);
-      assert.equal(h.world.saxium.exports.get(quote.id)!.status, "pending");
+      assert.equal(h.world.saxium.exports.get(quote.id)!.status, "ready");
       assert.equal(h.world.batigest.ledger.length, 0);
       const next = await h.sync();
       assert.equal(next.code, 0, next.stderr);
@@ -560,7 +560,7 @@ Deno.test("redirects to another host, port or scheme are refused, never followed
       assert.equal(run.code, 3, run.stdout + run.stderr);
       assert.match(run.stderr, /redirige vers un autre serveur.*redirection refusée/);
     }
-    assert.equal(h.world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(h.world.saxium.exports.get(quote.id)!.status, "ready");
     // On an acknowledgement: refused, then acknowledged on the next pass, never delivered twice.
     h.world.saxium.addFault({
       route: "mark-synced",

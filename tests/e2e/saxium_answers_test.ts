@@ -115,7 +115,7 @@ Deno.test("a refused acknowledgement (422, success:false) sets that export aside
     assert.equal(early.code, 1, output(early));
     assert.equal(
       world.saxium.exports.get(refused.id)!.status,
-      "pending",
+      "ready",
       "not asked before its time",
     );
     asideDelaysRunOut(world.workDir);
@@ -151,7 +151,7 @@ Deno.test("the same export twice in a list and with its id in upper case: one ex
     const first = await sync(world);
     assert.equal(first.code, 0, output(first));
     // Listed again with the other case before being acknowledged.
-    world.saxium.exports.get(quotes[0].id)!.status = "pending";
+    world.saxium.exports.get(quotes[0].id)!.status = "ready";
     world.saxium.listQuirks = { duplicates: 1, caseFlips: 1 };
     const second = await sync(world);
     assert.equal(second.code, 0, output(second));
@@ -264,7 +264,7 @@ Deno.test("Ctrl-C while Batigest is closed: the document stays delivered, not in
     const out = await output;
     clearTimeout(timer);
     assert.notEqual(out.signal, "SIGKILL", "still running 5 s after Ctrl-C");
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending", "not marked in error");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready", "not marked in error");
     world.batigest.start();
     const next = await sync(world);
     assert.equal(next.code, 0, next.stdout + next.stderr);

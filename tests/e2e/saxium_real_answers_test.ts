@@ -21,6 +21,7 @@ import {
   type World,
 } from "../support/agent_process.ts";
 import { quoteCsv, quoteXml } from "../support/documents.ts";
+import { sha256Hex } from "../support/crash_harness.ts";
 
 /** Runs `body` in a world; afterwards, the token is nowhere the agent wrote. */
 async function inWorld(body: (world: World, runs: AgentRun[]) => Promise<void>): Promise<void> {
@@ -54,27 +55,12 @@ function requestsTo(world: World, route: string) {
   return world.saxium.requests.filter((r) => r.path.endsWith(route));
 }
 
-const TYPED_400 = JSON.stringify({
-  success: false,
-  error: { message: "Format csv non disponible pour cet export", code: "VALIDATION_ERROR" },
-});
-
 Deno.test("a real 400 on a download: Saxium's reason in the log, in the Errors\\ note and in mark-error, agentId at its top", async () => {
   await inWorld(async (world, runs) => {
-    const quote = addQuote(world, "DV-1730000000701"); // XML only
+    // XML only: asked for its CSV, the simulator answers as the real server does, a typed
+    // 400 { success: false, error: { message: "Format csv non disponible pour cet export" } }.
+    const quote = addQuote(world, "DV-1730000000701");
     const other = addQuote(world, "DV-1730000000702");
-    // Its XML downloads as usual; its CSV gets the real server's typed 400.
-    world.saxium.addFault({
-      route: "download",
-      exportId: quote.id,
-      times: 1,
-      fault: { delayMs: 0 },
-    });
-    world.saxium.addFault({
-      route: "download",
-      exportId: quote.id,
-      fault: { status: 400, body: TYPED_400, headers: { "content-type": "application/json" } },
-    });
     world.saxium.exports.get(other.id)!.files.csv = new TextEncoder().encode(
       quoteCsv("DV-1730000000702"),
     );
@@ -103,6 +89,7 @@ Deno.test("a real 400 on a download: Saxium's reason in the log, in the Errors\\
     const body = report.body as Record<string, unknown>;
     assert.equal(body.agentId, "SRV-TEST", "agentId at the top level, where Saxium reads it");
     assert.equal((body.errorDetails as Record<string, unknown>).agentId, "SRV-TEST");
+    assert.equal(served.reportedBy, "SRV-TEST", "Saxium knows which agent reported it");
     assert.equal(world.saxium.exports.get(other.id)!.status, "imported", "the others go on");
   });
 });
@@ -161,7 +148,7 @@ Deno.test("an HTML login page labelled application/xml: exit 3, the token and th
     );
     assert.doesNotMatch(output(run), /DOCTYPE|corrigez le document/);
     assert.equal(requestsTo(world, "/mark-error").length, 0);
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
     assert.deepEqual(
       (await listFiles(world.workDir)).filter((f) => /^(Errors|Downloads|ToImport)\//.test(f)),
       [],
@@ -177,11 +164,11 @@ Deno.test("an HTML login page labelled application/xml: exit 3, the token and th
 Deno.test("401 from Saxium's login middleware: exit 3, saying Saxium must accept agent tokens", async () => {
   await inWorld(async (world, runs) => {
     addQuote(world, "DV-1730000000731");
-    world.saxium.addFault({
-      route: "any",
-      fault: { status: 401, body: '{"message":"Unauthorized"}' },
+    // A token Saxium does not know: the simulator answers as the login middleware does.
+    const run = await runAgent(world, ["sync", "--once"], {
+      env: { SAXIUM_TOKEN: "sxm_live_inconnu-de-saxium" },
     });
-    const run = await sync(world, runs);
+    runs.push(run);
     assert.equal(run.code, 3, output(run));
     assert.match(
       run.stderr,
@@ -252,5 +239,56 @@ Deno.test("retries are quiet at the default level: a transient 503 leaves no lin
     assert.equal(run.code, 0, output(run));
     assert.equal(requestsTo(world, "/pending").length >= 3, true);
     assert.doesNotMatch(output(run) + (await logText(world)), /nouvel essai|503/);
+  });
+});
+
+Deno.test("the generator's quirks: text escaped inside CDATA delivered unchanged with one WARNING; a designation's line break refused, said", async () => {
+  await inWorld(async (world, runs) => {
+    const escaped = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-1730000000771",
+      files: {
+        xml: quoteXml("DV-1730000000771", { name: "L'Atelier & Fils", saxiumEscapes: true }),
+        csv: quoteCsv("DV-1730000000771", { name: "L'Atelier & Fils" }),
+      },
+    });
+    // The designation of its second line (line 3 of the file) written over two lines.
+    const rows = quoteCsv("DV-1730000000772").split("\n");
+    const cells = rows[2].split(";");
+    cells[4] = cells[4].replace(" ", "\n");
+    rows[2] = cells.join(";");
+    const csv = rows.join("\n");
+    const broken = world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: "DV-1730000000772",
+      files: { xml: quoteXml("DV-1730000000772"), csv },
+    });
+    const run = await sync(world, runs, "--formats", "xml,csv");
+    assert.equal(run.code, 1, output(run));
+    const log = await logText(world);
+
+    // Delivered as served, byte for byte, and said once.
+    assert.equal(world.saxium.exports.get(escaped.id)!.status, "imported");
+    const imported = world.batigest.ledger.find((l) => l.name === "DV-1730000000771.xml")!;
+    assert.equal(imported.sha256, await sha256Hex(escaped.files.xml!));
+    const warnings = log.split("\n").filter((l) => l.includes("[WARNING]"));
+    assert.equal(warnings.length, 1, log);
+    assert.match(
+      warnings[0],
+      /\[WARNING\] DV-1730000000771 : les textes de Client\/Nom et Ligne n°2\/Designation contiennent « &apos; » et « &amp; » dans des sections CDATA : Batigest les affichera tels quels ; c'est Saxium qui les échappe deux fois, à corriger dans son générateur d'exports \(le document est déposé tel quel\)\.\r?$/,
+    );
+
+    // Refused, with why and what Saxium must change, in the log, Errors\ and Saxium.
+    const reason = "La ligne 3 du CSV : la désignation contient un retour à la ligne, qui coupe " +
+      "la ligne du CSV en deux (lignes 3 et 4 du fichier) ; Saxium doit le remplacer par un " +
+      "espace, puis ré-exporter le document.";
+    assert.ok(log.includes(reason), log);
+    const served = world.saxium.exports.get(broken.id)!;
+    assert.equal(served.status, "error");
+    assert.ok(served.errorMessage?.includes(reason), served.errorMessage);
+    const notes = (await listFiles(nodePath.join(world.workDir, "Errors")))
+      .filter((f) => f.endsWith(".erreur.txt"));
+    const note = await Deno.readTextFile(nodePath.join(world.workDir, "Errors", notes[0]));
+    assert.ok(note.includes(reason), note);
   });
 });

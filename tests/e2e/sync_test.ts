@@ -164,7 +164,7 @@ Deno.test("mark-synced failing for a whole run: that export set aside, then the 
       /\[WARNING\] Export DV-ACK \[[0-9a-f]{8}\] mis de côté : accusé de réception refusé : .*HTTP 500/,
     );
     assert.deepEqual(ledgerNames(world), ["DV-ACK.xml"]);
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
     world.saxium.clearFaults();
     const second = await sync(world, runs);
     assert.equal(second.code, 0, second.stderr);
@@ -180,7 +180,7 @@ Deno.test("Batigest stopped: the document waits in its folder, nothing in error,
     assert.equal(run.code, 5, run.stdout + run.stderr);
     assert.match(run.stderr, /\[WARNING\] .*Batigest n'importe plus depuis .*rien n'est perdu/);
     assert.ok((await listFiles(world.importDir)).includes("DV-STOP.xml"), "laissé pour Batigest");
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending", "rien en erreur");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready", "rien en erreur");
     assert.deepEqual((await listFiles(world.workDir)).filter((f) => f.startsWith("Errors/")), []);
     world.batigest.start();
     assert.equal((await sync(world, runs, "--import-timeout", "1")).code, 0);
@@ -296,12 +296,12 @@ Deno.test("401 and a closed port: exit 3, nothing delivered, nothing lost", asyn
   await withWorld({}, async (world, runs) => {
     const quote = addQuote(world, "DV-AUTH");
     const denied = await runAgent(world, ["sync", "--once"], {
-      env: { SAXIUM_TOKEN: "wrong-token" },
+      env: { SAXIUM_TOKEN: "wrong-token-0123456789" },
     });
     runs.push(denied);
     assert.equal(denied.code, 3);
     assert.match(denied.stderr + denied.stdout, /jeton/);
-    assert.equal(world.saxium.exports.get(quote.id)!.status, "pending");
+    assert.equal(world.saxium.exports.get(quote.id)!.status, "ready");
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
@@ -375,9 +375,9 @@ Deno.test("Errors heals: an export refused, fixed and re-sent in Saxium, then im
     assert.match(noteText.split("\r\n")[0], /mal formé/);
     assert.match(noteText, new RegExp(`Export Saxium : ${bad.id}`));
 
-    // Fixed in Saxium and exported again: the same export is pending once more.
+    // Fixed in Saxium and exported again: the same export is ready once more.
     bad.files.xml = new TextEncoder().encode(good);
-    bad.status = "pending";
+    bad.status = "ready";
     const second = await sync(world, runs);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(world.saxium.exports.get(bad.id)!.status, "imported");

@@ -95,11 +95,11 @@ Deno.test("the target can be this machine's, for a local build with DENORT_BIN",
 Deno.test("a site's executable is named after its Saxium host", () => {
   assert.equal(
     siteOutput({ apiUrl: "https://saxium.client.fr" }),
-    "dist/saxium-batigest-agent-saxium.client.fr.exe",
+    "dist/saxium-batigest-agent-saxium.client.fr/saxium-batigest-agent.exe",
   );
   assert.equal(
     siteOutput({ apiUrl: "https://Saxium.Client.fr:8443/api" }),
-    "dist/saxium-batigest-agent-saxium.client.fr-8443.exe",
+    "dist/saxium-batigest-agent-saxium.client.fr-8443/saxium-batigest-agent.exe",
   );
 });
 

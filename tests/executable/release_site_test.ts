@@ -31,7 +31,11 @@ Deno.test("release site: the form's values win, then BUILD_CONFIG_JSON; nothing 
     batigestImportDir: "D:\\Batigest\\Import",
     notify: { webhookHost: "hooks.client.fr:443" },
   });
-  assert.equal(siteOutput(config), "dist/saxium-batigest-agent-saxium.client.fr.exe");
+  // The file is named as every command says; the folder (the artifact's zip) names the site.
+  assert.equal(
+    siteOutput(config),
+    "dist/saxium-batigest-agent-saxium.client.fr/saxium-batigest-agent.exe",
+  );
 
   const repository = siteConfigText(
     {},

@@ -91,6 +91,8 @@ Deno.test("workflow release.yml: reuses CI, a form per site, named executable an
   assert.match(text, /scripts\/release_site\.ts/);
   assert.match(text, /scripts\/smoke_exe\.ts/);
   assert.match(text, /steps\.build\.outputs\.sha256/);
+  // The artifact is named after the site; the executable inside keeps the commands' name.
+  assert.match(text, /name: \$\{\{ steps\.build\.outputs\.site \}\}/);
   assert.doesNotMatch(text, /token:|SAXIUM_TOKEN:/, "no token in a release");
 });
 

@@ -1,17 +1,15 @@
 /**
  * Batigest and the folders: `doctor`'s folder checks (the probes against real
  * folders, and Batigest's simulator watching the import folder), free space,
- * files waiting too long in `Errors\` or the import folder; and `status` and
- * `doctor` on Batigest's imports, the same judgement from what the sync
- * remembered, in the words an administrator reads.
+ * files waiting too long in `Errors\`, Batigest's traces (Batigest's imports
+ * and the import folder's waiting files: `batigest_imports_test.ts`).
  */
 
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { isErrorDocument } from "../../lib/base/work_folders.ts";
+import { checkImportWaiting, probeImportFolder } from "../../lib/health/batigest_imports.ts";
 import {
-  batigestActivity,
-  checkBatigestImports,
   checkBatigestTraces,
   checkDiskSpace,
   checkImportFolder,
@@ -25,7 +23,7 @@ import {
   probeFolder,
 } from "../../lib/health/batigest_checks.ts";
 import { startBatigestSimulator } from "../support/batigest_simulator.ts";
-import { assertFix, withRoot } from "../support/health.ts";
+import { assertFix, settingsFor, withRoot } from "../support/health.ts";
 
 // ---------------------------------------------------------------------------
 // Folders
@@ -184,7 +182,7 @@ Deno.test("disk space: measured when allowed; low is WARNING or ERROR; unknown i
 // ---------------------------------------------------------------------------
 // Files waiting
 
-Deno.test("Errors folder and import folder: files older than a day are reported", async () => {
+Deno.test("Errors folder: files older than a day are reported", async () => {
   await withRoot(async (root) => {
     const now = new Date();
     const twoDaysAgo = new Date(now.getTime() - 48 * 3_600_000);
@@ -227,32 +225,6 @@ Deno.test("Errors folder and import folder: files older than a day are reported"
       old.detail,
       /^1 fichier en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
     );
-
-    const importDir = nodePath.join(root, "import");
-    for (const name of ["vieux.zip", "~saxium-doctor-abcd1234.tmp"]) {
-      await Deno.writeTextFile(nodePath.join(importDir, name), "x");
-      await Deno.utime(nodePath.join(importDir, name), twoDaysAgo, twoDaysAgo);
-    }
-    await Deno.writeTextFile(nodePath.join(importDir, "DV-NEUF.xml"), "x");
-    const waitingFresh = checkWaitingFiles(await listFiles(importDir, isImportCandidate), {
-      folder: "import",
-      dir: importDir,
-      now,
-    });
-    assert.equal(waitingFresh.status, "OK");
-    assert.match(waitingFresh.detail, /1 fichier récent/);
-    await Deno.writeTextFile(nodePath.join(importDir, "DV-VIEUX.xml"), "x");
-    await Deno.utime(nodePath.join(importDir, "DV-VIEUX.xml"), twoDaysAgo, twoDaysAgo);
-    const waiting = checkWaitingFiles(await listFiles(importDir, isImportCandidate), {
-      folder: "import",
-      dir: importDir,
-      now,
-    });
-    assertFix(waiting, "ERROR", /Batigest est ouvert/);
-    assert.match(waiting.detail, /^1 fichier attend .* DV-VIEUX\.xml/);
-    // The staged documents are the next ones: deleting them would lose them.
-    assert.match(waiting.fix!, /ne supprimez aucun fichier/);
-    assert.doesNotMatch(waiting.fix!, /peut être supprimé|supprimez (le|les|un)/);
   });
 });
 
@@ -283,11 +255,10 @@ Deno.test("traces: none is OK; renamed, moved aside and emptied files are a WARN
     // The empty leftover is a trace, not a document waiting for Batigest.
     const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
     await Deno.utime(nodePath.join(importDir, "DV-3.xml"), twoDaysAgo, twoDaysAgo);
-    const waiting = checkWaitingFiles(await listFiles(importDir, isImportCandidate), {
-      folder: "import",
-      dir: importDir,
-      now: new Date(),
-    });
+    const waiting = checkImportWaiting(
+      await listFiles(importDir, isImportCandidate),
+      probeImportFolder(settingsFor(root), { now: new Date() }),
+    );
     assert.equal(waiting.status, "OK", waiting.detail);
 
     // Only leftovers: only what to do with them.
@@ -302,27 +273,4 @@ Deno.test("traces: none is OK; renamed, moved aside and emptied files are a WARN
 
 Deno.test("traces: an import folder that does not exist has none (its own check says it is missing)", () => {
   assert.equal(checkBatigestTraces(findTraces("/nulle-part/import")).status, "OK");
-});
-
-// ---------------------------------------------------------------------------
-// Batigest's imports
-
-Deno.test("Batigest importing: OK, with the last import seen", () => {
-  const activity = batigestActivity({ lastImportAt: "2025-03-01T17:55:00Z" });
-  assert.match(
-    activity.line,
-    /^importe normalement \(dernier import vu le \d\d\/\d\d\/2025 \d\d:\d\d:\d\d\)$/,
-  );
-  assert.equal(activity.problem, undefined);
-  assert.equal(checkBatigestImports({}).status, "OK");
-});
-
-Deno.test("Batigest inactive: since when, what to do, nothing lost", () => {
-  const memory = { inactiveSince: "2025-03-01T18:02:00Z", lastImportAt: "2025-03-01T17:55:00Z" };
-  const activity = batigestActivity(memory);
-  assert.match(activity.line, /^n'importe plus depuis le \d\d\/0[23]\/2025 \d\d:\d\d:\d\d \(/);
-  assert.match(activity.problem!, /vérifiez qu'il est ouvert .* rien n'est perdu/);
-  const check = checkBatigestImports(memory);
-  assert.equal(check.status, "WARNING");
-  assert.match(check.fix!, /Ouvrez Batigest .* ne relancez rien dans Saxium/);
 });

@@ -8,11 +8,15 @@ import {
   workFolders,
 } from "../../lib/base/work_folders.ts";
 import {
+  adoptStateReceipts,
   archiveOrphans,
+  completeReceipts,
   readReceipt,
   type Receipt,
+  receiptsComplete,
   removeReceipt,
   stateFromFolders,
+  uncoveredInFlight,
   writeReceipt,
 } from "../../lib/journal/receipts.ts";
 import { Journal, JournalError } from "../../lib/journal/journal.ts";
@@ -44,7 +48,7 @@ Deno.test("a receipt is written, read back and removed; a missing or cut one rea
     assert.equal(await readReceipt(folders, ID), undefined);
     await writeReceipt(folders, receipt);
     assert.deepEqual(await readReceipt(folders, ID), receipt);
-    await Deno.writeTextFile(nodePath.join(folders.state, "receipts", `${ID}.json`), '{"id":');
+    await Deno.writeTextFile(nodePath.join(folders.receipts, `${ID}.json`), '{"id":');
     assert.equal(await readReceipt(folders, ID), undefined);
     await removeReceipt(folders, ID);
     await removeReceipt(folders, ID); // twice is fine
@@ -54,10 +58,11 @@ Deno.test("a receipt is written, read back and removed; a missing or cut one rea
   }
 });
 
-Deno.test("the folders tell where a published export stands: waiting or withdrawn, staged, imported", async () => {
+Deno.test("the folders tell where a published export stands: staged, or delivered for the wait to decide", async () => {
   const { root, folders, receipt } = await world();
   try {
-    assert.equal(stateFromFolders(folders, receipt), "imported");
+    // Gone: imported, or refused if Batigest left a trace; the wait decides.
+    assert.equal(stateFromFolders(folders, receipt), "delivered");
     await Deno.writeTextFile(stagingPath(folders, ID, "xml"), "x");
     assert.equal(stateFromFolders(folders, receipt), "staged");
     await Deno.writeTextFile(nodePath.join(folders.importDir, "DV-1.xml"), "x");
@@ -111,6 +116,116 @@ Deno.test("a copy left in ToImport by an export the journal forgot goes to Archi
       ["DV-1.xml"],
     );
     assert.deepEqual([...Deno.readDirSync(folders.archive)].map((e) => e.name), ["A-DV-1.xml"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("receipts live outside State: emptying State never reaches them; old ones are moved out", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    await writeReceipt(folders, receipt);
+    assert.ok(!folders.receipts.startsWith(folders.state), "not inside State");
+    await Deno.remove(folders.state, { recursive: true });
+    assert.deepEqual(await readReceipt(folders, ID), receipt, "still there once State is gone");
+
+    // An earlier version kept them in State\receipts: taken out, the newer copy kept.
+    const old = nodePath.join(folders.state, "receipts");
+    await Deno.mkdir(old, { recursive: true });
+    const other = "1c5e4d2f-0e3b-4a7c-9d4e-3f2a1b0c9d8e";
+    await Deno.writeTextFile(
+      nodePath.join(old, `${other}.json`),
+      JSON.stringify({ ...receipt, id: other }),
+    );
+    await Deno.writeTextFile(nodePath.join(old, `${ID}.json`), '{"id": "older copy"}');
+    assert.equal(adoptStateReceipts(folders), 1);
+    assert.equal((await readReceipt(folders, other))?.id, other);
+    assert.deepEqual(await readReceipt(folders, ID), receipt, "the one already outside wins");
+    await assert.rejects(() => Deno.stat(old), Deno.errors.NotFound);
+    assert.equal(adoptStateReceipts(folders), 0, "nothing left to move");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("documents in flight that no receipt covers are named by their reference", async () => {
+  const { root, folders, receipt } = await world();
+  try {
+    assert.deepEqual(uncoveredInFlight(folders), [], "nothing in flight");
+    const covered = ID;
+    const bare = "2d6f5e3a-1f4c-4b8d-8e5f-4a3b2c1d0e9f";
+    const staged = "3e7a6f4b-2a5d-4c9e-9f6a-5b4c3d2e1f0a";
+    await Deno.writeTextFile(toImportPath(folders, covered, "xml"), "<Devis/>");
+    await writeReceipt(folders, receipt);
+    await Deno.writeTextFile(
+      toImportPath(folders, bare, "xml"),
+      '<?xml version="1.0"?><Devis><Reference>DV-PERDU</Reference></Devis>',
+    );
+    await Deno.writeTextFile(
+      stagingPath(folders, staged, "csv"),
+      "Type;Reference;Date\nDEVIS;DV-EN-VOL;2026-12-01\n",
+    );
+    await Deno.writeTextFile(
+      withdrawnPath(folders, "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b", "xml"),
+      "x",
+    );
+    assert.deepEqual(uncoveredInFlight(folders), [
+      "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b",
+      "DV-EN-VOL",
+      "DV-PERDU",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("completing the receipts writes those a published document lacks; then only withdrawal markers are uncovered", async () => {
+  const { root, folders, receipt } = await world();
+  const journalFile = nodePath.join(root, "journal.db");
+  try {
+    const journal = new Journal(journalFile);
+    try {
+      // An older agent published DV-1 without a receipt; DV-2 is only downloaded.
+      const published = journal.begin(receipt);
+      journal.setState(published.id, "ready");
+      journal.setState(published.id, "staged", { files: receipt.files });
+      journal.setState(published.id, "delivered");
+      const downloaded = journal.begin({
+        id: "5a9c8b6d-4c7f-4eb0-9b8c-7d6e5f4a3b2c",
+        reference: "DV-2",
+        documentType: "devis_client",
+        baseName: "DV-2",
+        files: [{ format: "xml", importName: "DV-2.xml" }],
+      });
+      journal.setState(downloaded.id, "ready");
+      await Deno.writeTextFile(toImportPath(folders, downloaded.id, "xml"), "<Devis/>");
+      await Deno.writeTextFile(stagingPath(folders, downloaded.id, "xml"), "<Devis/>");
+      await Deno.writeTextFile(
+        withdrawnPath(folders, "4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b", "xml"),
+        "x",
+      );
+      assert.equal(receiptsComplete(folders), false);
+
+      const at = new Date("2026-12-05T10:00:00Z");
+      assert.equal(
+        await completeReceipts(folders, journal.inStates(["ready", "delivered"]), at),
+        1,
+      );
+      assert.deepEqual(await readReceipt(folders, published.id), {
+        ...receipt,
+        at: at.toISOString(),
+      });
+      assert.equal(await readReceipt(folders, downloaded.id), undefined, "never published: none");
+      assert.equal(receiptsComplete(folders), true);
+      assert.deepEqual(
+        uncoveredInFlight(folders),
+        ["4f8b7a5c-3b6e-4daf-8a7b-6c5d4e3f2a1b"],
+        "the copy and the temporary file of DV-2 were never published",
+      );
+      assert.equal(await completeReceipts(folders, journal.inStates(["delivered"]), at), 0, "once");
+    } finally {
+      journal.close();
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

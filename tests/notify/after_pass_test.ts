@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { notifyNetHosts } from "../../lib/base/notify_settings.ts";
+import { batigestWait } from "../../lib/batigest/working_hours.ts";
 import { notifyAfterPass } from "../../lib/notify/after_pass.ts";
 import type { NotifyChannel } from "../../lib/notify/channel.ts";
 import { fileAlertStore, loadNotifyState, notifyStatePath } from "../../lib/notify/memory.ts";
@@ -193,7 +194,7 @@ Deno.test({
   },
 });
 
-Deno.test("Batigest inactive: one French alert (since when, what to do, nothing lost), not repeated; a later completed pass sends the recovery", async () => {
+Deno.test("Batigest inactive: silent within the patience; past it one French alert (since when, what to do, nothing lost), not repeated; a later completed pass sends the recovery", async () => {
   await withBench(async ({ folders, log, clock }) => {
     const sent: { kind: string; subject: string; text: string }[] = [];
     const channel: NotifyChannel = {
@@ -205,26 +206,30 @@ Deno.test("Batigest inactive: one French alert (since when, what to do, nothing 
         return Promise.resolve();
       },
     };
-    const inactive = {
+    // Documents delivered on Thursday 30 January 2025 at 18:02, after closing time; the
+    // clock starts on Friday at 10:00: exactly the 2 working hours of patience, not more.
+    const since = new Date(2025, 0, 30, 18, 2);
+    const inactive = () => ({
       exitCode: 5,
       status: "batigest_inactive",
       summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 6 },
       message:
-        "Batigest n'importe plus depuis 18:02 : est-il ouvert, et son import automatique actif ? … rien n'est perdu ni en erreur",
+        "Batigest n'importe plus depuis le 30/01 à 18:02 : est-il ouvert, et son import automatique actif ? … rien n'est perdu ni en erreur",
       errors: [],
-    };
+      batigestWait: batigestWait({ since, now: clock.now }),
+    });
     const settings = { agentId: "SRV-01", notify: undefined };
     const options = { settings, folders, log, now: () => clock.now, channels: [channel] };
-    await notifyAfterPass(inactive, options);
+    await notifyAfterPass(inactive(), options);
+    assert.equal(sent.length, 0, "within the patience: silent");
     clock.advanceHours(0.1);
-    await notifyAfterPass(
-      { ...inactive, message: inactive.message.replace("18:02", "18:07") },
-      options,
-    );
+    await notifyAfterPass(inactive(), options);
+    clock.advanceHours(0.1);
+    await notifyAfterPass(inactive(), options);
     assert.equal(sent.length, 1, "not repeated within repeatHours");
     assert.equal(sent[0].kind, "alert");
     assert.match(sent[0].subject, /Batigest n'importe plus/);
-    assert.match(sent[0].text, /depuis 18:02/);
+    assert.match(sent[0].text, /depuis le jeudi 30\/01\/2025 à 18:02/);
     assert.match(sent[0].text, /Rien n'est perdu et rien n'est en erreur/);
     assert.match(sent[0].text, /Vérifiez que Batigest est ouvert/);
     assert.match(sent[0].text, /Ne relancez aucun export dans Saxium/);

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { alertMessage, failureFingerprint, recoveryMessage } from "../../lib/notify/messages.ts";
 import { EXPORT_ERRORS, SUCCESS, UNREACHABLE } from "../support/notify_bench.ts";
+import { batigestWait } from "../../lib/batigest/working_hours.ts";
+import { eventFor } from "../../lib/notify/event_log.ts";
 
 Deno.test("fingerprint: numbers and ids do not make a new failure; the exit code does", () => {
   const a = failureFingerprint({
@@ -102,4 +104,49 @@ Deno.test("messages: what failed and what to do, in French; recovery names the o
   assert.match(back.text, /fonctionne de nouveau/);
   assert.match(back.text, /durait depuis le 31\/01\/2025 09:00:00/);
   assert.equal(back.payload.event, "sync.recovery");
+});
+
+Deno.test("the Batigest alert: since when the documents wait, the working time, the hours and the patience, what to check", () => {
+  const since = new Date(2026, 11, 4, 18, 30);
+  const at = new Date(2026, 11, 7, 10, 5);
+  const alert = alertMessage({
+    agentId: "SRV-01",
+    report: {
+      exitCode: 5,
+      status: "batigest_inactive",
+      summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 3 },
+      errors: [],
+      batigestWait: batigestWait({ since, now: at }),
+    },
+    at,
+    failingSince: since,
+    folders: {
+      root: "C:\\SaxiumBatigest",
+      errors: "C:\\SaxiumBatigest\\Errors",
+      logs: "C:\\SaxiumBatigest\\Logs",
+      importDir: "C:\\Batigest\\Import",
+    },
+    repeatHours: 24,
+  });
+  assert.equal(
+    alert.subject,
+    "[Agent Saxium → Batigest] SRV-01 : Batigest n'importe plus, des documents attendent depuis le vendredi 04/12/2026 à 18:30",
+  );
+  assert.match(
+    alert.text,
+    /le plus ancien attend dans son dossier d'import depuis le vendredi 04\/12\/2026 à 18:30, soit 2 h 05 pendant les heures de travail de Batigest \(lun-ven 08:00-18:00, jours fériés exclus\), plus que la patience de 2 h \(batigestPatienceHours\)\./,
+  );
+  assert.match(
+    alert.text,
+    /surveille bien le dossier C:\\Batigest\\Import \(batigestImportDir\), celui où l'agent dépose/,
+  );
+  assert.match(
+    alert.text,
+    /pas répétée pour la même panne avant 24 h, ni en dehors des heures de travail/,
+  );
+  assert.match(alert.text, /corrigez batigestHours dans agent\.json/);
+  assert.match(alert.text, /Documents en attente depuis : 04\/12\/2026 18:30:00/);
+  assert.doesNotMatch(alert.text, /En échec depuis/);
+  assert.equal(eventFor(alert), "batigestInactive");
+  if (Deno.env.get("SHOW_ALERT")) console.log(`${alert.subject}\n\n${alert.text}`);
 });

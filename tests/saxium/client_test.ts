@@ -167,7 +167,7 @@ Deno.test("downloadTo of a format the export lacks is an http error without retr
     const error = await failure(client.downloadTo(e.id, { format: "csv", path: `${dir}/x.csv` }));
     assert.equal(error.kind, "http");
     assert.equal(error.status, 400);
-    assert.match(error.message, /n'a pas de fichier csv/);
+    assert.match(error.message, /« Format csv non disponible pour cet export »/);
     assert.equal(sim.requests.length, 1);
     assert.equal(await exists(`${dir}/x.csv`), false);
   });
@@ -236,7 +236,7 @@ Deno.test("status returns the server's figures", async () => {
     addQuote(sim, "DV-20");
     const status = await client.status();
     assert.deepEqual(status, {
-      pending: 1,
+      pending: 0,
       ready: 1,
       downloaded: 0,
       imported: 0,

@@ -7,7 +7,7 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 async function withSim(
   fn: (sim: SaxiumSimulator) => Promise<void>,
-  options: { token?: string; latencyMs?: number } = { token: TOKEN },
+  options: { token?: string; latencyMs?: number; queueGap?: boolean } = { token: TOKEN },
 ): Promise<void> {
   const sim = await startSaxiumSimulator(options);
   try {
@@ -34,7 +34,7 @@ function pendingIds(r: { json: Record<string, unknown> }): string[] {
   return (r.json.data as { id: string }[]).map((e) => e.id);
 }
 
-Deno.test("pending lists pending exports by generatedAt then id, and repeats them until marked", async () => {
+Deno.test("pending lists what Saxium offers newest first, in its envelope, and repeats it until marked", async () => {
   await withSim(async (sim) => {
     const late = sim.addExport({
       documentType: "devis_client",
@@ -43,38 +43,42 @@ Deno.test("pending lists pending exports by generatedAt then id, and repeats the
       generatedAt: "2025-10-14T10:00:00.000Z",
     });
     const b = sim.addExport({
-      id: "00000000-0000-4000-8000-00000000000b",
       documentType: "bon_commande",
       documentReference: "BC-1",
       files: { xml: orderXml("BC-1"), csv: orderCsv("BC-1") },
       generatedAt: "2025-10-14T09:00:00.000Z",
     });
+    // Generated at the same time as BC-1, created after it: listed before it.
     const a = sim.addExport({
-      id: "00000000-0000-4000-8000-00000000000a",
       documentType: "devis_client",
       documentReference: "DV-1",
       files: { xml: quoteXml("DV-1") },
       generatedAt: "2025-10-14T09:00:00.000Z",
     });
+    assert.equal(a.status, "ready", "created ready, as Saxium's generators do");
     const first = await call(sim, "/api/batigest/exports/pending?limit=50&agentId=PC");
     assert.equal(first.status, 200);
     assert.equal(first.json.success, true);
-    assert.deepEqual(pendingIds(first), [a.id, b.id, late.id]);
-    const item = (first.json.data as Record<string, unknown>[])[1];
+    assert.ok(
+      !Number.isNaN(Date.parse(first.json.timestamp as string)),
+      "{ success, data, timestamp }",
+    );
+    assert.deepEqual(pendingIds(first), [late.id, a.id, b.id]);
+    const item = (first.json.data as Record<string, unknown>[])[2];
     assert.equal(item.documentReference, "BC-1");
     assert.equal(item.documentType, "bon_commande");
     assert.equal(item.retryCount, 0);
     assert.equal(item.xmlFileUrl, `/api/batigest/exports/${b.id}/download?format=xml`);
 
     assert.deepEqual(pendingIds(await call(sim, "/api/batigest/exports/pending?limit=2")), [
-      a.id,
-      b.id,
-    ]);
-    assert.deepEqual(pendingIds(await call(sim, "/api/batigest/exports/pending")), [
-      a.id,
-      b.id,
       late.id,
+      a.id,
     ]);
+    // agentId is not a filter: every agent sees every export.
+    assert.deepEqual(
+      pendingIds(await call(sim, "/api/batigest/exports/pending?agentId=AUTRE-POSTE")),
+      [late.id, a.id, b.id],
+    );
 
     await call(sim, `/api/batigest/exports/${a.id}/mark-synced`, {
       method: "POST",
@@ -85,8 +89,47 @@ Deno.test("pending lists pending exports by generatedAt then id, and repeats the
       body: { exportId: b.id, errorMessage: "Refusé" },
     });
     assert.deepEqual(pendingIds(await call(sim, "/api/batigest/exports/pending")), [late.id]);
-    assert.equal((await call(sim, "/api/batigest/exports/pending?limit=0")).status, 400);
+    const zero = await call(sim, "/api/batigest/exports/pending?limit=0");
+    assert.equal(zero.status, 400);
+    assert.equal(typeof (zero.json.error as Record<string, unknown>).message, "string");
   });
+});
+
+Deno.test("the list gives 50 exports unless asked for another limit, the newest ones", async () => {
+  await withSim(async (sim) => {
+    const added = Array.from({ length: 55 }, (_, i) =>
+      sim.addExport({
+        documentType: "devis_client",
+        documentReference: `DV-${i}`,
+        files: { xml: quoteXml(`DV-${i}`) },
+      }));
+    const listed = pendingIds(await call(sim, "/api/batigest/exports/pending"));
+    assert.deepEqual(listed, added.toReversed().slice(0, 50).map((e) => e.id));
+    assert.equal(pendingIds(await call(sim, "/api/batigest/exports/pending?limit=100")).length, 55);
+  });
+});
+
+Deno.test("queueGap: the real queue offers nothing created (ready), while the status route counts it", async () => {
+  await withSim(async (sim) => {
+    const quotes = ["DV-1", "DV-2", "DV-3"].map((ref) =>
+      sim.addExport({ documentType: "devis_client", documentReference: ref, files: {} })
+    );
+    assert.deepEqual(pendingIds(await call(sim, "/api/batigest/exports/pending")), []);
+    const data = (await call(sim, "/api/batigest/status")).json.data as Record<string, unknown>;
+    assert.equal(data.ready, 3);
+    assert.equal(data.pending, 0);
+    // Only `pending` is listed, a status no route of the real server sets.
+    sim.exports.get(quotes[0].id)!.status = "pending";
+    assert.deepEqual(pendingIds(await call(sim, "/api/batigest/exports/pending")), [
+      quotes[0].id,
+    ]);
+    // Saxium's fix (saxium_side/offered_exports.ts): ready and pending are offered.
+    sim.queueGap = false;
+    assert.deepEqual(
+      pendingIds(await call(sim, "/api/batigest/exports/pending")),
+      quotes.toReversed().map((q) => q.id),
+    );
+  }, { token: TOKEN, queueGap: true });
 });
 
 Deno.test("download answers the bytes with type, length and disposition, and sets downloadedAt", async () => {
@@ -118,7 +161,7 @@ Deno.test("download answers the bytes with type, length and disposition, and set
   });
 });
 
-Deno.test("download of a missing format is 400, of an unknown export 404", async () => {
+Deno.test("download of a missing format is a typed 400, of an unknown export a typed 404", async () => {
   await withSim(async (sim) => {
     const e = sim.addExport({
       documentType: "devis_client",
@@ -127,16 +170,22 @@ Deno.test("download of a missing format is 400, of an unknown export 404", async
     });
     const missing = await call(sim, `/api/batigest/exports/${e.id}/download?format=csv`);
     assert.equal(missing.status, 400);
-    assert.equal(missing.json.success, false);
-    assert.equal(typeof missing.json.message, "string");
+    // A typed error: { success: false, error: { message, code } }.
+    assert.deepEqual(missing.json.success, false);
+    assert.deepEqual(missing.json.error, {
+      message: "Format csv non disponible pour cet export",
+      code: "VALIDATION_ERROR",
+    });
     assert.equal(
       (await call(sim, `/api/batigest/exports/${e.id}/download?format=pdf`)).status,
       400,
     );
-    assert.equal(
-      (await call(sim, `/api/batigest/exports/${crypto.randomUUID()}/download?format=xml`)).status,
-      404,
+    const unknown = await call(
+      sim,
+      `/api/batigest/exports/${crypto.randomUUID()}/download?format=xml`,
     );
+    assert.equal(unknown.status, 404);
+    assert.equal((unknown.json.error as Record<string, unknown>).code, "NOT_FOUND");
     assert.equal(sim.exports.get(e.id)!.downloadedAt, undefined);
   });
 });
@@ -150,17 +199,21 @@ Deno.test("mark-synced validates its body, 404s unknown ids, and is harmless whe
     });
     const path = `/api/batigest/exports/${e.id}/mark-synced`;
     const post = (p: string, body: unknown) => call(sim, p, { method: "POST", body });
-    assert.equal(
-      (await post(path, { exportId: "not-a-uuid", batigestReference: "DV-1" })).status,
-      400,
-    );
+    // The body validator's own shape: { success: false, error, details: { message } }.
+    const invalid = await post(path, { exportId: "not-a-uuid", batigestReference: "DV-1" });
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(invalid.json, {
+      success: false,
+      error: "Données invalides",
+      details: { message: "exportId : UUID attendu" },
+    });
     assert.equal(
       (await post(path, { exportId: crypto.randomUUID(), batigestReference: "DV-1" })).status,
       400,
     );
     assert.equal((await post(path, { exportId: e.id, batigestReference: 42 })).status, 400);
     assert.equal((await post(path, { exportId: e.id })).status, 400);
-    assert.equal(sim.exports.get(e.id)!.status, "pending");
+    assert.equal(sim.exports.get(e.id)!.status, "ready");
 
     const unknown = crypto.randomUUID();
     const notFound = await post(`/api/batigest/exports/${unknown}/mark-synced`, {
@@ -170,16 +223,17 @@ Deno.test("mark-synced validates its body, 404s unknown ids, and is harmless whe
     assert.equal(notFound.status, 404);
     assert.equal(notFound.json.success, false);
 
-    const ok = await post(path, { exportId: e.id, batigestReference: "DV-1" });
+    const ok = await post(path, { exportId: e.id, batigestReference: "DV-1", agentId: "PC" });
     assert.equal(ok.status, 200);
     assert.equal(ok.json.success, true);
+    assert.equal(sim.exports.get(e.id)!.reportedBy, "PC");
     assert.equal((await post(path, { exportId: e.id, batigestReference: "DV-1" })).status, 200);
     assert.equal(sim.exports.get(e.id)!.status, "imported");
     assert.equal(sim.exports.get(e.id)!.syncedCount, 2);
   });
 });
 
-Deno.test("mark-error validates, sets error, increments retryCount and stores the details", async () => {
+Deno.test("mark-error validates, sets error, increments retryCount, stores the details and the top-level agentId", async () => {
   await withSim(async (sim) => {
     const e = sim.addExport({
       documentType: "devis_client",
@@ -187,18 +241,32 @@ Deno.test("mark-error validates, sets error, increments retryCount and stores th
       files: { xml: "<Devis/>" },
     });
     const path = `/api/batigest/exports/${e.id}/mark-error`;
-    assert.equal((await call(sim, path, { method: "POST", body: { exportId: e.id } })).status, 400);
+    const invalid = await call(sim, path, { method: "POST", body: { exportId: e.id } });
+    assert.equal(invalid.status, 400);
+    assert.deepEqual(invalid.json.details, { message: "errorMessage : texte attendu" });
     const details = { timestamp: "2025-10-14T10:00:00Z", agentId: "PC", stage: "delivery" };
-    const ok = await call(sim, path, {
+    // Inside errorDetails only: Saxium does not read it there.
+    await call(sim, path, {
       method: "POST",
       body: { exportId: e.id, errorMessage: "Batigest fermé", errorDetails: details },
+    });
+    assert.equal(sim.exports.get(e.id)!.reportedBy, undefined);
+    const ok = await call(sim, path, {
+      method: "POST",
+      body: {
+        exportId: e.id,
+        errorMessage: "Batigest fermé",
+        errorDetails: details,
+        agentId: "PC",
+      },
     });
     assert.equal(ok.status, 200);
     const stored = sim.exports.get(e.id)!;
     assert.equal(stored.status, "error");
-    assert.equal(stored.retryCount, 1);
+    assert.equal(stored.retryCount, 2);
     assert.equal(stored.errorMessage, "Batigest fermé");
     assert.deepEqual(stored.errorDetails, details);
+    assert.equal(stored.reportedBy, "PC");
     const unknown = crypto.randomUUID();
     const notFound = await call(sim, `/api/batigest/exports/${unknown}/mark-error`, {
       method: "POST",
@@ -228,25 +296,53 @@ Deno.test("status counts exports and warns above 10 errors", async () => {
       body: { exportId: synced.id, batigestReference: "DV-S" },
     });
     const status = await call(sim, "/api/batigest/status");
+    assert.ok(!Number.isNaN(Date.parse(status.json.timestamp as string)));
     const data = status.json.data as Record<string, unknown>;
-    assert.equal(data.pending, 1);
+    assert.equal(data.ready, 1);
+    assert.equal(data.pending, 0);
     assert.equal(data.errors, 11);
     assert.equal(data.imported, 1);
     assert.equal(data.queueHealth, "warning");
-    assert.equal(typeof data.lastSync, "string");
+    assert.equal(data.lastSync, sim.exports.get(synced.id)!.importedAt);
   });
 });
 
-Deno.test("auth: missing or wrong Bearer is 401 JSON on every route", async () => {
+Deno.test("status caps each count at 50; lastSync is the import of the most recently generated imported export", async () => {
+  await withSim(async (sim) => {
+    const added = Array.from({ length: 55 }, (_, i) =>
+      sim.addExport({
+        documentType: "devis_client",
+        documentReference: `DV-${i}`,
+        files: { xml: "<Devis/>" },
+      }));
+    for (const e of added.slice(0, 54)) e.status = "imported";
+    const [older, newer] = [added[0], added[54]];
+    // The newest generated is imported first, the oldest last.
+    for (const e of [newer, older]) {
+      await call(sim, `/api/batigest/exports/${e.id}/mark-synced`, {
+        method: "POST",
+        body: { exportId: e.id, batigestReference: e.documentReference },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const data = (await call(sim, "/api/batigest/status")).json.data as Record<string, unknown>;
+    assert.equal(data.imported, 50, "55 imported, counted 50");
+    assert.equal(data.ready, 0);
+    assert.equal(data.lastSync, sim.exports.get(newer.id)!.importedAt);
+    assert.notEqual(data.lastSync, sim.exports.get(older.id)!.importedAt);
+  });
+});
+
+Deno.test("auth: missing or wrong Bearer is the login middleware's 401 on every route", async () => {
   await withSim(async (sim) => {
     const none = await fetch(`${sim.url}/api/batigest/exports/pending`);
     assert.equal(none.status, 401);
-    assert.deepEqual(Object.keys(await none.json()).sort(), ["message", "success"]);
+    assert.deepEqual(await none.json(), { message: "Unauthorized" });
     const wrong = await call(sim, "/api/batigest/status", {
       headers: { authorization: "Bearer nope" },
     });
     assert.equal(wrong.status, 401);
-    assert.equal(wrong.json.success, false);
+    assert.deepEqual(wrong.json, { message: "Unauthorized" });
     assert.equal((await call(sim, "/api/batigest/status")).status, 200);
     assert.equal(sim.requests[0].headers["authorization"], undefined);
     assert.equal(sim.requests[2].headers["authorization"], `Bearer ${TOKEN}`);
@@ -390,9 +486,11 @@ Deno.test("latencyMs delays every answer", async () => {
   }, { latencyMs: 100 });
 });
 
-Deno.test("documents: consistent totals in cents, escaped CDATA, target size", () => {
+Deno.test("documents: consistent totals in cents, text in CDATA as is or escaped as Saxium does, target size", () => {
   const xml = quoteXml("DV-9", { lines: 7, name: "Dupont & Fils Rénovation" });
-  assert.match(xml, /<Nom><!\[CDATA\[Dupont &amp; Fils Rénovation\]\]><\/Nom>/);
+  assert.match(xml, /<Nom><!\[CDATA\[Dupont & Fils Rénovation\]\]><\/Nom>/);
+  const escaped = quoteXml("DV-9", { name: "L'Atelier & Fils", saxiumEscapes: true });
+  assert.match(escaped, /<Nom><!\[CDATA\[L&apos;Atelier &amp; Fils\]\]><\/Nom>/);
   const cents = (s: string) => Math.round(Number(s) * 100);
   const amounts = [...xml.matchAll(/<MontantHT>([\d.]+)<\/MontantHT>/g)].map((m) => cents(m[1]));
   assert.equal(amounts.length, 7);

@@ -50,6 +50,8 @@ export interface WorldOptions {
   /** The traces Batigest leaves: see `BatigestSimulatorOptions` (none by default). */
   traces?: Pick<BatigestSimulatorOptions, "renamesRefused" | "movesRefused" | "leavesEmpty">;
   latencyMs?: number;
+  /** Saxium with the real queue's gap: nothing created (`ready`) is offered (`queueGap`). */
+  queueGap?: boolean;
 }
 
 /** Creates a world with both simulators running. */
@@ -64,6 +66,7 @@ export async function makeWorld(options: WorldOptions = {}): Promise<World> {
   const saxium = await startSaxiumSimulator({
     token: options.token ?? TEST_TOKEN,
     latencyMs: options.latencyMs,
+    queueGap: options.queueGap,
   });
   const batigest = startBatigestSimulator({
     dir: importDir,

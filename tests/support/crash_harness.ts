@@ -39,7 +39,12 @@ import {
   type WorldOptions,
 } from "./agent_process.ts";
 import { orderCsv, orderXml, quoteCsv, quoteXml } from "./documents.ts";
-import type { FaultKind, FaultRule, SimExport } from "./saxium_simulator.ts";
+import {
+  type FaultKind,
+  type FaultRule,
+  type SimExport,
+  waitsForAgent,
+} from "./saxium_simulator.ts";
 
 /** The test-only entry that kills the agent at a failpoint (relative to the project). */
 export const FAILPOINT_ENTRY = "tests/support/failpoint_entry.ts";
@@ -51,7 +56,12 @@ export const FAILPOINT_ENV: readonly string[] = ["AGENT_FAILPOINT", "AGENT_FAILP
 export const KILLED_CODE = 137;
 
 /** What should have become of an export once every pass is over. */
-export type Outcome = "synced" | "error";
+/**
+ * `synced`, `error`, or `version`: an older version of a document a newer
+ * export replaces, which either never reaches Batigest (reported to Saxium
+ * as replaced) or reached it before the newer one (which then corrects it).
+ */
+export type Outcome = "synced" | "error" | "version";
 
 /** An export served by the simulator and what must become of it. */
 export interface Expectation {
@@ -59,12 +69,18 @@ export interface Expectation {
   outcome: Outcome;
   /** The formats the agent is asked to deliver. */
   formats: readonly ("xml" | "csv")[];
+  /** For a `version`: the newer export of the same document. */
+  newer?: SimExport;
+  /** Set aside on purpose by its own faults (a poisoned export): not held against the others. */
+  poisoned?: boolean;
 }
 
 /** What a world's check found. */
 export interface Verdict {
   duplicates: number;
   losses: number;
+  /** Exports marked synced though Batigest never imported them. */
+  falseSynced: number;
   /** One line per broken promise, for the report. */
   problems: string[];
 }
@@ -83,6 +99,10 @@ export interface CrashReport {
   exports: number;
   duplicates: number;
   losses: number;
+  /** Exports Saxium was told are synced though Batigest never imported them. */
+  falseSynced: number;
+  /** Exports left unfinished by a pass in which only poisoned exports should have been. */
+  stuck: number;
   problems: string[];
   /** Where random kills landed: download, delivery, acknowledgement, error, startup. */
   phases: Record<string, number>;
@@ -103,6 +123,8 @@ export function emptyReport(): CrashReport {
     exports: 0,
     duplicates: 0,
     losses: 0,
+    falseSynced: 0,
+    stuck: 0,
     problems: [],
     phases: {},
     retries: 0,
@@ -120,6 +142,8 @@ export function addReport(total: CrashReport, part: CrashReport): CrashReport {
   total.exports += part.exports;
   total.duplicates += part.duplicates;
   total.losses += part.losses;
+  total.falseSynced += part.falseSynced;
+  total.stuck += part.stuck;
   total.problems.push(...part.problems);
   for (const [phase, n] of Object.entries(part.phases)) {
     total.phases[phase] = (total.phases[phase] ?? 0) + n;
@@ -147,6 +171,8 @@ export function formatReport(report: CrashReport): string {
     `${report.randomKills} random kills`,
     `${report.duplicates} duplicates`,
     `${report.losses} losses`,
+    `${report.falseSynced} false synced`,
+    `${report.stuck} stuck while others waited`,
   );
   const phases = Object.entries(report.phases).sort().map(([p, n]) => `${p} ${n}`).join(", ");
   const tail = [
@@ -214,6 +240,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * Exports added get smaller numbers in their references: Saxium lists the
+ * newest first, so the agent publishes in name order, the order the
+ * simulated Batigest (like a folder listing) takes files in. With growing
+ * numbers, a slow Batigest would take a document published later (an older
+ * one, its name sorting first) before the one published before it: evidence
+ * against that one, refused after the timeout.
+ */
 let counter = 0;
 
 /**
@@ -228,7 +262,7 @@ export function addGoodExports(
   for (let i = 0; i < options.count; i++) {
     const n = ++counter;
     const isOrder = n % 3 === 0;
-    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 + n}`;
+    const ref = `${options.prefix ?? (isOrder ? "BC" : "DV")}-${1_730_000_000_000 - n}`;
     const lines = 1 + (n % 4);
     const created = world.saxium.addExport({
       documentType: isOrder ? "bon_commande" : "devis_client",
@@ -247,7 +281,7 @@ export function addGoodExports(
  * refuse it, keep it in `Errors\` and mark it in error, never deliver it.
  */
 export function addBrokenExport(world: World, formats: readonly ("xml" | "csv")[]): Expectation {
-  const ref = `DV-CASSE-${1_730_000_000_000 + ++counter}`;
+  const ref = `DV-CASSE-${1_730_000_000_000 - ++counter}`;
   const created = world.saxium.addExport({
     documentType: "devis_client",
     documentReference: ref,
@@ -260,6 +294,7 @@ export function addBrokenExport(world: World, formats: readonly ("xml" | "csv")[
 function addVerdict(report: Verdict, verdict: Verdict): void {
   report.duplicates += verdict.duplicates;
   report.losses += verdict.losses;
+  report.falseSynced += verdict.falseSynced;
   report.problems.push(...verdict.problems);
 }
 
@@ -274,13 +309,16 @@ export async function verifyWorld(
   expected: readonly Expectation[],
   runs: readonly AgentRun[] = [],
 ): Promise<Verdict> {
-  const verdict: Verdict = { duplicates: 0, losses: 0, problems: [] };
+  const verdict: Verdict = { duplicates: 0, losses: 0, falseSynced: 0, problems: [] };
   const consumed = new Map<string, number>();
-  for (const entry of world.batigest.ledger) {
+  /** Where each document first entered Batigest (its place in the ledger). */
+  const firstAt = new Map<string, number>();
+  world.batigest.ledger.forEach((entry, i) => {
     consumed.set(entry.sha256, (consumed.get(entry.sha256) ?? 0) + 1);
-  }
+    if (!firstAt.has(entry.sha256)) firstAt.set(entry.sha256, i);
+  });
   const known = new Set<string>();
-  for (const { export: e, outcome, formats } of expected) {
+  for (const { export: e, outcome, formats, newer } of expected) {
     const served = world.saxium.exports.get(e.id)!;
     const label = `${e.documentReference} [${e.id.slice(0, 8)}]`;
     let lost = false;
@@ -300,6 +338,35 @@ export async function verifyWorld(
       }
       if (outcome === "error" && times > 0) {
         verdict.problems.push(`${label} ${format} consumed although it should have failed`);
+      }
+      const newerBytes = newer?.files[format];
+      if (outcome === "version" && times > 0 && newerBytes) {
+        // Imported before its correction, never after it.
+        const newerAt = firstAt.get(await sha256Hex(newerBytes)) ?? Infinity;
+        if (firstAt.get(sha)! > newerAt) {
+          verdict.problems.push(`stale version: ${label} ${format} imported after the newer one`);
+        }
+      }
+    }
+    const everImported = formats.some((f) => e.files[f] !== undefined) &&
+      await Promise.all(
+        formats.filter((f) => e.files[f]).map(async (f) =>
+          consumed.has(await sha256Hex(e.files[f]!))
+        ),
+      ).then((all) => all.some(Boolean));
+    if (served.status === "imported" && !everImported) {
+      verdict.falseSynced++;
+      verdict.problems.push(`false synced: ${label} marked synced, never imported by Batigest`);
+    }
+    if (outcome === "version") {
+      const replaced = served.status === "error" && /^Remplacé/.test(served.errorMessage ?? "");
+      if (!(everImported ? served.status === "imported" : replaced)) {
+        lost = true;
+        verdict.problems.push(
+          `loss: ${label} an older version neither imported before its correction nor reported replaced (status ${served.status}${
+            served.errorMessage ? `: ${served.errorMessage.slice(0, 200)}` : ""
+          })`,
+        );
       }
     }
     if (outcome === "synced" && served.status !== "imported") {
@@ -341,7 +408,9 @@ export async function verifyWorld(
 /** Temporary files left behind and anything written outside the two folders. */
 export async function leftovers(world: World): Promise<string[]> {
   const problems: string[] = [];
-  const imports = await listFiles(world.importDir);
+  // Batigest's own traces of the files it refused are its to keep.
+  const traces = new Set(world.batigest.refusals.map((r) => r.trace));
+  const imports = (await listFiles(world.importDir)).filter((f) => !traces.has(f));
   if (imports.length > 0) problems.push(`left in the import folder: ${imports.join(", ")}`);
   const work = await listFiles(world.workDir);
   const parts = work.filter((f) => f.startsWith("Downloads/"));
@@ -397,7 +466,7 @@ export async function finishPasses(
     runs.push(run);
     // Batigest still busy with a slow document (exit 5): one more pass, up to 20 in all.
     if (run.code === 5 && total < 20) total++;
-    const pending = [...world.saxium.exports.values()].some((e) => e.status === "pending");
+    const pending = [...world.saxium.exports.values()].some(waitsForAgent);
     if ((run.code === 0 || run.code === 1) && !pending && inFlight(world) === 0) {
       return { runs, completed: true };
     }
@@ -490,14 +559,14 @@ const HAPPY_PATH = [
 const PASSED_BY = new Map<string, Expectation[]>();
 
 /**
- * A Batigest that leaves the first document published (the first export
- * added: the simulated Saxium lists them in that order; it has documents
- * after it) and takes the others.
+ * A Batigest that leaves the first document published (the export added
+ * last: the simulated Saxium lists newest first, so it has documents after
+ * it) and takes the others.
  */
 function passFirstBy(name: string): boolean {
   for (const expected of PASSED_BY.values()) {
     if (expected.some((e) => `${e.export.documentReference}.xml` === name)) {
-      return `${expected[0].export.documentReference}.xml` === name;
+      return `${expected.at(-1)!.export.documentReference}.xml` === name;
     }
   }
   return false;
@@ -536,7 +605,8 @@ const SCENARIOS: readonly Scenario[] = [
     ],
     setup(world) {
       const expected = addGoodExports(world, { count: 3, formats: ["xml"] });
-      expected[0].outcome = "error";
+      expected.at(-1)!.outcome = "error"; // listed first: newest first
+
       PASSED_BY.set(world.importDir, expected);
       return expected;
     },
@@ -681,10 +751,66 @@ export interface RandomKillOptions {
    * runs with `--import-timeout` below it. Off by default.
    */
   slowReadMs?: number;
+  /**
+   * Issue 19's bad exports in every batch: one whose download fails for a
+   * while and one whose acknowledgement does (poisoned), a corrected
+   * re-export of a document (a newer version), one Batigest refuses and
+   * renames `.err`; in one world of three Batigest leaves each import as an
+   * empty file; `State\` deleted whole now and then. True by default.
+   */
+  badExports?: boolean;
 }
 
 /** Chance that the journal is deleted after a killed run, with odd answers on. */
 const JOURNAL_LOSS_RATE = 0.1;
+
+/** The documents Batigest refuses and renames `<name>.err`, with bad exports on. */
+const REFUSED_PREFIX = "DV-REFUS-";
+
+/**
+ * A batch's bad exports (issue 19): each fault concerns one export alone and
+ * asks to be retried at once (the client's backoff costs no time).
+ */
+function addBadExports(
+  world: World,
+  options: { formats: readonly ("xml" | "csv")[]; good: readonly Expectation[] },
+): Expectation[] {
+  const { formats } = options;
+  const now = { "retry-after": "0" };
+  const [download, acknowledgement] = addGoodExports(world, { count: 2, formats });
+  world.saxium.addFault({
+    route: "download",
+    exportId: download.export.id,
+    times: 12,
+    fault: { status: 500, headers: now },
+  });
+  world.saxium.addFault({
+    route: "mark-synced",
+    exportId: acknowledgement.export.id,
+    times: 12,
+    fault: { status: 503, headers: now },
+  });
+  const [refused] = addGoodExports(world, { count: 1, formats, prefix: REFUSED_PREFIX });
+  // A corrected re-export of one of the batch's documents: a newer version.
+  const older = options.good[0];
+  const newer = world.saxium.addExport({
+    documentType: older.export.documentType,
+    documentReference: older.export.documentReference,
+    files: Object.fromEntries(
+      Object.entries(older.export.files).map(([format, bytes]) => [
+        format,
+        // Corrected in both formats: the document's date moves on a day.
+        new TextDecoder().decode(bytes).replaceAll("2025-10-14", "2025-10-15"),
+      ]),
+    ),
+  });
+  return [
+    { ...download, poisoned: true },
+    { ...acknowledgement, poisoned: true },
+    { ...refused, outcome: "error" },
+    { export: newer, outcome: "synced", formats },
+  ];
+}
 
 /** The odd answers of issue 12: acknowledgements answered 409 or 404 now and then. */
 export function oddAnswerFaults(): FaultRule[] {
@@ -775,11 +901,21 @@ async function killWorld(
 ): Promise<CrashReport> {
   const report = emptyReport();
   const random = options.random;
+  const bad = options.badExports ?? true;
   const world = await makeWorld({
     consumeDelayMs: 25,
     latencyMs: 8,
     slowReadMs: options.slowReadMs,
     slow: (name) => name.startsWith("BC-"),
+    traces: bad
+      ? {
+        renamesRefused: {
+          select: (name) => name.startsWith(REFUSED_PREFIX),
+          to: (n) => `${n}.err`,
+        },
+        leavesEmpty: options.index % 3 === 2,
+      }
+      : undefined,
   });
   const formats: ("xml" | "csv")[] = options.index % 2 === 0 ? ["xml", "csv"] : ["xml"];
   // --verbose: retries are DEBUG lines, counted in the report.
@@ -808,10 +944,18 @@ async function killWorld(
     let attempts = 0;
     while (report.randomKills < kills && attempts < kills * 4 && !options.signal?.aborted) {
       attempts++;
-      if (![...world.saxium.exports.values()].some((e) => e.status === "pending")) {
+      if (![...world.saxium.exports.values()].some(waitsForAgent)) {
         const broken = options.brokenPerBatch ?? 1;
-        expected.push(...addGoodExports(world, { count: batch - broken, formats }));
+        const good = addGoodExports(world, { count: batch - broken, formats });
+        expected.push(...good);
         for (let i = 0; i < broken; i++) expected.push(addBrokenExport(world, formats));
+        if (bad) {
+          const extra = addBadExports(world, { formats, good });
+          // The first good one is now an older version of a corrected document.
+          good[0].outcome = "version";
+          good[0].newer = extra.at(-1)!.export;
+          expected.push(...extra);
+        }
       }
       if (random() < (options.batigestFlaps ?? 0)) {
         open = !open;
@@ -848,9 +992,27 @@ async function killWorld(
           report.phases[phase] = (report.phases[phase] ?? 0) + 1;
         }
         if (odd && random() < JOURNAL_LOSS_RATE) {
-          await deleteJournal(world);
+          // The journal alone, or all of State\ (a reset, a server set up without it).
+          if (bad && random() < 0.5) {
+            await Deno.remove(nodePath.join(world.workDir, "State"), { recursive: true })
+              .catch(() => {});
+            report.phases["State deleted"] = (report.phases["State deleted"] ?? 0) + 1;
+          } else await deleteJournal(world);
           report.journalLosses++;
         }
+      }
+    }
+    if (bad) {
+      const isolation = await isolationPass(world, expected, args, audit);
+      runs.push(isolation.run);
+      report.runs++;
+      report.stuck += isolation.stuck;
+      if (isolation.stuck > 0) {
+        report.problems.push(
+          `${isolation.stuck} exports left pending by a pass in which only the poisoned ones should have been (exit ${isolation.run.code}: ${
+            lastLines(isolation.run)
+          })`,
+        );
       }
     }
     const finish = await finishPasses(world, { args: args.slice(2), audit });
@@ -877,6 +1039,48 @@ async function killWorld(
     await audit?.close();
   }
   return report;
+}
+
+/**
+ * One pass with the random faults gone and the poisoned exports failing for
+ * good, Batigest open: every other export must get past its download in
+ * that pass (one export that fails for ever must not stop the others; a
+ * slow Batigest may still keep them waiting at its door). `stuck` counts
+ * the others Saxium still offers that the pass left undownloaded, all of
+ * them if it took Saxium for unavailable (exit 3).
+ */
+async function isolationPass(
+  world: World,
+  expected: readonly Expectation[],
+  args: readonly string[],
+  audit: AuditLog | undefined,
+): Promise<{ run: AgentRun; stuck: number }> {
+  world.saxium.clearFaults();
+  world.batigest.start();
+  const poisoned = new Set(expected.filter((e) => e.poisoned).map((e) => e.export.id));
+  const forever = { status: 503, headers: { "retry-after": "0" } };
+  for (const id of poisoned) {
+    for (const route of ["download", "mark-synced"] as const) {
+      world.saxium.addFault({ route, exportId: id, fault: forever });
+    }
+  }
+  asideDelaysRunOut(world.workDir);
+  const run = await runAgent(world, [...args], { env: audit?.env() });
+  world.saxium.clearFaults();
+  const others = [...world.saxium.exports.values()].filter((e) =>
+    waitsForAgent(e) && !poisoned.has(e.id)
+  );
+  if (run.code === 3) return { run, stuck: others.length };
+  const journal = new Journal(journalFile(world));
+  try {
+    const undownloaded = others.filter((e) => {
+      const state = journal.get(e.id)?.state;
+      return state === undefined || state === "downloading";
+    });
+    return { run, stuck: undownloaded.length };
+  } finally {
+    journal.close();
+  }
 }
 
 // ---------------------------------------------------------------------------

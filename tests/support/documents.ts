@@ -5,6 +5,11 @@
  * the XML and the CSV of one document agree; totals are computed in cents
  * with 20 % VAT.
  *
+ * Text goes into CDATA as it is, as Batigest needs it. Saxium's generator
+ * today XML-escapes it first (`<![CDATA[Dupont &amp; Fils]]>`, which
+ * Batigest shows literally, and the agent warns about): `saxiumEscapes`
+ * reproduces that.
+ *
  * @module
  */
 
@@ -14,8 +19,10 @@ export interface DocumentOptions {
   lines?: number;
   /** Document date, `YYYY-MM-DD`; 2025-10-14 by default. */
   date?: string;
-  /** Client (quote) or supplier (order) name; text is escaped as Saxium does. */
+  /** Client (quote) or supplier (order) name. */
   name?: string;
+  /** Text XML-escaped inside CDATA, as Saxium's generator does today (`&amp;`, `&apos;`…). */
+  saxiumEscapes?: boolean;
   /** Export timestamp written in `<Metadata>`; 2025-10-14T09:12:44.120Z by default. */
   exportedAt?: string;
   /** Add lines until the document is at least this many bytes (benchmarks). */
@@ -141,9 +148,9 @@ function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Text as Saxium writes it: escaped, then wrapped in CDATA. */
-function cdata(text: string): string {
-  return `<![CDATA[${escape(text)}]]>`;
+/** Text escaped as Saxium's generator escapes it, quotes included. */
+function escapeAll(text: string): string {
+  return escape(text).replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
 function xml(
@@ -155,6 +162,7 @@ function xml(
 ): string {
   const isOrder = root === "BonCommande";
   const name = options.name ?? pick(ref, isOrder ? SUPPLIERS : CLIENTS);
+  const cdata = (text: string) => `<![CDATA[${options.saxiumEscapes ? escapeAll(text) : text}]]>`;
   const t = totals(lines);
   const out = [
     `<?xml version="1.0" encoding="UTF-8"?>`,

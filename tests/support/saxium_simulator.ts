@@ -1,6 +1,9 @@
 /**
- * A Saxium server for tests, the demo and benchmarks: the Batigest routes of
- * `saxium-api.md` on 127.0.0.1, with faults that can be switched on.
+ * A Saxium server for tests, the demo and benchmarks: the Batigest routes as
+ * the real server answers them (`saxium_routes.ts`: its envelope, its three
+ * error shapes, the list newest first, counts capped at 50, exports created
+ * `ready`, and its queue fixed by default or with its gap, `queueGap`) on
+ * 127.0.0.1, with faults that can be switched on.
  *
  * Requests reach a `Deno.serve` server through a small TCP relay owned by the
  * simulator: the relay lets a fault drop a connection without any response
@@ -10,22 +13,16 @@
  * @module
  */
 
-/** One export held by the simulator. */
-export interface SimExport {
-  id: string;
-  documentType: string;
-  documentReference: string;
-  generatedAt: string;
-  retryCount: number;
-  status: "pending" | "imported" | "error";
-  files: Partial<Record<"xml" | "csv", Uint8Array>>;
-  errorMessage?: string;
-  /** `errorDetails` of the last mark-error, stored as given. */
-  errorDetails?: unknown;
-  downloadedAt?: string;
-  /** How many times mark-synced succeeded for this export. */
-  syncedCount: number;
-}
+import {
+  answerRoute,
+  type Route,
+  routeOf,
+  type SaxiumState,
+  type SimExport,
+} from "./saxium_routes.ts";
+
+export type { SimExport, SimStatus } from "./saxium_routes.ts";
+export { STORAGE_LIMIT, waitsForAgent } from "./saxium_routes.ts";
 
 /** A request as the simulator received it. */
 export interface RecordedRequest {
@@ -85,11 +82,19 @@ export interface SaxiumSimulator {
   /** Every request received, faulted ones included, in arrival order. */
   requests: RecordedRequest[];
   /**
-   * Add a pending export (a random UUID unless `id` is given), stamped after
-   * every export added before it unless `generatedAt` is given: the list
-   * gives them in the order they were added, as Saxium does.
+   * Add an export as Saxium's generators create it, `ready` (a random UUID
+   * unless `id` is given), stamped after every export added before it unless
+   * `generatedAt` is given: the list gives the last one added first, as
+   * Saxium does (newest first).
    */
   addExport(e: NewSimExport): SimExport;
+  /**
+   * The real queue's gap, changeable at any time: when true, the pending
+   * route lists only `pending` exports, so nothing created (`ready`) is
+   * offered; false (the default) is Saxium's fix, `ready` and `pending`
+   * listed (`saxium_side/offered_exports.ts`).
+   */
+  queueGap: boolean;
   /** Add a fault rule after the existing ones. */
   addFault(rule: FaultRule): void;
   /** Remove every fault rule. */
@@ -115,13 +120,8 @@ export interface SaxiumSimulatorOptions {
   latencyMs?: number;
   /** Port to listen on; 0 (any free port) by default. */
   port?: number;
-}
-
-type RouteName = "pending" | "download" | "mark-synced" | "mark-error" | "status";
-
-interface Route {
-  name: RouteName;
-  exportId?: string;
+  /** Start with the real queue's gap (see `SaxiumSimulator.queueGap`); false by default. */
+  queueGap?: boolean;
 }
 
 interface Link {
@@ -131,7 +131,6 @@ interface Link {
   close(): void;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>" +
   "<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>\n";
 
@@ -151,21 +150,15 @@ export function startSaxiumSimulator(
   options: SaxiumSimulatorOptions = {},
 ): Promise<SaxiumSimulator> {
   const exports = new Map<string, SimExport>();
+  const created = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   let faults: FaultRule[] = [];
-  let lastSync: string | null = null;
   const closing = new AbortController();
   const closed = new Promise<void>((resolve) =>
     closing.signal.addEventListener("abort", () => resolve(), { once: true })
   );
 
   const links = new Map<number, Link>();
-
-  /** An export by id, without case, as Saxium's UUID column compares them. */
-  function find(id: string): SimExport | undefined {
-    return exports.get(id) ??
-      [...exports.values()].find((e) => e.id.toLowerCase() === id.toLowerCase());
-  }
 
   function takeFault(method: string, route: Route | undefined): FaultKind | undefined {
     for (const rule of faults) {
@@ -221,118 +214,15 @@ export function startSaxiumSimulator(
   }
 
   function answer(req: Request, url: URL, route: Route | undefined, body: unknown): Response {
-    if (options.token !== undefined) {
-      if (req.headers.get("authorization") !== `Bearer ${options.token}`) {
-        return fail(401, "Authentification requise : jeton manquant ou invalide");
-      }
-    }
-    if (!route) return fail(404, `Route introuvable : ${req.method} ${url.pathname}`);
-    if (route.name === "pending") return pending(url);
-    if (route.name === "status") return status();
-    const id = route.exportId!;
-    if (route.name === "download") return download(id, url.searchParams.get("format"));
-    if (route.name === "mark-synced") return markSynced(id, body);
-    return markError(id, body);
-  }
-
-  function pending(url: URL): Response {
-    const raw = url.searchParams.get("limit");
-    const limit = raw === null ? 50 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1) {
-      return fail(400, "Paramètre limit invalide : un entier positif est attendu");
-    }
-    const quirks = sim.listQuirks;
-    const pendingOnes = [...exports.values()]
-      .filter((e) => e.status === "pending")
-      .sort((a, b) => compare(a.generatedAt, b.generatedAt) || compare(a.id, b.id));
-    const withDuplicates = pendingOnes.flatMap((e) =>
-      Math.random() < (quirks.duplicates ?? 0) ? [e, e] : [e]
-    );
-    const items = [
-      ...(quirks.head ?? []),
-      ...withDuplicates.map((e) => ({
-        id: Math.random() < (quirks.caseFlips ?? 0) ? e.id.toUpperCase() : e.id,
-        documentType: e.documentType,
-        documentReference: e.documentReference,
-        xmlFileUrl: e.files.xml ? `/api/batigest/exports/${e.id}/download?format=xml` : null,
-        csvFileUrl: e.files.csv ? `/api/batigest/exports/${e.id}/download?format=csv` : null,
-        exportData: { metadata: { source: "Saxium", documentType: e.documentType } },
-        generatedAt: e.generatedAt,
-        retryCount: e.retryCount,
-      })),
-    ];
-    return json(200, { success: true, data: items.slice(0, limit) });
-  }
-
-  function download(id: string, format: string | null): Response {
-    const e = find(id);
-    if (!e) return fail(404, `Export ${id} introuvable`);
-    if (format !== "xml" && format !== "csv") {
-      return fail(400, "Paramètre format invalide : xml ou csv attendu");
-    }
-    const bytes = e.files[format];
-    if (!bytes) return fail(400, `L'export ${id} n'a pas de fichier ${format}`);
-    e.downloadedAt ??= new Date().toISOString();
-    return new Response(
-      sim.downloadBytesPerSecond ? throttled(bytes, sim.downloadBytesPerSecond) : bytes.slice(),
-      {
-        headers: {
-          "content-type": format === "xml" ? "application/xml" : "text/csv",
-          "content-disposition": contentDisposition(`${e.documentReference}.${format}`),
-        },
-      },
-    );
-  }
-
-  function markSynced(id: string, body: unknown): Response {
-    const b = body as Record<string, unknown> | undefined;
-    if (!isObject(b) || typeof b.exportId !== "string" || !UUID.test(b.exportId)) {
-      return fail(400, "Données invalides : exportId doit être un UUID");
-    }
-    if (b.exportId.toLowerCase() !== id.toLowerCase()) {
-      return fail(400, "Données invalides : exportId ne correspond pas à l'URL");
-    }
-    if (typeof b.batigestReference !== "string") {
-      return fail(400, "Données invalides : batigestReference doit être une chaîne");
-    }
-    const e = find(id);
-    if (!e) return fail(404, `Export ${id} introuvable`);
-    e.status = "imported";
-    e.syncedCount++;
-    lastSync = new Date().toISOString();
-    return json(200, { success: true, data: { id, status: e.status } });
-  }
-
-  function markError(id: string, body: unknown): Response {
-    const b = body as Record<string, unknown> | undefined;
-    if (!isObject(b) || typeof b.errorMessage !== "string") {
-      return fail(400, "Données invalides : errorMessage doit être une chaîne");
-    }
-    const e = find(id);
-    if (!e) return fail(404, `Export ${id} introuvable`);
-    e.status = "error";
-    e.retryCount++;
-    e.errorMessage = b.errorMessage;
-    e.errorDetails = b.errorDetails;
-    return json(200, { success: true, data: { id, status: e.status, retryCount: e.retryCount } });
-  }
-
-  function status(): Response {
-    const all = [...exports.values()];
-    const pendingList = all.filter((e) => e.status === "pending");
-    const errors = all.filter((e) => e.status === "error").length;
-    return json(200, {
-      success: true,
-      data: {
-        pending: pendingList.length,
-        ready: pendingList.filter((e) => !e.downloadedAt).length,
-        downloaded: pendingList.filter((e) => e.downloadedAt).length,
-        imported: all.filter((e) => e.status === "imported").length,
-        errors,
-        lastSync,
-        queueHealth: errors > 10 ? "warning" : "healthy",
-      },
-    });
+    const state: SaxiumState = {
+      exports,
+      created,
+      queueGap: sim.queueGap,
+      token: options.token,
+      listQuirks: sim.listQuirks,
+      downloadBytesPerSecond: sim.downloadBytesPerSecond,
+    };
+    return answerRoute(state, { method: req.method, url, headers: req.headers, route, body });
   }
 
   const server = Deno.serve({
@@ -341,7 +231,10 @@ export function startSaxiumSimulator(
     signal: closing.signal,
     onListen() {},
     onError(error) {
-      return fail(500, `Erreur interne du simulateur : ${error}`);
+      return Response.json(
+        { success: false, error: { message: `Erreur interne du simulateur : ${error}` } },
+        { status: 500 },
+      );
     },
   }, handle);
 
@@ -386,6 +279,7 @@ export function startSaxiumSimulator(
   const stamp = () => new Date(lastStamp = Math.max(Date.now(), lastStamp + 1)).toISOString();
   const sim: SaxiumSimulator = {
     listQuirks: {},
+    queueGap: options.queueGap ?? false,
     url: `http://127.0.0.1:${port}`,
     port,
     exports,
@@ -398,18 +292,19 @@ export function startSaxiumSimulator(
           files[format] = typeof content === "string" ? new TextEncoder().encode(content) : content;
         }
       }
-      const created: SimExport = {
+      const made: SimExport = {
         id: e.id ?? crypto.randomUUID(),
         documentType: e.documentType,
         documentReference: e.documentReference,
         generatedAt: e.generatedAt ?? stamp(),
         retryCount: 0,
-        status: "pending",
+        status: "ready",
         files,
         syncedCount: 0,
       };
-      exports.set(created.id, created);
-      return created;
+      exports.set(made.id, made);
+      created.set(made.id, created.size + 1);
+      return made;
     },
     addFault(rule) {
       faults.push({ ...rule });
@@ -431,20 +326,6 @@ export function startSaxiumSimulator(
   return Promise.resolve(sim);
 }
 
-/** A body sent `perSecond` bytes a second, in chunks of a tenth of that (at least 1 KB). */
-function throttled(bytes: Uint8Array, perSecond: number): ReadableStream<Uint8Array> {
-  const chunk = Math.max(1024, Math.floor(perSecond / 10));
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      await new Promise((resolve) => setTimeout(resolve, (chunk / perSecond) * 1000));
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
-
 /** Copy bytes from one connection to the other until either side ends. */
 async function pump(from: Deno.Conn, to: Deno.Conn, close: () => void): Promise<void> {
   const buf = new Uint8Array(64 * 1024);
@@ -459,23 +340,6 @@ async function pump(from: Deno.Conn, to: Deno.Conn, close: () => void): Promise<
     // the connection was closed or reset
   }
   close();
-}
-
-function routeOf(method: string, path: string): Route | undefined {
-  if (method === "GET" && path === "/api/batigest/exports/pending") return { name: "pending" };
-  if (method === "GET" && path === "/api/batigest/status") return { name: "status" };
-  const m = /^\/api\/batigest\/exports\/([^/]+)\/(download|mark-synced|mark-error)$/.exec(path);
-  if (!m) return undefined;
-  const name = m[2] as RouteName;
-  if ((name === "download") !== (method === "GET")) return undefined;
-  if (name !== "download" && method !== "POST") return undefined;
-  let exportId: string;
-  try {
-    exportId = decodeURIComponent(m[1]);
-  } catch {
-    exportId = m[1];
-  }
-  return { name, exportId };
 }
 
 async function readBody(req: Request): Promise<unknown> {
@@ -504,33 +368,8 @@ async function truncate(response: Response): Promise<Response> {
   return new Response(body, { status: response.status, headers });
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function pause(ms: number, cancel: Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const elapsed = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
   return Promise.race([elapsed, cancel]).finally(() => clearTimeout(timer));
-}
-
-function json(status: number, value: unknown): Response {
-  return Response.json(value, { status });
-}
-
-function fail(status: number, message: string): Response {
-  return json(status, { success: false, message });
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** `attachment; filename="..."`, with `filename*` when the name is not plain ASCII. */
-function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, "?").replace(/["\\]/g, "\\$&");
-  const header = `attachment; filename="${ascii}"`;
-  return /^[\x20-\x7e]*$/.test(name)
-    ? header
-    : `${header}; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

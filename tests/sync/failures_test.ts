@@ -78,6 +78,25 @@ Deno.test("several exports failing in a row is Saxium as a whole: the pass stops
   );
 });
 
+Deno.test("exports already set aside that fail again are theirs alone: never counted against Saxium", async () => {
+  const { report: r } = report();
+  const calls = new SaxiumCalls({} as SaxiumApi, r);
+  const aside = {
+    ...record,
+    aside: { reason: "HTTP 500", kind: "retry" as const, count: 2, since: "2026-12-05T08:00:00Z" },
+  };
+  for (let i = 0; i < FAILURES_IN_A_ROW * 3; i++) {
+    const answer = await calls.forExport(refusal(500), { record: aside, what: "téléchargement" });
+    assert.equal(answer.outcome, "retry");
+  }
+  // The fresh ones still count: Saxium failing them all is Saxium.
+  const fresh = (c: () => Promise<void>) => calls.forExport(c, { record, what: "téléchargement" });
+  for (let i = 1; i < FAILURES_IN_A_ROW; i++) {
+    assert.equal((await fresh(refusal(500))).outcome, "retry");
+  }
+  await assert.rejects(fresh(refusal(500)), ServerUnavailable);
+});
+
 Deno.test("what concerns Saxium as a whole stops the pass at once, whichever export it was about", async () => {
   const { report: r } = report();
   const calls = new SaxiumCalls({} as SaxiumApi, r);

@@ -23,6 +23,7 @@ import {
 import { type PendingExport, type PendingPage, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
+import { batigestWait } from "../../lib/batigest/working_hours.ts";
 import { quoteXml } from "../support/documents.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { testSettings } from "../support/settings.ts";
@@ -71,7 +72,8 @@ class FakeSaxium implements SaxiumApi {
     const notDownloaded = [...this.#listed].filter((id) => !this.downloads.has(id)).length;
     this.listCalls.push({ notDownloaded });
     await Promise.resolve();
-    const page = this.exports.filter((e) => e.status === "pending").slice(0, limit);
+    // Newest first, as Saxium lists them: the last one added comes first.
+    const page = this.exports.filter((e) => e.status === "pending").toReversed().slice(0, limit);
     for (const e of page) this.#listed.add(e.id);
     const items: PendingExport[] = page.map((e) => ({
       id: e.id,
@@ -229,6 +231,25 @@ function refs(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String(i + 1).padStart(3, "0")}`);
 }
 
+/**
+ * Asserts that Batigest imported in the server's order, as far as the agent
+ * decides it: the agent publishes in the listed order with at most `window`
+ * documents waiting, and Batigest takes whichever waits (the simulator, by
+ * name). So when a document is imported, at most `window - 1` of those listed
+ * before it are still waiting; a pass publishing in any other order (by name,
+ * oldest first) breaks this.
+ */
+function assertServerOrder(imported: string[], listed: string[], window: number): void {
+  for (const [i, ref] of imported.entries()) {
+    const done = new Set(imported.slice(0, i));
+    const waiting = listed.slice(0, listed.indexOf(ref)).filter((r) => !done.has(r));
+    assert.ok(
+      waiting.length <= window - 1,
+      `${ref} imported while ${waiting.join(", ")}, listed before it, still waited`,
+    );
+  }
+}
+
 /** Every export of the fake server, as the journal has it. */
 function journalStates(bench: Bench): ExportState[] {
   return bench.saxium.exports.map((e) => bench.journal.get(e.id)?.state ?? "downloading");
@@ -311,6 +332,7 @@ Deno.test("the window: never more published documents waiting in Batigest's fold
     const { saxium, batigest } = bench;
     const all = refs("DV-WINDOW", 10);
     for (const ref of all) saxium.add(ref);
+    const listed = all.toReversed(); // newest first
     saxium.onRequest = () => batigest.waiting();
     const sampler = setInterval(() => batigest.waiting(), 1);
     let result: PassResult;
@@ -323,7 +345,7 @@ Deno.test("the window: never more published documents waiting in Batigest's fold
     assert.equal(result.status, "completed", result.errors.join("\n"));
     assert.equal(result.summary.synced, all.length);
     for (const ref of all) assert.equal(batigest.count(ref), 1, ref);
-    assert.deepEqual(batigest.imported, all, "imported in the server's order");
+    assertServerOrder(batigest.imported, listed, 2);
     assert.ok(batigest.mostWaiting <= 2, `${batigest.mostWaiting} documents waited at once`);
     assert.ok(batigest.mostWaiting >= 1);
   });
@@ -357,7 +379,8 @@ Deno.test("Saxium lost in the middle of a pipeline: the pass stops or sets them 
     const { saxium, batigest, journal } = bench;
     const all = refs("DV-CUT", 6);
     for (const ref of all) saxium.add(ref);
-    const lost = new Set(all.slice(2).map((ref) => saxium.get(ref)));
+    const listed = all.toReversed(); // newest first: DV-CUT-006 first
+    const lost = new Set(listed.slice(2).map((ref) => saxium.get(ref)));
     saxium.failDownload = (item) =>
       lost.has(item)
         ? new SaxiumError("Saxium ne répond pas (délai de 30 s dépassé).", { kind: "timeout" })
@@ -382,13 +405,21 @@ Deno.test("Saxium lost in the middle of a pipeline: the pass stops or sets them 
       assert.equal(first.summary.aside, 4);
       assert.deepEqual(first.errors, [], "set aside, nothing in error");
     }
-    assert.deepEqual(batigest.imported, all.slice(0, 2), "only the exports before it");
+    // The two listed first, in either order (both wait in Batigest's folder at once).
+    assert.deepEqual(
+      [...batigest.imported].sort(),
+      listed.slice(0, 2).sort(),
+      "only the exports before it",
+    );
     assert.deepEqual(batigest.waiting(), [], "nothing after it published");
     assert.deepEqual(
-      all.slice(0, 2).map((ref) => saxium.get(ref).status),
+      listed.slice(0, 2).map((ref) => saxium.get(ref).status),
       ["imported", "imported"],
     );
-    assert.deepEqual(journalStates(bench).slice(0, 2), ["archived", "archived"]);
+    assert.deepEqual(
+      listed.slice(0, 2).map((ref) => bench.journal.get(saxium.get(ref).id)?.state),
+      ["archived", "archived"],
+    );
     assert.equal(first.summary.synced, 2);
     assert.equal(
       first.summary.unfinished,
@@ -444,14 +475,28 @@ Deno.test("the result holds the ERROR lines the pass logged, as the log file has
   });
 });
 
-Deno.test("the Batigest-inactive line says since when: the time today, the day and time before", () => {
-  const since = new Date(2026, 10, 26, 18, 2, 30);
-  assert.match(
-    inactiveLine(since, new Date(2026, 10, 26, 23, 0)),
-    /^Batigest n'importe plus depuis 18:02 : /,
+Deno.test("the Batigest-inactive line: since when; at night normal, and when an alert would come; in working hours what to check, and the patience", () => {
+  const since = new Date(2026, 10, 26, 18, 2, 30); // Thursday, after closing time
+  const line = (now: Date) => inactiveLine(batigestWait({ since, now }), now);
+  assert.equal(
+    line(new Date(2026, 10, 26, 23, 0)),
+    "Batigest n'importe plus depuis 18:02 : hors de ses heures de travail (lun-ven 08:00-18:00), " +
+      "c'est normal, pas d'alerte avant le 27/11 à 10:00 ; les documents attendent dans son dossier " +
+      "d'import et les suivants chez l'agent ou dans Saxium, rien n'est perdu ni en erreur, la " +
+      "synchronisation reprendra d'elle-même quand Batigest importera de nouveau.",
+  );
+  assert.equal(
+    line(new Date(2026, 10, 27, 8, 30)),
+    "Batigest n'importe plus depuis le 26/11 à 18:02 : est-il ouvert, et son import automatique " +
+      "actif ? Les documents attendent dans son dossier d'import et les suivants chez l'agent ou dans " +
+      "Saxium ; pas d'alerte avant 10:00 (2 h d'attente en heures de travail, " +
+      "batigestPatienceHours) ; rien n'est perdu ni en erreur, la synchronisation reprendra " +
+      "d'elle-même quand Batigest importera de nouveau.",
   );
   assert.match(
-    inactiveLine(since, new Date(2026, 10, 27, 8, 0)),
-    /^Batigest n'importe plus depuis le 26\/11 à 18:02 : /,
+    line(new Date(2026, 10, 27, 10, 30)),
+    /^Batigest n'importe plus depuis le 26\/11 à 18:02 : est-il ouvert, .* ; leur attente, 2 h 30 en heures de travail \(lun-ven 08:00-18:00\), dépasse la patience de 2 h \(batigestPatienceHours\) ; rien n'est perdu/,
   );
+  // Past the patience, the evening is no longer « normal ».
+  assert.match(line(new Date(2026, 10, 27, 19)), /est-il ouvert, .* dépasse la patience/);
 });

@@ -46,6 +46,13 @@ interface Call {
   xmlBytes?: Uint8Array;
 }
 
+/** What `install-task` asks first, looking for the old script's task: no task at all. */
+const NO_TASKS: CommandResult = {
+  code: 0,
+  stdout: '<?xml version="1.0" encoding="UTF-16"?>\r\n<Tasks>\r\n</Tasks>\r\n',
+  stderr: "",
+};
+
 /** A runner answering `results` in turn and recording each call. */
 function fakeRunner(...results: CommandResult[]): { runner: CommandRunner; calls: Call[] } {
   const calls: Call[] = [];
@@ -63,6 +70,25 @@ function fakeRunner(...results: CommandResult[]): { runner: CommandRunner; calls
     return Promise.resolve(results.shift() ?? OK);
   };
   return { runner, calls };
+}
+
+/**
+ * `install-task`'s look-ups for the old script's task (`schtasks /Query
+ * /XML`) answered "no such task" and recorded in `lookups`; any other call
+ * goes to `runner`.
+ */
+function withLookups(runner: CommandRunner): { runner: CommandRunner; lookups: string[][] } {
+  const lookups: string[][] = [];
+  return {
+    lookups,
+    runner: (command, args) => {
+      if (command !== SCHTASKS || args[0] !== "/Query" || args[1] !== "/XML") {
+        return runner(command, args);
+      }
+      lookups.push([...args]);
+      return Promise.resolve(args[2] === "ONE" ? NO_TASKS : MISSING_EN);
+    },
+  };
 }
 
 /** The folder flags for a work folder `dir` on this machine (the defaults are Windows paths). */
@@ -206,6 +232,7 @@ interface Harness {
   out: string[];
   err: string[];
   calls: Call[];
+  lookups: string[][];
 }
 
 function harness(
@@ -216,7 +243,9 @@ function harness(
     executable?: string;
   } = {},
 ): Harness {
-  const { runner, calls } = fakeRunner(...(options.results ?? []));
+  const fake = fakeRunner(...(options.results ?? []));
+  const { runner, lookups } = withLookups(fake.runner);
+  const calls = fake.calls;
   const { ctx, out, err } = fakeContext({
     env: options.env ?? {},
     hostname: () => "SRV-COMPTA",
@@ -228,7 +257,7 @@ function harness(
       standalone: options.standalone ?? true,
     },
   });
-  return { ctx, out, err, calls };
+  return { ctx, out, err, calls, lookups };
 }
 
 /** The text of `<name>…</name>` in printed XML lines. */
@@ -290,6 +319,12 @@ Deno.test("install-task locks the work folder, then registers the task, and says
         SCHTASKS,
         ["/Create", "/XML", nodePath.join(dir, "task.xml"), "/TN", "Saxium Test", "/F"],
       ],
+    ]);
+    // First, the old script's task looked for: among all tasks, then by name when none is read.
+    assert.deepEqual(h.lookups, [
+      ["/Query", "/XML", "ONE"],
+      ["/Query", "/XML", "/TN", "Saxium Batigest Sync"],
+      ["/Query", "/XML", "/TN", "Saxium Test"],
     ]);
     const xml = new TextDecoder("utf-16le").decode(h.calls[3].xmlBytes!.slice(2));
     assert.match(xml, /<Interval>PT5M<\/Interval>/);
@@ -369,10 +404,10 @@ Deno.test("install-task: Task Scheduler refuses: the work folder's ACL is put ba
 Deno.test("install-task on a system without icacls: a French line, nothing registered", async () => {
   await withTempDir(async (dir) => {
     const h = harness();
-    h.ctx.runCommand = (command, args) => {
+    h.ctx.runCommand = withLookups((command, args) => {
       h.calls.push({ command, args });
       return Promise.reject(new Deno.errors.NotFound("entity not found"));
-    };
+    }).runner;
     assert.equal(await installTaskCommand(folders(dir), h.ctx), 2);
     assert.deepEqual(h.err, [
       `Impossible de restreindre l'accès au dossier de travail ${dir} (icacls, icacls.exe introuvable) : rien n'a été modifié. Les droits de dossier et la tâche planifiée ne se règlent que sous Windows.`,
