@@ -9,8 +9,10 @@
  *
  * The rule (README, "Batigest's side"):
  * - a document is refused only on fresh evidence that Batigest is alive and
- *   passed it by, that is, it was seen taking a document published after it
- *   while it stayed ("a sighting"), in this run or recorded by an earlier
+ *   passed it by, that is, it was seen taking a document published after it,
+ *   and named after it, while it stayed ("a sighting": whether Batigest takes
+ *   files by name or by arrival, it would have taken this one first), in
+ *   this run or recorded by an earlier
  *   run less than {@linkcode FRESH_EVIDENCE_MS} ago, and then:
  *   - it took something else again (a Batigest that works in name order and
  *     closes right after taking a later document is not refusing), and a

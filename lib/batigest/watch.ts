@@ -271,13 +271,18 @@ export class BatigestWatch {
   }
 
   /**
-   * When a document published after `doc` was first seen leaving (imported
-   * or refused) while `doc` stayed, in this run or, fresh, in an earlier one.
+   * When a document published after `doc`, and whose name sorts after it,
+   * was first seen leaving (imported or refused) while `doc` stayed, in this
+   * run or, fresh, in an earlier one. Both orders count because Batigest's
+   * is not known: a Batigest that takes files by name (as a Windows folder
+   * lists them) or by arrival would have taken `doc` first either way. (The
+   * agent publishes newest first, so a Batigest working by name takes the
+   * older documents, published after, before the newer: no evidence.)
    */
   passedBy(doc: WatchedDocument): number | undefined {
     let first = doc.passedBefore;
     for (const other of this.#docs.values()) {
-      if (other.seq > doc.seq && other.leftAt !== undefined) {
+      if (other.seq > doc.seq && other.leftAt !== undefined && sortsAfter(other, doc)) {
         first = Math.min(first ?? Infinity, other.leftAt);
       }
     }
@@ -363,4 +368,14 @@ function folderIdentity(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether `a`'s name sorts after `b`'s as a Windows folder lists them
+ * (letters compared without case).
+ */
+function sortsAfter(a: Pick<WatchedDocument, "paths">, b: Pick<WatchedDocument, "paths">): boolean {
+  const name = (doc: Pick<WatchedDocument, "paths">) =>
+    nodePath.basename(doc.paths[0] ?? "").toUpperCase();
+  return name(a) > name(b);
 }

@@ -55,7 +55,7 @@ export function waitingDocuments(folders: WorkFolders): WaitingDocument[] {
   } catch {
     // No import folder: nothing waits in it.
   }
-  return found;
+  return found.sort((a, b) => a.name.localeCompare(b.name, "fr"));
 }
 
 /**

@@ -157,3 +157,25 @@ Deno.test("a sighting of Batigest passing a document by, recorded by an earlier 
     assert.equal(kept.passedBy![ids[1]], ago(5 * 60_000), "kept as first seen");
   });
 });
+
+Deno.test("a document is passed by only by one published after it and named after it: Batigest's order is not known", async () => {
+  await withImportDir((dir) => {
+    const watch = new BatigestWatch({ importDir: dir, memory: {} });
+    watch.ensureMark({ documentsWaiting: false });
+    // Published newest first, as Saxium lists them: DV-3, then DV-2, then dv-4.
+    const [three, two, four] = ["DV-3", "DV-2", "dv-4"].map((ref, i) => {
+      Deno.writeTextFileSync(nodePath.join(dir, `${ref}.xml`), "<Devis/>");
+      return watch.track({
+        id: `1c5f4d2e-9d2a-4f6b-8c3d-2e1f0a9b8c7${i}`,
+        files: [{ format: "xml" as const, importName: `${ref}.xml` }],
+      });
+    });
+    Deno.removeSync(nodePath.join(dir, "DV-2.xml")); // a Batigest working by name takes it first
+    watch.poll(new Date());
+    assert.equal(two.decision?.kind, "imported");
+    assert.equal(watch.passedBy(three), undefined, "DV-2 sorts before DV-3: no evidence");
+    Deno.removeSync(nodePath.join(dir, "dv-4.xml"));
+    watch.poll(new Date());
+    assert.equal(watch.passedBy(three), four.leftAt, "dv-4 sorts after DV-3, whatever the case");
+  });
+});

@@ -35,6 +35,17 @@ function addQuotes(world: World, prefix: string, n: number): SimExport[] {
   });
 }
 
+/** Quotes with these references, added in this order (Saxium lists the last added first). */
+function addNamed(world: World, refs: readonly string[]): SimExport[] {
+  return refs.map((ref) =>
+    world.saxium.addExport({
+      documentType: "devis_client",
+      documentReference: ref,
+      files: { xml: quoteXml(ref) },
+    })
+  );
+}
+
 function sync(world: World, args: string[], timeoutMs = 60_000): Promise<AgentRun> {
   return runAgent(world, ["sync", "--once", ...args], { timeoutMs });
 }
@@ -130,12 +141,13 @@ Deno.test("slow reader (deletes long after reading): never a duplicate, all sync
 });
 
 Deno.test("Batigest passes a document by: refused on evidence, kept in Errors with the advice, the others synced", async () => {
-  // Batigest passes by the first one published (listed first: newest first, so added last);
-  // others follow it.
-  const left = "DV-REFUS-4.xml";
+  // Batigest passes by the first one published (listed first: newest first, so added last),
+  // and takes the others, published after it and named after it: by name or by arrival, it
+  // would have taken that one first.
+  const left = "DV-REFUS-1.xml";
   const passesBy = (name: string) => name === left;
   await withWorld({ passesBy }, async (world) => {
-    const quotes = addQuotes(world, "DV-REFUS", 4);
+    const quotes = addNamed(world, ["DV-REFUS-4", "DV-REFUS-3", "DV-REFUS-2", "DV-REFUS-1"]);
     const run = await sync(world, ["--import-timeout", "3"]);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const refused = quotes.find((q) => `${q.documentReference}.xml` === left)!;
@@ -216,10 +228,10 @@ Deno.test("delivery time recorded 2 h ahead (clock set back): the resumed wait s
 Deno.test("Batigest takes one later document, then nothing: closed, not refusing (exit 5); it takes another: refused", async () => {
   // A Batigest that works by name, or closes at the wrong moment: it took the
   // document published after DV-ORDRE-2, then nothing more.
-  const left = "DV-ORDRE-2.xml";
+  const left = "DV-ORDRE-1.xml";
   await withWorld({ passesBy: (name) => name === left }, async (world) => {
-    // Listed newest first: DV-ORDRE-2 (added last) is published first.
-    const [second, first] = addQuotes(world, "DV-ORDRE", 2);
+    // Listed newest first: DV-ORDRE-1 (added last) is published first, DV-ORDRE-2 after it.
+    const [second, first] = addNamed(world, ["DV-ORDRE-2", "DV-ORDRE-1"]);
     const run = await sync(world, ["--import-timeout", "1"]);
     assert.equal(run.code, 5, run.stdout + run.stderr);
     assert.deepEqual(statuses(world, [first, second]), ["ready", "imported"]);

@@ -71,11 +71,12 @@ Deno.test("every failpoint: killed there, restarted until the pass completes, ea
 Deno.test("killed right after withdrawing a document Batigest passed by: reported in error, never marked synced", async () => {
   // Batigest passes by the first one published (listed first: newest first, so added last)
   // and takes the next.
-  const left = "DV-RETIRE.xml";
+  const left = "DV-RETIRE-A.xml";
   const world = await makeWorld({ passesBy: (name) => name === left });
   try {
-    // Two listed after it: Batigest takes one, then the other (alive, and passing it by).
-    const [last, later] = ["DV-RETIRE-DERNIER", "DV-RETIRE-SUIVANT"].map((ref) =>
+    // Two listed after it, and named after it: Batigest takes one, then the other (alive,
+    // and passing it by).
+    const [last, later] = ["DV-RETIRE-C", "DV-RETIRE-B"].map((ref) =>
       world.saxium.addExport({
         documentType: "devis_client",
         documentReference: ref,
@@ -84,8 +85,8 @@ Deno.test("killed right after withdrawing a document Batigest passed by: reporte
     );
     const quote = world.saxium.addExport({
       documentType: "devis_client",
-      documentReference: "DV-RETIRE",
-      files: { xml: quoteXml("DV-RETIRE") },
+      documentReference: "DV-RETIRE-A",
+      files: { xml: quoteXml("DV-RETIRE-A") },
     });
     const killed = await runAgent(world, ["sync", "--once", "--import-timeout", "1"], {
       entry: FAILPOINT_ENTRY,

@@ -295,11 +295,11 @@ Deno.test("publish refused beyond the minute budget: not lost nor doubled, the n
 
 Deno.test("withdrawal marker removal refused for a moment: a document Batigest passed by is withdrawn, reported once", async () => {
   // Batigest passes by the first one published (listed first: newest first, so added last);
-  // others follow it.
-  const left = "DV-LATE-3.xml";
+  // others, named after it, follow it.
+  const left = "DV-LATE-1.xml";
   const b = await bench({ importTimeoutSeconds: 1, passesBy: (name) => name === left });
   try {
-    const all = [b.addQuote("DV-LATE-1"), b.addQuote("DV-LATE-2"), b.addQuote("DV-LATE-3")];
+    const all = [b.addQuote("DV-LATE-3"), b.addQuote("DV-LATE-2"), b.addQuote("DV-LATE-1")];
     let refusals = 0;
     const fileOps: FileOps = {
       ...realFileOps,
@@ -435,8 +435,8 @@ Deno.test("the journal reaches the disk before a document takes its final name a
 
     // Batigest passes a document by: it is withdrawn, its marker deleted once in `Errors\`.
     armed = true;
-    // Taken after it: two documents (Batigest alive, and passing it by).
-    const added = [b.addQuote("DV-FLUSH-4"), b.addQuote("DV-FLUSH-5"), b.addQuote("DV-FLUSH-6")];
+    // Taken after it: two documents named after it (Batigest alive, and passing it by).
+    const added = [b.addQuote("DV-FLUSH-6"), b.addQuote("DV-FLUSH-5"), b.addQuote("DV-FLUSH-4")];
     assert.equal((await b.pass(fileOps)).status, "export_errors");
     const late = added.find((e) => `${e.documentReference}.xml` === left)!;
     assert.equal(stateOf(b, late), "reported");

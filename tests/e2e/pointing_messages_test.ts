@@ -76,7 +76,7 @@ for (
       const end = run.stderr.trim().split("\n").pop() ?? "";
       assert.match(
         end,
-        /\[ERROR\] Fin de la synchronisation : 0 synchronisé, 0 en erreur\. Saxium (est indisponible pour le moment|demande d'attendre jusqu'à)/,
+        /\[ERROR\] Fin de la synchronisation : 0 synchronisé, 0 en erreur\. Saxium (est indisponible pour le moment|demande d'attendre jusqu'(à|au))/,
       );
       assert.match(
         end,
