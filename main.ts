@@ -19,7 +19,8 @@ import type { BuildInfo } from "./lib/executable/build_info.ts";
 import { frenchPermissionText, permissionRefusalLine } from "./lib/base/permission_text.ts";
 import { describeSystemError } from "./lib/base/system_errors.ts";
 import { showInvisible } from "./lib/base/text.ts";
-import { EXIT } from "./lib/base/exit_codes.ts";
+import { EXIT, exitCodeLines } from "./lib/base/exit_codes.ts";
+import { BOM } from "./lib/base/excel_csv.ts";
 
 /** The exit code after a second Ctrl-C (128 + SIGINT, as shells report it). */
 const INTERRUPTED_EXIT = 130;
@@ -60,12 +61,13 @@ const COMMANDS: Record<
     load: async () => (await import("./lib/cli/doctor.ts")).doctorCommand,
   },
   "history": {
-    summary: "exports synchronisés ou refusés (aujourd'hui, --date, --days, --errors, --json)",
+    summary:
+      "exports synchronisés, refusés ou en cours (aujourd'hui, --date, --days, --errors, --csv, --json) ; history <référence> : un document de bout en bout",
     load: async () => (await import("./lib/cli/history.ts")).historyCommand,
   },
   "tail-logs": {
     onCtrlC: "signal",
-    summary: "dernières lignes du journal du jour (-n, --follow, --level, --date)",
+    summary: "dernières lignes du fichier de log du jour (-n, --follow, --level, --date)",
     load: async () => (await import("./lib/cli/tail_logs.ts")).tailLogsCommand,
   },
 };
@@ -100,6 +102,9 @@ function usage(): string {
     "",
     "  --version     affiche la version",
     "  --help        cette aide ; <commande> --help pour l'aide d'une commande",
+    "",
+    ...exitCodeLines(),
+    "  (ceux de sync ; chaque commande donne les siens dans <commande> --help)",
   ].join("\n");
 }
 
@@ -122,6 +127,16 @@ async function outsideBuild(
   const { settingSources } = await import("./lib/cli/flags.ts");
   const scope = configuredScope({ args, sources: settingSources(ctx), info: build });
   return scopeProblem(scope, build);
+}
+
+/**
+ * A line as printed: Deno's refusals in French, invisible characters shown
+ * as `?`; the byte order mark that opens `history --csv` (Excel needs it to
+ * read UTF-8) is the one kept.
+ */
+function shown(line: string): string {
+  const bom = line.startsWith(BOM) ? BOM : "";
+  return bom + showInvisible(frenchPermissionText(line.slice(bom.length)));
 }
 
 /** Runs the agent with `args`; resolves to the process exit code. */
@@ -147,8 +162,8 @@ export async function main(args: string[], options: MainOptions = {}): Promise<n
     return 2;
   }
   // Every line a person reads: Deno's refusals in French, invisible characters shown.
-  const stdout = (line: string) => console.log(showInvisible(frenchPermissionText(line)));
-  const stderr = (line: string) => console.error(showInvisible(frenchPermissionText(line)));
+  const stdout = (line: string) => console.log(shown(line));
+  const stderr = (line: string) => console.error(shown(line));
   // In sync, the first Ctrl-C stops taking work and lets the run end (within
   // seconds: requests and waits are cut short, the journal keeps everything
   // resumable); a second one exits at once, which the journal survives too.

@@ -131,6 +131,12 @@ const TIME = new Intl.DateTimeFormat("fr-FR", {
   hourCycle: "h23",
 });
 
+const CLOCK = new Intl.DateTimeFormat("fr-FR", {
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
 /** What a date that is not one (a damaged record) reads as, instead of an exception. */
 const NO_DATE = "date inconnue";
 
@@ -144,6 +150,16 @@ export function formatDateTime(date: Date): string {
   return Number.isNaN(date.getTime()) ? NO_DATE : `${DAY.format(date)} ${TIME.format(date)}`;
 }
 
+/** `HH:mm` of a date, local time. */
+export function formatClock(date: Date): string {
+  return Number.isNaN(date.getTime()) ? NO_DATE : CLOCK.format(date);
+}
+
+/** `HH:mm:ss` of a date, local time. */
+export function formatTime(date: Date): string {
+  return Number.isNaN(date.getTime()) ? NO_DATE : TIME.format(date);
+}
+
 const WEEKDAY = new Intl.DateTimeFormat("fr-FR", { weekday: "long" });
 
 /** `vendredi 04/12/2026 à 17:50` of a date, local time: a moment a person places in the week. */
@@ -154,8 +170,9 @@ export function formatMoment(date: Date): string {
 
 /**
  * A day typed by a person, as `yyyy-MM-dd`: `25/11/2026`, `25-11-2026`,
- * `25.11.2026` (French order) or `2026-11-25`; `aujourd'hui`/`hier` too.
- * Undefined when it is not a real calendar day.
+ * `25.11.2026` (French order, the year on four digits or two: `25/11/26` is
+ * 2026) or `2026-11-25`; `aujourd'hui`/`hier` too. Undefined when it is not
+ * a real calendar day.
  */
 export function parseDay(text: string, today: Date = new Date()): string | undefined {
   const value = text.trim().toLowerCase();
@@ -168,8 +185,9 @@ export function parseDay(text: string, today: Date = new Date()): string | undef
     [y, m, d] = [day.getFullYear(), day.getMonth() + 1, day.getDate()];
   } else if ((match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value))) {
     [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  } else if ((match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value))) {
-    [y, m, d] = [Number(match[3]), Number(match[2]), Number(match[1])];
+  } else if ((match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$/.exec(value))) {
+    const year = Number(match[3]);
+    [y, m, d] = [match[3].length === 2 ? 2000 + year : year, Number(match[2]), Number(match[1])];
   } else {
     return undefined;
   }

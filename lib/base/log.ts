@@ -201,7 +201,7 @@ export class Logger {
       });
     } catch (error) {
       this.warning(
-        `Nettoyage des anciens journaux impossible (${
+        `Nettoyage des anciens fichiers de log impossible (${
           describeSystemError(error).cause
         }) : nouvel essai à la prochaine passe.`,
       );
@@ -211,7 +211,9 @@ export class Logger {
       const one = result.held.length === 1;
       const list = result.held.map((h) => `${h.name} : ${h.cause}`).join(" ; ");
       this.warning(
-        `${one ? "Ancien journal non supprimé" : "Anciens journaux non supprimés"} (${list}) : ${
+        `${
+          one ? "Ancien fichier de log non supprimé" : "Anciens fichiers de log non supprimés"
+        } (${list}) : ${
           one ? "il est peut-être ouvert" : "ils sont peut-être ouverts"
         } par un éditeur ou un antivirus ; nouvel essai à la prochaine passe.`,
       );

@@ -72,7 +72,7 @@ export async function tailLog(options: TailLogOptions): Promise<TailLogResult> {
   result.found = last !== undefined;
   last?.lines.forEach(options.write);
   if (!options.follow) return result;
-  if (!result.found) options.notice?.(`En attente du journal ${cursor.path}…`);
+  if (!result.found) options.notice?.(`En attente du fichier de log ${cursor.path}…`);
   cursor.offset = last?.end ?? 0;
 
   const keep = levelFilter(options.level, last?.lastLevel);

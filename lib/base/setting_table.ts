@@ -190,7 +190,7 @@ export const SETTINGS = {
     flag: {
       name: "log-retention-days",
       value: "<jours>",
-      help: (s) => `jours de journaux gardés dans Logs${rangeText(s)} [${s.default}]`,
+      help: (s) => `jours de fichiers de log gardés dans Logs${rangeText(s)} [${s.default}]`,
     },
     inFile: true,
     default: 30,

@@ -60,7 +60,7 @@ const NOT_A_DIRECTORY = "un élément du chemin est un fichier, pas un dossier";
 
 /** Words of messages without a number, most specific first. */
 const WORDS: [RegExp, SystemErrorText["kind"], string][] = [
-  [/database or disk is full|SQLITE_FULL/i, "disk-full", "disque plein (journal)"],
+  [/database or disk is full|SQLITE_FULL/i, "disk-full", "disque plein (journal de l'agent)"],
   [
     /file is not a database|disk image is malformed|SQLITE_CORRUPT|SQLITE_NOTADB/i,
     "journal-damaged",
@@ -77,7 +77,11 @@ const WORDS: [RegExp, SystemErrorText["kind"], string][] = [
     "access-denied",
     "journal de l'agent impossible à ouvrir",
   ],
-  [/disk I\/O error|SQLITE_IOERR/i, "other", "erreur d'écriture sur le disque (journal)"],
+  [
+    /disk I\/O error|SQLITE_IOERR/i,
+    "other",
+    "erreur d'écriture sur le disque (journal de l'agent)",
+  ],
   [/No space left|disk full|ENOSPC/i, "disk-full", "disque plein"],
   [/Requires \w+ access|NotCapable|--allow-/i, "permission", "hors des permissions de l'agent"],
   [/Requests to port \d+ are blocked/i, "network", "port réseau interdit par Deno (port réservé)"],

@@ -42,7 +42,7 @@ const HELP = renderHelp({
     { flag: "--json", text: "le diagnostic en JSON (supervision)" },
     {
       flag: "--bundle [FICHIER]",
-      text: "écrit aussi une archive .zip pour le support (journaux des dernières 24 h, " +
+      text: "écrit aussi une archive .zip pour le support (fichiers de log des dernières 24 h, " +
         "configuration sans secrets, status et doctor en JSON) [<dossier de travail>\\" +
         "support-aaaa-MM-jj-HHmmss.zip ; un nom relatif est pris dans le dossier de travail]",
     },
@@ -54,12 +54,15 @@ const HELP = renderHelp({
     },
   ],
   settings: "all",
-  footer: [
-    "Codes de sortie :",
-    "  0  tout est en ordre (avec --test-alert : chaque canal a accepté le message)",
-    "  1  au moins un point à corriger (avec --test-alert : un canal a échoué, ou aucun n'est configuré)",
-    "  2  configuration illisible ou chemin d'archive refusé",
-  ],
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.exportErrors, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tout est en ordre (avec --test-alert : chaque canal a accepté le message)",
+      [EXIT.exportErrors]:
+        "au moins un point à corriger (avec --test-alert : un canal a échoué, ou aucun n'est configuré)",
+      [EXIT.config]: "configuration illisible ou chemin d'archive refusé",
+    },
+  },
 });
 
 /** The options `doctor` takes. */

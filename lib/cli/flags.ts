@@ -32,12 +32,16 @@ export interface ParsedFlags {
 
 /**
  * Parses a command's arguments; an unknown or malformed flag, or an argument
- * no command takes, is a {@linkcode ConfigError} (exit 2) with a French message.
+ * the command does not take (beyond `positionals`, none by default), is a
+ * {@linkcode ConfigError} (exit 2) with a French message. A long option typed
+ * with one dash (`-once`) is answered as such, with the option meant.
  */
 export function parseFlags(
   args: string[],
   options: NonNullable<ParseArgsConfig["options"]>,
+  accepts: { positionals?: number } = {},
 ): ParsedFlags {
+  oneDashRefused(args, options);
   let parsed;
   try {
     parsed = parseArgs({
@@ -54,10 +58,16 @@ export function parseFlags(
       : /does not take an argument/.test(message)
       ? "sans valeur attendue (retirez « = … »)"
       : "inconnue ou mal formée";
-    throw new ConfigError(flag, `Option ${flag} ${what} : consultez l'aide avec --help.`);
+    const meant = what.startsWith("inconnue") ? closestOption(flag, options) : undefined;
+    throw new ConfigError(
+      flag,
+      meant
+        ? `Option ${flag} inconnue : vouliez-vous dire --${meant} ? (consultez l'aide avec --help)`
+        : `Option ${flag} ${what} : consultez l'aide avec --help.`,
+    );
   }
-  if (parsed.positionals.length > 0) {
-    const extra = parsed.positionals[0].slice(0, 60);
+  if (parsed.positionals.length > (accepts.positionals ?? 0)) {
+    const extra = parsed.positionals[accepts.positionals ?? 0].slice(0, 60);
     throw new ConfigError(
       extra,
       `Argument inattendu « ${extra} » : consultez l'aide avec --help.`,
@@ -67,6 +77,69 @@ export function parseFlags(
     values: parsed.values as Record<string, string | boolean | undefined>,
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * `-once`, `-follow`: a long option typed with one dash, which `parseArgs`
+ * would read as `-o -n -c -e` and answer about `-o`. Said as typed, with the
+ * option meant when there is one; a cluster of real short options (`-n20`,
+ * `-hf`) is left to `parseArgs`.
+ */
+function oneDashRefused(args: string[], options: NonNullable<ParseArgsConfig["options"]>): void {
+  for (const arg of args) {
+    if (arg === "--") return;
+    const match = /^-([a-zA-Z][a-zA-Z-]+)(=.*)?$/.exec(arg);
+    if (!match) continue;
+    const name = match[1];
+    const typed = `-${name}`;
+    if (options[name] !== undefined) {
+      throw new ConfigError(
+        typed,
+        `Option ${typed} inconnue : vouliez-vous dire --${name} ? (les options longues prennent deux tirets)`,
+      );
+    }
+    const shorts = Object.values(options).map((o) => o.short).filter((c) => c !== undefined);
+    if (shorts.includes(name[0])) continue;
+    const meant = closestOption(`--${name}`, options);
+    throw new ConfigError(
+      typed,
+      meant
+        ? `Option ${typed} inconnue : vouliez-vous dire --${meant} ? (les options longues prennent deux tirets)`
+        : `Option ${typed} inconnue : les options longues prennent deux tirets (--…) ; consultez l'aide avec --help.`,
+    );
+  }
+}
+
+/** The option a mistyped `--flag` most likely meant (one or two letters off), if any. */
+function closestOption(
+  flag: string,
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string | undefined {
+  const typed = flag.replace(/^-+/, "").toLowerCase();
+  if (typed.length < 3) return undefined;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Object.keys(options)) {
+    const distance = editDistance(typed, name);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein's distance between two short words. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Every command's `--help`, built one way: "Utilisation :", what the command
  * does, each option with its default, the settings it reads with theirs, the
- * exit codes. The settings' lines are their rows in the settings table
+ * exit codes it returns (`base/exit_codes.ts`). The settings' lines are their rows in the settings table
  * (`base/setting_table.ts`), so a new setting with an option cannot be
  * missing from the help.
  *
@@ -10,6 +10,7 @@
 
 import { SETTING_FLAGS, SETTING_KEYS, type SettingRow, settingRow } from "../base/setting_table.ts";
 import { AGENT_NAME } from "../base/version.ts";
+import { type ExitCodeDoc, exitCodeLines } from "../base/exit_codes.ts";
 
 /** One option as the help shows it: `--every <minutes>` and what it does (with its default). */
 export interface OptionDoc {
@@ -27,7 +28,9 @@ export interface CommandDoc {
   options: OptionDoc[];
   /** Which settings it reads: all of them, the work folder only, or none. */
   settings: "all" | "work-dir" | "none";
-  /** Lines after the options (exit codes…). */
+  /** The exit codes it returns (every --help lists them, last). */
+  exitCodes: ExitCodeDoc;
+  /** Lines after the options, before the exit codes. */
   footer?: string[];
 }
 
@@ -46,7 +49,7 @@ export const SETTING_DOCS: Readonly<Record<string, OptionDoc>> = Object.fromEntr
   }),
 );
 
-const VERBOSE: OptionDoc = { flag: "--verbose", text: "journal détaillé (niveau DEBUG)" };
+const VERBOSE: OptionDoc = { flag: "--verbose", text: "fichier de log détaillé (niveau DEBUG)" };
 const HELP: OptionDoc = { flag: "-h, --help", text: "cette aide" };
 
 /** The help's lines. */
@@ -73,6 +76,7 @@ export function renderHelp(doc: CommandDoc): string[] {
   }
   lines.push(line(HELP));
   if (doc.footer) lines.push("", ...doc.footer);
+  lines.push("", ...exitCodeLines(doc.exitCodes));
   return lines;
 }
 

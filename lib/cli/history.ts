@@ -1,6 +1,8 @@
 /**
  * `history`: what was synced or refused, from the agent's own journal —
- * today by default, `--date`, `--days N`, `--errors`, `--json`.
+ * today by default, `--date`, `--days N`, `--errors`; `history <reference or
+ * export id>` follows one document through the whole journal. `--csv` for
+ * Excel, `--json` for monitoring (times in UTC).
  *
  * @module
  */
@@ -9,8 +11,14 @@ import { ConfigError } from "../base/config_error.ts";
 import type { CommandContext } from "../base/context.ts";
 import { parseDay } from "../base/french.ts";
 import { localDate } from "../base/log.ts";
-import { journalPath, workFolders } from "../base/work_folders.ts";
-import { gatherHistory, type HistoryRequest, renderHistory } from "../health/history.ts";
+import { journalPath, type WorkFolders, workFolders } from "../base/work_folders.ts";
+import {
+  gatherHistory,
+  historyCsv,
+  type HistoryRequest,
+  renderHistory,
+} from "../health/history.ts";
+import { documentCsv, gatherDocument, renderDocument } from "../health/document_history.ts";
 import { JournalDamaged, journalDamagedLine, NotAJournal } from "../journal/journal.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { EXIT } from "../base/exit_codes.ts";
@@ -20,21 +28,40 @@ import { printedHelp, renderHelp } from "./help.ts";
 const MAX_DAYS = 366;
 
 const HELP = renderHelp({
-  usage: "history [--date <jour>] [--days <n>] [--errors] [--json]",
+  usage: "history [<référence ou identifiant d'export>] [--date <jour>] [--days <n>] [--errors] " +
+    "[--csv | --json]",
   about: [
-    "Liste les exports synchronisés ou refusés, d'après le journal de l'agent",
-    "(sans interroger Saxium).",
+    "Liste les exports synchronisés, refusés ou en cours, d'après le journal de l'agent",
+    "(sans interroger Saxium) : l'heure d'import par Batigest, et celle de la confirmation",
+    "à Saxium quand elle a suivi plus tard.",
+    "Avec une référence (DV-123) ou un identifiant d'export (ses 8 premiers caractères",
+    "suffisent) : tout le parcours de ce document, quel que soit le jour : téléchargé,",
+    "déposé, importé par Batigest, confirmé à Saxium, ou pourquoi pas, pour chaque export",
+    "et chaque tentative.",
   ],
   options: [
     {
       flag: "--date <jour>",
-      text: "le dernier jour affiché : 25/11/2026, 2026-11-25, hier [aujourd'hui]",
+      text: "le dernier jour affiché : 25/11/2026, 25/11/26, 2026-11-25, hier [aujourd'hui]",
     },
     { flag: "--days <n>", text: `les n jours jusqu'à --date inclus, de 1 à ${MAX_DAYS} [1]` },
-    { flag: "--errors", text: "seulement les exports en erreur" },
-    { flag: "--json", text: "sortie JSON (supervision, tableur)" },
+    { flag: "--errors", text: "seulement les exports en erreur, avec leur motif entier" },
+    {
+      flag: "--csv",
+      text: "pour Excel : séparateur « ; », UTF-8 avec BOM, heures locales, en-têtes en français " +
+        "(history --csv > historique.csv)",
+    },
+    { flag: "--json", text: "pour la supervision : heures ISO 8601 en UTC (champ timeZone)" },
   ],
   settings: "work-dir",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "historique affiché (même vide, ou document introuvable, ce qui est dit)",
+      [EXIT.config]:
+        "option invalide, journal de l'agent endommagé ou fichier d'un autre programme à sa place",
+    },
+  },
 });
 
 /** The options `history` takes. */
@@ -44,13 +71,35 @@ export const OPTIONS = {
   date: { type: "string" as const },
   days: { type: "string" as const },
   errors: { type: "boolean" as const },
+  csv: { type: "boolean" as const },
   json: { type: "boolean" as const },
 };
 
 /** Runs `history`; returns the exit code. */
 export function historyCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const flags = parseFlags(args, OPTIONS);
+  const flags = parseFlags(args, OPTIONS, { positionals: 1 });
   if (printedHelp(flags, { help: HELP, out: ctx.stdout })) return Promise.resolve(EXIT.ok);
+  if (flags.values.csv && flags.values.json) {
+    throw new ConfigError("--csv", "Options --csv et --json incompatibles : choisissez-en une.");
+  }
+  const [query] = flags.positionals;
+  if (query !== undefined && query.trim() === "") {
+    throw new ConfigError(
+      "history",
+      "Référence vide : indiquez la référence d'un document (DV-123) ou l'identifiant d'un export.",
+    );
+  }
+  if (query !== undefined) {
+    const narrowing = ["date", "days", "errors"].find((name) => flags.values[name] !== undefined);
+    if (narrowing) {
+      throw new ConfigError(
+        `--${narrowing}`,
+        `Option --${narrowing} inutile avec une référence : history ${
+          query.slice(0, 40)
+        } montre tout le journal de l'agent ; retirez --${narrowing}.`,
+      );
+    }
+  }
   const request: HistoryRequest = {
     lastDay: day(flags.values.date, ctx.now()),
     days: days(flags.values.days),
@@ -59,25 +108,45 @@ export function historyCommand(args: string[], ctx: CommandContext): Promise<num
   // The work folder alone: the history must stay readable when another setting is wrong.
   const workDir = workDirOnly(ctx, flags);
   const folders = workFolders({ workDir, batigestImportDir: workDir });
-  let report;
+  const format = flags.values.csv ? "csv" : flags.values.json ? "json" : "screen";
+  return Promise.resolve(readOrSay(ctx, folders, () => {
+    if (query !== undefined) {
+      const report = gatherDocument(folders, { query, now: ctx.now() });
+      return format === "json"
+        ? [JSON.stringify(report, null, 2)]
+        : format === "csv"
+        ? documentCsv(report)
+        : renderDocument(report);
+    }
+    const report = gatherHistory(folders, request, ctx.now());
+    return format === "json"
+      ? [JSON.stringify(report, null, 2)]
+      : format === "csv"
+      ? historyCsv(report)
+      : renderHistory(report, request);
+  }));
+}
+
+/** Prints what `read` gives; a journal that cannot be read is said in its one line, exit 2. */
+function readOrSay(ctx: CommandContext, folders: WorkFolders, read: () => string[]): number {
+  let lines: string[];
   try {
-    report = gatherHistory(folders, request);
+    lines = read();
   } catch (error) {
     // Another program's database at the journal's place: said, and left as it is.
     if (error instanceof NotAJournal) {
       ctx.stderr(error.message);
-      return Promise.resolve(EXIT.config);
+      return EXIT.config;
     }
     // The same line and exit code as sync, status and doctor give.
     const damaged = error instanceof JournalDamaged ||
       describeSystemError(error).kind === "journal-damaged";
     if (!damaged) throw error;
     ctx.stderr(journalDamagedLine(journalPath(folders)));
-    return Promise.resolve(EXIT.config);
+    return EXIT.config;
   }
-  if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
-  else renderHistory(report, request).forEach((line) => ctx.stdout(line));
-  return Promise.resolve(EXIT.ok);
+  lines.forEach((line) => ctx.stdout(line));
+  return EXIT.ok;
 }
 
 function day(value: string | boolean | undefined, now: Date): string {
@@ -88,7 +157,7 @@ function day(value: string | boolean | undefined, now: Date): string {
       "--date",
       `Option --date invalide (« ${
         String(value).slice(0, 40)
-      } ») : indiquez un jour comme 25/11/2026, 2026-11-25 ou hier.`,
+      } ») : indiquez un jour comme 25/11/2026, 25/11/26, 2026-11-25 ou hier.`,
     );
   }
   return parsed;

@@ -62,6 +62,13 @@ const HELP = renderHelp({
     { flag: "--dry-run", text: "affiche la définition XML de la tâche sans rien installer" },
   ],
   settings: "all",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tâche installée (ou affichée avec --dry-run)",
+      [EXIT.config]: "configuration, droits ou Planificateur de tâches : rien n'a été changé",
+    },
+  },
 });
 
 /** The options `install-task` takes. */

@@ -26,11 +26,17 @@ const HELP = renderHelp({
   ],
   settings: "all",
   footer: [
-    "Codes de sortie :",
-    "  0  tout va bien",
-    "  1  au moins un point à voir (listé)",
-    "  2  configuration illisible",
+    "La dernière passe est dite avec les codes de sortie de sync (voir sync --help).",
   ],
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.exportErrors, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tout va bien",
+      [EXIT.exportErrors]:
+        "au moins un point à voir, listé sous « À faire » (dernière passe en échec ou interrompue, passe bloquée, exports mis de côté…)",
+      [EXIT.config]: "configuration illisible",
+    },
+  },
 });
 
 /** The options `status` takes. */
@@ -49,6 +55,7 @@ export async function statusCommand(args: string[], ctx: CommandContext): Promis
   const report = await gatherStatus(settings, {
     runCommand: ctx.runCommand,
     taskName,
+    now: ctx.now,
   });
   if (flags.values.json) ctx.stdout(JSON.stringify(report, null, 2));
   else for (const line of renderStatus(report, ctx.now())) ctx.stdout(line);

@@ -1,8 +1,11 @@
 /**
  * `sync [--once]`: one pass, or a pass every `pollIntervalSeconds` until
  * Ctrl-C. Sets up what a pass needs (folders, lock, log, journal, client),
- * runs it, writes how it ended (`lib/sync/pass_end.ts`), records the run and
- * hands its outcome to the notifier.
+ * records the run in the journal as it begins, keeps it alive with the
+ * pass's progress while it works (`lib/journal/runs.ts`: what `status`
+ * reads), runs the pass, writes how it ended (`lib/sync/pass_end.ts`),
+ * finishes the run's record (a run stopped before its pass too, with its
+ * line) and hands its outcome to the notifier.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { requireToken } from "../base/config.ts";
 import type { CommandContext } from "../base/context.ts";
 import { realFileOps } from "../base/fs_retry.ts";
 import { Journal, UNFINISHED_STATES } from "../journal/journal.ts";
+import { LiveRun, type RunEnd } from "../journal/runs.ts";
 import {
   adoptStateReceipts,
   completeReceipts,
@@ -20,7 +24,8 @@ import {
   uncoveredInFlight,
 } from "../journal/receipts.ts";
 import { importFolderProblem } from "../batigest/folder_guard.ts";
-import { passEnd, stoppedRun } from "../sync/pass_end.ts";
+import { passEnd, runMessage, stoppedRun } from "../sync/pass_end.ts";
+import { permissionRefusalLine } from "../base/permission_text.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";
 import { Logger } from "../base/log.ts";
@@ -33,9 +38,10 @@ import {
   exists,
   journalPath,
   lockPath,
+  type WorkFolders,
   workFolders,
 } from "../base/work_folders.ts";
-import { EXIT, exitCodeLines } from "../base/exit_codes.ts";
+import { EXIT } from "../base/exit_codes.ts";
 import { loadSettings, parseFlags, SETTING_OPTIONS } from "./flags.ts";
 import { openSaxiumClient, readCaCerts } from "../saxium/open.ts";
 import { abortableSleep } from "../base/sleep.ts";
@@ -56,7 +62,7 @@ const HELP = renderHelp({
     },
   ],
   settings: "all",
-  footer: exitCodeLines(),
+  exitCodes: {},
 });
 
 /** The options `sync` takes. */
@@ -100,13 +106,9 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
   const oldScript = await oldScriptRefusal(folders, { runCommand: ctx.runCommand, now: ctx.now() });
   if (oldScript) {
     log.error(oldScript);
+    recordRefusedRun(folders, { line: oldScript, ctx, log });
     return EXIT.config;
   }
-  // Checked once the log exists: a folder that was there yesterday and is gone
-  // (Batigest moved, reinstalled, a drive missing) is logged and alerted, not
-  // only printed where the scheduled task's output goes nowhere.
-  const folderProblem = importFolderProblem(settings.batigestImportDir);
-  if (folderProblem) return await stopBeforePass(folderProblem, { settings, ctx, log });
   let opened: Journal;
   try {
     adoptStateReceipts(folders);
@@ -121,6 +123,15 @@ export async function syncCommand(args: string[], ctx: CommandContext): Promise<
     return await stopBeforePass(error, { settings, ctx, log });
   }
   using journal = opened;
+  // Checked once the log and the journal are open: a folder that was there
+  // yesterday and is gone (Batigest moved, reinstalled, a drive missing) is
+  // logged, alerted and recorded as the run's end (status shows it), not only
+  // printed where the scheduled task's output goes nowhere.
+  const folderProblem = importFolderProblem(settings.batigestImportDir);
+  if (folderProblem) {
+    using run = liveRun(journal, log);
+    return await stopBeforePass(folderProblem, { settings, ctx, log, journal, run });
+  }
   using client = openSaxiumClient(settings, {
     caCerts,
     signal: ctx.signal,
@@ -151,9 +162,42 @@ interface PassTools {
   client: SaxiumClient;
 }
 
+/**
+ * A run refused before anything is done (the old script runs beside the
+ * agent), recorded as a finished run with its line when a journal already
+ * exists, so that `status` shows it; none is created for it.
+ */
+function recordRefusedRun(
+  folders: WorkFolders,
+  options: { line: string; ctx: CommandContext; log: Logger },
+): void {
+  if (!exists(journalPath(folders))) return;
+  try {
+    using journal = new Journal(journalPath(folders), { now: options.ctx.now, verify: true });
+    const at = options.ctx.now().toISOString();
+    journal.runs.record({
+      startedAt: at,
+      finishedAt: at,
+      exitCode: EXIT.config,
+      summary: { synced: 0, errors: 0 },
+      message: options.line,
+    });
+  } catch (error) {
+    options.log.debug(`Passe refusée non notée (${describeSystemError(error).cause}).`);
+  }
+}
+
+/** The run's record in the journal, begun now; a sign of life it cannot write is said at DEBUG. */
+function liveRun(journal: Journal, log: Logger): LiveRun {
+  return new LiveRun(journal.runs, {
+    failed: (error) =>
+      log.debug(`Signe de vie de la passe non noté (${describeSystemError(error).cause}).`),
+  });
+}
+
 async function onePass(settings: Settings, tools: PassTools): Promise<number> {
   const { ctx, log, journal, client } = tools;
-  const startedAt = ctx.now();
+  using run = liveRun(journal, log);
   log.info(`Début de la synchronisation (agent ${VERSION}, ${settings.apiUrl}).`);
   // Every pass: a log held open last time (editor, antivirus) goes now.
   log.prune();
@@ -169,18 +213,17 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
       signal: ctx.signal,
       failpoint: ctx.failpoint,
       now: ctx.now,
+      progress: (progress) => run.progress(progress),
     });
   } catch (error) {
-    return await stopBeforePass(error, { settings, ctx, log, journal });
+    return await stopBeforePass(error, { settings, ctx, log, journal, run });
   }
   const end = passEnd(result);
   log.write(end.level, end.line);
-  journal.recordRun({
-    startedAt: startedAt.toISOString(),
-    finishedAt: ctx.now().toISOString(),
+  run.finish({
     exitCode: end.exitCode,
     summary: { ...result.summary },
-    message: result.message,
+    message: runMessage(result),
   });
   await notifyAfterPass({ ...result, exitCode: end.exitCode }, {
     settings,
@@ -195,26 +238,41 @@ async function onePass(settings: Settings, tools: PassTools): Promise<number> {
 
 /**
  * A run that cannot go on (the journal cannot be trusted, the disk is full,
- * an error nobody expected): its line in the day's log and on the console,
- * the original text at DEBUG, the alert sent (remembered in the journal when
- * it is open, else beside it); the exit code says which.
+ * the import folder gone, an error nobody expected): its line in the day's
+ * log and on the console, the original text at DEBUG, the run's record
+ * finished with it when the journal is open, the alert sent (remembered in
+ * the journal when it is open, else beside it); the exit code says which.
  */
 async function stopBeforePass(
   error: unknown,
-  tools: { settings: Settings; ctx: CommandContext; log: Logger; journal?: Journal },
+  tools: {
+    settings: Settings;
+    ctx: CommandContext;
+    log: Logger;
+    journal?: Journal;
+    run?: LiveRun;
+  },
 ): Promise<number> {
-  const { settings, ctx, log } = tools;
+  const { settings, ctx, log, run } = tools;
+  const nothingDone = { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 };
   // A setting or a permission the build does not grant: main.ts says it in one line, exit 2.
-  if (error instanceof ConfigError || error instanceof Deno.errors.NotCapable) throw error;
+  if (error instanceof ConfigError || error instanceof Deno.errors.NotCapable) {
+    const message = error instanceof ConfigError
+      ? `Configuration : ${error.message}`
+      : permissionRefusalLine(error);
+    finishRun(run, { exitCode: EXIT.config, summary: nothingDone, message }, log);
+    throw error;
+  }
   const folders = workFolders(settings);
   const { line, exitCode, status } = await stoppedRun(error, folders);
+  finishRun(run, { exitCode, summary: nothingDone, message: line }, log);
   log.error(line);
   log.debug(`Détail : ${describeSystemError(error).original}`);
   if (error instanceof Error && error.stack) log.debug(error.stack);
   await notifyAfterPass({
     exitCode,
     status,
-    summary: { synced: 0, errors: 0, reacknowledged: 0, unfinished: 0 },
+    summary: nothingDone,
     message: line,
     errors: [line],
   }, {
@@ -226,4 +284,13 @@ async function stopBeforePass(
     runCommand: ctx.runCommand,
   }).catch(() => {});
   return exitCode;
+}
+
+/** Finishes the run's record, if there is one; the journal itself may be what stopped the run. */
+function finishRun(run: LiveRun | undefined, end: RunEnd, log: Logger): void {
+  try {
+    run?.finish(end);
+  } catch (error) {
+    log.debug(`Fin de la passe non notée (${describeSystemError(error).cause}).`);
+  }
 }

@@ -24,7 +24,7 @@ const MAX_LINES = 100_000;
 const HELP = renderHelp({
   usage: "tail-logs [-n <lignes>] [--follow] [--level <niveau>] [--date <jour>]",
   about: [
-    "Affiche les dernières lignes du journal du jour (Logs\\sync-aaaa-mm-jj.log),",
+    "Affiche les dernières lignes du fichier de log du jour (Logs\\sync-aaaa-mm-jj.log),",
     "et avec --follow chaque nouvelle ligne, y compris après minuit.",
   ],
   options: [
@@ -37,9 +37,19 @@ const HELP = renderHelp({
       flag: "--level <niveau>",
       text: "ce niveau et les plus graves : erreur, attention, info, debug [debug : tout]",
     },
-    { flag: "--date <jour>", text: "le journal d'un autre jour : 25/11/2026, 2026-11-25, hier" },
+    {
+      flag: "--date <jour>",
+      text: "le fichier de log d'un autre jour : 25/11/2026, 2026-11-25, hier",
+    },
   ],
   settings: "work-dir",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "lignes affichées (ou aucun fichier de log ce jour-là, ce qui est dit)",
+      [EXIT.config]: "option invalide ou dossier de travail illisible",
+    },
+  },
 });
 
 /** The options `tail-logs` takes. */
@@ -62,7 +72,10 @@ export async function tailLogsCommand(args: string[], ctx: CommandContext): Prom
     const date = parseDate(flags.values.date, ctx.now());
     const follow = flags.values.follow === true;
     if (follow && date !== undefined && date !== localDate(ctx.now())) {
-      throw new ConfigError("date", "--follow ne suit que le journal du jour : retirez --date.");
+      throw new ConfigError(
+        "date",
+        "--follow ne suit que le fichier de log du jour : retirez --date.",
+      );
     }
     const logsDir = nodePath.join(workDir(ctx, flags), "Logs");
     const result = await tailLog({
@@ -78,7 +91,7 @@ export async function tailLogsCommand(args: string[], ctx: CommandContext): Prom
       notice: ctx.stderr,
     });
     if (!result.found && !follow) {
-      ctx.stderr(`Aucun journal pour ce jour : ${result.path} n'existe pas.`);
+      ctx.stderr(`Aucun fichier de log pour ce jour : ${result.path} n'existe pas.`);
     }
     return EXIT.ok;
   } catch (error) {
@@ -100,7 +113,7 @@ function workDir(ctx: CommandContext, flags: ParsedFlags): string {
   } catch (error) {
     if (!(error instanceof ConfigError) || error.setting === "workDir") throw error;
     const dir = workDirOnly(ctx, flags);
-    ctx.stderr(`Attention : ${error.message} (journaux lus dans ${dir})`);
+    ctx.stderr(`Attention : ${error.message} (fichiers de log lus dans ${dir})`);
     return dir;
   }
 }

@@ -19,13 +19,20 @@ import { printedHelp, renderHelp } from "./help.ts";
 const HELP = renderHelp({
   usage: "uninstall-task [--name <tâche>]",
   about: [
-    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les journaux et",
+    "Supprime la tâche planifiée Windows de l'agent. Les dossiers, les fichiers de log et",
     "la configuration restent en place. Nomme les documents qui attendent encore",
     "dans le dossier d'import de Batigest (plus rien ne confirmera leur import).",
     "À lancer depuis une « Invite de commandes (administrateur) ».",
   ],
   options: [{ flag: "--name <tâche>", text: `nom de la tâche [${DEFAULT_TASK_NAME}]` }],
   settings: "none",
+  exitCodes: {
+    codes: [EXIT.ok, EXIT.config, EXIT.localTrouble],
+    meanings: {
+      [EXIT.ok]: "tâche supprimée (ou déjà absente)",
+      [EXIT.config]: "le Planificateur de tâches a refusé (droits administrateur ?)",
+    },
+  },
 });
 
 /** The options `uninstall-task` takes. */

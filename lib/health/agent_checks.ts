@@ -1,7 +1,7 @@
 /**
  * The agent itself, for `doctor` and `status`: its configuration (loaded,
  * which file, which Saxium, a token or not), its journal (can it be trusted,
- * which exports wait aside because Saxium refused to hear about them), its
+ * which exports wait aside, judged by `aside_checks.ts`), its
  * scheduled task, its alerts, and who may read the token in `agent.json`.
  *
  * The scheduled task is judged once for both commands ({@linkcode judgeTask}):
@@ -32,12 +32,10 @@ import {
   JournalDamaged,
   journalDamagedLine,
   NotAJournal,
-  UNFINISHED_STATES,
 } from "../journal/journal.ts";
 import { loadNotifyState } from "../notify/memory.ts";
 import { readSmallState } from "../journal/journal.ts";
 import { verifySmtp } from "../notify/smtp.ts";
-import { describe } from "../sync/failures.ts";
 import { checkTokenFileAcl, probeTokenFileAcl, type TokenFileFacts } from "../windows/acl.ts";
 import { queryTask } from "../windows/schtasks.ts";
 import {
@@ -102,7 +100,7 @@ export interface JournalFacts {
   unreadable?: string;
   /** The file holds no journal: empty, or another program's database (left as it is). */
   notAJournal?: { kind: "empty" | "foreign"; line: string };
-  /** Exports waiting aside: Saxium refused to hear about them. */
+  /** Exports set aside, oldest first (`aside_checks.ts` judges them). */
   aside: Pick<ExportRecord, "id" | "reference" | "aside">[];
 }
 
@@ -116,8 +114,7 @@ export function probeJournal(folders: WorkFolders): JournalFacts {
   let journal: Journal | undefined;
   try {
     journal = new Journal(path, { verify: true, readOnly: true });
-    const aside = journal.inStates(UNFINISHED_STATES).filter((r) => r.aside !== undefined);
-    return { path, aside };
+    return { path, aside: journal.asideExports() };
   } catch (error) {
     if (error instanceof NotAJournal) {
       return { path, notAJournal: { kind: error.kind, line: error.message }, aside: [] };
@@ -133,7 +130,7 @@ export function probeJournal(folders: WorkFolders): JournalFacts {
   }
 }
 
-/** The lines `status` adds for the journal: damaged, unreadable, exports aside. */
+/** The lines `status` adds for the journal: damaged, unreadable (exports aside: `aside_checks.ts`). */
 export function journalProblems(facts: JournalFacts): string[] {
   if (facts.damaged) return [facts.damaged];
   if (facts.notAJournal) return [facts.notAJournal.line];
@@ -142,11 +139,7 @@ export function journalProblems(facts: JournalFacts): string[] {
       `Journal de l'agent illisible (${facts.unreadable}) : vérifiez les droits sur ${facts.path}.`,
     ];
   }
-  return facts.aside.map((r) =>
-    `Export ${
-      describe(r)
-    } mis de côté (Saxium a refusé de l'enregistrer) : ${r.aside} Corrigez-le dans Saxium ; l'agent le repropose à chaque passe.`
-  );
+  return [];
 }
 
 /** `doctor`'s verdict on the journal. */
@@ -168,7 +161,7 @@ export function checkJournal(facts: JournalFacts): CheckResult {
   if (facts.notAJournal) {
     return verdict.error(
       `${facts.path} n'est pas le journal de l'agent (base d'un autre programme), laissé tel quel`,
-      "déplacez-le hors du dossier State, puis lancez sync --once, qui créera le journal.",
+      "déplacez-le hors du dossier State, puis lancez sync --once, qui créera le journal de l'agent.",
     );
   }
   if (facts.unreadable) {
@@ -177,15 +170,7 @@ export function checkJournal(facts: JournalFacts): CheckResult {
       "vérifiez les droits du compte qui exécute l'agent sur le dossier State.",
     );
   }
-  if (facts.aside.length > 0) {
-    return verdict.warning(
-      `${facts.aside.length} export(s) mis de côté : Saxium a refusé leur accusé ou leur signalement (${
-        facts.aside.slice(0, 3).map((r) => describe(r)).join(", ")
-      })`,
-      "voyez « status » pour la raison de chacun et corrigez-les dans Saxium ; l'agent les repropose à chaque passe.",
-    );
-  }
-  return verdict.ok(`${facts.path} vérifié, aucun export mis de côté`);
+  return verdict.ok(`${facts.path} vérifié`);
 }
 
 /** What the task scheduler says of the agent's task. */
@@ -228,14 +213,21 @@ export interface TaskVerdict {
 
 /** The fix for a last run that ended with one of the contract's exit codes. */
 const FIXES_BY_RESULT: Record<number, string> = {
-  1: "Lisez les raisons dans le dossier Errors et le journal (tail-logs --level ERROR), corrigez, puis relancez l'export depuis Saxium.",
-  2: "Lancez sync --once à la main dans une invite de commandes pour voir le message de configuration, et corrigez-le.",
-  3: "Corrigez l'accès à Saxium (réseau, proxy, certificat, jeton) : voir les vérifications Saxium ci-dessus.",
+  1: "Lisez les raisons dans le dossier Errors et le fichier de log du jour (tail-logs --level erreur), corrigez, puis relancez l'export depuis Saxium.",
+  2: "Corrigez ce que dit la cause (status la montre ; sync --once lancé à la main dans une invite de commandes la redit), puis relancez sync --once.",
+  3: "Corrigez l'accès à Saxium (réseau, proxy, certificat, jeton) : voir les vérifications Saxium de doctor.",
   4: "Une autre instance tournait encore : vérifiez qu'aucune synchronisation lancée à la main n'est restée bloquée.",
+  5: "Vérifiez que Batigest est ouvert et que son import automatique est actif : rien n'est perdu, la synchronisation reprendra d'elle-même.",
+  6: "Faites ce que dit le message (place disque à libérer…), puis relancez sync --once ; rien n'est perdu.",
 };
 
 const OTHER_RESULT_FIX =
-  "Consultez l'historique de la tâche dans le Planificateur de tâches et le journal de l'agent.";
+  "Consultez l'historique de la tâche dans le Planificateur de tâches et le fichier de log du jour (tail-logs).";
+
+/** What to do after a run that ended with `code`, in the same words for `doctor` and `status`. */
+export function fixForExitCode(code: number): string {
+  return FIXES_BY_RESULT[code] ?? OTHER_RESULT_FIX;
+}
 
 /**
  * The task's state in one line: `Prêt, dernière exécution 26/11/2026 14:05:00
@@ -290,7 +282,7 @@ export function judgeTask(facts: TaskFacts): TaskVerdict {
     level: last === 1 ? "WARNING" : "ERROR",
     detail,
     problem: `La dernière exécution planifiée a fini avec le code ${describeLastResult(last)}.`,
-    fix: FIXES_BY_RESULT[last] ?? OTHER_RESULT_FIX,
+    fix: fixForExitCode(last),
   };
 }
 

@@ -17,7 +17,7 @@
 
 import { statfs } from "node:fs/promises";
 import nodePath from "node:path";
-import { formatBytes, formatDateTime } from "../base/french.ts";
+import { formatBytes, formatDateTime, plural } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { FOLDER_MARK_NAME } from "../batigest/memory.ts";
 import { standingTraces, type Trace, type TraceKind } from "../batigest/traces.ts";
@@ -338,12 +338,15 @@ const WAITING_RULES: Record<WaitingFolder, WaitingRule> = {
     title: "Dossier Errors",
     level: "warning",
     stale: (count, oldest) =>
-      `${count} fichier(s) en erreur depuis plus d'un jour, le plus ancien ${oldest.name} du ${
+      `${
+        plural(count, "fichier")
+      } en erreur depuis plus d'un jour, le plus ancien ${oldest.name} du ${
         formatDateTime(new Date(oldest.modified))
       }`,
     fix: (dir) =>
       `Lisez le fichier .erreur.txt à côté de chacun dans ${dir}, corrigez dans Saxium et renvoyez l'export : une fois importé, le fichier quitte Errors\\ de lui-même.`,
-    fresh: (count) => count ? `${count} fichier(s) de moins d'un jour` : "aucun fichier en erreur",
+    fresh: (count) =>
+      count ? `${plural(count, "fichier")} de moins d'un jour` : "aucun fichier en erreur",
   },
 };
 
@@ -418,10 +421,12 @@ export function checkBatigestTraces(facts: TraceFacts): CheckResult {
   }
   if (traces.length === 0) return verdict.ok("aucune trace de Batigest dans le dossier d'import");
   const shown = traces.slice(0, 5).map((t) => `${t.path} (${TRACE_ADVICE[t.kind].words})`);
-  const more = traces.length > 5 ? `, et ${traces.length - 5} autre(s)` : "";
+  const more = traces.length > 5 ? `, et ${plural(traces.length - 5, "autre")}` : "";
   const fixes = [...new Set(traces.map((t) => TRACE_ADVICE[t.kind].fix))];
   return verdict.warning(
-    `${traces.length} trace(s) de Batigest dans le dossier d'import : ${shown.join(", ")}${more}`,
+    `${plural(traces.length, "trace")} de Batigest dans le dossier d'import : ${
+      shown.join(", ")
+    }${more}`,
     `${capitalize(fixes.join(" ; "))}.`,
   );
 }

@@ -19,9 +19,11 @@ import { type Settings } from "../base/settings.ts";
 import { type ConfigError } from "../base/config_error.ts";
 import type { CommandRunner } from "../base/command_runner.ts";
 import { VERSION } from "../base/version.ts";
+import { plural } from "../base/french.ts";
 import { isErrorDocument, workFolders } from "../base/work_folders.ts";
 import type { SmtpConfig } from "../base/notify_settings.ts";
 import type { CheckResult, CheckStatus } from "./check.ts";
+import { checkAside } from "./aside_checks.ts";
 import {
   checkConfig,
   checkJournal,
@@ -118,6 +120,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     onWindows ? probeTokenFile(options.runCommand, settings) : undefined,
     probeOldScript(options.runCommand, { folders, now, taskName: options.taskName }),
   ]);
+  const journal = probeJournal(folders);
   const [errorsListing, importListing] = [
     await listFiles(folders.errors, isErrorDocument),
     await listFiles(settings.batigestImportDir, isImportCandidate),
@@ -144,7 +147,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }),
     checkTask(task),
     checkOldScript(oldScript, now),
-    checkJournal(probeJournal(folders)),
+    checkJournal(journal),
+    checkAside(journal.aside, now),
     checkWaitingFiles(errorsListing, { folder: "errors", dir: folders.errors, now }),
     checkImportWaiting(importListing, imports),
     checkBatigestTraces(findTraces(settings.batigestImportDir)),
@@ -191,7 +195,9 @@ export function renderDoctor(report: DoctorReport): string[] {
   const { warnings, errors } = report.counts;
   const lines = [
     `Diagnostic de l'agent Saxium → Batigest ${report.version}${who} : ${
-      report.ok ? "tout est en ordre" : `${errors} erreur(s), ${warnings} avertissement(s)`
+      report.ok
+        ? "tout est en ordre"
+        : `${plural(errors, "erreur")}, ${plural(warnings, "avertissement")}`
     }`,
     "",
   ];
@@ -204,7 +210,7 @@ export function renderDoctor(report: DoctorReport): string[] {
   if (!report.ok && report.agentId) {
     lines.push(
       "",
-      "Pour le support de Saxium : doctor --bundle crée une archive (journaux, configuration sans secrets, état).",
+      "Pour le support de Saxium : doctor --bundle crée une archive (fichiers de log, configuration sans secrets, état).",
     );
   }
   return lines;

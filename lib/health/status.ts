@@ -3,7 +3,8 @@
  * the support bundle keeps as `status.json`. {@linkcode gatherStatus} reads
  * the journal, the `Errors\` folder, the task scheduler and Saxium, and
  * judges them into a list of problems through the same areas as `doctor`
- * (the journal and the task in `agent_checks.ts`, Batigest's imports in
+ * (the runs in `run_status.ts`, the exports set aside in `aside_checks.ts`,
+ * the journal and the task in `agent_checks.ts`, Batigest's imports in
  * `batigest_imports.ts`, Saxium's queue in `saxium_queue.ts`);
  * {@linkcode renderStatus} is the screen, a pure function of the report.
  *
@@ -28,9 +29,10 @@ import {
   type ExportState,
   Journal,
   type RunRecord,
+  STATE_WORDS,
   UNFINISHED_STATES,
 } from "../journal/journal.ts";
-import { describeLastResult, type TaskInfo } from "../windows/task_definition.ts";
+import { type TaskInfo } from "../windows/task_definition.ts";
 import {
   describeTaskState,
   journalProblems,
@@ -38,17 +40,26 @@ import {
   probeJournal,
   probeTask,
 } from "./agent_checks.ts";
-import { formatDateTime, formatPassFigures, plural } from "../base/french.ts";
+import { formatDateTime, plural } from "../base/french.ts";
 import { type BatigestActivity, batigestActivity, probeImportFolder } from "./batigest_imports.ts";
+import { type AsideExport, asideLines, asideProblem } from "./aside_checks.ts";
+import { type EndedRun, judgeRuns, runLines, type RunningPass, runProblems } from "./run_status.ts";
 
-/** Everything `status` reports, as printed by `--json`. */
+/** Everything `status` reports, as printed by `--json` (times ISO 8601, UTC). */
 export interface StatusReport {
   healthy: boolean;
   problems: string[];
   version: string;
   settings: Record<string, unknown>;
-  lastRun?: RunRecord;
+  /** The pass running now (it gives signs of life), if any. */
+  running?: RunningPass;
+  /** The last run that ended: finished (its exit code, its cause) or interrupted. */
+  lastRun?: EndedRun;
+  /** The run before the last one was interrupted and the last one resumed it: when it stopped. */
+  resumedInterruption?: string;
   exports: Record<ExportState, number>;
+  /** Exports set aside, oldest first: why, since when, next try. */
+  aside: AsideExport[];
   errorsFolder: { files: number; oldest?: string };
   /** Whether Batigest imports, from what the last passes saw. */
   batigest: BatigestActivity;
@@ -67,16 +78,24 @@ export interface GatherStatusOptions {
   runCommand: CommandRunner;
   /** The scheduled task's name. */
   taskName: string;
+  /** The clock (a run in progress is told from its signs of life); the system's by default. */
+  now?: () => Date;
 }
 
-/** Collects the status from the journal, the folders, the task scheduler and the server. */
+/**
+ * Collects the status from the journal, the folders, the task scheduler and
+ * the server. The journal is only read, and the instance lock never taken
+ * (a `sync` starting meanwhile would exit 4): a pass in progress is known by
+ * its signs of life.
+ */
 export async function gatherStatus(
   settings: Settings,
   options: GatherStatusOptions,
 ): Promise<StatusReport> {
+  const now = (options.now ?? (() => new Date()))();
   const folders = workFolders(settings);
   const problems: string[] = [];
-  let lastRun: RunRecord | undefined;
+  let runs: RunRecord[] = [];
   let exports = {} as Record<ExportState, number>;
   const journalFacts = probeJournal(folders);
   problems.push(...journalProblems(journalFacts));
@@ -85,28 +104,36 @@ export async function gatherStatus(
   if (readable) {
     const journal = new Journal(journalPath(folders), { readOnly: true });
     try {
-      lastRun = journal.lastRun();
+      runs = journal.runs.recent(5);
       exports = journal.countByState();
     } finally {
       journal.close();
     }
   }
-  if (!lastRun) problems.push("L'agent n'a encore jamais terminé de passe : lancez sync --once.");
-  else if (lastRun.exitCode !== 0) {
+  const judged = judgeRuns(runs, now);
+  problems.push(...runProblems(judged, now));
+  const aside = journalFacts.aside;
+  const asideLine = asideProblem(aside, now);
+  if (asideLine) problems.push(asideLine);
+  const inFlight = UNFINISHED_STATES.reduce((n, s) => n + (exports[s] ?? 0), 0);
+  // While a pass runs, exports half-way are its work, not a problem.
+  if (inFlight > 0 && !judged.running) {
     problems.push(
-      `La dernière passe a fini avec le code ${describeLastResult(lastRun.exitCode)}.`,
+      `${plural(inFlight, "export attend", "exports attendent")} la prochaine passe pour être ${
+        inFlight > 1 ? "terminés" : "terminé"
+      }.`,
     );
   }
-  const inFlight = UNFINISHED_STATES.reduce((n, s) => n + (exports[s] ?? 0), 0);
-  if (inFlight > 0) {
-    problems.push(`${inFlight} export(s) attendent la prochaine passe pour être terminés.`);
-  }
   const errorsFolder = await scanErrors(folders.errors);
-  const batigest = batigestActivity(probeImportFolder(settings, { now: new Date() }));
+  const batigest = batigestActivity(probeImportFolder(settings, { now }));
   if (batigest.problem) problems.push(batigest.problem);
   const taskFacts = await probeTask(options.runCommand, options.taskName);
   const taskVerdict = judgeTask(taskFacts);
-  if (taskVerdict.problem) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
+  // The task's last result is the last run's exit code: said once, by the run's line.
+  const sameRun = taskFacts.info?.status !== "disabled" &&
+    taskFacts.info?.lastResult !== undefined &&
+    taskFacts.info.lastResult === judged.lastRun?.exitCode;
+  if (taskVerdict.problem && !sameRun) problems.push(`${taskVerdict.problem} ${taskVerdict.fix}`);
   const task = taskFacts.error !== undefined ? { error: taskFacts.error } : taskFacts.info ?? null;
   const { server, notOffered } = await readSaxiumQueue(settings);
   if ("error" in server) problems.push(`Saxium : ${server.error}`);
@@ -116,8 +143,9 @@ export async function gatherStatus(
     problems,
     version: VERSION,
     settings: maskedSettings(settings),
-    lastRun,
+    ...judged,
     exports,
+    aside,
     errorsFolder,
     batigest,
     task,
@@ -142,81 +170,51 @@ async function scanErrors(dir: string): Promise<{ files: number; oldest?: string
   return { files, oldest: oldest?.toISOString() };
 }
 
-/** Each state as a person reads it, singular then plural. */
-const STATE_LABELS: Record<ExportState, [string, string]> = {
-  downloading: ["en téléchargement", "en téléchargement"],
-  ready: ["prêt à déposer", "prêts à déposer"],
-  staged: ["en cours de dépôt", "en cours de dépôt"],
-  delivered: ["déposé, en attente d'import", "déposés, en attente d'import"],
-  imported: ["importé, accusé à envoyer", "importés, accusé à envoyer"],
-  acknowledged: ["accusé, à archiver", "accusés, à archiver"],
-  archived: ["archivé", "archivés"],
-  failed: ["en erreur, à signaler", "en erreur, à signaler"],
-  reported: ["signalé en erreur", "signalés en erreur"],
-};
-
 /** The status as lines of text for a person. */
 export function renderStatus(report: StatusReport, now: Date): string[] {
   const lines = [
     `Agent Saxium → Batigest ${report.version} : ${report.healthy ? "OK" : "À VÉRIFIER"}`,
     "",
   ];
-  const run = report.lastRun;
-  lines.push(
-    `Dernière passe    : ${
-      run
-        ? `${formatDateTime(new Date(run.finishedAt))} (${
-          ago(new Date(run.finishedAt), now)
-        }), code ${describeLastResult(run.exitCode)} ; ${runFigures(run.summary)}`
-        : "aucune"
-    }`,
-  );
+  const row = (label: string, text: string) => lines.push(`${label.padEnd(18)}: ${text}`);
+  const more = (text: string) => lines.push(`${"".padEnd(20)}${text}`);
+  for (const { label, text } of runLines(report, now)) {
+    if (label) row(label, text);
+    else more(text);
+  }
   const counts = Object.entries(report.exports).filter(([, n]) => n > 0)
-    .map(([state, n]) => plural(n, ...STATE_LABELS[state as ExportState]));
-  lines.push(`Exports (local)   : ${counts.length ? counts.join(", ") : "aucun"}`);
-  lines.push(
-    `Dossier Errors    : ${plural(report.errorsFolder.files, "fichier")}${
+    .map(([state, n]) => {
+      const words = STATE_WORDS[state as ExportState];
+      return plural(n, words.one, words.many);
+    });
+  row("Exports (local)", counts.length ? counts.join(", ") : "aucun");
+  const [asideHead, ...asideRest] = asideLines(report.aside, now);
+  row("Mis de côté", asideHead);
+  asideRest.forEach(more);
+  row(
+    "Dossier Errors",
+    `${plural(report.errorsFolder.files, "fichier")}${
       report.errorsFolder.oldest
         ? `, le plus ancien du ${formatDateTime(new Date(report.errorsFolder.oldest))}`
         : ""
     }`,
   );
-  if (report.batigest) lines.push(`Batigest          : ${report.batigest.line}`);
+  if (report.batigest) row("Batigest", report.batigest.line);
   const task = report.task;
-  lines.push(
-    `Tâche planifiée   : ${
-      task === null
-        ? "non installée"
-        : "error" in task
-        ? `illisible (${task.error})`
-        : describeTaskState(task)
-    }`,
+  row(
+    "Tâche planifiée",
+    task === null
+      ? "non installée"
+      : "error" in task
+      ? `illisible (${task.error})`
+      : describeTaskState(task),
   );
-  lines.push(`Saxium            : ${describeServer(report)}`);
+  row("Saxium", describeServer(report));
   const s = report.settings;
-  lines.push(
-    `Configuration     : ${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`,
-    `                    travail ${s.workDir}, import Batigest ${s.batigestImportDir}`,
-  );
+  row("Configuration", `${s.apiUrl}, agent ${s.agentId}, jeton ${s.token ? "défini" : "absent"}`);
+  more(`travail ${s.workDir}, import Batigest ${s.batigestImportDir}`);
   if (report.problems.length) {
     lines.push("", "À faire :", ...report.problems.map((p) => `  - ${p}`));
   }
   return lines;
-}
-
-/** A recorded run's figures (a run recorded by an older agent may lack some). */
-function runFigures(summary: Record<string, number>): string {
-  return formatPassFigures({
-    ...summary,
-    synced: summary.synced ?? 0,
-    errors: summary.errors ?? 0,
-  });
-}
-
-function ago(then: Date, now: Date): string {
-  const minutes = Math.round((now.getTime() - then.getTime()) / 60_000);
-  if (minutes < 1) return "à l'instant";
-  if (minutes < 120) return `il y a ${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `il y a ${hours} h` : `il y a ${Math.round(hours / 24)} j`;
 }

@@ -31,7 +31,7 @@ import {
   workFolders,
 } from "../base/work_folders.ts";
 import { ConfigError } from "../base/config_error.ts";
-import { formatBytes } from "../base/french.ts";
+import { formatBytes, plural } from "../base/french.ts";
 
 /** One file of the bundle. */
 export interface BundleFile {
@@ -212,9 +212,11 @@ async function recentLogs(
 
 /** The first line of a log copied only in part: what is missing and where the whole is. */
 function truncationNote(path: string, size: number): string {
-  return `[Copie tronquée : ce journal fait ${formatBytes(size)}, seules ses dernières lignes (${
+  return `[Copie tronquée : ce fichier de log fait ${
+    formatBytes(size)
+  }, seules ses dernières lignes (${
     formatBytes(MAX_LOG_BYTES)
-  }) sont incluses ; le journal complet est sur le poste, dans ${path}.]`;
+  }) sont incluses ; le fichier de log complet est sur le poste, dans ${path}.]`;
 }
 
 /**
@@ -276,7 +278,11 @@ async function errorReasons(dir: string): Promise<string> {
     lines.push(`${name}`, `    ${(reason ?? "(raison absente)").trim().slice(0, 2000)}`);
   }
   if (names.length > MAX_ERROR_REASONS) {
-    lines.push("", `… ${names.length - MAX_ERROR_REASONS} fichier(s) plus ancien(s) non listé(s).`);
+    const left = names.length - MAX_ERROR_REASONS;
+    lines.push(
+      "",
+      `… ${plural(left, "fichier plus ancien non listé", "fichiers plus anciens non listés")}.`,
+    );
   }
   return lines.join("\r\n") + "\r\n";
 }
@@ -292,7 +298,7 @@ function readme(input: BundleInput, names: string[]): string {
     "Contenu :",
     ...names.map((n) => `  - ${n}`),
     "",
-    `Les journaux couvrent les ${BUNDLE_LOG_HOURS} dernières heures. Aucun document (devis, bon de commande) n'est inclus.`,
+    `Les fichiers de log couvrent les ${BUNDLE_LOG_HOURS} dernières heures. Aucun document (devis, bon de commande) n'est inclus.`,
     `Aucun secret n'est inclus : le jeton, le mot de passe SMTP, l'adresse du webhook et les identifiants du proxy sont remplacés par ${MASK}.`,
     "",
   ].join("\r\n");

@@ -1,9 +1,10 @@
 /**
- * The journal's memory of what happened: one event per final outcome of an
- * export (synced, or in error with the reason), appended in the same
- * transaction as the final state (see `Journal.setState`), and read back by
- * `history`; and one record per finished run of `sync`, for `status`. The record of an export keeps only where it stands now; these
- * events keep what happened and when.
+ * The journal's memory of how each attempt on an export ended: one event per
+ * final outcome (synced, in error with the reason, replaced by a newer
+ * version), appended in the same transaction as the final state (see
+ * `Journal.setState`), and read back by `history`. The record of an export
+ * keeps only where it stands now; these events keep what happened and when
+ * (`steps.ts` keeps each step on the way, `runs.ts` the runs of `sync`).
  *
  * Kept apart from `journal.ts`, which tells where each export stands and
  * which moves are allowed: the two stories share the database, not their
@@ -30,15 +31,6 @@ export interface HistoryEvent {
   detail: string;
   /** Which attempt of the agent on this export it was (1 the first time). */
   attempt: number;
-}
-
-/** A finished run of `sync`, for `status`. */
-export interface RunRecord {
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number;
-  summary: Record<string, number>;
-  message?: string;
 }
 
 /** Prepares (or takes from a cache) a statement on the journal's connection. */
@@ -102,18 +94,40 @@ export function readHistory(
   range: { since: Date; until: Date },
 ): HistoryEvent[] {
   const rows = prepare(
-    `SELECT at, export_id, reference, document_type, outcome, detail, attempt
+    `SELECT id, at, export_id, reference, document_type, outcome, detail, attempt
      FROM events WHERE at >= ? AND at < ? ORDER BY at, id`,
-  ).all(range.since.toISOString(), range.until.toISOString()) as unknown as {
-    at: string;
-    export_id: string;
-    reference: string;
-    document_type: string;
-    outcome: EventOutcome;
-    detail: string;
-    attempt: number;
-  }[];
-  return rows.map((row) => ({
+  ).all(range.since.toISOString(), range.until.toISOString()) as unknown as EventRow[];
+  return rows.map(fromEventRow);
+}
+
+/** Every event of the exports `ids`, oldest first. */
+export function readEvents(prepare: Prepare, ids: readonly string[]): HistoryEvent[] {
+  const rows: EventRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    rows.push(
+      ...prepare(
+        `SELECT id, at, export_id, reference, document_type, outcome, detail, attempt
+         FROM events WHERE export_id IN (${chunk.map(() => "?").join(",")})`,
+      ).all(...chunk) as unknown as EventRow[],
+    );
+  }
+  return rows.sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id).map(fromEventRow);
+}
+
+interface EventRow {
+  id: number;
+  at: string;
+  export_id: string;
+  reference: string;
+  document_type: string;
+  outcome: EventOutcome;
+  detail: string;
+  attempt: number;
+}
+
+function fromEventRow(row: EventRow): HistoryEvent {
+  return {
     at: row.at,
     exportId: row.export_id,
     reference: row.reference,
@@ -121,7 +135,7 @@ export function readHistory(
     outcome: row.outcome,
     detail: row.outcome === "synced" ? importNames(row.detail) : row.detail,
     attempt: row.attempt,
-  }));
+  };
 }
 
 /** Import names from an event's detail: a list, or (backfilled) the files' JSON. */
@@ -132,40 +146,4 @@ function importNames(detail: string): string {
   } catch {
     return detail;
   }
-}
-
-/** Records a finished run. */
-export function recordRun(prepare: Prepare, run: RunRecord): void {
-  prepare(
-    `INSERT INTO runs (started_at, finished_at, exit_code, summary, message) VALUES (?, ?, ?, ?, ?)`,
-  ).run(
-    run.startedAt,
-    run.finishedAt,
-    run.exitCode,
-    JSON.stringify(run.summary),
-    run.message ?? null,
-  );
-}
-
-/** The last finished run, if any. */
-export function lastRun(prepare: Prepare): RunRecord | undefined {
-  const row = prepare(
-    "SELECT started_at, finished_at, exit_code, summary, message FROM runs ORDER BY id DESC LIMIT 1",
-  ).get() as
-    | {
-      started_at: string;
-      finished_at: string;
-      exit_code: number;
-      summary: string;
-      message: string | null;
-    }
-    | undefined;
-  if (!row) return undefined;
-  return {
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    exitCode: row.exit_code,
-    summary: JSON.parse(row.summary),
-    message: row.message ?? undefined,
-  };
 }

@@ -26,14 +26,12 @@
  * the state before it, looking at the folders: that is what makes a restart
  * safe.
  *
- * Besides the exports, the journal keeps the agent's small state (Batigest's
- * memory, the alerts' memory, the ids passed over) in one key-value table
- * (`small_state.ts`, {@linkcode Journal.smallState}).
- *
- * Reaching a final state also appends an event (synced, or in error with the
- * reason) in the same transaction: the record of an export keeps only where it
- * stands now, the events keep what happened and when, for `history`
- * (`history.ts`).
+ * Every move also appends a step (`steps.ts`), and reaching a final state an
+ * event (`history.ts`), in the same transaction: the record keeps where an
+ * export stands now, the steps and events when it got there, for `history`
+ * ({@linkcode Journal.trail}). The runs of `sync` ({@linkcode Journal.runs})
+ * and the agent's small state ({@linkcode Journal.smallState}) share the
+ * database.
  *
  * @module
  */
@@ -49,14 +47,11 @@ import {
   type Row,
   STATE_READ,
 } from "./schema.ts";
-import {
-  appendEvent,
-  type HistoryEvent,
-  lastRun,
-  readHistory,
-  recordRun,
-  type RunRecord,
-} from "./history.ts";
+import { appendEvent, type HistoryEvent, readHistory } from "./history.ts";
+import { RunBook, type RunsShape } from "./runs.ts";
+import { appendStep, type ExportStep, stepOf } from "./steps.ts";
+import { Trail } from "./trail.ts";
+import { Durability } from "./durability.ts";
 
 import {
   adoptLegacyFiles,
@@ -77,9 +72,13 @@ import {
   isFinal,
   REBUILT_FROM,
   REBUILT_TO,
+  STATE_WORDS,
 } from "./states.ts";
 
-export type { EventOutcome, HistoryEvent, RunRecord } from "./history.ts";
+export type { EventOutcome, HistoryEvent } from "./history.ts";
+export type { RunEnd, RunProgress, RunRecord } from "./runs.ts";
+export type { ExportStep, StepKind } from "./steps.ts";
+export type { DocumentTrail, Trail } from "./trail.ts";
 export type { SmallStateKey, SmallStateStore } from "./small_state.ts";
 export * from "./states.ts";
 export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
@@ -96,16 +95,9 @@ export class JournalError extends Error {
 export class Journal {
   #db: DatabaseSync;
   #now: () => Date;
-  #walPath?: string;
-  #wal?: Deno.FsFile;
   #tables: ReadonlySet<string>;
-  /** Commits made through this journal. */
-  #commits = 0;
-  /** The commit that last changed each export, for those changed since the last flush. */
-  #lastChange = new Map<string, number>();
-  /** Commits known to be on disk; none at first, whatever an earlier run did. */
-  #onDisk = -1;
-  #flushing?: Promise<void>;
+  #runsShape: RunsShape;
+  #durability: Durability;
 
   /**
    * Opens (and creates if needed) the journal at `path`. With `verify`, a
@@ -124,8 +116,9 @@ export class Journal {
       readOnly: options.readOnly ?? false,
     });
     this.#db = opened.db;
-    this.#walPath = opened.walPath;
+    this.#durability = new Durability(opened.walPath);
     this.#tables = opened.tables;
+    this.#runsShape = opened.runs;
   }
 
   #statements = new Map<string, StatementSync>();
@@ -142,8 +135,7 @@ export class Journal {
 
   /** Closes the database (also when a `using` block that holds it ends). */
   close(): void {
-    this.#wal?.close();
-    this.#wal = undefined;
+    this.#durability.close();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -153,34 +145,10 @@ export class Journal {
 
   /**
    * Makes an export's changes so far durable against a power cut, with every
-   * commit before them, without holding up the agent meanwhile: the
-   * write-ahead log is flushed from Deno's thread pool. (A flush covers the
-   * file whoever wrote it; if SQLite moved the log into the database
-   * meanwhile, it flushed both itself, as `synchronous=NORMAL` does at every
-   * checkpoint.) The first flush of a run always happens.
+   * commit before them, without holding up the agent meanwhile (`durability.ts`).
    */
-  async flush(id: string): Promise<void> {
-    const wanted = this.#lastChange.get(id) ?? 0;
-    // One flush covers every commit made before it started: callers meanwhile share it.
-    while (this.#onDisk < wanted) {
-      this.#flushing ??= this.#syncLog().finally(() => this.#flushing = undefined);
-      await this.#flushing;
-    }
-  }
-
-  async #syncLog(): Promise<void> {
-    const covered = this.#commits;
-    if (this.#walPath) {
-      // Write access: Windows flushes a file only through a handle that may write it.
-      this.#wal ??= await Deno.open(this.#walPath, { read: true, write: true });
-      await this.#wal.syncData();
-    }
-    this.#onDisk = Math.max(this.#onDisk, covered);
-    // What is on disk needs no tracking: the map holds only recent changes,
-    // however long the agent runs.
-    for (const [id, commit] of this.#lastChange) {
-      if (commit <= this.#onDisk) this.#lastChange.delete(id);
-    }
+  flush(id: string): Promise<void> {
+    return this.#durability.flush(id);
   }
 
   /** The record of an export, if the journal has one. */
@@ -220,21 +188,24 @@ export class Journal {
       & Partial<Pick<ExportRecord, "generatedAt">>,
   ) {
     const now = this.#now().toISOString();
-    this.#stmt(
-      `INSERT INTO exports (id, reference, document_type, base_name, state, files, generated_at,
-       created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?, ?)`,
-    ).run(
-      record.id,
-      record.reference,
-      record.documentType,
-      record.baseName,
-      JSON.stringify(record.files),
-      record.generatedAt ?? null,
-      now,
-      now,
-    );
-    this.#lastChange.set(record.id, ++this.#commits);
+    this.#transaction(() => {
+      this.#stmt(
+        `INSERT INTO exports (id, reference, document_type, base_name, state, files, generated_at,
+         created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'downloading', ?, ?, ?, ?)`,
+      ).run(
+        record.id,
+        record.reference,
+        record.documentType,
+        record.baseName,
+        JSON.stringify(record.files),
+        record.generatedAt ?? null,
+        now,
+        now,
+      );
+      this.#step({ at: now, exportId: record.id, attempt: 1, step: "downloading" });
+    });
+    this.#durability.committed(record.id);
     return this.get(record.id)!;
   }
 
@@ -242,12 +213,16 @@ export class Journal {
   retry(id: string, files: ExportFile[]): ExportRecord {
     const current = this.#require(id);
     this.#check(current, "downloading");
-    this.#stmt(
-      `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
-       delivered_at = NULL, attempts = attempts + 1, updated_at = ?, aside = NULL,
-       aside_kind = NULL, aside_until = NULL, aside_count = 0, aside_since = NULL WHERE id = ?`,
-    ).run(JSON.stringify(files), this.#now().toISOString(), id);
-    this.#lastChange.set(id, ++this.#commits);
+    const now = this.#now().toISOString();
+    this.#transaction(() => {
+      this.#stmt(
+        `UPDATE exports SET state = 'downloading', files = ?, error = NULL, error_stage = NULL,
+         delivered_at = NULL, attempts = attempts + 1, updated_at = ?, aside = NULL,
+         aside_kind = NULL, aside_until = NULL, aside_count = 0, aside_since = NULL WHERE id = ?`,
+      ).run(JSON.stringify(files), now, id);
+      this.#step({ at: now, exportId: id, attempt: current.attempts + 1, step: "downloading" });
+    });
+    this.#durability.committed(id);
     return this.get(id)!;
   }
 
@@ -288,15 +263,12 @@ export class Journal {
         now,
         id,
       );
-    if (isFinal(state)) {
-      this.#transaction(() => {
-        update();
-        appendEvent((sql) => this.#stmt(sql), next);
-      });
-    } else {
+    this.#transaction(() => {
       update();
-    }
-    this.#lastChange.set(id, ++this.#commits);
+      this.#step(stepOf(next, now));
+      if (isFinal(state)) appendEvent((sql) => this.#stmt(sql), next);
+    });
+    this.#durability.committed(id);
     return next;
   }
 
@@ -311,11 +283,14 @@ export class Journal {
   ): ExportRecord {
     const current = this.#require(id);
     const now = this.#now().toISOString();
-    this.#stmt(
-      `UPDATE exports SET aside = ?, aside_kind = ?, aside_until = ?,
-       aside_count = aside_count + 1, aside_since = COALESCE(aside_since, ?) WHERE id = ?`,
-    ).run(aside.reason, aside.kind, aside.until ?? null, current.aside?.since ?? now, id);
-    this.#lastChange.set(id, ++this.#commits);
+    this.#transaction(() => {
+      this.#stmt(
+        `UPDATE exports SET aside = ?, aside_kind = ?, aside_until = ?,
+         aside_count = aside_count + 1, aside_since = COALESCE(aside_since, ?) WHERE id = ?`,
+      ).run(aside.reason, aside.kind, aside.until ?? null, current.aside?.since ?? now, id);
+      this.#step({ ...stepOf(current, now), step: "aside", detail: aside.reason });
+    });
+    this.#durability.committed(id);
     return this.get(id)!;
   }
 
@@ -344,11 +319,13 @@ export class Journal {
   renameFiles(id: string, files: ExportFile[]): ExportRecord {
     const current = this.#require(id);
     if (current.state !== "staged") {
-      throw new JournalError(`changement de nom refusé en « ${current.state} » : ${id}`);
+      throw new JournalError(
+        `changement de nom refusé pour l'export ${id}, ${STATE_WORDS[current.state].one}`,
+      );
     }
     this.#stmt("UPDATE exports SET files = ?, updated_at = ? WHERE id = ?")
       .run(JSON.stringify(files), this.#now().toISOString(), id);
-    this.#lastChange.set(id, ++this.#commits);
+    this.#durability.committed(id);
     return this.get(id)!;
   }
 
@@ -367,28 +344,34 @@ export class Journal {
     const current = this.get(evidence.id);
     if (current && !REBUILT_FROM.includes(current.state) || !REBUILT_TO.includes(state)) {
       throw new JournalError(
-        `reconstruction interdite de « ${current?.state} » à « ${state} » pour l'export ${evidence.id}`,
+        `reconstruction interdite pour l'export ${evidence.id} : de « ${
+          current ? STATE_WORDS[current.state].one : "inconnu"
+        } » à « ${STATE_WORDS[state].one} »`,
       );
     }
     const now = this.#now().toISOString();
-    this.#stmt(
-      `INSERT OR REPLACE INTO exports (id, reference, document_type, base_name, state, files,
-       attempts, generated_at, delivered_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      evidence.id,
-      evidence.reference,
-      evidence.documentType,
-      evidence.baseName,
-      state,
-      JSON.stringify(evidence.files),
-      current?.attempts ?? 1,
-      evidence.generatedAt ?? current?.generatedAt ?? null,
-      now,
-      now,
-      now,
-    );
-    this.#lastChange.set(evidence.id, ++this.#commits);
+    this.#transaction(() => {
+      this.#stmt(
+        `INSERT OR REPLACE INTO exports (id, reference, document_type, base_name, state, files,
+         attempts, generated_at, delivered_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        evidence.id,
+        evidence.reference,
+        evidence.documentType,
+        evidence.baseName,
+        state,
+        JSON.stringify(evidence.files),
+        current?.attempts ?? 1,
+        evidence.generatedAt ?? current?.generatedAt ?? null,
+        now,
+        now,
+        now,
+      );
+      const attempt = current?.attempts ?? 1;
+      this.#step({ at: now, exportId: evidence.id, attempt, step: "rebuilt", detail: state });
+    });
+    this.#durability.committed(evidence.id);
     return this.get(evidence.id)!;
   }
 
@@ -408,7 +391,7 @@ export class Journal {
           : undefined,
       set: (key: SmallStateKey, value: string) => {
         setValue((sql) => this.#stmt(sql), { key, value, at: this.#now().toISOString() });
-        this.#commits++;
+        this.#durability.committed();
       },
     };
   }
@@ -423,10 +406,11 @@ export class Journal {
 
   /** Runs `work` as one SQLite transaction: all of it is committed, or none. */
   #transaction(work: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
+    // Prepared once: every move is a transaction (its step goes with it).
+    this.#stmt("BEGIN IMMEDIATE").run();
     try {
       work();
-      this.#db.exec("COMMIT");
+      this.#stmt("COMMIT").run();
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;
@@ -440,28 +424,36 @@ export class Journal {
     return readHistory((sql) => this.#stmt(sql), range);
   }
 
-  /** Records a finished run. */
-  recordRun(run: RunRecord): void {
-    recordRun((sql) => this.#stmt(sql), run);
-    this.#commits++;
+  /** The runs of `sync`: begun, kept alive, finished, read back (`runs.ts`). */
+  get runs(): RunBook {
+    return new RunBook((sql) => this.#stmt(sql), {
+      now: this.#now,
+      shape: this.#runsShape,
+      wrote: () => this.#durability.committed(),
+    });
   }
 
-  /** The last finished run, if any. */
-  lastRun(): RunRecord | undefined {
-    if (!this.#tables.has("runs")) return undefined;
-    return lastRun((sql) => this.#stmt(sql));
+  /** What happened: one document's trail, when exports took their steps (`trail.ts`). */
+  get trail(): Trail {
+    return new Trail((sql) => this.#stmt(sql), this.#tables);
+  }
+
+  #step(step: ExportStep): void {
+    appendStep((sql) => this.#stmt(sql), step);
   }
 
   #require(id: string): ExportRecord {
     const record = this.get(id);
-    if (!record) throw new JournalError(`export inconnu du journal : ${id}`);
+    if (!record) throw new JournalError(`export inconnu du journal de l'agent : ${id}`);
     return record;
   }
 
   #check(current: ExportRecord, to: ExportState): void {
     if (!canMove(current.state, to)) {
       throw new JournalError(
-        `passage interdit de « ${current.state} » à « ${to} » pour l'export ${current.id}`,
+        `passage interdit pour l'export ${current.id} : de « ${
+          STATE_WORDS[current.state].one
+        } » à « ${STATE_WORDS[to].one} »`,
       );
     }
   }

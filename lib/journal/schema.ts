@@ -1,7 +1,9 @@
 /**
  * Opening the journal's database and reading its rows: the pragmas (WAL,
  * how durable a commit is), the schema and its upgrades (events backfilled, the aside columns,
- * ids in lower case, the small state's table, `consumed` renamed `imported`), and, on request, a check that the file can be trusted.
+ * ids in lower case, the small state's table, `consumed` renamed `imported`, runs that give signs
+ * of life, the steps of each export backfilled), and, on request, a check that the file can be
+ * trusted.
  * Kept apart from `journal.ts`, which says what the records mean.
  *
  * A damaged database (not a database, malformed pages) is refused with
@@ -19,7 +21,9 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { backfillEvents } from "./history.ts";
+import { RUNS_SCHEMA, type RunsShape, upgradeRuns } from "./runs.ts";
 import { SMALL_STATE_SCHEMA } from "./small_state.ts";
+import { backfillSteps, STEPS_SCHEMA } from "./steps.ts";
 import type { ExportRecord, ExportState } from "./states.ts";
 
 /** The journal's file cannot be trusted (not a database, malformed pages). */
@@ -58,14 +62,6 @@ CREATE TABLE IF NOT EXISTS events (
   attempt INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  started_at TEXT NOT NULL,
-  finished_at TEXT NOT NULL,
-  exit_code INTEGER NOT NULL,
-  summary TEXT NOT NULL,
-  message TEXT
-);
 `;
 
 /**
@@ -100,6 +96,8 @@ export interface OpenedDatabase {
   walPath?: string;
   /** The tables it holds (read-only: an older journal may lack some). */
   tables: ReadonlySet<string>;
+  /** What its table of runs holds (read-only: an older journal's runs have no sign of life). */
+  runs: RunsShape;
 }
 
 /**
@@ -141,7 +139,12 @@ function inspect(db: DatabaseSync, path: string): OpenedDatabase {
   const tables = new Set(rows.map((r) => r.name));
   if (tables.size === 0) throw new NotAJournal(path, "empty");
   if (!tables.has("exports")) throw new NotAJournal(path, "foreign");
-  return { db, tables };
+  let runs: RunsShape = "none";
+  if (tables.has("runs")) {
+    const columns = db.prepare("PRAGMA table_info(runs)").all() as { name: string }[];
+    runs = columns.some((c) => c.name === "updated_at") ? "current" : "finished-only";
+  }
+  return { db, tables, runs };
 }
 
 function setUp(db: DatabaseSync, path: string): OpenedDatabase {
@@ -158,12 +161,17 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
     db.exec("PRAGMA synchronous = FULL;");
   }
   db.exec("PRAGMA busy_timeout = 5000;");
-  const hadEvents = db.prepare(
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
-  ).get() !== undefined;
+  const had = (table: string) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !==
+      undefined;
+  const [hadEvents, hadSteps] = [had("events"), had("steps")];
   db.exec(SCHEMA);
+  db.exec(RUNS_SCHEMA);
   db.exec(SMALL_STATE_SCHEMA);
+  db.exec(STEPS_SCHEMA);
   if (!hadEvents) backfillEvents(db);
+  // Runs written only once finished, before they gave signs of life.
+  upgradeRuns(db);
   const columns = db.prepare("PRAGMA table_info(exports)").all() as { name: string }[];
   for (const [column, type] of NEW_COLUMNS) {
     if (!columns.some((c) => c.name === column)) {
@@ -177,7 +185,15 @@ function setUp(db: DatabaseSync, path: string): OpenedDatabase {
   // The state Batigest's import leads to was called `consumed` before it bore
   // the word the logs use.
   db.exec("UPDATE exports SET state = 'imported' WHERE state = 'consumed'");
-  return { db, walPath, tables: new Set(["exports", "events", "runs", "small_state"]) };
+  db.exec("CREATE INDEX IF NOT EXISTS exports_reference ON exports(reference COLLATE NOCASE)");
+  // After the columns and names above: the steps an older journal's records still tell.
+  if (!hadSteps) backfillSteps(db);
+  return {
+    db,
+    walPath,
+    tables: new Set(["exports", "events", "runs", "small_state", "steps"]),
+    runs: "current",
+  };
 }
 
 /** Columns added to `exports` after its first version, in order. */

@@ -8,8 +8,10 @@
  *      └───────────┴──────────┴─────────┴─► failed ─► reported
  * ```
  *
- * Plus what the journal keeps of one export (`ExportRecord`). Pure data:
- * no SQLite here.
+ * Plus what the journal keeps of one export (`ExportRecord`), and the one
+ * place each state gets its French words ({@linkcode STATE_WORDS}): no
+ * message, screen or log line shows a state's internal name. Pure data: no
+ * SQLite here.
  *
  * @module
  */
@@ -40,6 +42,57 @@ export const EXPORT_STATES: readonly ExportState[] = [
   "failed",
   "reported",
 ];
+
+/** How a person reads a state: an export in it (singular, plural), and the step that reached it. */
+export interface StateWords {
+  /** `1 prêt à déposer`. */
+  one: string;
+  /** `3 prêts à déposer`. */
+  many: string;
+  /** What happened when an export reached it: `téléchargé et vérifié`. */
+  reached: string;
+}
+
+/** Each state in French, for `status`, `history`, the log and the journal's own refusals. */
+export const STATE_WORDS: Readonly<Record<ExportState, StateWords>> = {
+  downloading: {
+    one: "en téléchargement",
+    many: "en téléchargement",
+    reached: "proposé par Saxium, téléchargement commencé",
+  },
+  ready: { one: "prêt à déposer", many: "prêts à déposer", reached: "téléchargé et vérifié" },
+  staged: {
+    one: "en cours de dépôt",
+    many: "en cours de dépôt",
+    reached: "préparé dans le dossier d'import sous un nom temporaire",
+  },
+  delivered: {
+    one: "déposé (en attente d'import)",
+    many: "déposés (en attente d'import)",
+    reached: "déposé dans le dossier d'import de Batigest",
+  },
+  imported: {
+    one: "importé (pas encore confirmé à Saxium)",
+    many: "importés (pas encore confirmés à Saxium)",
+    reached: "importé par Batigest",
+  },
+  acknowledged: {
+    one: "confirmé à Saxium (à archiver)",
+    many: "confirmés à Saxium (à archiver)",
+    reached: "import confirmé à Saxium",
+  },
+  archived: { one: "synchronisé", many: "synchronisés", reached: "archivé : synchronisé" },
+  failed: {
+    one: "en erreur (pas encore signalé à Saxium)",
+    many: "en erreur (pas encore signalés à Saxium)",
+    reached: "en erreur",
+  },
+  reported: {
+    one: "en erreur (signalé à Saxium)",
+    many: "en erreur (signalés à Saxium)",
+    reached: "erreur signalée à Saxium",
+  },
+};
 
 const MOVES: Record<ExportState, readonly ExportState[]> = {
   downloading: ["ready", "failed"],

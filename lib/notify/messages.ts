@@ -17,6 +17,7 @@ import {
   formatHoursMinutes,
   formatMoment,
   formatPassFigures,
+  plural,
 } from "../base/french.ts";
 import type { BatigestWait } from "../batigest/working_hours.ts";
 
@@ -100,15 +101,17 @@ export function alertMessage(facts: AlertFacts): AlertMessage {
   ];
   if (errors.length) {
     lines.push(
-      "Erreurs relevées dans le journal pendant la passe :",
+      "Erreurs relevées dans le fichier de log pendant la passe :",
       ...errors.map((e) => `  - ${e}`),
-      ...(more > 0 ? [`  … et ${more} autre(s), voir le journal.`] : []),
+      ...(more > 0
+        ? [`  … et ${plural(more, "autre")}, voir le fichier de log du jour (tail-logs).`]
+        : []),
       "",
     );
   }
   lines.push(
     `Bilan de la passe : ${passFigures(report)}.`,
-    `Journal : ${logFile}`,
+    `Fichier de log : ${logFile}`,
   );
   if (report.batigestWait) {
     lines.push(
@@ -170,7 +173,7 @@ function alertContent(facts: AlertFacts): { headline: string; what: string; todo
         what:
           `${agent} s'est arrêté sur un problème du poste lors de la passe du ${when} (code de sortie ${report.exitCode}).`,
         todo: [
-          "Faites ce qu'indique la ligne ci-dessus (place disque à libérer, journal à renommer) ; rien n'est perdu : la prochaine passe reprendra.",
+          "Faites ce qu'indique la ligne ci-dessus (place disque à libérer, journal de l'agent à renommer) ; rien n'est perdu : la prochaine passe reprendra.",
           doctor,
         ],
       };
@@ -186,9 +189,10 @@ function alertContent(facts: AlertFacts): { headline: string; what: string; todo
       };
     default:
       return {
-        headline: `${report.summary.errors} export(s) en erreur`,
-        what:
-          `${agent} a terminé la passe du ${when} avec ${report.summary.errors} export(s) en erreur (code de sortie ${report.exitCode}).`,
+        headline: `${plural(report.summary.errors, "export")} en erreur`,
+        what: `${agent} a terminé la passe du ${when} avec ${
+          plural(report.summary.errors, "export")
+        } en erreur (code de sortie ${report.exitCode}).`,
         todo: [
           `Les fichiers refusés sont dans ${facts.folders.errors}, chacun avec sa raison dans un fichier .erreur.txt ; ils sont aussi marqués en erreur dans Saxium.`,
           "Corrigez la cause (document dans Saxium, document refusé par Batigest…) ; pour un document refusé par Batigest, vérifiez d'abord dans Batigest s'il a été importé, puis relancez l'export depuis Saxium s'il ne l'a pas été.",

@@ -97,7 +97,7 @@ export class Offers {
     this.#report.warning(
       `L'export ${describe(receipt)} a déjà été déposé dans Batigest (reçu du ${
         receipt.at.slice(0, 10)
-      }) mais le journal ne le savait plus (supprimé, endommagé ou restauré) : ` +
+      }) mais le journal de l'agent ne le savait plus (supprimé, endommagé ou restauré) : ` +
         `il est repris là où les dossiers le montrent, sans être redéposé.`,
     );
     // Saxium's date, which orders the versions of a document, from the receipt or the list.

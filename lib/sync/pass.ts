@@ -31,7 +31,12 @@ import { AsideExports } from "./aside.ts";
 import { Offers } from "./offers.ts";
 import { describe, LocalTrouble, PassStopped, SaxiumCalls, ServerUnavailable } from "./failures.ts";
 import { FolderUnusable, guardFileOps } from "../batigest/folder_guard.ts";
-import { type ExportRecord, type ExportState, UNFINISHED_STATES } from "../journal/journal.ts";
+import {
+  type ExportRecord,
+  type ExportState,
+  STATE_WORDS,
+  UNFINISHED_STATES,
+} from "../journal/journal.ts";
 import { PassReport } from "./pass_report.ts";
 import type { PassContext, PassResult } from "./pass_types.ts";
 import { drainPending } from "./pipeline.ts";
@@ -41,7 +46,14 @@ import { localDateTime } from "../base/log.ts";
 import { formatDay, formatHoursMinutes } from "../base/french.ts";
 import { type BatigestWait, batigestWait } from "../batigest/working_hours.ts";
 
-export type { PassContext, PassResult, PassStatus, PassSummary, SaxiumApi } from "./pass_types.ts";
+export type {
+  PassContext,
+  PassProgress,
+  PassResult,
+  PassStatus,
+  PassSummary,
+  SaxiumApi,
+} from "./pass_types.ts";
 
 /**
  * States a previous run can leave an export in, past its download, finished
@@ -63,7 +75,10 @@ const LEFT_AFTER_BATIGEST: readonly ExportState[] = ["imported", "acknowledged",
  */
 export async function runSyncPass(context: PassContext): Promise<PassResult> {
   const now = context.now ?? (() => new Date());
-  const report = new PassReport(context.log, { secrets: [context.settings.token ?? ""] });
+  const report = new PassReport(context.log, {
+    secrets: [context.settings.token ?? ""],
+    progress: context.progress,
+  });
   // A folder that refuses the agent stops the pass at its first refusal (folder_guard.ts).
   const ctx: PassContext = {
     ...context,
@@ -229,9 +244,9 @@ async function resumeInFlight(
     if (ctx.signal?.aborted) return;
     if (options.aside.waiting(record)) continue;
     options.report.info(
-      `Reprise de ${
-        describe(record)
-      } (état « ${record.state} » laissé par l'exécution précédente).`,
+      `Reprise de ${describe(record)}, laissé par l'exécution précédente : ${
+        STATE_WORDS[record.state].one
+      }.`,
     );
     await options.story.resume(record);
   }
@@ -245,6 +260,6 @@ async function tidyOrphans(ctx: PassContext, report: PassReport): Promise<void> 
     archiveName: (name) => freeName(ctx.folders.archive, `${archiveStamp(now())}-${name}`),
   });
   for (const name of archived) {
-    report.info(`${name} : déjà synchronisé d'après son reçu (journal perdu), archivé.`);
+    report.info(`${name} : déjà synchronisé d'après son reçu (journal de l'agent perdu), archivé.`);
   }
 }

@@ -4,14 +4,14 @@
  * contract's exit code for each way a pass ends, and the same for a run
  * stopped before its pass could end (a journal that cannot be trusted, a
  * full disk, an import folder gone, a journal lost beside documents in flight,
- * an error nobody expected). The command
- * (`lib/cli/sync.ts`) only writes what this module says.
+ * an error nobody expected), and the cause a run's record keeps for `status`.
+ * The command (`lib/cli/sync.ts`) only writes what this module says.
  *
  * @module
  */
 
 import { EXIT } from "../base/exit_codes.ts";
-import { formatDecimal, formatDuration, formatPassFigures } from "../base/french.ts";
+import { formatDecimal, formatDuration, formatPassFigures, plural } from "../base/french.ts";
 import type { LogLevel } from "../base/log.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { journalPath, type WorkFolders } from "../base/work_folders.ts";
@@ -86,6 +86,23 @@ export function conclusion(result: PassResult): string {
     return `${head} Voir les lignes ERROR ci-dessus et le dossier Errors.`;
   }
   return head;
+}
+
+/**
+ * The cause a run's record keeps, for `status`: why the pass stopped, or
+ * for exports in error the first ERROR line and how many followed; none for
+ * a pass that completed.
+ */
+export function runMessage(result: PassResult): string | undefined {
+  if (result.status === "completed") return undefined;
+  if (result.message !== undefined) return result.message;
+  const [first, ...others] = result.errors;
+  if (first === undefined) return undefined;
+  return others.length === 0
+    ? first
+    : `${first} (et ${
+      plural(others.length, "autre erreur", "autres erreurs")
+    } : voir history --errors et le fichier de log du jour)`;
 }
 
 /** How a run stopped before its pass could end: the line, its exit code, and a status for the alerts. */

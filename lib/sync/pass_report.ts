@@ -12,14 +12,16 @@
  *
  * On a backlog it also says where it stands: an INFO line every
  * {@linkcode PROGRESS_EVERY} exports or {@linkcode PROGRESS_MS} of work,
- * with what is left and an estimate of the time it needs.
+ * with what is left and an estimate of the time it needs; and it tells the
+ * pass's `progress` callback (if any) at every change, which the `sync`
+ * command writes into the run's record for `status`, a few seconds apart.
  *
  * @module
  */
 
 import { formatDuration, plural } from "../base/french.ts";
 import { type Logger, sanitize } from "../base/log.ts";
-import type { PassResult, PassStatus, PassSummary } from "./pass_types.ts";
+import type { PassProgress, PassResult, PassStatus, PassSummary } from "./pass_types.ts";
 
 /** What the steps count: every figure of a {@linkcode PassSummary} but the unfinished. */
 export type PassCount = Exclude<keyof PassSummary, "unfinished">;
@@ -46,15 +48,25 @@ export class PassReport {
   #startedAt: number;
   #known = 0;
   #lastProgress: { at: number; done: number };
+  #onProgress?: (progress: PassProgress) => void;
 
   /**
    * Writes through `log`. `secrets` are those `log` masks (the token), so that
    * the kept ERROR lines read exactly as the log file does. `clock` is a
-   * monotonic time in ms (`performance.now` by default), for the progress lines.
+   * monotonic time in ms (`performance.now` by default), for the progress lines;
+   * `progress` is told how far the pass is at every change.
    */
-  constructor(log: Logger, options: { secrets: readonly string[]; clock?: () => number }) {
+  constructor(
+    log: Logger,
+    options: {
+      secrets: readonly string[];
+      clock?: () => number;
+      progress?: (progress: PassProgress) => void;
+    },
+  ) {
     this.#log = log;
     this.#secrets = options.secrets;
+    this.#onProgress = options.progress;
     this.#clock = options.clock ?? (() => performance.now());
     this.#startedAt = this.#clock();
     this.#lastProgress = { at: this.#startedAt, done: 0 };
@@ -62,7 +74,18 @@ export class PassReport {
 
   /** How many exports the pass knows of so far (Saxium's list grows as it is asked again). */
   known(total: number): void {
-    this.#known = Math.max(this.#known, total);
+    if (total <= this.#known) return;
+    this.#known = total;
+    this.#tell(this.#done());
+  }
+
+  #done(): number {
+    return this.#counts.synced + this.#counts.errors + this.#counts.replaced +
+      this.#counts.reacknowledged;
+  }
+
+  #tell(done: number): void {
+    this.#onProgress?.({ done, known: Math.max(this.#known, done) });
   }
 
   /** Detailed progress. */
@@ -94,8 +117,8 @@ export class PassReport {
 
   /** The progress line, when a backlog has moved on enough since the last one. */
   #progress(): void {
-    const done = this.#counts.synced + this.#counts.errors + this.#counts.replaced +
-      this.#counts.reacknowledged;
+    const done = this.#done();
+    this.#tell(done);
     const now = this.#clock();
     const due = done - this.#lastProgress.done >= PROGRESS_EVERY ||
       now - this.#lastProgress.at >= PROGRESS_MS;

@@ -59,6 +59,17 @@ export interface PassContext {
   window?: number;
   /** The pass's one clock (time stamps, import deadlines); the system's by default. */
   now?: () => Date;
+  /**
+   * Told how far the pass is each time an export is done or more become
+   * known (the command writes it into the run's record, for `status`).
+   */
+  progress?: (progress: PassProgress) => void;
+}
+
+/** How far a pass is: exports done (synced, in error, replaced, acknowledged again) and known. */
+export interface PassProgress {
+  done: number;
+  known: number;
 }
 
 /** Counts of what a pass did. */

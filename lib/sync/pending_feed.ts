@@ -17,6 +17,7 @@ import { callForThePass } from "./failures.ts";
 import type { PassContext } from "./pass_types.ts";
 import type { PassReport } from "./pass_report.ts";
 import { settle, type Settled, unwrap } from "../base/settled.ts";
+import { plural } from "../base/french.ts";
 import type { SmallStateStore } from "../journal/journal.ts";
 
 /** The largest list that fitted under the client's size cap, by pass (its report). */
@@ -199,7 +200,9 @@ export class PendingFeed {
       fresh++;
     }
     if (fresh > 0) {
-      this.#report.debug(`${fresh} export(s) en attente reçus de Saxium.`);
+      this.#report.debug(
+        `${plural(fresh, "export en attente reçu", "exports en attente reçus")} de Saxium.`,
+      );
     } else if (page.items.length + page.rejected.length < limit) this.#exhausted = true;
     return fresh;
   }

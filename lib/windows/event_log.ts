@@ -90,7 +90,7 @@ export async function writeEvent(
     return {
       written: false,
       reason: /acc[eè]s|access/i.test(said)
-        ? "accès refusé au journal d'événements (la tâche planifiée, lancée par SYSTEM, y a droit)"
+        ? "accès refusé au journal d'événements Windows (la tâche planifiée, lancée par SYSTEM, y a droit)"
         : `eventcreate a échoué (code ${result.code})`,
     };
   } catch (error) {

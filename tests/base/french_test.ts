@@ -46,6 +46,11 @@ Deno.test("days typed the French way or the ISO way; impossible days refused", (
   assert.equal(parseDay("5/1/2026", today), "2026-01-05");
   assert.equal(parseDay("25.11.2026", today), "2026-11-25");
   assert.equal(parseDay("2026-11-25", today), "2026-11-25");
+  // A two-digit year, as people type it (`history --date 05/12/26`): this century.
+  assert.equal(parseDay("05/12/26", today), "2026-12-05");
+  assert.equal(parseDay("5.1.27", today), "2027-01-05");
+  assert.equal(parseDay("29/02/26", today), undefined);
+  assert.equal(parseDay("05/12/126", today), undefined);
   assert.equal(parseDay(" aujourd'hui ", today), "2026-11-27");
   assert.equal(parseDay("hier", today), "2026-11-26");
   assert.equal(parseDay("31/02/2026", today), undefined);

@@ -144,7 +144,7 @@ Deno.test("retention: an old log held open is one WARNING, and goes at the next 
     assert.match(
       lines[0],
       new RegExp(
-        `^\\[2026-11-26 09:00:00\\] \\[WARNING\\] Ancien journal non supprimé \\(${
+        `^\\[2026-11-26 09:00:00\\] \\[WARNING\\] Ancien fichier de log non supprimé \\(${
           old[0].replace(".", "\\.")
         } : [^)]+\\) : il est peut-être ouvert par un éditeur ou un antivirus ; nouvel essai à la prochaine passe\\.$`,
       ),

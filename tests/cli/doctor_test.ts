@@ -35,14 +35,14 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         text,
         /^Diagnostic de l'agent Saxium → Batigest .* \(SRV-TEST\) : tout est en ordre/,
       );
-      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 18, text);
+      assert.equal(screen.out.filter((l) => /^ {2}OK /.test(l)).length, 19, text);
       assert.ok(!text.includes(TOKEN));
 
       const json = contextFor(env, healthy);
       assert.equal(await doctorCommand(["--json"], json.ctx), 0);
       const report = JSON.parse(json.out.join("\n")) as DoctorReport;
       assert.equal(report.ok, true);
-      assert.deepEqual(report.counts, { ok: 18, warnings: 0, errors: 0 });
+      assert.deepEqual(report.counts, { ok: 19, warnings: 0, errors: 0 });
       assert.deepEqual(report.checks.map((c) => c.id), [
         "config",
         "work-folder",
@@ -57,6 +57,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
         "scheduled-task",
         "old-script",
         "journal",
+        "exports-aside",
         "errors-folder",
         "import-waiting",
         "batigest-traces",
@@ -71,7 +72,7 @@ Deno.test("doctor: all OK gives exit 0, one screen and JSON; a problem gives exi
       assert.equal(await doctorCommand([], broken.ctx), 1);
       const brokenText = broken.out.join("\n");
       // Saxium's queue is not checked while it refuses the agent.
-      assert.match(brokenText, /: 2 erreur\(s\), 1 avertissement\(s\)/);
+      assert.match(brokenText, /: 2 erreurs, 1 avertissement/);
       assert.match(brokenText, /ATTENTION +File de Saxium +non vérifié : Saxium n'a pas répondu/);
       assert.match(
         brokenText,

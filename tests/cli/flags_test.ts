@@ -42,6 +42,53 @@ Deno.test("a negative value after an option is its value (refused with its range
   assert.throws(() => parseFlags(["--bavard"], SETTING_OPTIONS), /Option --bavard inconnue/);
 });
 
+Deno.test("a long option typed with one dash is answered as typed, with the option meant", () => {
+  const options = { ...SETTING_OPTIONS, once: { type: "boolean" as const } };
+  assert.throws(
+    () => parseFlags(["-once"], options),
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.startsWith("Option -once inconnue : vouliez-vous dire --once ?"),
+  );
+  assert.throws(
+    () => parseFlags(["-verbose"], options),
+    /Option -verbose inconnue : vouliez-vous dire --verbose \?/,
+  );
+  assert.throws(
+    () => parseFlags(["-onse"], options),
+    /Option -onse inconnue : vouliez-vous dire --once/,
+  );
+  assert.throws(
+    () => parseFlags(["-xyz"], options),
+    /Option -xyz inconnue : les options longues prennent deux tirets/,
+  );
+  // A mistyped long option: the closest one; real short options still work.
+  assert.throws(
+    () => parseFlags(["--onc"], options),
+    /Option --onc inconnue : vouliez-vous dire --once \?/,
+  );
+  assert.equal(parseFlags(["-h"], options).values.help, true);
+  const tail = {
+    lines: { type: "string" as const, short: "n" },
+    follow: { type: "boolean" as const, short: "f" },
+  };
+  assert.equal(parseFlags(["-n20"], tail).values.lines, "20");
+  assert.throws(
+    () => parseFlags(["-follow"], tail),
+    /Option -follow inconnue : vouliez-vous dire --follow \?/,
+  );
+});
+
+Deno.test("a command that takes an argument gets one, and no more", () => {
+  const flags = parseFlags(["DV-123", "--verbose"], SETTING_OPTIONS, { positionals: 1 });
+  assert.deepEqual(flags.positionals, ["DV-123"]);
+  assert.throws(
+    () => parseFlags(["DV-123", "DV-124"], SETTING_OPTIONS, { positionals: 1 }),
+    /Argument inattendu « DV-124 »/,
+  );
+  assert.throws(() => parseFlags(["DV-123"], SETTING_OPTIONS), /Argument inattendu « DV-123 »/);
+});
+
 Deno.test("agent.json saved by Notepad as Unicode (UTF-16 with BOM) is read", async () => {
   const root = await Deno.makeTempDir();
   try {

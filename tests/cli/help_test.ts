@@ -17,6 +17,7 @@ import * as tailLogs from "../../lib/cli/tail_logs.ts";
 import * as uninstallTask from "../../lib/cli/uninstall_task.ts";
 import type { CommandContext } from "../../lib/base/context.ts";
 import { fakeContext } from "../support/context.ts";
+import { EXIT_MEANINGS } from "../../lib/base/exit_codes.ts";
 
 type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
@@ -43,6 +44,43 @@ Deno.test("every command's --help lists each option it accepts, in one vocabular
       if (spec.short) assert.match(text, new RegExp(`-${spec.short},`), `${name}: -${spec.short}`);
     }
   }
+});
+
+Deno.test("every command's --help ends with the exit codes it returns, in the contract's words", async () => {
+  for (const [name, command] of COMMANDS) {
+    const { ctx, out } = fakeContext();
+    await command(["--help"], ctx);
+    const at = out.indexOf("Codes de sortie :");
+    assert.ok(at > 0, `${name} --help lists no exit codes`);
+    const codes = out.slice(at + 1).map((line) => /^ {2}(\d+) {2}\S/.exec(line)?.[1]);
+    assert.ok(
+      codes.length >= 2 && codes.every((c) => c !== undefined),
+      `${name}: ${out.slice(at)}`,
+    );
+    assert.ok(codes.includes("0") && codes.includes("2"), name);
+  }
+  const { ctx, out } = fakeContext();
+  await sync.syncCommand(["--help"], ctx);
+  assert.ok(out.includes(`  2  ${EXIT_MEANINGS[2]}`));
+  assert.deepEqual(
+    out.slice(out.indexOf("Codes de sortie :") + 1).map((l) => l.trim().split(" ")[0]),
+    Object.keys(EXIT_MEANINGS),
+  );
+});
+
+Deno.test("the program's own --help lists the exit codes too", async () => {
+  const { main } = await import("../../main.ts");
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (text: string) => printed.push(text);
+  try {
+    assert.equal(await main(["--help"]), 0);
+  } finally {
+    console.log = log;
+  }
+  const text = printed.join("\n");
+  assert.match(text, /^Codes de sortie :\n {2}0 {2}passe terminée/m);
+  assert.match(text, /chaque commande donne les siens dans <commande> --help/);
 });
 
 Deno.test("every whole-number setting's help line gives its range, written the French way", () => {

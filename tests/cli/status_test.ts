@@ -67,7 +67,7 @@ async function withSetup(body: (setup: Setup, journal: Journal) => Promise<void>
 Deno.test("healthy: exit 0, one screen, JSON for monitoring, token never shown", async () => {
   await withSetup(async (setup, journal) => {
     const now = new Date().toISOString();
-    journal.recordRun({
+    journal.runs.record({
       startedAt: now,
       finishedAt: now,
       exitCode: 0,
@@ -104,7 +104,7 @@ Deno.test("healthy: exit 0, one screen, JSON for monitoring, token never shown",
 Deno.test("unhealthy: failed last run, task missing, errors waiting", async () => {
   await withSetup(async (setup, journal) => {
     const now = new Date().toISOString();
-    journal.recordRun({ startedAt: now, finishedAt: now, exitCode: 3, summary: {} });
+    journal.runs.record({ startedAt: now, finishedAt: now, exitCode: 3, summary: {} });
     await Deno.writeTextFile(nodePath.join(setup.workDir, "Errors", "x-DV-1.xml"), "<Devis/>");
     setup.schtasks = {
       code: 1,
@@ -135,7 +135,7 @@ Deno.test("unhealthy: failed last run, task missing, errors waiting", async () =
 Deno.test("a scheduled run that failed is a problem even if the local journal looks fine", async () => {
   await withSetup(async (setup, journal) => {
     const now = new Date().toISOString();
-    journal.recordRun({ startedAt: now, finishedAt: now, exitCode: 0, summary: {} });
+    journal.runs.record({ startedAt: now, finishedAt: now, exitCode: 0, summary: {} });
     setup.schtasks = { code: 0, stdout: englishQuery(4), stderr: "" };
     const result = await status(setup, ["--json"]);
     assert.equal(result.code, 1);
@@ -152,7 +152,7 @@ Deno.test("a scheduled run that failed is a problem even if the local journal lo
 Deno.test("server unreachable shows in status without a stack trace", async () => {
   await withSetup(async (setup, journal) => {
     const now = new Date().toISOString();
-    journal.recordRun({ startedAt: now, finishedAt: now, exitCode: 0, summary: {} });
+    journal.runs.record({ startedAt: now, finishedAt: now, exitCode: 0, summary: {} });
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();

@@ -184,7 +184,7 @@ Deno.test("--follow waits for a file that does not exist yet, and survives trunc
       notice: (message) => notices.push(message),
     });
     assert.deepEqual(out, [DAY1[0], "[2026-11-26 09:00:00] [INFO] recommencé"]);
-    assert.deepEqual(notices, [`En attente du journal ${path}…`]);
+    assert.deepEqual(notices, [`En attente du fichier de log ${path}…`]);
   });
 });
 
@@ -219,7 +219,7 @@ Deno.test("tail-logs: flags, work folder from the settings", async () => {
     assert.deepEqual(b.out, []);
     assert.match(
       b.err.join("\n"),
-      /Aucun journal pour ce jour : .*sync-2026-11-25\.log n'existe pas/,
+      /Aucun fichier de log pour ce jour : .*sync-2026-11-25\.log n'existe pas/,
     );
 
     const c = context(workDir);

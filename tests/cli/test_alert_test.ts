@@ -189,7 +189,7 @@ Deno.test("the Windows Event Log: event 900 written by eventcreate, or its refus
   assert.equal(refused[0].sent, false);
   assert.equal(
     renderTestAlert(refused, "SRV-01")[1],
-    "  ERREUR  le journal d'événements Windows  accès refusé au journal d'événements (la tâche planifiée, lancée par SYSTEM, y a droit) : lancez la commande en administrateur, ou laissez la tâche planifiée (SYSTEM) écrire ; « eventLog »: false dans agent.json pour s'en passer.",
+    "  ERREUR  le journal d'événements Windows  accès refusé au journal d'événements Windows (la tâche planifiée, lancée par SYSTEM, y a droit) : lancez la commande en administrateur, ou laissez la tâche planifiée (SYSTEM) écrire ; « eventLog »: false dans agent.json pour s'en passer.",
   );
   const off = await sendTestAlert({
     settings: { ...settings, eventLog: false },

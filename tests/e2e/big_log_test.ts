@@ -64,7 +64,7 @@ Deno.test("a 150 MB log: tail-logs and doctor --bundle read its end, under the h
     const lines = copy.trimEnd().split("\r\n");
     assert.match(
       lines[0],
-      /^\[Copie tronquée : ce journal fait 150,\d Mo, seules ses dernières lignes/,
+      /^\[Copie tronquée : ce fichier de log fait 150,\d Mo, seules ses dernières lignes/,
     );
     assert.deepEqual(lines.slice(-2), last);
     assert.ok(copy.length < 5 * 1024 * 1024);

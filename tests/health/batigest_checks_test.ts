@@ -204,7 +204,7 @@ Deno.test("Errors folder: files older than a day are reported", async () => {
       now,
     });
     assert.equal(fresh.status, "OK");
-    assert.match(fresh.detail, /1 fichier\(s\) de moins d'un jour/);
+    assert.match(fresh.detail, /1 fichier de moins d'un jour/);
     await Deno.writeTextFile(nodePath.join(errors, "ancien.xml"), "x");
     await Deno.utime(nodePath.join(errors, "ancien.xml"), twoDaysAgo, twoDaysAgo);
     await Deno.writeTextFile(nodePath.join(errors, "ancien.xml.erreur.txt"), "raison");
@@ -223,7 +223,7 @@ Deno.test("Errors folder: files older than a day are reported", async () => {
     assert.doesNotMatch(old.fix!, /supprimez|déplacez/);
     assert.match(
       old.detail,
-      /^1 fichier\(s\) en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
+      /^1 fichier en erreur depuis plus d'un jour, le plus ancien ancien\.xml du \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d$/,
     );
   });
 });
@@ -248,7 +248,7 @@ Deno.test("traces: none is OK; renamed, moved aside and emptied files are a WARN
     assertFix(found, "WARNING", /refusé .* supprimez ce fichier .* vide .* supprimez-le/);
     assert.equal(
       found.detail,
-      `3 trace(s) de Batigest dans le dossier d'import : DV-1.xml.err (renommé : refusé), ` +
+      `3 traces de Batigest dans le dossier d'import : DV-1.xml.err (renommé : refusé), ` +
         `DV-3.xml (vide : importé), ${nodePath.join("Rejets", "DV-2.xml")} ` +
         `(rangé dans un sous-dossier : refusé)`,
     );

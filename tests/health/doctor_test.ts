@@ -17,7 +17,7 @@ Deno.test("renderDoctor keeps one line per check plus its fix", async () => {
   assert.equal(report.ok, false);
   const lines = renderDoctor(report);
   assert.equal(lines.length, 4, lines.join("\n"));
-  assert.match(lines[0], /: 1 erreur\(s\), 0 avertissement\(s\)$/);
+  assert.match(lines[0], /: 1 erreur, 0 avertissement$/);
   assert.match(lines[2], /^ {2}ERREUR {5}Configuration {2}Paramètre apiUrl manquant\.$/);
   assert.match(
     lines[3],

@@ -4,27 +4,6 @@ import { Journal } from "../../lib/journal/journal.ts";
 
 import { EXPORT_ID as ID, NEW_EXPORT as start } from "../support/records.ts";
 
-Deno.test("runs are recorded and the last one is returned", () => {
-  const journal = new Journal(":memory:");
-  assert.equal(journal.lastRun(), undefined);
-  journal.recordRun({ startedAt: "a", finishedAt: "b", exitCode: 0, summary: { synced: 2 } });
-  journal.recordRun({
-    startedAt: "c",
-    finishedAt: "d",
-    exitCode: 3,
-    summary: { synced: 0 },
-    message: "injoignable",
-  });
-  assert.deepEqual(journal.lastRun(), {
-    startedAt: "c",
-    finishedAt: "d",
-    exitCode: 3,
-    summary: { synced: 0 },
-    message: "injoignable",
-  });
-  journal.close();
-});
-
 function walk(journal: Journal, id: string, states: string[]): void {
   for (const state of states) journal.setState(id, state as never);
 }

@@ -106,8 +106,41 @@ Deno.test("read-only: a journal older than events and runs reads as nothing yet,
     const before = Deno.readFileSync(path);
     const journal = new Journal(path, { readOnly: true, verify: true });
     assert.deepEqual(journal.history({ since: new Date(0), until: new Date() }), []);
-    assert.equal(journal.lastRun(), undefined);
+    assert.deepEqual(journal.runs.recent(), []);
     assert.deepEqual(journal.inStates(["ready"]), []);
     journal.close();
     assert.deepEqual(Deno.readFileSync(path), before);
+  }));
+
+Deno.test("a journal from before steps: read as it is by a reader, given the steps its records tell once upgraded", () =>
+  withDir((dir) => {
+    const path = nodePath.join(dir, "journal.db");
+    const old = new DatabaseSync(path);
+    old.exec(
+      `CREATE TABLE exports (id TEXT PRIMARY KEY, reference TEXT NOT NULL, document_type TEXT NOT NULL,
+       base_name TEXT NOT NULL, state TEXT NOT NULL, files TEXT NOT NULL, error TEXT, error_stage TEXT,
+       attempts INTEGER NOT NULL DEFAULT 1, delivered_at TEXT, created_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL);
+       INSERT INTO exports VALUES ('${ID}', 'DV-1', 'devis_client', 'DV-1', 'archived',
+       '[{"format":"xml","importName":"DV-1.xml"}]', NULL, NULL, 1, '2026-11-20T09:00:05.000Z',
+       '2026-11-20T09:00:00.000Z', '2026-11-20T09:00:09.000Z');`,
+    );
+    old.close();
+    const reader = new Journal(path, { readOnly: true });
+    const before = reader.trail.document("DV-1");
+    assert.deepEqual(before.exports.map((r) => r.state), ["archived"]);
+    assert.deepEqual(before.steps, [], "no steps table yet, nothing invented");
+    reader.close();
+
+    const writer = new Journal(path);
+    assert.deepEqual(
+      writer.trail.document("dv-1").steps.map((s) => [s.at, s.step]),
+      [
+        ["2026-11-20T09:00:00.000Z", "downloading"],
+        ["2026-11-20T09:00:05.000Z", "delivered"],
+        ["2026-11-20T09:00:09.000Z", "archived"],
+      ],
+    );
+    assert.equal(writer.history({ since: new Date(0), until: new Date() }).length, 1);
+    writer.close();
   }));

@@ -49,7 +49,7 @@ Deno.test("event log: one event per failure, its own ID, then back to normal", a
       "/T",
       "ERROR",
     ]);
-    assert.match(args[9], /SRV-01 : 2 export\(s\) en erreur/);
+    assert.match(args[9], /SRV-01 : 2 exports en erreur/);
     assert.deepEqual(calls[2][1].slice(4, 6), ["/T", "INFORMATION"]);
   });
 });

@@ -84,10 +84,13 @@ Deno.test("messages: what failed and what to do, in French; recovery names the o
     folders,
     repeatHours: 24,
   });
-  assert.match(exportAlert.subject, /SRV-01 : 2 export\(s\) en erreur$/);
+  assert.match(exportAlert.subject, /SRV-01 : 2 exports en erreur$/);
   assert.match(exportAlert.text, /C:\\Saxium\\Errors/);
   assert.match(exportAlert.text, /relancez l'export depuis Saxium/);
-  assert.match(exportAlert.text, /erreur 9\n {2}… et 4 autre\(s\), voir le journal\./);
+  assert.match(
+    exportAlert.text,
+    /erreur 9\n {2}… et 4 autres, voir le fichier de log du jour \(tail-logs\)\./,
+  );
 
   const back = recoveryMessage({
     agentId: "SRV-01",

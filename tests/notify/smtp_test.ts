@@ -96,7 +96,7 @@ Deno.test("SMTP: the same failure is announced again after repeatHours", async (
       clock.advanceHours(0.5);
       await notifyAfterPass(failed, options);
       assert.equal(smtp.messages.length, 2);
-      assert.match(smtp.messages[1].subject, /2 export\(s\) en erreur/);
+      assert.match(smtp.messages[1].subject, /2 exports en erreur/);
       assert.match(smtp.messages[1].text, /pas répétée pour la même panne avant 2 h/);
     });
   });

@@ -3,7 +3,7 @@ import type { CommandRunner } from "../../lib/base/command_runner.ts";
 import { EVENT_SOURCE, eventCreateArgs, EVENTS, writeEvent } from "../../lib/windows/event_log.ts";
 
 Deno.test("eventcreate arguments: Application log, the agent's source, level and fixed ID", () => {
-  assert.deepEqual(eventCreateArgs("exportErrors", "2 export(s) en erreur\r\nvoir Errors"), [
+  assert.deepEqual(eventCreateArgs("exportErrors", "2 exports en erreur\r\nvoir Errors"), [
     "/L",
     "APPLICATION",
     "/SO",
@@ -13,7 +13,7 @@ Deno.test("eventcreate arguments: Application log, the agent's source, level and
     "/ID",
     "300",
     "/D",
-    "2 export(s) en erreur voir Errors",
+    "2 exports en erreur voir Errors",
   ]);
   assert.deepEqual(eventCreateArgs("recovered", "ok").slice(4, 8), [
     "/T",

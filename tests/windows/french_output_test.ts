@@ -52,7 +52,7 @@ Deno.test("eventcreate in French: access denied is said so, not « eventcreate a
   assert.deepEqual(outcome, {
     written: false,
     reason:
-      "accès refusé au journal d'événements (la tâche planifiée, lancée par SYSTEM, y a droit)",
+      "accès refusé au journal d'événements Windows (la tâche planifiée, lancée par SYSTEM, y a droit)",
   });
 });
 
