@@ -26,6 +26,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import nodePath from "node:path";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { exists, stagingPath, withdrawnPath } from "../base/work_folders.ts";
@@ -63,12 +64,17 @@ function receiptPath(folders: Pick<WorkFolders, "receipts">, id: string): string
   return nodePath.join(receiptsDir(folders), `${id}.json`);
 }
 
+/**
+ * Where a document's newest version published is noted: named by a hash of
+ * its type and exact reference (two references differing by case, or that
+ * make the same safe file name, are two documents).
+ */
 function documentPath(
   folders: Pick<WorkFolders, "receipts">,
-  doc: Pick<ExportRecord, "documentType" | "baseName">,
+  doc: Pick<ExportRecord, "documentType" | "reference">,
 ): string {
-  const name = `${doc.documentType}-${doc.baseName}`.toLowerCase();
-  return nodePath.join(receiptsDir(folders), "documents", `${name}.json`);
+  const key = createHash("sha256").update(`${doc.documentType}\n${doc.reference}`).digest("hex");
+  return nodePath.join(receiptsDir(folders), "documents", `${key.slice(0, 32)}.json`);
 }
 
 /**
@@ -102,7 +108,7 @@ export async function writeReceipt(
 /** The newest version of `doc`'s document the agent published, if it knows one. */
 export function publishedVersion(
   folders: Pick<WorkFolders, "receipts">,
-  doc: Pick<ExportRecord, "documentType" | "baseName">,
+  doc: Pick<ExportRecord, "documentType" | "reference">,
 ): PublishedVersion | undefined {
   try {
     const value = JSON.parse(Deno.readTextFileSync(documentPath(folders, doc)));
@@ -157,7 +163,7 @@ export async function readReceipt(
  */
 export async function removeReceipt(
   folders: Pick<WorkFolders, "receipts">,
-  record: Pick<ExportRecord, "id" | "documentType" | "baseName">,
+  record: Pick<ExportRecord, "id" | "documentType" | "reference">,
 ): Promise<void> {
   const gone = (error: unknown) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

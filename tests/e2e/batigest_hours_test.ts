@@ -1,6 +1,6 @@
 /**
  * Batigest's working hours, the agent itself under its permission set: a
- * document delivered on a Saturday night waits silently (exit 5, a WARNING
+ * document delivered on a Saturday night waits silently (exit 5, an INFO
  * saying it is normal, no webhook call); on Monday, once it has waited more
  * than the patience in working hours, ONE alert; the next pass none; when
  * Batigest imports, « retour à la normale ». The clock is the machine's,
@@ -88,8 +88,8 @@ Deno.test({
       const night = await syncAt(world, "2026-12-05 23:30:00", hosts);
       assert.equal(night.code, 5, night.stdout + night.stderr);
       assert.match(
-        night.stderr,
-        /\[WARNING\] .*Batigest n'importe plus depuis 23:30 : hors de ses heures de travail \(lun-ven 08:00-18:00\), c'est normal, pas d'alerte avant le 07\/12 à 10:00 ;/,
+        night.stdout,
+        /\[INFO\] .*Batigest n'importe plus depuis 23:30 : hors de ses heures de travail \(lun-ven 08:00-18:00\), c'est normal, pas d'alerte avant le 07\/12 à 10:00 ;/,
       );
       assert.doesNotMatch(night.stderr, /\[ERROR\]/);
       assert.equal(hook.received.length, 0, "a Saturday night is silent");

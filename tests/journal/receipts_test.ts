@@ -256,9 +256,12 @@ Deno.test("each document remembers its newest version published; a version taken
       ID,
       "an older version does not take its place",
     );
-    // Same document whatever the case of its name; another document apart.
-    assert.equal(publishedVersion(folders, { ...receipt, baseName: "dv-1" })?.id, ID);
-    assert.equal(publishedVersion(folders, { ...receipt, baseName: "DV-2" }), undefined);
+    // A reference differing by case, or another type, is another document.
+    assert.equal(publishedVersion(folders, { ...receipt, reference: "dv-1" }), undefined);
+    assert.equal(
+      publishedVersion(folders, { ...receipt, documentType: "bon_commande" }),
+      undefined,
+    );
     await removeReceipt(folders, older);
     assert.equal(publishedVersion(folders, receipt)?.id, ID, "only its own note goes with it");
     await removeReceipt(folders, receipt);
