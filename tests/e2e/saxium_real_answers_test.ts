@@ -192,7 +192,7 @@ Deno.test("429 with Retry-After: 120: one request, not repeated within the pass,
     assert.equal(requestsTo(world, "/pending").length, 1);
     assert.match(
       run.stderr,
-      /Saxium demande d'attendre jusqu'à \d\d:\d\d \(HTTP 429 sur GET \/api\/batigest\/exports\/pending\) : rien n'est perdu, la prochaine passe reprendra d'elle-même ; si cela revient souvent, espacez les passes de la tâche planifiée \(install-task --every <minutes>\)\./,
+      /Saxium demande d'attendre jusqu'(à|au \d\d\/\d\d à) \d\d:\d\d \(HTTP 429 sur GET \/api\/batigest\/exports\/pending\) : rien n'est perdu, la prochaine passe reprendra d'elle-même ; si cela revient souvent, espacez les passes de la tâche planifiée \(install-task --every <minutes>\)\./,
     );
     assert.doesNotMatch(output(run), /pollIntervalSeconds|nouvel essai/);
   });

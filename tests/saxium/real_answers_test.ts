@@ -359,7 +359,10 @@ Deno.test("429 with Retry-After longer than maxDelayMs: one request, the delay c
     }`;
     assert.match(
       error.message,
-      new RegExp(`^Saxium demande d'attendre jusqu'à (${hhmm}|\\d\\d:\\d\\d) `),
+      // The same day "jusqu'à 14:32"; past midnight "jusqu'au 06/12 à 00:01".
+      new RegExp(
+        `^Saxium demande d'attendre jusqu'(à|au \\d\\d/\\d\\d à) (${hhmm}|\\d\\d:\\d\\d) `,
+      ),
     );
     assert.match(
       error.message,
