@@ -3,7 +3,7 @@
  * Ctrl-C. Sets up what a pass needs (folders, lock, log, journal, client),
  * records the run in the journal as it begins, keeps it alive with the
  * pass's progress while it works (`lib/journal/runs.ts`: what `status`
- * reads), runs the pass, writes how it ended (`lib/sync/pass_end.ts`),
+ * reads), runs the pass, writes how it ended (`lib/sync/pass.ts`),
  * finishes the run's record (a run stopped before its pass too, with its
  * line) and hands its outcome to the notifier.
  *
@@ -24,7 +24,7 @@ import {
   uncoveredInFlight,
 } from "../journal/receipts.ts";
 import { importFolderProblem } from "../batigest/folder_guard.ts";
-import { passEnd, runMessage, stoppedRun } from "../sync/pass_end.ts";
+import { passEnd, runMessage, stoppedRun } from "../sync/pass.ts";
 import { permissionRefusalLine } from "../base/permission_text.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import { acquireInstanceLock } from "../base/lock.ts";

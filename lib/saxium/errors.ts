@@ -28,7 +28,7 @@ export type SaxiumErrorKind =
 /**
  * The advice of a Saxium that is down for a while (maintenance, a restart,
  * a `Retry-After`): nothing for the administrator to do, the next pass
- * resumes by itself. The pass's conclusion (`sync/pass_end.ts`) reads it to
+ * resumes by itself. The pass's conclusion (`sync/pass.ts`) reads it to
  * say « indisponible », not « injoignable ou accès refusé ».
  */
 export const RESUMES_BY_ITSELF = "rien à faire : la prochaine passe reprendra d'elle-même";

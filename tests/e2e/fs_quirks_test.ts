@@ -15,7 +15,7 @@ import { type ExportState, Journal } from "../../lib/journal/journal.ts";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumClient } from "../../lib/saxium/client.ts";
 import { type PassResult, runSyncPass } from "../../lib/sync/pass.ts";
-import { conclusion } from "../../lib/sync/pass_end.ts";
+import { conclusion } from "../../lib/sync/pass.ts";
 import { VERSION } from "../../lib/base/version.ts";
 import {
   createWorkFolders,

@@ -22,8 +22,14 @@ import {
 } from "../../lib/base/work_folders.ts";
 import { type PendingExport, type PendingPage, SaxiumError } from "../../lib/saxium/client.ts";
 import { type ExportState, Journal } from "../../lib/journal/journal.ts";
-import { inactiveLine, type PassResult, runSyncPass, type SaxiumApi } from "../../lib/sync/pass.ts";
-import { batigestWait } from "../../lib/batigest/working_hours.ts";
+import {
+  inactiveLine,
+  passEnd,
+  type PassResult,
+  runSyncPass,
+  type SaxiumApi,
+} from "../../lib/sync/pass.ts";
+import { type BatigestWait, batigestWait } from "../../lib/batigest/working_hours.ts";
 import { quoteXml } from "../support/documents.ts";
 import { type BatigestSimulator, startBatigestSimulator } from "../support/batigest_simulator.ts";
 import { testSettings } from "../support/settings.ts";
@@ -499,4 +505,56 @@ Deno.test("the Batigest-inactive line: since when; at night normal, and when an 
   );
   // Past the patience, the evening is no longer « normal ».
   assert.match(line(new Date(2026, 10, 27, 19)), /est-il ouvert, .* dépasse la patience/);
+});
+
+// How a pass ends: its exit code, the level of its conclusion, the line.
+
+const END_SUMMARY = { synced: 2, errors: 0, replaced: 0, aside: 0, reacknowledged: 0, pending: 1 };
+
+function ended(extra: Partial<PassResult>): PassResult {
+  return { status: "completed", summary: END_SUMMARY, elapsedMs: 1_000, ...extra } as PassResult;
+}
+
+const NIGHT_WAIT: BatigestWait = {
+  since: "2026-12-05T17:30:00.000Z",
+  workingMs: 30 * 60_000,
+  patienceHours: 2,
+  patienceSpent: false,
+  patienceEndsAt: "2026-12-07T09:30:00.000Z",
+  workingNow: false,
+  hours: "lun-ven 08:00-18:00",
+};
+
+Deno.test("Batigest not importing: exit 5 always; INFO within the patience, WARNING past it", () => {
+  const message =
+    "Batigest n'importe plus depuis 18:30 : hors de ses heures de travail, c'est normal.";
+  const night = passEnd(ended({ status: "batigest_inactive", message, batigestWait: NIGHT_WAIT }));
+  assert.deepEqual([night.exitCode, night.level], [5, "INFO"]);
+  assert.match(night.line, /c'est normal\.$/);
+  const spent = passEnd(
+    ended({
+      status: "batigest_inactive",
+      message,
+      batigestWait: { ...NIGHT_WAIT, patienceSpent: true },
+    }),
+  );
+  assert.deepEqual([spent.exitCode, spent.level], [5, "WARNING"]);
+  const unjudged = passEnd(ended({ status: "batigest_inactive", message }));
+  assert.equal(unjudged.level, "WARNING", "no judgement of the wait: said plainly");
+});
+
+Deno.test("the other ends: 0 INFO, 1 and 3 ERROR, each with its line", () => {
+  assert.deepEqual(
+    [passEnd(ended({})).exitCode, passEnd(ended({})).level],
+    [0, "INFO"],
+  );
+  const errors = passEnd(ended({ status: "export_errors" }));
+  assert.deepEqual([errors.exitCode, errors.level], [1, "ERROR"]);
+  assert.match(errors.line, /Voir les lignes ERROR ci-dessus et le dossier Errors\.$/);
+  const down = passEnd(ended({ status: "server_unavailable", message: "connexion refusée." }));
+  assert.deepEqual([down.exitCode, down.level], [3, "ERROR"]);
+  assert.match(
+    down.line,
+    /Saxium injoignable ou accès refusé : connexion refusée ; rien n'est perdu/,
+  );
 });
