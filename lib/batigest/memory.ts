@@ -17,7 +17,8 @@
 
 import nodePath from "node:path";
 import { journalPath, type WorkFolders } from "../base/work_folders.ts";
-import { readSmallState, type SmallStateStore } from "../journal/journal.ts";
+import type { SmallStateStore } from "../journal/journal.ts";
+import { readSmallState } from "../journal/read_only.ts";
 
 /** The mark's name in the import folder. */
 export const FOLDER_MARK_NAME = "~saxium-dossier.txt";

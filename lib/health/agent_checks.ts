@@ -34,7 +34,7 @@ import {
   NotAJournal,
 } from "../journal/journal.ts";
 import { loadNotifyState } from "../notify/memory.ts";
-import { readSmallState } from "../journal/journal.ts";
+import { readSmallState } from "../journal/read_only.ts";
 import { verifySmtp } from "../notify/smtp.ts";
 import { checkTokenFileAcl, probeTokenFileAcl, type TokenFileFacts } from "../windows/acl.ts";
 import { queryTask } from "../windows/schtasks.ts";

@@ -21,7 +21,7 @@ import { readAt } from "../base/log_tail.ts";
 import { notifySecrets } from "../base/notify_settings.ts";
 import { isInside } from "../base/paths.ts";
 import { MASK, maskByKey, maskJsonText, redact } from "../base/text.ts";
-import { readSmallState } from "../journal/journal.ts";
+import { readSmallState } from "../journal/read_only.ts";
 import { VERSION } from "../base/version.ts";
 import {
   archiveStamp,

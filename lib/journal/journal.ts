@@ -53,23 +53,17 @@ import { appendStep, type ExportStep, stepOf } from "./steps.ts";
 import { Trail } from "./trail.ts";
 import { Durability } from "./durability.ts";
 
-import {
-  adoptLegacyFiles,
-  getValue,
-  readLegacyValue,
-  setValue,
-  type SmallStateKey,
-  type SmallStateStore,
-} from "./small_state.ts";
+import { adoptLegacyFiles, type SmallStateStore, smallStateStore } from "./small_state.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import {
   type Aside,
-  canMove,
+  checkMove,
   EXPORT_STATES,
   type ExportFile,
   type ExportRecord,
   type ExportState,
   isFinal,
+  JournalError,
   REBUILT_FROM,
   REBUILT_TO,
   STATE_WORDS,
@@ -82,14 +76,6 @@ export type { DocumentTrail, Trail } from "./trail.ts";
 export type { SmallStateKey, SmallStateStore } from "./small_state.ts";
 export * from "./states.ts";
 export { JournalDamaged, journalDamagedLine, NotAJournal, notAJournalLine };
-
-/** A move the journal refuses: a bug, never a user's mistake. */
-export class JournalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "JournalError";
-  }
-}
 
 /** The journal, opened on a SQLite file (or `:memory:` in tests). */
 export class Journal {
@@ -212,7 +198,7 @@ export class Journal {
   /** Starts a new attempt on a reported export the server offers again. */
   retry(id: string, files: ExportFile[]): ExportRecord {
     const current = this.#require(id);
-    this.#check(current, "downloading");
+    checkMove(current, "downloading");
     const now = this.#now().toISOString();
     this.#transaction(() => {
       this.#stmt(
@@ -237,7 +223,7 @@ export class Journal {
     changes: { files?: ExportFile[]; error?: string; errorStage?: string } = {},
   ): ExportRecord {
     const current = this.#require(id);
-    this.#check(current, state);
+    checkMove(current, state);
     const now = this.#now().toISOString();
     const next: ExportRecord = {
       ...current,
@@ -381,19 +367,12 @@ export class Journal {
    * in before, in `folders.state`.
    */
   smallState(folders?: Pick<WorkFolders, "state">): SmallStateStore {
-    const inTable = this.#tables.has("small_state");
-    return {
-      get: (key: SmallStateKey) =>
-        inTable
-          ? getValue((sql) => this.#stmt(sql), key)
-          : folders
-          ? readLegacyValue(folders, key)
-          : undefined,
-      set: (key: SmallStateKey, value: string) => {
-        setValue((sql) => this.#stmt(sql), { key, value, at: this.#now().toISOString() });
-        this.#durability.committed();
-      },
-    };
+    return smallStateStore((sql) => this.#stmt(sql), {
+      inTable: this.#tables.has("small_state"),
+      folders,
+      now: this.#now,
+      wrote: () => this.#durability.committed(),
+    });
   }
 
   /**
@@ -446,38 +425,5 @@ export class Journal {
     const record = this.get(id);
     if (!record) throw new JournalError(`export inconnu du journal de l'agent : ${id}`);
     return record;
-  }
-
-  #check(current: ExportRecord, to: ExportState): void {
-    if (!canMove(current.state, to)) {
-      throw new JournalError(
-        `passage interdit pour l'export ${current.id} : de « ${
-          STATE_WORDS[current.state].one
-        } » à « ${STATE_WORDS[to].one} »`,
-      );
-    }
-  }
-}
-
-/**
- * The value of `key` in the small state, for a reader (`status`, `doctor`):
- * the journal opened read-only and closed again, or, when there is no
- * journal a reader can open, the file the key lived in before its table.
- */
-export function readSmallState(
-  folders: Pick<WorkFolders, "state">,
-  key: SmallStateKey,
-  options: { journalPath: string },
-): string | undefined {
-  let journal: Journal;
-  try {
-    journal = new Journal(options.journalPath, { readOnly: true });
-  } catch {
-    return readLegacyValue(folders, key);
-  }
-  try {
-    return journal.smallState(folders).get(key) ?? readLegacyValue(folders, key);
-  } finally {
-    journal.close();
   }
 }

@@ -15,7 +15,7 @@
  * Before this table, each lived in a file of its own in `State\`; the first
  * run that writes the journal takes their content in and removes them
  * ({@linkcode adoptLegacyFiles}). A reader (`status`, `doctor`) of a journal
- * no run has upgraded yet reads those files instead ({@linkcode readSmallState}).
+ * no run has upgraded yet reads those files instead (`read_only.ts`).
  *
  * The receipts stay apart, as files (`receipts.ts`): they are the journal's
  * backup, and must survive the journal.
@@ -127,4 +127,29 @@ export function adoptLegacyFiles(
     }
   }
   return adopted;
+}
+
+/**
+ * The small state in a journal's table, or, for a read-only journal that no
+ * run has upgraded yet, in the files it lived in before (in `folders`).
+ */
+export function smallStateStore(
+  prepare: Prepare,
+  options: {
+    inTable: boolean;
+    folders?: Pick<WorkFolders, "state">;
+    now: () => Date;
+    /** Told after each write (the journal's durability). */
+    wrote: () => void;
+  },
+): SmallStateStore {
+  const { inTable, folders } = options;
+  return {
+    get: (key) =>
+      inTable ? getValue(prepare, key) : folders ? readLegacyValue(folders, key) : undefined,
+    set: (key, value) => {
+      setValue(prepare, { key, value, at: options.now().toISOString() });
+      options.wrote();
+    },
+  };
 }

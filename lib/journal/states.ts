@@ -124,6 +124,25 @@ export function canMove(from: ExportState, to: ExportState): boolean {
   return MOVES[from].includes(to);
 }
 
+/** A move the journal refuses: a bug, never a user's mistake. */
+export class JournalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JournalError";
+  }
+}
+
+/** Throws {@linkcode JournalError} unless `current` may move to `to`. */
+export function checkMove(current: Pick<ExportRecord, "id" | "state">, to: ExportState): void {
+  if (!canMove(current.state, to)) {
+    throw new JournalError(
+      `passage interdit pour l'export ${current.id} : de « ${
+        STATE_WORDS[current.state].one
+      } » à « ${STATE_WORDS[to].one} »`,
+    );
+  }
+}
+
 /** Whether nothing is left to do for an export in this state. */
 export function isFinal(state: ExportState): boolean {
   return state === "archived" || state === "reported";

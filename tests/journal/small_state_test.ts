@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { Journal, readSmallState } from "../../lib/journal/journal.ts";
+import { Journal } from "../../lib/journal/journal.ts";
+import { readSmallState } from "../../lib/journal/read_only.ts";
 
 async function withState(
   test: (state: string, path: string) => void | Promise<void>,
