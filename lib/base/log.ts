@@ -25,6 +25,7 @@ import nodePath from "node:path";
 import { redact, showInvisible, twoDigits } from "./text.ts";
 import { frenchPermissionText } from "./permission_text.ts";
 import { describeSystemError } from "./system_errors.ts";
+import type { LogLevel } from "./settings.ts";
 
 /** The UTF-8 byte order mark each day's log file starts with. */
 export const UTF8_BOM = "\uFEFF";
@@ -37,8 +38,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERR
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/g;
 
-/** Log levels, as written in the log files. */
-export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+export type { LogLevel } from "./settings.ts";
 
 /** Level names a person may type, French or English, to their level. */
 const LEVEL_NAMES: Record<string, LogLevel> = {

@@ -27,33 +27,9 @@ import net from "node:net";
 import { ConfigError } from "./config_error.ts";
 import { isLoopbackHost, netTarget } from "./net.ts";
 import { oneLine } from "./text.ts";
+import type { NotifyConfig, NotifySettings, SmtpConfig, SmtpSecurity } from "./settings.ts";
 
-/** Alert settings as written (`notify` in `agent.json` or the build configuration), not yet validated. */
-export type NotifySettings = Record<string, unknown>;
-
-/** How the SMTP connection is protected. */
-export type SmtpSecurity = "starttls" | "tls" | "none";
-
-/** The SMTP server and the message's addresses. */
-export interface SmtpConfig {
-  host: string;
-  port: number;
-  /** `starttls` (port 587 by default), `tls` (465) or `none` (25, local relay). */
-  security: SmtpSecurity;
-  user?: string;
-  password?: string;
-  from: string;
-  to: string[];
-}
-
-/** The validated `notify` settings. */
-export interface NotifyConfig {
-  smtp?: SmtpConfig;
-  /** Receives a JSON POST (`text` for Teams and Slack, details for monitoring). */
-  webhookUrl?: string;
-  /** Hours before the same failure is announced again; 24 by default. */
-  repeatHours: number;
-}
+export type { NotifyConfig, NotifySettings, SmtpConfig, SmtpSecurity } from "./settings.ts";
 
 /** Hours before the same failure is announced again, unless `notify.repeatHours` says otherwise. */
 export const DEFAULT_REPEAT_HOURS = 24;

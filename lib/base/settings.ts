@@ -1,6 +1,7 @@
 /**
  * What the agent's settings are, as types: the validated {@linkcode Settings}
- * every module reads, and the sources they come from. Each setting is
+ * every module reads (the log level and the alerts' settings among them),
+ * and the sources they come from. Each setting is
  * described once, as a row of `setting_table.ts` (its flag, variable, default,
  * range, parser and help); `config.ts` reads the sources in the contract's
  * order.
@@ -9,8 +10,36 @@
  */
 
 import type nodePath from "node:path";
-import type { LogLevel } from "./log.ts";
-import type { NotifyConfig, NotifySettings } from "./notify_settings.ts";
+
+/** Log levels, as written in the log files (`log.ts`). */
+export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
+
+/** Alert settings as written (`notify` in `agent.json` or the build configuration), not yet validated. */
+export type NotifySettings = Record<string, unknown>;
+
+/** How the SMTP connection is protected. */
+export type SmtpSecurity = "starttls" | "tls" | "none";
+
+/** The SMTP server and the message's addresses. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** `starttls` (port 587 by default), `tls` (465) or `none` (25, local relay). */
+  security: SmtpSecurity;
+  user?: string;
+  password?: string;
+  from: string;
+  to: string[];
+}
+
+/** The validated `notify` settings (`notify_settings.ts` reads them). */
+export interface NotifyConfig {
+  smtp?: SmtpConfig;
+  /** Receives a JSON POST (`text` for Teams and Slack, details for monitoring). */
+  webhookUrl?: string;
+  /** Hours before the same failure is announced again; 24 by default. */
+  repeatHours: number;
+}
 
 /** The formats a Saxium export can be downloaded in. */
 export type DocumentFormat = "xml" | "csv";

@@ -38,14 +38,11 @@
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
-  fromRow,
   JournalDamaged,
   journalDamagedLine,
   NotAJournal,
   notAJournalLine,
   openDatabase,
-  type Row,
-  STATE_READ,
 } from "./schema.ts";
 import { appendEvent, type HistoryEvent, readHistory } from "./history.ts";
 import { RunBook, type RunsShape } from "./runs.ts";
@@ -62,10 +59,13 @@ import {
   type ExportFile,
   type ExportRecord,
   type ExportState,
+  fromRow,
   isFinal,
   JournalError,
   REBUILT_FROM,
   REBUILT_TO,
+  type Row,
+  STATE_READ,
   STATE_WORDS,
 } from "./states.ts";
 

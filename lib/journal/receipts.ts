@@ -30,7 +30,7 @@ import { createHash } from "node:crypto";
 import nodePath from "node:path";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { exists, stagingPath, withdrawnPath } from "../base/work_folders.ts";
-import type { ExportFile, ExportRecord, ExportState } from "./journal.ts";
+import type { ExportFile, ExportRecord, ExportState } from "./states.ts";
 
 /** What a receipt keeps of an export. */
 export type Receipt =

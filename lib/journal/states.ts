@@ -202,3 +202,56 @@ export interface Aside {
   /** When it was first set aside in this row (ISO 8601). */
   since: string;
 }
+
+/** A row of `exports`, as SQLite returns it. */
+export interface Row {
+  id: string;
+  reference: string;
+  document_type: string;
+  base_name: string;
+  state: string;
+  files: string;
+  error: string | null;
+  error_stage: string | null;
+  attempts: number;
+  delivered_at: string | null;
+  updated_at: string;
+  aside: string | null;
+  aside_kind?: string | null;
+  aside_until?: string | null;
+  aside_count?: number | null;
+  aside_since?: string | null;
+  generated_at?: string | null;
+}
+
+/**
+ * The state column as read: a journal no run has upgraded yet (read-only)
+ * may still say `consumed`, the former name of `imported`.
+ */
+export const STATE_READ = "CASE state WHEN 'consumed' THEN 'imported' ELSE state END";
+
+/** The record a row of `exports` holds. */
+export function fromRow(row: Row): ExportRecord {
+  return {
+    id: row.id,
+    reference: row.reference,
+    documentType: row.document_type,
+    baseName: row.base_name,
+    state: (row.state === "consumed" ? "imported" : row.state) as ExportState,
+    files: JSON.parse(row.files),
+    error: row.error ?? undefined,
+    errorStage: row.error_stage ?? undefined,
+    attempts: row.attempts,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+    generatedAt: row.generated_at ?? undefined,
+    aside: row.aside === null ? undefined : {
+      reason: row.aside,
+      // Set aside before kinds existed: Saxium had refused it.
+      kind: row.aside_kind === "retry" ? "retry" : "refused",
+      until: row.aside_until ?? undefined,
+      count: row.aside_count ?? 1,
+      since: row.aside_since ?? row.updated_at,
+    },
+  };
+}

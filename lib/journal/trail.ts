@@ -12,8 +12,8 @@
  */
 
 import { type HistoryEvent, type Prepare, readEvents } from "./history.ts";
-import { fromRow, type Row } from "./schema.ts";
-import type { ExportRecord, ExportState } from "./states.ts";
+
+import { type ExportRecord, type ExportState, fromRow, type Row } from "./states.ts";
 import { type ExportStep, lastStepTimes, readSteps, type StepKind, stepTimes } from "./steps.ts";
 
 /** Every export of one document, with their steps and the end of each attempt. */
