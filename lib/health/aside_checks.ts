@@ -11,8 +11,9 @@
  */
 
 import { formatDateTime, plural } from "../base/french.ts";
+import { describe } from "../journal/journal.ts";
 import type { ExportRecord } from "../journal/journal.ts";
-import { ASIDE_ERROR_MS, describe } from "../sync/failures.ts";
+import { ASIDE_ERROR_MS } from "../sync/aside.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 
 /** An export set aside, as the facts hold it. */

@@ -24,7 +24,6 @@ import { backfillEvents } from "./history.ts";
 import { RUNS_SCHEMA, type RunsShape, upgradeRuns } from "./runs.ts";
 import { SMALL_STATE_SCHEMA } from "./small_state.ts";
 import { backfillSteps, STEPS_SCHEMA } from "./steps.ts";
-import type { ExportRecord, ExportState } from "./states.ts";
 
 /** The journal's file cannot be trusted (not a database, malformed pages). */
 export class JournalDamaged extends Error {

@@ -255,3 +255,8 @@ export function fromRow(row: Row): ExportRecord {
     },
   };
 }
+
+/** `DV-1730000000001 [7b599c58]`: the reference a person knows, and the id's start. */
+export function describe(record: Pick<ExportRecord, "reference" | "id">): string {
+  return `${record.reference.slice(0, 80)} [${record.id.slice(0, 8)}]`;
+}

@@ -3,7 +3,7 @@
  * acknowledgement, its error report, a file of its held by another program)
  * that fails sets that export aside, in its state, with why and until when
  * (the journal's `Aside`): it is tried again after its own delay
- * (`failures.ts`'s `asideDelayMs`), and meanwhile the pass asks Saxium past
+ * ({@linkcode asideDelayMs}), and meanwhile the pass asks Saxium past
  * it, so that it never stops the others.
  *
  * What a person is told depends on what a person must do: a failure that may
@@ -17,10 +17,29 @@
  */
 
 import { formatDateTime, frenchList, plural } from "../base/french.ts";
+import { describe } from "../journal/journal.ts";
 import type { ExportRecord } from "../journal/journal.ts";
-import { ASIDE_ERROR_MS, asideDelayMs, describe } from "./failures.ts";
-import type { PassReport } from "./pass_report.ts";
-import type { PassContext } from "./pass_types.ts";
+import type { PassReport } from "./pass_context.ts";
+import type { PassContext } from "./pass_context.ts";
+
+/** An export aside for this long is an error a person must see (exit 1, alert). */
+export const ASIDE_ERROR_MS = 24 * 3_600_000;
+
+/**
+ * How long an export set aside `count` times in a row waits before it is
+ * tried again: the first time, until the next pass; then 5 minutes, and
+ * three times longer each time, at most 6 hours.
+ *
+ * @example
+ * ```ts
+ * asideDelayMs(1); // 0 (the next pass)
+ * asideDelayMs(3); // 900_000 (15 min)
+ * ```
+ */
+export function asideDelayMs(count: number): number {
+  if (count <= 1) return 0;
+  return Math.min(6 * 3_600_000, 300_000 * 3 ** (count - 2));
+}
 
 /** One pass's exports set aside; see the module doc. */
 export class AsideExports {

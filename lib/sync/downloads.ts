@@ -18,11 +18,11 @@ import {
   keepInErrors,
   toImportPath,
 } from "../base/work_folders.ts";
+import { describe } from "../journal/journal.ts";
 import { checkDocumentFile } from "../documents/document_check.ts";
 import type { ExportRecord } from "../journal/journal.ts";
-import { describe, type SaxiumCalls } from "./failures.ts";
-import type { PassReport } from "./pass_report.ts";
-import type { PassContext } from "./pass_types.ts";
+import type { PassReport } from "./pass_context.ts";
+import type { ExportCalls, PassContext } from "./pass_context.ts";
 
 /** Downloads running at once by default. */
 const DEFAULT_DOWNLOADS = 8;
@@ -41,11 +41,11 @@ export type DownloadOutcome =
 export class Downloads {
   #ctx: PassContext;
   #report: PassReport;
-  #calls: SaxiumCalls;
+  #calls: ExportCalls;
   #slots: Slots;
 
   /** Downloads for `ctx` (its `downloads` is how many at once), read through the pass's `calls`. */
-  constructor(ctx: PassContext, options: { report: PassReport; calls: SaxiumCalls }) {
+  constructor(ctx: PassContext, options: { report: PassReport; calls: ExportCalls }) {
     this.#ctx = ctx;
     this.#report = options.report;
     this.#calls = options.calls;

@@ -2,7 +2,7 @@
  * One export's story, in the order it happens:
  *
  * ```
- * (offers.ts) ─► download and check ─► stage ─► publish ─► await import ─► acknowledge ─► archive
+ * (pipeline.ts) ─► download and check ─► stage ─► publish ─► await import ─► acknowledge ─► archive
  *                        │                         │              │
  *                        └──────────► refuse ◄──── replaced ◄─────┘ (report to Saxium)
  * ```
@@ -11,7 +11,7 @@
  * state it starts from); it does its work, makes it durable, then records the
  * new state: this module is the only caller of the journal's moves between
  * states (`lib/journal/states.ts`; records are opened at the door,
- * `offers.ts`). A pass interrupted anywhere resumes where
+ * `pipeline.ts`, its `Offers`). A pass interrupted anywhere resumes where
  * it stopped; a document already in Batigest is acknowledged again, never
  * delivered again. The crash points (`after-download`, `after-rename`, …) sit
  * between a step's effect and its journal entry.
@@ -28,13 +28,13 @@
  */
 
 import { DocumentDelivery, type FolderWatcher } from "../batigest/delivery.ts";
+import { describe } from "../journal/journal.ts";
 import type { BatigestWatch } from "../batigest/watch.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { awaitImport } from "../batigest/import_wait.ts";
 import { type ExportRecord, type ExportState, isFinal } from "../journal/journal.ts";
 import { plural } from "../base/french.ts";
 import {
-  describe,
   goneLine,
   localFailure,
   LocalTrouble,
@@ -46,8 +46,8 @@ import type { AsideExports } from "./aside.ts";
 import { judgeVersion, REPLACED_STAGE, versionLine, type VersionVerdict } from "./versions.ts";
 import { publishedVersion, removeReceipt, writeReceipt } from "../journal/receipts.ts";
 import { Downloads } from "./downloads.ts";
-import type { PassContext } from "./pass_types.ts";
-import type { PassReport } from "./pass_report.ts";
+import type { PassContext } from "./pass_context.ts";
+import type { PassReport } from "./pass_context.ts";
 import {
   archiveExportFiles,
   archiveReplaced,

@@ -5,7 +5,7 @@
  * report) concerns that export alone ({@linkcode SaxiumCalls.forExport}): a
  * refusal of it (a 4xx, `success: false`) or a failure that may pass (a 5xx
  * after the client's own retries, a timeout, a stalled download) sets that
- * export aside with its own delay ({@linkcode asideDelayMs}), and the pass
+ * export aside with its own delay (`aside.ts`), and the pass
  * goes on with the others. Saxium as a whole is unavailable
  * (`ServerUnavailable`: the pass stops, loses nothing, exit 3) only when its
  * list cannot be had, when it refuses the agent (401, 403, a login page),
@@ -25,14 +25,17 @@
  */
 
 import { statfs } from "node:fs/promises";
+import { describe } from "../journal/journal.ts";
 import { formatBytes } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
 import { JournalDamaged } from "../journal/journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import type { ExportRecord } from "../journal/journal.ts";
-import type { PassReport } from "./pass_report.ts";
-import type { SaxiumApi } from "./pass_types.ts";
+import type { PassReport } from "./pass_context.ts";
+import type { ExportAnswer, SaxiumApi } from "./pass_context.ts";
+
+export type { ExportAnswer } from "./pass_context.ts";
 
 /** The server cannot be used for now: the pass stops, and loses nothing. */
 export class ServerUnavailable extends Error {}
@@ -49,38 +52,6 @@ export class LocalTrouble extends Error {}
 
 /** Calls about different exports failing one after the other: then it is Saxium, not them. */
 export const FAILURES_IN_A_ROW = 3;
-
-/** An export aside for this long is an error a person must see (exit 1, alert). */
-export const ASIDE_ERROR_MS = 24 * 3_600_000;
-
-/**
- * How long an export set aside `count` times in a row waits before it is
- * tried again: the first time, until the next pass; then 5 minutes, and
- * three times longer each time, at most 6 hours.
- *
- * @example
- * ```ts
- * asideDelayMs(1); // 0 (the next pass)
- * asideDelayMs(3); // 900_000 (15 min)
- * ```
- */
-export function asideDelayMs(count: number): number {
-  if (count <= 1) return 0;
-  return Math.min(6 * 3_600_000, 300_000 * 3 ** (count - 2));
-}
-
-/**
- * What Saxium answered about one export: the call's value; `already` (409:
- * done before); `gone` (404, 410: the export no longer exists there);
- * `refused` (any other 4xx, or `success: false`: a person must look at it);
- * `retry` (a failure that may pass). None of them concerns the other exports.
- */
-export type ExportAnswer<T> =
-  | { outcome: "done"; value: T }
-  | { outcome: "already" }
-  | { outcome: "gone" }
-  | { outcome: "refused"; reason: string }
-  | { outcome: "retry"; reason: string };
 
 /**
  * One pass's calls to Saxium about its exports, read by one policy (see the
@@ -248,11 +219,6 @@ function isAboutTheExport(error: SaxiumError): boolean {
   if (error.kind === "too_large" || error.kind === "redirect") return true;
   return error.kind === "http" && error.status !== undefined && error.status !== 408 &&
     error.status !== 429 && (error.status === 200 || (error.status >= 400 && error.status < 500));
-}
-
-/** `DV-1730000000001 [7b599c58]`: the reference a person knows, and the id's start. */
-export function describe(record: Pick<ExportRecord, "reference" | "id">): string {
-  return `${record.reference.slice(0, 80)} [${record.id.slice(0, 8)}]`;
 }
 
 /** Saxium no longer knows the export: its acknowledgement or error report is moot, and it is never delivered again. */

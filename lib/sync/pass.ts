@@ -13,9 +13,9 @@
  * - `pipeline.ts`: which exports Saxium offers, and how many run side by
  *   side, and when.
  *
- * Beside them: `pass_report.ts` gathers what the pass will say (its log,
+ * Beside them: `pass_context.ts` gathers what the pass will say (its log,
  * counts, ERROR lines), `failures.ts` says what an error means for the pass,
- * and `pass_types.ts` holds the types all of them share (re-exported here,
+ * and `pass_context.ts` holds the types all of them share (re-exported here,
  * where callers import them). The pass knows nothing of consoles or alerts:
  * it returns a `PassResult`; the end of this file says what it means in the
  * words the administrator and Task Scheduler read (the one line that
@@ -27,13 +27,13 @@
  */
 
 import { BatigestWatch } from "../batigest/watch.ts";
+import { describe } from "../journal/journal.ts";
 import { loadBatigestMemory, saveBatigestMemory } from "../batigest/memory.ts";
 import { FolderWatcher } from "../batigest/delivery.ts";
 import { ExportStory } from "./export_story.ts";
 import { AsideExports } from "./aside.ts";
-import { Offers } from "./offers.ts";
+import { drainPending, Offers } from "./pipeline.ts";
 import {
-  describe,
   LocalTrouble,
   localTrouble,
   PassStopped,
@@ -49,9 +49,9 @@ import {
   STATE_WORDS,
   UNFINISHED_STATES,
 } from "../journal/journal.ts";
-import { PassReport } from "./pass_report.ts";
-import type { PassContext, PassResult, PassStatus } from "./pass_types.ts";
-import { drainPending } from "./pipeline.ts";
+import { PassReport } from "./pass_context.ts";
+import type { PassContext, PassResult, PassStatus } from "./pass_context.ts";
+
 import { archiveOrphans } from "../journal/receipts.ts";
 import { archiveStamp, freeName } from "../base/work_folders.ts";
 import { localDateTime } from "../base/log.ts";
@@ -78,7 +78,7 @@ export type {
   PassStatus,
   PassSummary,
   SaxiumApi,
-} from "./pass_types.ts";
+} from "./pass_context.ts";
 
 /**
  * States a previous run can leave an export in, past its download, finished

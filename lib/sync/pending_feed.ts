@@ -14,8 +14,8 @@
 import type { PendingExport, PendingPage, RejectedItem } from "../saxium/client.ts";
 import { SaxiumError } from "../saxium/client.ts";
 import { callForThePass } from "./failures.ts";
-import type { PassContext } from "./pass_types.ts";
-import type { PassReport } from "./pass_report.ts";
+import type { PassContext } from "./pass_context.ts";
+import type { PassReport } from "./pass_context.ts";
 import { settle, type Settled, unwrap } from "../base/settled.ts";
 import { plural } from "../base/french.ts";
 import type { SmallStateStore } from "../journal/journal.ts";

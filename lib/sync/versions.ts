@@ -23,9 +23,9 @@
  */
 
 import { formatDateTime } from "../base/french.ts";
+import { describe } from "../journal/journal.ts";
 import type { ExportRecord, ExportState } from "../journal/journal.ts";
 import type { PublishedVersion } from "../journal/receipts.ts";
-import { describe } from "./failures.ts";
 
 /** What the other versions of a document mean for one of its exports. */
 export type VersionVerdict =

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { Logger } from "../../lib/base/log.ts";
 import { SaxiumError } from "../../lib/saxium/client.ts";
 import {
-  asideDelayMs,
   FAILURES_IN_A_ROW,
   localTrouble,
   PassStopped,
@@ -10,8 +9,8 @@ import {
   ServerUnavailable,
 } from "../../lib/sync/failures.ts";
 import { JournalDamaged } from "../../lib/journal/schema.ts";
-import { PassReport } from "../../lib/sync/pass_report.ts";
-import type { SaxiumApi } from "../../lib/sync/pass_types.ts";
+import { PassReport } from "../../lib/sync/pass_context.ts";
+import type { SaxiumApi } from "../../lib/sync/pass_context.ts";
 import { isValidId, normalizeId } from "../../lib/sync/pending_feed.ts";
 import { Slots } from "../../lib/sync/downloads.ts";
 
@@ -106,11 +105,6 @@ Deno.test("what concerns Saxium as a whole stops the pass at once, whichever exp
   const wait = new SaxiumError("HTTP 429", { kind: "http", status: 429, retryAfterMs: 120_000 });
   await assert.rejects(call(() => Promise.reject(wait)), ServerUnavailable);
   await assert.rejects(call(refusal(0, "aborted")), PassStopped);
-});
-
-Deno.test("an export set aside is tried at the next pass, then waits longer each time, at most 6 hours", () => {
-  const minutes = [1, 2, 3, 4, 5, 6, 7, 10].map((n) => asideDelayMs(n) / 60_000);
-  assert.deepEqual(minutes, [0, 5, 15, 45, 135, 360, 360, 360]);
 });
 
 Deno.test("localTrouble: a full disk (the OS's or SQLite's) is named with the free space of both folders", async () => {

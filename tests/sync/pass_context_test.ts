@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Logger } from "../../lib/base/log.ts";
-import { PassReport } from "../../lib/sync/pass_report.ts";
+import { PassReport } from "../../lib/sync/pass_context.ts";
 
 async function withReport(
   body: (report: PassReport, lines: string[], clock: { ms: number }) => void,
