@@ -214,3 +214,8 @@ function describe(code: string | undefined, text: string, offset: number): strin
       return "syntaxe JSON invalide";
   }
 }
+
+/** Whether a value is a plain JSON object. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { isObject } from "./shapes.ts";
+import { isObject } from "../base/json_text.ts";
 
 /**
  * The server's reason in a JSON answer, as it wrote it, or undefined: the

@@ -93,10 +93,7 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** Whether a value is a plain JSON object. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject } from "../base/json_text.ts";
 
 /** The first problem zod found, in French (zod's own message is English). */
 export function issueOf(error: z.ZodError): string {

@@ -51,7 +51,12 @@ function addQuote(world: World, reference: string) {
 Deno.test("the old script's fresh log lines: sync exits 2 before any request to Saxium", async () => {
   await withWorld({}, async (world) => {
     addQuote(world, "DV-1730000000007");
-    const at = new Date(Date.now() - 10 * 60_000);
+    // Ten minutes ago, but today (tail-logs reads today's log): just after midnight, at 00:00:01.
+    const midnight = new Date();
+    midnight.setHours(0, 0, 1, 0);
+    const at = new Date(
+      Math.max(Date.now() - 10 * 60_000, Math.min(midnight.getTime(), Date.now())),
+    );
     await oldScriptRanAt(world, at);
     const downloads = nodePath.join(world.workDir, "Downloads");
     await Deno.mkdir(downloads, { recursive: true });
