@@ -12,8 +12,6 @@ import assert from "node:assert/strict";
 import nodePath from "node:path";
 import { notifyNetHosts } from "../../lib/base/notify_settings.ts";
 import {
-  agentArgs,
-  agentEnv,
   type AgentRun,
   listFiles,
   makeWorld,
@@ -21,52 +19,22 @@ import {
   type World,
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
+import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
 import { notifyConfig } from "../support/notify_bench.ts";
 import { startWebhookReceiver } from "../support/webhook_receiver.ts";
 
-const FAKETIME = "/usr/bin/faketime";
-
-function faketimeMissing(): boolean {
-  try {
-    Deno.statSync(FAKETIME);
-    return false;
-  } catch {
-    console.log(
-      `skipped: the Saturday-night end-to-end test needs ${FAKETIME} (apt-get install faketime) to move the agent's clock`,
-    );
-    return true;
-  }
-}
-
 /** `sync --once` with the machine's clock starting at `at` (local time, Europe/Paris). */
-async function syncAt(world: World, at: string, extraNetHosts: string[]): Promise<AgentRun> {
-  const output = await new Deno.Command(FAKETIME, {
-    args: [
-      at,
-      Deno.execPath(),
-      ...agentArgs(world, ["sync", "--once", "--import-timeout", "1"], {
-        extraNetHosts,
-      }),
-    ],
-    env: { ...agentEnv(world), TZ: "Europe/Paris", FAKETIME_DONT_FAKE_MONOTONIC: "1" },
-    clearEnv: true,
-    cwd: world.root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function syncAt(world: World, at: string, extraNetHosts: string[]): Promise<AgentRun> {
+  return runAgentAt(world, `@${at}`, ["sync", "--once", "--import-timeout", "1"], {
+    extraNetHosts,
+    env: { TZ: "Europe/Paris" },
+  });
 }
 
 Deno.test({
   name:
     "agent: Saturday night silent, one alert on Monday past the patience, none again, « retour à la normale » when Batigest imports",
-  ignore: faketimeMissing(),
+  ignore: faketimeMissing("the Saturday-night end-to-end test"),
   async fn() {
     const world = await makeWorld({ batigestStopped: true });
     const hook = startWebhookReceiver();

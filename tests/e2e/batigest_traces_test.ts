@@ -11,8 +11,6 @@
 import assert from "node:assert/strict";
 import nodePath from "node:path";
 import {
-  agentArgs,
-  agentEnv,
   type AgentRun,
   listFiles,
   logText,
@@ -23,6 +21,7 @@ import {
 } from "../support/agent_process.ts";
 import { quoteXml } from "../support/documents.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
+import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
 
 function addQuotes(world: World, prefix: string, n: number): SimExport[] {
   return Array.from({ length: n }, (_, i) => {
@@ -167,40 +166,10 @@ Deno.test("Batigest imports each document and leaves it empty: exit 0, acknowled
   });
 });
 
-const FAKETIME = "/usr/bin/faketime";
-const noFaketime = (() => {
-  try {
-    Deno.statSync(FAKETIME);
-    return false;
-  } catch {
-    console.log(`skipped: the holiday test needs ${FAKETIME} to move the agent's clock`);
-    return true;
-  }
-})();
-
-/** Runs the agent with its clock `offset` ahead (`faketime`, e.g. "+4d"), the simulators on time. */
-async function runAgentAt(world: World, offset: string, args: string[]): Promise<AgentRun> {
-  const output = await new Deno.Command(FAKETIME, {
-    args: ["-f", offset, Deno.execPath(), ...agentArgs(world, args)],
-    env: agentEnv(world),
-    clearEnv: true,
-    cwd: world.root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
 Deno.test({
   name:
     "Batigest takes one later document, then stays closed 4 days: no refusal at +4 days (exit 5, nothing in error); open and passing it by again: refused",
-  ignore: noFaketime,
+  ignore: faketimeMissing("the holiday test"),
   fn: async () => {
     const left = "DV-CONGES-2.xml";
     await withWorld({ passesBy: (name) => name === left }, async (world) => {
