@@ -1,59 +1,27 @@
 import assert from "node:assert/strict";
-import { SaxiumClient, type SaxiumClientOptions, SaxiumError } from "../../lib/saxium/client.ts";
+import { SaxiumClient, SaxiumError } from "../../lib/saxium/client.ts";
+import {
+  type ClientHarness,
+  type ClientHarnessOptions,
+  saxiumFailure,
+  withSaxiumClient,
+} from "../support/saxium_client_harness.ts";
 import { type SaxiumSimulator, startSaxiumSimulator } from "../support/saxium_simulator.ts";
 import { orderCsv, quoteXml } from "../support/documents.ts";
 
 const TOKEN = "tok-Sx9-SECRET-42";
 
-interface Harness {
-  sim: SaxiumSimulator;
-  client: SaxiumClient;
-  delays: number[];
-  dir: string;
-}
-
 /** Run `fn` against a fresh simulator and client; everything is closed afterwards. */
-async function withClient(
-  fn: (h: Harness) => Promise<void>,
-  options: Partial<SaxiumClientOptions> & { simToken?: string | null } = {},
+function withClient(
+  fn: (h: ClientHarness) => Promise<void>,
+  options: ClientHarnessOptions = {},
 ): Promise<void> {
-  const { simToken, ...clientOptions } = options;
-  const sim = await startSaxiumSimulator({
-    token: simToken === null ? undefined : simToken ?? TOKEN,
-  });
-  const dir = await Deno.makeTempDir({ prefix: "saxium_client_test_" });
-  const delays: number[] = [];
-  const client = new SaxiumClient({
-    apiUrl: sim.url,
-    token: TOKEN,
-    agentId: "POSTE-COMPTA",
-    version: "2.0.0",
-    sleep: (ms) => {
-      delays.push(ms);
-      return Promise.resolve();
-    },
-    ...clientOptions,
-  });
-  try {
-    await fn({ sim, client, delays, dir });
-  } finally {
-    client.close();
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withSaxiumClient(fn, { token: TOKEN, agentId: "POSTE-COMPTA", ...options });
 }
 
-/** The error `promise` rejects with, checked to be a SaxiumError without the token. */
-async function failure(promise: Promise<unknown>): Promise<SaxiumError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof SaxiumError, `SaxiumError attendu, reçu ${error}`);
-    assert.ok(!error.message.includes(TOKEN), "le jeton apparaît dans le message");
-    assert.ok(!error.message.includes("\n"), "le message tient sur une ligne");
-    return error;
-  }
-  throw new Error("la promesse aurait dû échouer");
+/** The error `promise` rejects with: a SaxiumError on one line, without the token. */
+function failure(promise: Promise<unknown>): Promise<SaxiumError> {
+  return saxiumFailure(promise, TOKEN);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,57 +8,29 @@
  */
 
 import assert from "node:assert/strict";
-import { SaxiumClient, type SaxiumClientOptions, SaxiumError } from "../../lib/saxium/client.ts";
-import { type SaxiumSimulator, startSaxiumSimulator } from "../support/saxium_simulator.ts";
+import { SaxiumError } from "../../lib/saxium/client.ts";
+import {
+  type ClientHarness,
+  type ClientHarnessOptions,
+  saxiumFailure,
+  withSaxiumClient,
+} from "../support/saxium_client_harness.ts";
+import type { SaxiumSimulator } from "../support/saxium_simulator.ts";
 import { quoteXml } from "../support/documents.ts";
 
 const TOKEN = "sxa_0123456789abcdef_REAL-answers-SECRET";
 
-interface Harness {
-  sim: SaxiumSimulator;
-  client: SaxiumClient;
-  delays: number[];
-  dir: string;
-}
-
-async function withClient(
-  fn: (h: Harness) => Promise<void>,
-  options: Partial<SaxiumClientOptions> = {},
+/** Run `fn` against a fresh simulator and client; everything is closed afterwards. */
+function withClient(
+  fn: (h: ClientHarness) => Promise<void>,
+  options: ClientHarnessOptions = {},
 ): Promise<void> {
-  const sim = await startSaxiumSimulator({ token: TOKEN });
-  const dir = await Deno.makeTempDir({ prefix: "saxium_real_answers_" });
-  const delays: number[] = [];
-  const client = new SaxiumClient({
-    apiUrl: sim.url,
-    token: TOKEN,
-    agentId: "SRV-COMPTA",
-    version: "2.0.0",
-    sleep: (ms) => {
-      delays.push(ms);
-      return Promise.resolve();
-    },
-    ...options,
-  });
-  try {
-    await fn({ sim, client, delays, dir });
-  } finally {
-    client.close();
-    await sim.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withSaxiumClient(fn, { token: TOKEN, agentId: "SRV-COMPTA", ...options });
 }
 
 /** The error `promise` rejects with: a SaxiumError on one line, without the token. */
-async function failure(promise: Promise<unknown>): Promise<SaxiumError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof SaxiumError, `SaxiumError attendu, reçu ${error}`);
-    assert.ok(!error.message.includes(TOKEN), `le jeton apparaît : ${error.message}`);
-    assert.ok(!/[\r\n]/.test(error.message), "le message tient sur une ligne");
-    return error;
-  }
-  throw new Error("la promesse aurait dû échouer");
+function failure(promise: Promise<unknown>): Promise<SaxiumError> {
+  return saxiumFailure(promise, TOKEN);
 }
 
 async function exists(path: string): Promise<boolean> {
