@@ -20,31 +20,9 @@ import {
   type World,
 } from "../support/agent_process.ts";
 import { startWebhookReceiver } from "../support/webhook_receiver.ts";
-import { quoteXml } from "../support/documents.ts";
+import { addQuotes, numbered, quoteXml } from "../support/documents.ts";
 import { deleteJournal, FAILPOINT_ENTRY, sha256Hex } from "../support/crash_harness.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
-
-function addQuotes(world: World, prefix: string, n: number): SimExport[] {
-  return Array.from({ length: n }, (_, i) => {
-    const ref = `${prefix}-${i + 1}`;
-    return world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: ref,
-      files: { xml: quoteXml(ref) },
-    });
-  });
-}
-
-/** Quotes with these references, added in this order (Saxium lists the last added first). */
-function addNamed(world: World, refs: readonly string[]): SimExport[] {
-  return refs.map((ref) =>
-    world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: ref,
-      files: { xml: quoteXml(ref) },
-    })
-  );
-}
 
 function sync(world: World, args: string[], timeoutMs = 60_000): Promise<AgentRun> {
   return runAgent(world, ["sync", "--once", ...args], { timeoutMs });
@@ -90,7 +68,7 @@ const xmlIn = async (dir: string) => (await listFiles(dir)).filter((f) => f.ends
 
 Deno.test("Batigest closed with a backlog of 6: one short pass, exit 5, nothing in error; opened: each imported once", async () => {
   await withWorld({ batigestStopped: true }, async (world) => {
-    const quotes = addQuotes(world, "DV-NUIT", 6);
+    const quotes = addQuotes(world.saxium, numbered("DV-NUIT", 6));
     // Killed (exit 137) if it outlives the timeout by 10 s.
     const closed = await sync(world, ["--import-timeout", "2"], 12_000);
     assert.equal(closed.code, 5, closed.stdout + closed.stderr);
@@ -150,7 +128,12 @@ Deno.test("Batigest passes a document by: refused on evidence, kept in Errors wi
   const left = "DV-REFUS-1.xml";
   const passesBy = (name: string) => name === left;
   await withWorld({ passesBy }, async (world) => {
-    const quotes = addNamed(world, ["DV-REFUS-4", "DV-REFUS-3", "DV-REFUS-2", "DV-REFUS-1"]);
+    const quotes = addQuotes(world.saxium, [
+      "DV-REFUS-4",
+      "DV-REFUS-3",
+      "DV-REFUS-2",
+      "DV-REFUS-1",
+    ]);
     const run = await sync(world, ["--import-timeout", "3"]);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const refused = quotes.find((q) => `${q.documentReference}.xml` === left)!;
@@ -179,7 +162,7 @@ Deno.test("Batigest passes a document by: refused on evidence, kept in Errors wi
 for (const change of ["renamed", "replaced"] as const) {
   Deno.test(`import folder ${change} while a document waits: ERROR naming it, exit 2, not synced, document kept`, async () => {
     await withWorld({ batigestStopped: true }, async (world) => {
-      const [quote] = addQuotes(world, `DV-DEPLACE-${change}`, 1);
+      const [quote] = addQuotes(world.saxium, numbered(`DV-DEPLACE-${change}`, 1));
       const child = spawnAgent(world, ["sync", "--once", "--import-timeout", "30"]);
       await waitFor(async () => (await xmlIn(world.importDir)).length === 1);
       const moved = `${world.importDir}.ancien`;
@@ -215,7 +198,7 @@ for (const change of ["renamed", "replaced"] as const) {
 
 Deno.test("delivery time recorded 2 h ahead (clock set back): the resumed wait still ends within the timeout", async () => {
   await withWorld({ batigestStopped: true }, async (world) => {
-    const [quote] = addQuotes(world, "DV-HORLOGE", 1);
+    const [quote] = addQuotes(world.saxium, numbered("DV-HORLOGE", 1));
     assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
     const db = new DatabaseSync(nodePath.join(world.workDir, "State", "journal.db"));
     const ahead = new Date(Date.now() + 2 * 3_600_000).toISOString();
@@ -234,13 +217,13 @@ Deno.test("Batigest takes one later document, then nothing: closed, not refusing
   const left = "DV-ORDRE-1.xml";
   await withWorld({ passesBy: (name) => name === left }, async (world) => {
     // Listed newest first: DV-ORDRE-1 (added last) is published first, DV-ORDRE-2 after it.
-    const [second, first] = addNamed(world, ["DV-ORDRE-2", "DV-ORDRE-1"]);
+    const [second, first] = addQuotes(world.saxium, ["DV-ORDRE-2", "DV-ORDRE-1"]);
     const run = await sync(world, ["--import-timeout", "1"]);
     assert.equal(run.code, 5, run.stdout + run.stderr);
     assert.deepEqual(statuses(world, [first, second]), ["ready", "imported"]);
     assert.deepEqual(await xmlIn(world.importDir), [left], "left where it was");
     // The next export goes beside it, and Batigest takes it: alive, passing it by.
-    const [third] = addQuotes(world, "DV-ORDRE-SUITE", 1);
+    const [third] = addQuotes(world.saxium, numbered("DV-ORDRE-SUITE", 1));
     const next = await sync(world, ["--import-timeout", "1"]);
     assert.equal(next.code, 1, next.stdout + next.stderr);
     assert.deepEqual(statuses(world, [first, third]), ["error", "imported"]);
@@ -250,7 +233,7 @@ Deno.test("Batigest takes one later document, then nothing: closed, not refusing
 
 Deno.test("a long weekend with Batigest closed (86 h, more than batigestRefusalHours): still waiting, nothing in error", async () => {
   await withWorld({ batigestStopped: true }, async (world) => {
-    const quotes = addQuotes(world, "DV-PONT", 2);
+    const quotes = addQuotes(world.saxium, numbered("DV-PONT", 2));
     assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
     // Delivered on Friday evening; Tuesday morning now, Batigest still closed.
     const db = new DatabaseSync(nodePath.join(world.workDir, "State", "journal.db"));
@@ -271,7 +254,7 @@ Deno.test("import folder gone between two runs (Batigest moved): exit 2, an ERRO
   const hook = startWebhookReceiver();
   try {
     await withWorld({ batigestStopped: true }, async (world) => {
-      const [quote] = addQuotes(world, "DV-PARTI", 1);
+      const [quote] = addQuotes(world.saxium, numbered("DV-PARTI", 1));
       assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
       await Deno.writeTextFile(
         nodePath.join(world.workDir, "agent.json"),
@@ -297,7 +280,7 @@ Deno.test("import folder gone between two runs (Batigest moved): exit 2, an ERRO
 
 Deno.test("import folder replaced between two runs: the ERROR names the documents that waited there", async () => {
   await withWorld({ batigestStopped: true }, async (world) => {
-    addQuotes(world, "DV-REMPLACE", 1);
+    addQuotes(world.saxium, numbered("DV-REMPLACE", 1));
     assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
     await Deno.rename(world.importDir, `${world.importDir}.ancien`);
     await Deno.mkdir(world.importDir);
@@ -315,7 +298,7 @@ Deno.test("journal deleted while a document waits, then a pass stopped by Saxium
   // removed the folder's mark beside one; every later run then took the folder
   // for a replaced one (exit 2, for ever).
   await withWorld({ batigestStopped: true }, async (world) => {
-    const [quote] = addQuotes(world, "DV-MARQUE", 1);
+    const [quote] = addQuotes(world.saxium, numbered("DV-MARQUE", 1));
     assert.equal((await sync(world, ["--import-timeout", "1"], 15_000)).code, 5);
     await deleteJournal(world);
     world.saxium.addFault({ route: "pending", fault: { status: 401 } });
@@ -334,7 +317,7 @@ Deno.test("journal deleted while a document waits, then a pass stopped by Saxium
 
 Deno.test("import folder refusing the agent (rights removed): stops at the first refusal, one French line, exit 2", async () => {
   await withWorld({}, async (world) => {
-    const quotes = addQuotes(world, "DV-DROITS", 8);
+    const quotes = addQuotes(world.saxium, numbered("DV-DROITS", 8));
     const run = await runAgent(world, ["sync", "--once"], {
       entry: FAILPOINT_ENTRY,
       extraEnv: ["AGENT_FAILPOINT", "AGENT_FAILPOINT_HIT", "AGENT_REFUSED_FOLDER"],

@@ -19,20 +19,9 @@ import {
   type World,
   type WorldOptions,
 } from "../support/agent_process.ts";
-import { quoteXml } from "../support/documents.ts";
+import { addQuotes, numbered, quoteXml } from "../support/documents.ts";
 import type { SimExport } from "../support/saxium_simulator.ts";
 import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
-
-function addQuotes(world: World, prefix: string, n: number): SimExport[] {
-  return Array.from({ length: n }, (_, i) => {
-    const ref = `${prefix}-${i + 1}`;
-    return world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: ref,
-      files: { xml: quoteXml(ref) },
-    });
-  });
-}
 
 function sync(world: World, timeoutSeconds = 2): Promise<AgentRun> {
   return runAgent(world, ["sync", "--once", "--import-timeout", String(timeoutSeconds)], {
@@ -107,7 +96,7 @@ const REFUSALS: {
 for (const refusal of REFUSALS) {
   Deno.test(`Batigest refuses a document (${refusal.name}): exit 1, in error with the trace named, never synced; doctor shows the trace`, async () => {
     await withWorld({ traces: refusal.traces }, async (world) => {
-      const [refused, imported] = addQuotes(world, refusal.prefix, 2);
+      const [refused, imported] = addQuotes(world.saxium, numbered(refusal.prefix, 2));
       const run = await sync(world);
       assert.equal(run.code, 1, run.stdout + run.stderr);
       assert.deepEqual(statuses(world, [refused, imported]), ["error", "imported"]);
@@ -139,7 +128,7 @@ for (const refusal of REFUSALS) {
 
 Deno.test("Batigest imports each document and leaves it empty: exit 0, acknowledged, leftovers removed; the same name again without (2)", async () => {
   await withWorld({ traces: { leavesEmpty: true } }, async (world) => {
-    const quotes = addQuotes(world, "DV-VIDE", 2);
+    const quotes = addQuotes(world.saxium, numbered("DV-VIDE", 2));
     const run = await sync(world);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.deepEqual(statuses(world, quotes), ["imported", "imported"]);
@@ -174,7 +163,7 @@ Deno.test({
     const left = "DV-CONGES-2.xml";
     await withWorld({ passesBy: (name) => name === left }, async (world) => {
       // Listed newest first: DV-CONGES-2 (added last) is published first.
-      const [second, first] = addQuotes(world, "DV-CONGES", 2);
+      const [second, first] = addQuotes(world.saxium, numbered("DV-CONGES", 2));
       const before = await sync(world, 1);
       assert.equal(before.code, 5, before.stdout + before.stderr);
       assert.deepEqual(statuses(world, [first, second]), ["ready", "imported"]);
@@ -188,7 +177,7 @@ Deno.test({
       assert.ok((await listFiles(world.importDir)).includes(left), "still waiting for Batigest");
       // Open again, four days on: it takes the next document and still not this one.
       world.batigest.start();
-      const [third] = addQuotes(world, "DV-CONGES-SUITE", 1);
+      const [third] = addQuotes(world.saxium, numbered("DV-CONGES-SUITE", 1));
       const open = await runAgentAt(world, "+4d", args);
       assert.equal(open.code, 1, open.stdout + open.stderr);
       assert.deepEqual(statuses(world, [first, third]), ["error", "imported"]);

@@ -10,22 +10,12 @@
 
 import assert from "node:assert/strict";
 import { type AgentRun, runAgent, withWorld, type World } from "../support/agent_process.ts";
-import { quoteXml } from "../support/documents.ts";
+import { addQuotes } from "../support/documents.ts";
 
 const HELD_BACK =
   "Saxium détient 3 exports (statut « ready ») qu'il ne propose pas à l'agent : c'est un défaut de Saxium, pas de l'agent. " +
   "Saxium doit proposer les exports « ready » dans sa liste des exports en attente : voir saxium_side/README.md " +
   "(« Ouvrir la file ») et le README de l'agent, « Ce que Saxium doit fournir ».";
-
-function addQuotes(world: World, refs: string[]) {
-  return refs.map((ref) =>
-    world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: ref,
-      files: { xml: quoteXml(ref) },
-    })
-  );
-}
 
 /** `status`'s line about Saxium. */
 function saxiumLine(run: AgentRun): string {
@@ -52,7 +42,11 @@ function pendingLimits(world: World): string[] {
 
 Deno.test("Saxium's queue with its gap: status and doctor say it holds 3 exports it does not offer, its fault and the fix; fixed, they are synced", async () => {
   await withWorld({ queueGap: true }, async (world) => {
-    const quotes = addQuotes(world, ["DV-1730000000801", "DV-1730000000802", "DV-1730000000803"]);
+    const quotes = addQuotes(world.saxium, [
+      "DV-1730000000801",
+      "DV-1730000000802",
+      "DV-1730000000803",
+    ]);
     const sync = await runAgent(world, ["sync", "--once"]);
     assert.equal(sync.code, 0, sync.stdout + sync.stderr);
     assert.equal(world.batigest.ledger.length, 0, "nothing offered, nothing delivered");

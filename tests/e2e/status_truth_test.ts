@@ -20,7 +20,7 @@ import {
   withWorld,
   type World,
 } from "../support/agent_process.ts";
-import { quoteXml } from "../support/documents.ts";
+import { addQuotes, numbered } from "../support/documents.ts";
 import { faketimeMissing, runAgentAt } from "../support/faketime.ts";
 
 /** A fake `schtasks.exe` answering a query as Windows does, its last result 0. */
@@ -66,16 +66,6 @@ async function runReached(world: World, done: number): Promise<void> {
   throw new Error(`the run never reached ${done} exports done`);
 }
 
-function addQuotes(world: World, prefix: string, n: number): void {
-  for (let i = 1; i <= n; i++) {
-    world.saxium.addExport({
-      documentType: "devis_client",
-      documentReference: `${prefix}-${i}`,
-      files: { xml: quoteXml(`${prefix}-${i}`) },
-    });
-  }
-}
-
 const text = (run: AgentRun) => run.stdout + run.stderr;
 
 Deno.test({
@@ -85,7 +75,7 @@ Deno.test({
     // Batigest takes 1.2 s a document: the pass lasts long enough to be read while it runs.
     await withWorld({ consumeDelayMs: 1_200 }, async (world) => {
       const options = await fakeSchtasks(world);
-      addQuotes(world, "DV-LONG", 12);
+      addQuotes(world.saxium, numbered("DV-LONG", 12));
       const agent = spawnAgent(world, ["sync", "--once"], options);
       let during: AgentRun;
       try {
@@ -137,7 +127,7 @@ Deno.test({
 Deno.test("status after a run that ended with code 2 shows that run and its cause, not the earlier OK", async () => {
   await withWorld({}, async (world) => {
     const options = await fakeSchtasks(world);
-    addQuotes(world, "DV-AVANT", 1);
+    addQuotes(world.saxium, numbered("DV-AVANT", 1));
     const ok = await runAgent(world, ["sync", "--once"], options);
     assert.equal(ok.code, 0, text(ok));
     assert.equal((await runAgent(world, ["status"], options)).code, 0);

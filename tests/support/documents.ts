@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { SaxiumSimulator, SimExport } from "./saxium_simulator.ts";
 
 /** Options shared by the document generators. */
 export interface DocumentOptions {
@@ -254,4 +255,26 @@ function pick(ref: string, names: string[]): string {
   let sum = 0;
   for (const ch of ref) sum += ch.charCodeAt(0);
   return names[sum % names.length];
+}
+
+/**
+ * XML quotes with these references added to Saxium, in this order (it lists
+ * the last added first); the exports as served.
+ */
+export function addQuotes(
+  saxium: Pick<SaxiumSimulator, "addExport">,
+  refs: readonly string[],
+): SimExport[] {
+  return refs.map((ref) =>
+    saxium.addExport({
+      documentType: "devis_client",
+      documentReference: ref,
+      files: { xml: quoteXml(ref) },
+    })
+  );
+}
+
+/** `prefix-1` … `prefix-n`. */
+export function numbered(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
 }
