@@ -33,8 +33,7 @@
  * @module
  */
 
-import { type ExportRecord, type ExportState, REBUILT_FROM } from "../journal/journal.ts";
-import { describe } from "../journal/journal.ts";
+import { describe, type ExportRecord, type ExportState, REBUILT_FROM } from "../journal/journal.ts";
 import { readReceipt, stateFromFolders } from "../journal/receipts.ts";
 import { safeBaseName } from "../documents/file_names.ts";
 import type { PendingExport } from "../saxium/client.ts";
@@ -264,13 +263,12 @@ export class Offers {
    * Takes an offered export as far as its download and check (see the
    * module doc): returns it ready (or refused, or replaced), or, for one an
    * earlier run left further on, as it stands; undefined when nothing more
-   * is to be done with it in this pass.
+   * is to be done with it in this pass. Its page went through
+   * {@linkcode Offers.rebuildFromReceipts} first: what the journal lost is
+   * back in it.
    */
   async take(item: PendingExport): Promise<ExportRecord | undefined> {
     let record = this.#ctx.journal.get(item.id);
-    if (!record || REBUILT_FROM.includes(record.state)) {
-      record = await this.#fromReceipt(item) ?? record;
-    }
     if (record && this.#aside.waiting(record)) return undefined;
     if (record?.state === "archived") {
       await this.#reacknowledge(record);
@@ -304,10 +302,10 @@ export class Offers {
     }
   }
 
-  /** The record rebuilt from the export's receipt, if it has one (see `receipts.ts`). */
-  async #fromReceipt(item: PendingExport): Promise<ExportRecord | undefined> {
+  /** Rebuilds the record of `item` from its receipt, if it has one (see `receipts.ts`). */
+  async #fromReceipt(item: PendingExport): Promise<void> {
     const receipt = await readReceipt(this.#ctx.folders, item.id);
-    if (!receipt) return undefined;
+    if (!receipt) return;
     this.#report.warning(
       `L'export ${describe(receipt)} a déjà été déposé dans Batigest (reçu du ${
         receipt.at.slice(0, 10)
@@ -316,7 +314,7 @@ export class Offers {
     );
     // Saxium's date, which orders the versions of a document, from the receipt or the list.
     const evidence = { ...receipt, generatedAt: receipt.generatedAt ?? item.generatedAt };
-    return this.#ctx.journal.restore(evidence, stateFromFolders(this.#ctx.folders, receipt));
+    this.#ctx.journal.restore(evidence, stateFromFolders(this.#ctx.folders, receipt));
   }
 
   /**
