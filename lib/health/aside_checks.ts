@@ -11,8 +11,7 @@
  */
 
 import { formatDateTime, plural } from "../base/french.ts";
-import { describe } from "../journal/journal.ts";
-import type { ExportRecord } from "../journal/journal.ts";
+import { describe, type ExportRecord } from "../journal/journal.ts";
 import { ASIDE_ERROR_MS } from "../sync/aside.ts";
 import { type CheckResult, verdicts } from "./check.ts";
 

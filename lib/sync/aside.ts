@@ -17,8 +17,7 @@
  */
 
 import { formatDateTime, frenchList, plural } from "../base/french.ts";
-import { describe } from "../journal/journal.ts";
-import type { ExportRecord } from "../journal/journal.ts";
+import { describe, type ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_context.ts";
 import type { PassContext } from "./pass_context.ts";
 

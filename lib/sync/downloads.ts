@@ -18,9 +18,8 @@ import {
   keepInErrors,
   toImportPath,
 } from "../base/work_folders.ts";
-import { describe } from "../journal/journal.ts";
+import { describe, type ExportRecord } from "../journal/journal.ts";
 import { checkDocumentFile } from "../documents/document_check.ts";
-import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_context.ts";
 import type { ExportCalls, PassContext } from "./pass_context.ts";
 

@@ -28,11 +28,10 @@
  */
 
 import { DocumentDelivery, type FolderWatcher } from "../batigest/delivery.ts";
-import { describe } from "../journal/journal.ts";
+import { describe, type ExportRecord, type ExportState, isFinal } from "../journal/journal.ts";
 import type { BatigestWatch } from "../batigest/watch.ts";
 import { FolderUnusable } from "../batigest/folder_guard.ts";
 import { awaitImport } from "../batigest/import_wait.ts";
-import { type ExportRecord, type ExportState, isFinal } from "../journal/journal.ts";
 import { plural } from "../base/french.ts";
 import {
   goneLine,

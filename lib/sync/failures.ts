@@ -25,13 +25,11 @@
  */
 
 import { statfs } from "node:fs/promises";
-import { describe } from "../journal/journal.ts";
+import { describe, type ExportRecord, JournalDamaged } from "../journal/journal.ts";
 import { formatBytes } from "../base/french.ts";
 import { describeSystemError } from "../base/system_errors.ts";
 import type { WorkFolders } from "../base/work_folders.ts";
-import { JournalDamaged } from "../journal/journal.ts";
 import { SaxiumError } from "../saxium/client.ts";
-import type { ExportRecord } from "../journal/journal.ts";
 import type { PassReport } from "./pass_context.ts";
 import type { ExportAnswer, SaxiumApi } from "./pass_context.ts";
 

@@ -27,7 +27,15 @@
  */
 
 import { BatigestWatch } from "../batigest/watch.ts";
-import { describe } from "../journal/journal.ts";
+import {
+  describe,
+  type ExportRecord,
+  type ExportState,
+  JournalDamaged,
+  journalDamagedLine,
+  STATE_WORDS,
+  UNFINISHED_STATES,
+} from "../journal/journal.ts";
 import { loadBatigestMemory, saveBatigestMemory } from "../batigest/memory.ts";
 import { FolderWatcher } from "../batigest/delivery.ts";
 import { ExportStory } from "./export_story.ts";
@@ -41,14 +49,6 @@ import {
   ServerUnavailable,
 } from "./failures.ts";
 import { FolderUnusable, guardFileOps } from "../batigest/folder_guard.ts";
-import {
-  type ExportRecord,
-  type ExportState,
-  JournalDamaged,
-  journalDamagedLine,
-  STATE_WORDS,
-  UNFINISHED_STATES,
-} from "../journal/journal.ts";
 import { PassReport } from "./pass_context.ts";
 import type { PassContext, PassResult, PassStatus } from "./pass_context.ts";
 

@@ -23,8 +23,7 @@
  */
 
 import { formatDateTime } from "../base/french.ts";
-import { describe } from "../journal/journal.ts";
-import type { ExportRecord, ExportState } from "../journal/journal.ts";
+import { describe, type ExportRecord, type ExportState } from "../journal/journal.ts";
 import type { PublishedVersion } from "../journal/receipts.ts";
 
 /** What the other versions of a document mean for one of its exports. */
